@@ -1,0 +1,50 @@
+"""A job as the emulator stores it: where it is in its scenario, and what it has been through.
+
+Jobs are frozen values; every change makes a new one, so the store swaps them atomically and a
+reader never sees half an update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .scenario.model import State
+
+__all__ = ["Event", "Job"]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened to a job: ``create``, ``retry`` or ``status:<name>``."""
+
+    at: float
+    name: str
+    variables: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: str
+    scenario: str
+    # The create request: {"body": ..., "path": {...}, "query": {...}}; views read it.
+    request: Mapping[str, Any]
+    created_at: float
+    updated_at: float
+    entered_at: float
+    attempt: int = 0
+    state_index: int = 0
+    polls: int = 0
+    # A state imposed from outside the script: a cancel, or a test forcing a status.
+    override: State | None = None
+    started_at: float | None = None
+    completed_at: float | None = None
+    expires_at: float | None = None
+    attempt_count: int = 0
+    last_attempt_at: float | None = None
+    last_failure_code: str | None = None
+    cancel_requested: bool = False
+    revision: int = 0
+    events: tuple[Event, ...] = ()
+    partition: str | None = None

@@ -1,0 +1,236 @@
+"""Reading a profile file into a ``Profile``; every mistake names the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from .errors import ProfileError
+from .profile import (
+    ACTIONS,
+    AuthRules,
+    CancelRules,
+    ErrorKind,
+    JobRules,
+    ListFilter,
+    ListRules,
+    Profile,
+    RetryRules,
+    StatusRules,
+    TimelineRules,
+)
+from .yamlread import Reader, read_yaml
+
+__all__ = ["load_profile"]
+
+_TOP_KEYS = (
+    "name", "spec", "scenarios", "default_scenario", "operations", "job", "statuses", "auth",
+    "check_order", "retry", "cancel", "delete", "list", "hidden", "views", "errors",
+    "timeline", "stats",
+)  # fmt: skip
+
+# Every error a profile may leave out falls back to these statuses.
+_DEFAULT_ERROR_STATUS = {
+    "invalid_request": 400,
+    "malformed_body": 400,
+    "unsupported_media_type": 415,
+    "unauthenticated": 401,
+    "invalid_token": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "invalid_state": 400,
+    "conflict": 409,
+    "rate_limited": 429,
+    "server_error": 500,
+    "unavailable": 503,
+}
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Parse a profile file; raises ProfileError naming the file, the key and the problem."""
+    file = Path(path)
+    r = Reader(str(file), read_yaml(file, ProfileError), error=ProfileError)
+    r.only(*_TOP_KEYS)
+    ops = r.section("operations", required=True)
+    for action in ops.keys():
+        if action not in ACTIONS:
+            ops.fail(action, f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
+    for needed in ("create", "retrieve"):
+        if not ops.has(needed):
+            r.fail("operations", f"a profile must bind {needed!r} to an operation")
+    spec = r.opt_text("spec")
+    scenarios = r.opt_text("scenarios")
+    hidden = r.section("hidden")
+    views = r.section("views")
+    for view in views.keys():
+        if view not in ("job", "created", "status", "page", "stats"):
+            views.fail(view, "unknown view; expected job, created, status, page or stats")
+    return Profile(
+        name=r.text("name"),
+        path=file,
+        spec_path=(file.parent / spec).resolve() if spec else None,
+        scenarios_dir=(file.parent.parent / "scenarios" / scenarios).resolve()
+        if scenarios
+        else None,
+        default_scenario=r.opt_text("default_scenario"),
+        operations={k: ops.text(k) for k in ops.keys()},
+        job=_job(r.section("job")),
+        statuses=_statuses(r.section("statuses", required=True)),
+        auth=_auth(r.section("auth")),
+        check_order=tuple(r.texts("check_order", ["auth", "request"])),
+        retry=_retry(r.section("retry")),
+        cancel=_cancel(r.section("cancel")),
+        delete_status=r.section("delete").integer("status", 204),
+        listing=_listing(r.section("list")),
+        hidden={k: hidden.text(k) for k in hidden.keys()},
+        views=dict(views.data),
+        errors=_errors(r.section("errors")),
+        timeline=_timeline(r.section("timeline")) if r.has("timeline") else None,
+        count_by=_count_by(r.section("stats")),
+    )
+
+
+def _job(r: Reader) -> JobRules:
+    r.only("id", "timestamps", "expires_after", "partition", "revision")
+    raw_id = r.raw("id", "uuid4")
+    if raw_id == "uuid4":
+        prefix, kind, length = "", "uuid4", 36
+    elif isinstance(raw_id, dict):
+        ids = r.section("id")
+        ids.only("prefix", "nanoid")
+        prefix, kind, length = ids.text("prefix", ""), "nanoid", ids.integer("nanoid", 21)
+    else:
+        r.fail("id", "expected 'uuid4' or {prefix: ..., nanoid: length}")
+    stamps = r.text("timestamps", "rfc3339")
+    if stamps not in ("rfc3339", "unix"):
+        r.fail("timestamps", "expected 'rfc3339' or 'unix'")
+    return JobRules(
+        id_prefix=prefix,
+        id_kind=cast(Literal["uuid4", "nanoid"], kind),
+        id_length=length,
+        timestamps=cast(Literal["rfc3339", "unix"], stamps),
+        expires_after=r.opt_number("expires_after"),
+        partition=r.opt_text("partition"),
+        revision=r.flag("revision"),
+    )
+
+
+def _statuses(r: Reader) -> StatusRules:
+    r.only("initial", "started", "terminal", "failed")
+    return StatusRules(
+        initial=r.text("initial"),
+        started=frozenset(r.texts("started", [])),
+        terminal=frozenset(r.texts("terminal")),
+        failed=frozenset(r.texts("failed", [])),
+    )
+
+
+def _auth(r: Reader) -> AuthRules:
+    r.only("kind", "algorithm", "roles")
+    kind = r.text("kind", "none")
+    if kind not in ("none", "bearer", "api_key", "jwt"):
+        r.fail("kind", "expected none, bearer, api_key or jwt")
+    roles = r.section("roles")
+    return AuthRules(
+        kind=cast(Literal["none", "bearer", "api_key", "jwt"], kind),
+        algorithm=r.text("algorithm", "HS256"),
+        roles={name: frozenset(roles.texts(name)) for name in roles.keys()},
+    )
+
+
+def _retry(r: Reader) -> RetryRules:
+    r.only("model", "from", "status", "refused", "body_field", "body_default")
+    model = r.text("model", "reset")
+    if model not in ("reset", "new"):
+        r.fail("model", "expected 'reset' (same job) or 'new' (a new job)")
+    return RetryRules(
+        model=cast(Literal["reset", "new"], model),
+        allowed_from=frozenset(r.texts("from")) if r.has("from") else None,
+        status=r.integer("status", 200),
+        refused=r.text("refused", "invalid_state"),
+        body_field=r.opt_text("body_field"),
+        body_default=r.opt_text("body_default"),
+    )
+
+
+def _cancel(r: Reader) -> CancelRules:
+    r.only("status", "to", "immediate_from", "from", "refused")
+    return CancelRules(
+        status=r.integer("status", 200),
+        to=r.text("to", "cancelled"),
+        immediate_from=frozenset(r.texts("immediate_from", [])),
+        allowed_from=frozenset(r.texts("from", [])),
+        refused=r.text("refused", "invalid_state"),
+    )
+
+
+def _listing(r: Reader) -> ListRules:
+    r.only(
+        "style", "offset_param", "limit_param", "before_param", "after_param", "order_param",
+        "default_limit", "zero_limit", "order", "filters",
+    )  # fmt: skip
+    style = r.text("style", "offset")
+    if style not in ("offset", "cursor"):
+        r.fail("style", "expected 'offset' or 'cursor'")
+    zero = r.text("zero_limit", "default")
+    if zero not in ("default", "unlimited", "empty"):
+        r.fail("zero_limit", "expected default, unlimited or empty")
+    order = r.text("order", "newest_first")
+    if order not in ("newest_first", "oldest_first"):
+        r.fail("order", "expected newest_first or oldest_first")
+    filters = r.section("filters")
+    parsed = []
+    for param in filters.keys():
+        f = filters.section(param)
+        f.only("field", "match")
+        match = f.text("match", "equals")
+        if match not in ("equals", "json_subset"):
+            f.fail("match", "expected equals or json_subset")
+        parsed.append(
+            ListFilter(param, f.text("field"), cast(Literal["equals", "json_subset"], match))
+        )
+    return ListRules(
+        style=cast(Literal["offset", "cursor"], style),
+        offset_param=r.text("offset_param", "offset"),
+        limit_param=r.text("limit_param", "limit"),
+        before_param=r.text("before_param", "before"),
+        after_param=r.text("after_param", "after"),
+        order_param=r.opt_text("order_param"),
+        default_limit=r.integer("default_limit", 20),
+        zero_limit=cast(Literal["default", "unlimited", "empty"], zero),
+        newest_first=order == "newest_first",
+        filters=tuple(parsed),
+    )
+
+
+def _errors(r: Reader) -> dict[str, ErrorKind]:
+    r.only("media_type", "body", "kinds")
+    media = r.text("media_type", "application/json")
+    body: Any = r.raw("body", {"error": "{message}"})
+    kinds = r.section("kinds")
+    out: dict[str, ErrorKind] = {}
+    for name in sorted(set(_DEFAULT_ERROR_STATUS) | set(kinds.keys())):
+        k = kinds.section(name)
+        variables = {key: value for key, value in k.data.items() if key not in ("status", "body")}
+        variables.setdefault("message", name.replace("_", " "))
+        status = k.integer("status", _DEFAULT_ERROR_STATUS.get(name, 500))
+        out[name] = ErrorKind(status, k.raw("body", body), media, variables)
+    return out
+
+
+def _timeline(r: Reader) -> TimelineRules:
+    r.only("entry", "create", "retry", "statuses")
+    events: dict[str, Any] = {}
+    for name in ("create", "retry"):
+        if r.has(name):
+            events[name] = dict(r.section(name).data)
+    statuses = r.section("statuses")
+    for status in statuses.keys():
+        events[f"status:{status}"] = dict(statuses.section(status).data)
+    return TimelineRules(entry=r.raw("entry", {}), events=events)
+
+
+def _count_by(r: Reader) -> dict[str, str]:
+    r.only("count_by")
+    counts = r.section("count_by")
+    return {name: counts.text(name) for name in counts.keys()}

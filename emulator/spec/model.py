@@ -1,0 +1,122 @@
+"""The parts of an OpenAPI document the emulator serves, as typed values.
+
+Schemas inside these values are plain JSON Schema 2020-12 dicts: every ``$ref`` is already
+inlined, except a recursive one, which stays a ``$ref`` that ``Spec.registry`` resolves.
+Validators are compiled once, when the spec is loaded, never per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from jsonschema.protocols import Validator
+from referencing import Registry
+
+__all__ = [
+    "MediaType",
+    "Operation",
+    "Parameter",
+    "ParameterLocation",
+    "RequestBody",
+    "ResponseSpec",
+    "SecurityRequirement",
+    "SecurityScheme",
+    "Spec",
+]
+
+ParameterLocation = Literal["path", "query", "header", "cookie"]
+
+# One alternative of an operation's `security` list: scheme name -> required scopes.
+SecurityRequirement = Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class MediaType:
+    """One entry of a `content` map: a schema and the examples the spec gives for it."""
+
+    media_type: str
+    schema: Mapping[str, Any] | None
+    validator: Validator | None
+    examples: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    location: ParameterLocation
+    required: bool
+    schema: Mapping[str, Any]
+    validator: Validator
+    style: str = "form"
+    explode: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RequestBody:
+    required: bool
+    content: Mapping[str, MediaType]
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseSpec:
+    """A declared response; ``status`` is as written in the spec: '200', '4XX' or 'default'."""
+
+    status: str
+    description: str
+    content: Mapping[str, MediaType]
+    headers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityScheme:
+    """``kind`` is the OpenAPI ``type``; ``scheme`` is set for ``http`` (bearer, basic);
+    ``location`` and ``param_name`` for ``apiKey``."""
+
+    name: str
+    kind: str
+    scheme: str | None = None
+    location: ParameterLocation | None = None
+    param_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One method on one path. ``key`` is the operationId, else ``"METHOD /path"``."""
+
+    method: str
+    path: str
+    operation_id: str | None
+    parameters: tuple[Parameter, ...]
+    request_body: RequestBody | None
+    responses: Mapping[str, ResponseSpec]
+    security: tuple[SecurityRequirement, ...]
+    pointer: str
+
+    @property
+    def key(self) -> str:
+        return self.operation_id or f"{self.method} {self.path}"
+
+    def matches(self, ref: str) -> bool:
+        """True when ``ref`` names this operation, by operationId or by ``"METHOD /path"``."""
+        return ref == self.operation_id or ref == f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    path: Path
+    openapi: str
+    title: str
+    operations: tuple[Operation, ...]
+    security_schemes: Mapping[str, SecurityScheme]
+    registry: Registry[Any]
+    document: Mapping[str, Any]
+
+    def operation(self, ref: str) -> Operation | None:
+        """The operation named ``ref`` (operationId or ``"METHOD /path"``), if any."""
+        for op in self.operations:
+            if op.matches(ref):
+                return op
+        return None

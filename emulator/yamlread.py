@@ -1,0 +1,126 @@
+"""Typed reading of YAML documents that names the file and JSON pointer of every mistake.
+
+Profiles and scenarios are parsed into frozen values at the edge; this is that edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from .errors import LoadError
+
+__all__ = ["Reader", "escape", "read_yaml"]
+
+_REQUIRED: Any = object()
+
+
+def escape(token: str) -> str:
+    """Escape one JSON pointer token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def read_yaml(path: Path, error: type[LoadError]) -> Any:
+    """Parse a YAML (or JSON) file, or raise ``error`` with the line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise error(str(path), "/", f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise error(str(path), "/", f"invalid YAML{where}: {problem}") from None
+
+
+class Reader:
+    """A mapping inside a file, with getters that check types and say where on failure."""
+
+    def __init__(
+        self, file: str, data: Any, pointer: str = "", error: type[LoadError] = LoadError
+    ) -> None:
+        self.file = file
+        self.pointer = pointer
+        self.error = error
+        if not isinstance(data, Mapping):
+            raise error(file, pointer or "/", f"expected a mapping, got {_kind(data)}")
+        self.data: Mapping[str, Any] = data
+
+    def at(self, key: str | int) -> str:
+        return f"{self.pointer}/{escape(str(key))}"
+
+    def fail(self, key: str | int, reason: str) -> NoReturn:
+        raise self.error(self.file, self.at(key), reason)
+
+    def keys(self) -> Iterator[str]:
+        return iter(self.data.keys())
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def only(self, *allowed: str) -> None:
+        """Refuse keys the format does not define: a typo must not be silently ignored."""
+        for key in self.data:
+            if key not in allowed:
+                self.fail(key, f"unknown key {key!r}; expected one of {', '.join(allowed)}")
+
+    def raw(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    def _typed(self, key: str, kinds: tuple[type, ...], name: str, default: Any) -> Any:
+        if key not in self.data:
+            if default is _REQUIRED:
+                self.fail(key, "is required")
+            return default
+        value = self.data[key]
+        if not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool)):
+            self.fail(key, f"expected {name}, got {_kind(value)}")
+        return value
+
+    def text(self, key: str, default: str | None = None) -> str:
+        return str(self._typed(key, (str,), "a string", _REQUIRED if default is None else default))
+
+    def opt_text(self, key: str) -> str | None:
+        value = self._typed(key, (str,), "a string", None)
+        return None if value is None else str(value)
+
+    def integer(self, key: str, default: int | None = None) -> int:
+        return int(self._typed(key, (int,), "an integer", _REQUIRED if default is None else default))
+
+    def opt_number(self, key: str) -> float | None:
+        value = self._typed(key, (int, float), "a number", None)
+        return None if value is None else float(value)
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        return bool(self._typed(key, (bool,), "true or false", default))
+
+    def texts(self, key: str, default: list[str] | None = None) -> list[str]:
+        value = self._typed(key, (list,), "a list of strings", _REQUIRED if default is None else default)
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                raise self.error(self.file, f"{self.at(key)}/{i}", f"expected a string, got {_kind(item)}")
+        return list(value)
+
+    def section(self, key: str, required: bool = False) -> Reader:
+        """The mapping under ``key`` (an empty one when absent and not required)."""
+        value = self._typed(key, (dict,), "a mapping", _REQUIRED if required else None)
+        return Reader(self.file, value if value is not None else {}, self.at(key), self.error)
+
+    def items(self, key: str, required: bool = False) -> list[Any]:
+        return list(self._typed(key, (list,), "a list", _REQUIRED if required else []))
+
+    def item(self, key: str, index: int, value: Any) -> Reader:
+        """A mapping that is element ``index`` of the list under ``key``."""
+        return Reader(self.file, value, f"{self.at(key)}/{index}", self.error)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    names = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}
+    return names.get(type(value), type(value).__name__)
