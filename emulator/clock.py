@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Protocol
 
-__all__ = ["Clock", "ManualClock", "SystemClock"]
+__all__ = ["Clock", "ManualClock", "OffsetClock", "SystemClock"]
 
 
 class Clock(Protocol):
@@ -59,3 +59,29 @@ class ManualClock:
                 raise ValueError(f"cannot move the clock backwards ({instant} < {self._now})")
             self._now = instant
             return self._now
+
+
+class OffsetClock:
+    """Wall-clock time plus however far a test has pushed it forward.
+
+    Lets ``POST /_emulator/clock/advance`` work with ``--clock real`` too.
+    """
+
+    def __init__(self, base: Clock | None = None) -> None:
+        self._base = base or SystemClock()
+        self._offset = 0.0
+
+    def now(self) -> float:
+        return self._base.now() + self._offset
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError(f"cannot advance the clock by a negative amount ({seconds})")
+        self._offset += seconds
+        return self.now()
+
+    def set(self, instant: float) -> float:
+        if instant < self.now():
+            raise ValueError(f"cannot move the clock backwards ({instant} < {self.now()})")
+        self._offset += instant - self.now()
+        return self.now()

@@ -1,0 +1,73 @@
+"""Error bodies in the provider's own shape, or RFC 9457 problem details when no profile says.
+
+A profile's error kind gives a status, a body template and variables; the message template is
+filled first, so bodies can quote it (``{"error": "job not found: <id>"}``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from .profile import Profile
+from .template import render
+from .violation import Violation
+
+__all__ = ["ErrorReply", "error_reply", "violation_details"]
+
+PROBLEM_JSON = "application/problem+json"
+
+_PROBLEM_STATUS = {
+    "invalid_request": 400,
+    "malformed_body": 400,
+    "unsupported_media_type": 415,
+    "unauthenticated": 401,
+    "invalid_token": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "route_not_found": 404,
+    "method_not_allowed": 405,
+    "invalid_state": 409,
+    "conflict": 409,
+    "rate_limited": 429,
+    "server_error": 500,
+    "unavailable": 503,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorReply:
+    status: int
+    body: Any
+    media_type: str
+    # Refusals the emulator makes for a spec without a profile are not the provider's words,
+    # so the self-check does not hold them to the spec.
+    provider_shaped: bool = True
+
+
+def violation_details(violations: Sequence[Violation]) -> list[dict[str, Any]]:
+    """Violations as ``{"loc", "msg", "type"}`` items, for envelopes that list them."""
+    return [{"loc": list(v.location), "msg": v.message, "type": v.rule} for v in violations]
+
+
+def error_reply(
+    profile: Profile | None, kind: str, variables: Mapping[str, Any], status: int | None = None
+) -> ErrorReply:
+    """The error ``kind`` (``not_found``, ``invalid_request``, ...) as this provider sends it."""
+    if profile is None or kind in ("route_not_found", "method_not_allowed"):
+        code = status or _PROBLEM_STATUS.get(kind, 500)
+        phrase = HTTPStatus(code).phrase if code in HTTPStatus._value2member_map_ else "Error"
+        body = {
+            "type": "about:blank",
+            "title": phrase,
+            "status": code,
+            "detail": str(variables.get("message", phrase)),
+        }
+        return ErrorReply(code, body, PROBLEM_JSON, provider_shaped=False)
+    spec = profile.error(kind)
+    context: dict[str, Any] = {**spec.variables, **variables}
+    message = variables.get("message") or render(spec.variables.get("message", kind), context)
+    context["message"] = message
+    return ErrorReply(status or spec.status, render(spec.body, context), spec.media_type)
