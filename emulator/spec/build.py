@@ -19,10 +19,9 @@ from emulator.spec.model import (
     ParameterLocation,
     RequestBody,
     ResponseSpec,
-    SecurityRequirement,
-    SecurityScheme,
     Spec,
 )
+from emulator.spec.security import requirements, security_schemes
 
 __all__ = ["build_spec"]
 
@@ -42,13 +41,14 @@ _TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
 def build_spec(docs: Documents, inliner: SchemaInliner, root: Located, version: str) -> Spec:
     """The ``Spec`` of the root document ``root`` (already checked to be OpenAPI 3.0/3.1)."""
     builder = _Builder(docs, inliner, root)
+    operations = builder.operations()  # before reading the registry: it grows as schemas load
     info = root.node.get("info")
     title = info.get("title") if isinstance(info, dict) else None
     return Spec(
         path=root.file,
         openapi=version,
         title=title if isinstance(title, str) else "",
-        operations=builder.operations(),
+        operations=operations,
         security_schemes=builder.schemes,
         registry=inliner.registry,
         document=root.node,
@@ -60,9 +60,9 @@ class _Builder:
         self._docs = docs
         self._inliner = inliner
         self._root = root
-        self.schemes = self._security_schemes(root.child("components").child("securitySchemes"))
-        global_security = root.child("security")
-        self._security = self._requirements(global_security) if global_security.node else ()
+        self.schemes = security_schemes(docs, root.child("components").child("securitySchemes"))
+        default = root.child("security")
+        self._security = () if default.node is None else requirements(default, self.schemes)
 
     def operations(self) -> tuple[Operation, ...]:
         paths = self._root.child("paths")
@@ -110,7 +110,8 @@ class _Builder:
             declared.discard(variable)
         if declared:
             raise at.error(f"path parameter {sorted(declared)[0]!r} is not in {template!r}")
-        security = at.child("security")
+        own = at.child("security")  # present, even as [], it replaces the root's
+        security = self._security if own.node is None else requirements(own, self.schemes)
         body = at.child("requestBody")
         return Operation(
             method=pointer.rsplit("/", 1)[1].upper(),
@@ -119,7 +120,7 @@ class _Builder:
             parameters=tuple(parameters.values()),
             request_body=None if body.node is None else self._request_body(body),
             responses=self._responses(at.child("responses")),
-            security=self._security if security.node is None else self._requirements(security),
+            security=security,
             pointer=pointer,
         )
 
@@ -215,7 +216,7 @@ class _Builder:
             if status.startswith("x-"):
                 continue
             if not _STATUS.fullmatch(status):
-                raise at.error(f"{status!r} is not a status code, a range like 4XX or default")
+                raise at.error("not a status code, a range like 4XX or default", status)
             listed = at.child(status)
             response = self._docs.follow(listed)
             if not isinstance(response.node, dict):
@@ -250,49 +251,6 @@ class _Builder:
                 "schema": schema,
                 "validator": validator,
             }
-        return out
-
-    def _requirements(self, at: Located) -> tuple[SecurityRequirement, ...]:
-        if not isinstance(at.node, list):
-            raise at.error("`security` must be a list of security requirements")
-        out: list[SecurityRequirement] = []
-        for index, requirement in enumerate(at.node):
-            if not isinstance(requirement, dict):
-                raise at.error("a security requirement must be a mapping", str(index))
-            for name, scopes in requirement.items():
-                if name not in self.schemes:
-                    reason = f"unknown security scheme {name!r} (see components/securitySchemes)"
-                    raise at.error(reason, str(index), name)
-                if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
-                    raise at.error("scopes must be a list of strings", str(index), name)
-            out.append({name: tuple(scopes) for name, scopes in requirement.items()})
-        return tuple(out)
-
-    def _security_schemes(self, at: Located) -> dict[str, SecurityScheme]:
-        if at.node is None:
-            return {}
-        if not isinstance(at.node, dict):
-            raise at.error("`securitySchemes` must be a mapping")
-        out: dict[str, SecurityScheme] = {}
-        for name in at.node:
-            scheme = self._docs.follow(at.child(name))
-            node = scheme.node if isinstance(scheme.node, dict) else {}
-            kind = node.get("type")
-            if kind == "http" and isinstance(node.get("scheme"), str):
-                out[name] = SecurityScheme(name, kind, scheme=node["scheme"].lower())
-            elif kind == "apiKey" and node.get("in") in ("header", "query", "cookie"):
-                param_name = node.get("name")
-                if not isinstance(param_name, str) or not param_name:
-                    raise scheme.error("an apiKey scheme needs a `name`")
-                location = _LOCATIONS[node["in"]]
-                out[name] = SecurityScheme(name, kind, location=location, param_name=param_name)
-            elif kind in ("oauth2", "openIdConnect"):
-                # Both end in a bearer token on the wire, which is all the emulator checks.
-                out[name] = SecurityScheme(name, kind, scheme="bearer")
-            elif kind == "mutualTLS":
-                out[name] = SecurityScheme(name, kind)
-            else:
-                raise scheme.error(f"security scheme {name!r} has an unusable `type`/`scheme`/`in`")
         return out
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 __all__ = [
     "ANNOTATION_KEYS",
+    "DESCENDING_KEYWORDS",
     "apply_nullable",
     "convert_node",
     "escape",
@@ -51,6 +52,11 @@ _ONE_SCHEMA = (
 )
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+# Keywords whose subschemas apply to a *part* of the instance (or to nothing by themselves):
+# a `$ref` cycle has to pass one of them, or validating it would never end.
+DESCENDING_KEYWORDS = frozenset(
+    {*_ONE_SCHEMA, *_SCHEMA_MAPS, "prefixItems"} - {"not", "if", "then", "else", "dependentSchemas"}
+)
 # With any of these present, adding "null" to `type` is not enough: they would still reject it.
 _COMPOSITION_KEYS = ("allOf", "anyOf", "oneOf", "not", "$ref")
 

@@ -20,20 +20,19 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from emulator.errors import SpecError
-from emulator.spec.dialect import apply_nullable, convert_node, escape, map_subschemas
+from emulator.spec.dialect import (
+    DESCENDING_KEYWORDS,
+    apply_nullable,
+    convert_node,
+    escape,
+    map_subschemas,
+)
 from emulator.spec.dialect import merge_ref_siblings as merge
 from emulator.spec.model import Spec
 
 __all__ = ["Documents", "Located", "SchemaInliner", "join", "load_spec", "read_document"]
 
 _VERSION = re.compile(r"3\.[01]\.[0-9]+(?:-[0-9A-Za-z.-]+)?")
-# Keywords that apply their subschema to a *part* of the instance: a `$ref` cycle has to pass
-# one of them, or validating the cycle would never end.
-_DESCENDING = frozenset(
-    {"properties", "patternProperties", "additionalProperties", "items", "prefixItems",
-     "additionalItems", "contains", "propertyNames", "unevaluatedItems",
-     "unevaluatedProperties", "$defs", "definitions", "contentSchema"}
-)  # fmt: skip
 
 
 class _Loader(yaml.SafeLoader):
@@ -202,7 +201,7 @@ class SchemaInliner:
         def sub(node: Any, rel: str) -> Any:
             keyword = rel.split("/")[1]
             child = Located(at.file, at.pointer + rel, node)
-            return self._walk(child, len(self._stack) if keyword in _DESCENDING else moved)
+            return self._walk(child, len(self._stack) if keyword in DESCENDING_KEYWORDS else moved)
 
         walked = map_subschemas(at.node, sub)
         return convert_node(walked, openapi_30=self._docs.openapi_30(at.file))

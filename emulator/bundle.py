@@ -1,0 +1,151 @@
+"""Putting an emulator together from files: spec, profile and scenarios, all checked at load.
+
+A scenario that could make the emulator serve something its spec forbids is refused here:
+each state's job, as every job-returning operation would render it, is validated against the
+response schema the spec declares for that operation.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .app import Emulator
+from .errors import ProfileError, ScenarioError
+from .jobs import JobActions
+from .profile import Profile
+from .profile_load import load_profile
+from .render import Synthesizer
+from .scenario.engine import start
+from .scenario.load import load_scenarios
+from .scenario.model import Scenario
+from .settings import Settings
+from .spec import load_spec
+from .spec.model import Spec
+from .validation import media_for
+from .views import job_context, render_view
+
+__all__ = ["BUNDLED_APIS", "build", "bundled_profile", "bundled_scenarios", "check_scenarios"]
+
+BUNDLED_APIS = ("writer", "retab", "osapi")
+_VIEW_OF_ACTION = {"retrieve": "job", "status": "status", "cancel": "job"}
+
+
+def bundled_profile(api: str) -> Path:
+    if api not in BUNDLED_APIS:
+        raise ValueError(f"unknown API {api!r}; bundled: {', '.join(BUNDLED_APIS)}")
+    return Path(str(resources.files("emulator.specs").joinpath(f"{api}.profile.yaml")))
+
+
+def bundled_scenarios(api: str) -> Path:
+    return Path(str(resources.files("emulator.scenarios").joinpath(api)))
+
+
+def build(
+    *,
+    api: str | None = "writer",
+    spec: str | Path | None = None,
+    profile: str | Path | None = None,
+    scenarios: str | Path | None = None,
+    settings: Settings | None = None,
+) -> Emulator:
+    """Load and check everything, then return the ASGI app. Raises LoadError subclasses.
+
+    ``api`` picks a bundled profile (and its spec and scenarios); ``spec``, ``profile`` and
+    ``scenarios`` replace any of them, e.g. the bundled osapi profile over upstream's spec.
+    A ``spec`` with neither ``api`` nor ``profile`` is served statelessly.
+    """
+    profile_path = Path(profile) if profile else (bundled_profile(api) if api else None)
+    loaded_profile = load_profile(profile_path) if profile_path else None
+    spec_path = Path(spec) if spec else (loaded_profile.spec_path if loaded_profile else None)
+    if spec_path is None:
+        raise ProfileError(str(profile_path), "/spec", "no spec given and the profile names none")
+    loaded_spec = load_spec(spec_path)
+    loaded_scenarios: dict[str, Scenario] = {}
+    if loaded_profile is not None:
+        check_profile(loaded_profile, loaded_spec)
+        folder = Path(scenarios) if scenarios else loaded_profile.scenarios_dir
+        if folder is not None:
+            loaded_scenarios = load_scenarios(folder)
+            check_scenarios(loaded_profile, loaded_spec, loaded_scenarios)
+    return Emulator(loaded_spec, loaded_profile, loaded_scenarios, settings)
+
+
+def check_profile(profile: Profile, spec: Spec) -> None:
+    for action, ref in profile.operations.items():
+        if spec.operation(ref) is None:
+            known = ", ".join(op.key for op in spec.operations)
+            raise ProfileError(
+                str(profile.path), f"/operations/{action}",
+                f"the spec {spec.path.name} has no operation {ref!r}; it has: {known}",
+            )  # fmt: skip
+
+
+def check_scenarios(profile: Profile, spec: Spec, scenarios: dict[str, Scenario]) -> None:
+    """Refuse any scenario state whose rendered job the spec would not allow."""
+    actions = JobActions(profile, scenarios)
+    request = _sample_request(profile, spec)
+    for scenario in scenarios.values():
+        for a_index, attempt in enumerate(scenario.attempts):
+            for s_index, state in enumerate(attempt.states):
+                job = start(_sample_id(actions), scenario, request, 0.0,
+                            actions.rules, attempt=a_index, state_index=s_index)  # fmt: skip
+                context = job_context(job, scenario, profile)
+                for action, view in _VIEW_OF_ACTION.items():
+                    _check_view(profile, spec, scenario, action, view, context,
+                                f"/attempts/{a_index}/states/{s_index}")  # fmt: skip
+
+
+def _check_view(
+    profile: Profile,
+    spec: Spec,
+    scenario: Scenario,
+    action: str,
+    view: str,
+    context: dict[str, object],
+    pointer: str,
+) -> None:
+    ref = profile.operations.get(action)
+    op = spec.operation(ref) if ref else None
+    if op is None:
+        return
+    codes = sorted(s for s in op.responses if s.startswith("2"))
+    declared = op.responses.get(codes[0]) if codes else None
+    media = media_for(declared.content, "application/json") if declared else None
+    if media is None or media.validator is None:
+        return
+    body = render_view(profile, view, context)
+    for error in media.validator.iter_errors(body):
+        where = "/".join(str(p) for p in error.absolute_path)
+        raise ScenarioError(
+            scenario.file, pointer,
+            f"{op.key} would answer a job in this state with a body the spec forbids at "
+            f"'{where}': {error.message}",
+        )  # fmt: skip
+
+
+def _sample_request(profile: Profile, spec: Spec) -> dict[str, Any]:
+    """A valid create request, so views that echo the request render as they would live."""
+    synth = Synthesizer(0, spec.registry)
+    op = spec.operation(profile.operations["create"])
+    body: Any = None
+    path: dict[str, Any] = {}
+    if op is not None:
+        media = op.request_body.content.get("application/json") if op.request_body else None
+        if media is not None and media.schema is not None:
+            body = synth.generate(media.schema, "load-check")
+        for param in op.parameters:
+            if param.location == "path":
+                path[param.name] = str(synth.generate(param.schema, param.name))
+    return {"body": body, "path": path, "query": {}}
+
+
+def _sample_id(actions: JobActions) -> str:
+    import random
+
+    from .namespace import Namespace
+
+    ns = Namespace("load-check", manual_clock=True, seed=0, journal_limit=1)
+    ns.rng = random.Random(0)
+    return actions.new_id(ns)

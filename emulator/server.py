@@ -1,0 +1,77 @@
+"""Serving an emulator over HTTP: in the foreground (the CLI) or in a thread (fixtures).
+
+uvicorn skips signal handlers off the main thread, so a threaded server binds port 0 and
+reports the port the kernel chose once it is listening.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import uvicorn
+
+__all__ = ["LiveServer", "serve_forever"]
+
+
+class _DropNoise(logging.Filter):
+    # A scripted dropped connection is an ASGI app returning without a response, on purpose.
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "ASGI callable should return None" not in record.getMessage()
+
+
+logging.getLogger("uvicorn.error").addFilter(_DropNoise())
+
+
+def _config(app: Any, host: str, port: int, log_level: str) -> uvicorn.Config:
+    return uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, lifespan="off", access_log=False
+    )
+
+
+class LiveServer:
+    """An emulator on a real socket, in a background thread.
+
+    >>> server = LiveServer(app).start()   # doctest: +SKIP
+    >>> server.url                         # doctest: +SKIP
+    'http://127.0.0.1:53817'
+    """
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self.host = host
+        self._server = uvicorn.Server(_config(app, host, port, "warning"))
+        self._thread = threading.Thread(target=self._server.run, name="jobs-emulator", daemon=True)
+        self.port = port
+
+    def start(self, timeout: float = 10.0) -> LiveServer:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the emulator did not start on {self.host}:{self.port}")
+            time.sleep(0.01)
+        sockets = self._server.servers[0].sockets
+        self.port = sockets[0].getsockname()[1]
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def serve_forever(app: Any, host: str, port: int) -> None:
+    """Run in the foreground until interrupted (Ctrl-C)."""
+    uvicorn.Server(_config(app, host, port, "warning")).run()
