@@ -88,7 +88,7 @@ def check_scenarios(profile: Profile, spec: Spec, scenarios: dict[str, Scenario]
     request = _sample_request(profile, spec)
     for scenario in scenarios.values():
         for a_index, attempt in enumerate(scenario.attempts):
-            for s_index, state in enumerate(attempt.states):
+            for s_index in range(len(attempt.states)):
                 job = start(_sample_id(actions), scenario, request, 0.0,
                             actions.rules, attempt=a_index, state_index=s_index)  # fmt: skip
                 context = job_context(job, scenario, profile)

@@ -1,10 +1,10 @@
 """``jobs-emulator``: serve an emulator, or check specs, profiles and scenarios without serving.
 
-    jobs-emulator serve [--api writer|retab|osapi | --spec PATH] [--profile PATH]
-                        [--scenarios DIR] [--host 127.0.0.1] [--port 4010] [--seed N]
-                        [--strict | --no-strict] [--clock real|manual]
-                        [--fallback none|examples] [--jwt-secret S]
-    jobs-emulator check [same loading options]
+jobs-emulator serve [--api writer|retab|osapi | --spec PATH] [--profile PATH]
+                    [--scenarios DIR] [--host 127.0.0.1] [--port 4010] [--seed N]
+                    [--strict | --no-strict] [--clock real|manual]
+                    [--fallback none|examples] [--jwt-secret S]
+jobs-emulator check [same loading options]
 """
 
 from __future__ import annotations

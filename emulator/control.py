@@ -113,7 +113,9 @@ class Control:
             return self._job(ns, rest[0])
         if method in ("POST", "PUT"):
             if not isinstance(body, dict) or not isinstance(body.get("status"), str):
-                raise ControlError(400, 'send {"status": "<status>", "error"?, "result"?, "fields"?}')
+                raise ControlError(
+                    400, 'send {"status": "<status>", "error"?, "result"?, "fields"?}'
+                )
             state = State(
                 status=body["status"],
                 error=body.get("error"),

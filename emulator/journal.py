@@ -10,6 +10,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from .violation import Violation
@@ -107,10 +108,12 @@ class Journal:
         return out
 
     def violations(self, since: int = 0) -> list[tuple[Exchange, Violation]]:
-        return [(e, v) for e in self.entries(with_violations=True, since=since) for v in e.violations]
+        return [
+            (e, v) for e in self.entries(with_violations=True, since=since) for v in e.violations
+        ]
 
     @staticmethod
     def intervals(exchanges: Iterable[Exchange]) -> list[float]:
         """Seconds between successive exchanges (on the emulator's clock)."""
         times = [e.at for e in exchanges]
-        return [b - a for a, b in zip(times, times[1:], strict=False)]
+        return [b - a for a, b in pairwise(times)]

@@ -77,7 +77,9 @@ def _live(ns: Namespace, ids: list[str]) -> Iterator[Job]:
     return ns.store.walk(ids, 0, 1)
 
 
-def _ordered(actions: JobActions, ns: Namespace, ids: list[str], newest_first: bool) -> Iterator[Job]:
+def _ordered(
+    actions: JobActions, ns: Namespace, ids: list[str], newest_first: bool
+) -> Iterator[Job]:
     start, step = (len(ids) - 1, -1) if newest_first else (0, 1)
     for job in ns.store.walk(ids, start, step):
         yield actions.observe(ns, job.id, poll=False)
@@ -94,7 +96,9 @@ def _take(jobs: Iterator[Job], offset: int, limit: int | None) -> list[Job]:
     return page
 
 
-def _keep(actions: JobActions, job: Job, filters: list[ListFilter], params: Mapping[str, Any]) -> bool:
+def _keep(
+    actions: JobActions, job: Job, filters: list[ListFilter], params: Mapping[str, Any]
+) -> bool:
     context = actions.context(job)
     flat = {**context, "status": context["job"]["status"]}
     for f in filters:

@@ -96,14 +96,18 @@ async def serve(app: Any, ns: Namespace, incoming: Incoming) -> Outcome:
         if refusal.kind == "rate_limited":
             outcome.headers["retry-after"] = str(refusal.variables["retry_after"])
     if outcome.drop:
-        _record(ns, seq, arrived, incoming, outcome, op.key, action, job_id, request_violations, fault)
+        _record(
+            ns, seq, arrived, incoming, outcome, op.key, action, job_id, request_violations, fault
+        )
         return outcome
     violations = request_violations + tuple(app.self_check(op, outcome))
     if app.settings.strict and any(v.side == "response" for v in violations):
         outcome = _violation_outcome(op.key, [v for v in violations if v.side == "response"])
     elif violations:
         outcome.headers["x-emulator-violations"] = "; ".join(str(v) for v in violations)[:2000]
-    _record(ns, seq, arrived, incoming, outcome, op.key, action, job_id, violations, fault, parsed.body)
+    _record(
+        ns, seq, arrived, incoming, outcome, op.key, action, job_id, violations, fault, parsed.body
+    )
     return outcome
 
 

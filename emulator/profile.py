@@ -12,15 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-
 __all__ = [
     "ACTIONS",
     "Action",
     "AuthRules",
     "CancelRules",
     "ErrorKind",
-    "ListFilter",
     "JobRules",
+    "ListFilter",
     "ListRules",
     "Profile",
     "RetryRules",

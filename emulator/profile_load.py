@@ -52,7 +52,7 @@ def load_profile(path: str | Path) -> Profile:
     r = Reader(str(file), read_yaml(file, ProfileError), error=ProfileError)
     r.only(*_TOP_KEYS)
     ops = r.section("operations", required=True)
-    for action in ops.keys():
+    for action in ops.names():
         if action not in ACTIONS:
             ops.fail(action, f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
     for needed in ("create", "retrieve"):
@@ -62,7 +62,7 @@ def load_profile(path: str | Path) -> Profile:
     scenarios = r.opt_text("scenarios")
     hidden = r.section("hidden")
     views = r.section("views")
-    for view in views.keys():
+    for view in views.names():
         if view not in ("job", "created", "status", "page", "stats"):
             views.fail(view, "unknown view; expected job, created, status, page or stats")
     return Profile(
@@ -73,7 +73,7 @@ def load_profile(path: str | Path) -> Profile:
         if scenarios
         else None,
         default_scenario=r.opt_text("default_scenario"),
-        operations={k: ops.text(k) for k in ops.keys()},
+        operations={k: ops.text(k) for k in ops.names()},
         job=_job(r.section("job")),
         statuses=_statuses(r.section("statuses", required=True)),
         auth=_auth(r.section("auth")),
@@ -82,7 +82,7 @@ def load_profile(path: str | Path) -> Profile:
         cancel=_cancel(r.section("cancel")),
         delete_status=r.section("delete").integer("status", 204),
         listing=_listing(r.section("list")),
-        hidden={k: hidden.text(k) for k in hidden.keys()},
+        hidden={k: hidden.text(k) for k in hidden.names()},
         views=dict(views.data),
         errors=_errors(r.section("errors")),
         timeline=_timeline(r.section("timeline")) if r.has("timeline") else None,
@@ -134,7 +134,7 @@ def _auth(r: Reader) -> AuthRules:
     return AuthRules(
         kind=cast(Literal["none", "bearer", "api_key", "jwt"], kind),
         algorithm=r.text("algorithm", "HS256"),
-        roles={name: frozenset(roles.texts(name)) for name in roles.keys()},
+        roles={name: frozenset(roles.texts(name)) for name in roles.names()},
     )
 
 
@@ -180,7 +180,7 @@ def _listing(r: Reader) -> ListRules:
         r.fail("order", "expected newest_first or oldest_first")
     filters = r.section("filters")
     parsed = []
-    for param in filters.keys():
+    for param in filters.names():
         f = filters.section(param)
         f.only("field", "match")
         match = f.text("match", "equals")
@@ -209,7 +209,7 @@ def _errors(r: Reader) -> dict[str, ErrorKind]:
     body: Any = r.raw("body", {"error": "{message}"})
     kinds = r.section("kinds")
     out: dict[str, ErrorKind] = {}
-    for name in sorted(set(_DEFAULT_ERROR_STATUS) | set(kinds.keys())):
+    for name in sorted(set(_DEFAULT_ERROR_STATUS) | set(kinds.names())):
         k = kinds.section(name)
         variables = {key: value for key, value in k.data.items() if key not in ("status", "body")}
         variables.setdefault("message", name.replace("_", " "))
@@ -225,7 +225,7 @@ def _timeline(r: Reader) -> TimelineRules:
         if r.has(name):
             events[name] = dict(r.section(name).data)
     statuses = r.section("statuses")
-    for status in statuses.keys():
+    for status in statuses.names():
         events[f"status:{status}"] = dict(statuses.section(status).data)
     return TimelineRules(entry=r.raw("entry", {}), events=events)
 
@@ -233,4 +233,4 @@ def _timeline(r: Reader) -> TimelineRules:
 def _count_by(r: Reader) -> dict[str, str]:
     r.only("count_by")
     counts = r.section("count_by")
-    return {name: counts.text(name) for name in counts.keys()}
+    return {name: counts.text(name) for name in counts.names()}

@@ -136,7 +136,9 @@ class RequestChecker:
             accepted = ", ".join(self._media)
             text = f"unsupported content type {content_type or '(none)'!r}; expected {accepted}"
             kind = "unsupported_media_type"
-            return None, [Violation("request", ("header", "content-type"), "content-type", text, kind)]
+            return None, [
+                Violation("request", ("header", "content-type"), "content-type", text, kind)
+            ]
         if "json" not in media.media_type and media.media_type != "*/*":
             return raw.decode("utf-8", "replace"), []
         try:

@@ -57,7 +57,7 @@ class Reader:
     def fail(self, key: str | int, reason: str) -> NoReturn:
         raise self.error(self.file, self.at(key), reason)
 
-    def keys(self) -> Iterator[str]:
+    def names(self) -> Iterator[str]:
         return iter(self.data.keys())
 
     def has(self, key: str) -> bool:
@@ -90,7 +90,9 @@ class Reader:
         return None if value is None else str(value)
 
     def integer(self, key: str, default: int | None = None) -> int:
-        return int(self._typed(key, (int,), "an integer", _REQUIRED if default is None else default))
+        return int(
+            self._typed(key, (int,), "an integer", _REQUIRED if default is None else default)
+        )
 
     def opt_number(self, key: str) -> float | None:
         value = self._typed(key, (int, float), "a number", None)
@@ -100,10 +102,14 @@ class Reader:
         return bool(self._typed(key, (bool,), "true or false", default))
 
     def texts(self, key: str, default: list[str] | None = None) -> list[str]:
-        value = self._typed(key, (list,), "a list of strings", _REQUIRED if default is None else default)
+        value = self._typed(
+            key, (list,), "a list of strings", _REQUIRED if default is None else default
+        )
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                raise self.error(self.file, f"{self.at(key)}/{i}", f"expected a string, got {_kind(item)}")
+                raise self.error(
+                    self.file, f"{self.at(key)}/{i}", f"expected a string, got {_kind(item)}"
+                )
         return list(value)
 
     def section(self, key: str, required: bool = False) -> Reader:

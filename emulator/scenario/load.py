@@ -7,7 +7,7 @@ Errors name the file and the path inside it, e.g.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, cast

@@ -1,4 +1,5 @@
-"""The ``format`` checks every compiled validator uses.
+"""``compile_validator``: how every validator of the emulator is built, and the ``format``
+checks it uses.
 
 jsonschema's own ``date-time`` check silently passes everything unless the optional
 ``rfc3339-validator`` is installed, so the checks that matter for job APIs are written here,

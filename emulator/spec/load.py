@@ -32,6 +32,7 @@ from emulator.spec.model import Spec
 
 __all__ = ["Documents", "Located", "SchemaInliner", "join", "load_spec", "read_document"]
 
+_NOWHERE = 1 << 30  # a stack index no placeholder can have
 _VERSION = re.compile(r"3\.[01]\.[0-9]+(?:-[0-9A-Za-z.-]+)?")
 
 
@@ -174,12 +175,17 @@ class SchemaInliner:
         self._stack: list[tuple[Path, str]] = []
         self._memo: dict[tuple[Path, str], Any] = {}
         self._resources: dict[str, Any] = {}
-        self._placeholders = 0
+        # Lowest stack index a placeholder pointed at since the innermost `_ref` began.
+        self._reach = _NOWHERE
         self._registry: Registry[Any] | None = None
 
     def schema(self, at: Located) -> Any:
         """``at.node`` as a self-contained schema, independent of every other one handed out."""
-        return copy.deepcopy(self._walk(at, moved=0))
+        self._stack, self._reach = [(at.file, at.pointer)], _NOWHERE  # a ref back here recurses
+        try:
+            return copy.deepcopy(self._walk(at, moved=0))
+        finally:
+            self._stack = []
 
     @property
     def registry(self) -> Registry[Any]:
@@ -210,22 +216,26 @@ class SchemaInliner:
         target = self._docs.follow(self._docs.resolve(at), bare_only=True)
         key = (target.file, target.pointer)
         if key in self._stack:
-            if moved <= self._stack.index(key):
+            index = self._stack.index(key)
+            if moved <= index:
                 reason = "circular $ref that never descends into a property or item"
                 raise at.error(reason, "$ref")
+            self._reach = min(self._reach, index)
             inlined = self._placeholder(target)
         elif key in self._memo:
             inlined = self._memo[key]
         else:
-            before = self._placeholders
+            outer_reach, self._reach = self._reach, _NOWHERE
             self._stack.append(key)
             try:
                 inlined = self._walk(target, moved)
             finally:
                 self._stack.pop()
-            # A result without placeholders does not depend on where it was reached from.
-            if self._placeholders == before:
+            # Placeholders only to this schema or to ones inside it: the result is the same
+            # wherever the schema is reached from, so it can be reused.
+            if self._reach >= len(self._stack):
                 self._memo[key] = inlined
+            self._reach = min(outer_reach, self._reach)
         siblings = {k: v for k, v in at.node.items() if k != "$ref"}
         nullable = self._docs.openapi_30(at.file) and siblings.pop("nullable", None) is True
         if siblings:
@@ -234,14 +244,14 @@ class SchemaInliner:
 
     def _placeholder(self, target: Located) -> dict[str, str]:
         uri = target.file.as_uri() + quote(target.pointer)
-        self._placeholders += 1
         if uri not in self._resources:
             self._resources[uri] = {}  # claims the URI so the walk below does not recurse here
-            saved, self._stack = self._stack, [(target.file, target.pointer)]
+            saved = self._stack, self._reach
+            self._stack, self._reach = [(target.file, target.pointer)], _NOWHERE
             try:
                 self._resources[uri] = self._walk(target, moved=0)
             finally:
-                self._stack = saved
+                self._stack, self._reach = saved
             self._registry = None
         return {"$ref": uri}
 

@@ -1,0 +1,1 @@
+"""pytest plugin for the jobs emulator (work in progress)."""
