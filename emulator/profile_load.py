@@ -29,20 +29,20 @@ _TOP_KEYS = (
     "timeline", "stats",
 )  # fmt: skip
 
-# Every error a profile may leave out falls back to these statuses.
-_DEFAULT_ERROR_STATUS = {
-    "invalid_request": 400,
-    "malformed_body": 400,
-    "unsupported_media_type": 415,
-    "unauthenticated": 401,
-    "invalid_token": 401,
-    "forbidden": 403,
-    "not_found": 404,
-    "invalid_state": 400,
-    "conflict": 409,
-    "rate_limited": 429,
-    "server_error": 500,
-    "unavailable": 503,
+# Every error a profile may leave out falls back to these statuses and messages.
+_DEFAULT_ERRORS: dict[str, tuple[int, str]] = {
+    "invalid_request": (400, "the request does not match the API's specification"),
+    "malformed_body": (400, "the request body is not valid JSON"),
+    "unsupported_media_type": (415, "unsupported content type"),
+    "unauthenticated": (401, "missing credentials"),
+    "invalid_token": (401, "invalid token"),
+    "forbidden": (403, "insufficient permissions"),
+    "not_found": (404, "job not found: {job_id}"),
+    "invalid_state": (400, "the job cannot be {action} in status {job.status}"),
+    "conflict": (409, "conflict"),
+    "rate_limited": (429, "too many requests"),
+    "server_error": (500, "internal server error"),
+    "unavailable": (503, "service unavailable"),
 }
 
 
@@ -209,11 +209,12 @@ def _errors(r: Reader) -> dict[str, ErrorKind]:
     body: Any = r.raw("body", {"error": "{message}"})
     kinds = r.section("kinds")
     out: dict[str, ErrorKind] = {}
-    for name in sorted(set(_DEFAULT_ERROR_STATUS) | set(kinds.names())):
+    for name in sorted(set(_DEFAULT_ERRORS) | set(kinds.names())):
         k = kinds.section(name)
+        default_status, default_message = _DEFAULT_ERRORS.get(name, (500, name.replace("_", " ")))
         variables = {key: value for key, value in k.data.items() if key not in ("status", "body")}
-        variables.setdefault("message", name.replace("_", " "))
-        status = k.integer("status", _DEFAULT_ERROR_STATUS.get(name, 500))
+        variables.setdefault("message", default_message)
+        status = k.integer("status", default_status)
         out[name] = ErrorKind(status, k.raw("body", body), media, variables)
     return out
 

@@ -79,7 +79,13 @@ def _schema_errors(
     if error is None:
         return []
     where = (*prefix, *error.absolute_path)
-    return [Violation(side, where, str(error.validator), error.message)]  # type: ignore[arg-type]
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [name for name in error.validator_value if name not in error.instance]
+        where = (*where, *missing[:1])
+    violation = Violation(side, where, str(error.validator), error.message)  # type: ignore[arg-type]
+    # Name the field first: the user has to know which one to fix before what is wrong with it.
+    label = f"{prefix[0]} parameter {prefix[1]!r}" if prefix[0] != "body" else violation.path
+    return [Violation(side, where, violation.rule, f"{label}: {error.message}")]  # type: ignore[arg-type]
 
 
 class RequestChecker:
