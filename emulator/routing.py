@@ -2,7 +2,8 @@
 
 OpenAPI path templates are matched segment by segment as plain strings, never with typed
 convertors: a malformed id must reach validation (a 400 in the provider's envelope), not die
-as a 404 in the router. Any parameter name works, ``{job-id}`` included.
+as a 404 in the router. Any parameter name works, ``{job-id}`` included. Only the leading
+``/`` is dropped, so ``/jobs/`` is not ``/jobs``: no silent match and no redirect.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def compile_template(template: str) -> tuple[str | None, ...]:
     """
     return tuple(
         None if seg.startswith("{") and seg.endswith("}") else seg
-        for seg in template.strip("/").split("/")
+        for seg in template.removeprefix("/").split("/")
     )
 
 
@@ -54,7 +55,7 @@ def _route(template: str, operations: Mapping[str, Operation]) -> _Route:
     segments = compile_template(template)
     names = tuple(
         seg[1:-1]
-        for seg in template.strip("/").split("/")
+        for seg in template.removeprefix("/").split("/")
         if seg.startswith("{") and seg.endswith("}")
     )
     rank = tuple(1 if seg is None else 0 for seg in segments)
@@ -75,7 +76,7 @@ class Router:
 
     def match(self, method: str, path: str) -> Match:
         """Route ``method path``; HEAD falls back to GET as HTTP requires."""
-        parts = path.strip("/").split("/")
+        parts = path.removeprefix("/").split("/")
         allowed: set[str] = set()
         for route in self._by_length.get(len(parts), ()):
             params = _bind(route, parts)

@@ -80,7 +80,8 @@ def _schema_errors(
         return []
     where = (*prefix, *error.absolute_path)
     if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [name for name in error.validator_value if name not in error.instance]
+        required: Any = error.validator_value
+        missing = [name for name in required if name not in error.instance]
         where = (*where, *missing[:1])
     violation = Violation(side, where, str(error.validator), error.message)  # type: ignore[arg-type]
     # Name the field first: the user has to know which one to fix before what is wrong with it.

@@ -27,6 +27,10 @@ def component(path: Path, name: str) -> tuple[Any, Validator]:
     return schema, compile_validator(schema, inliner.registry)
 
 
+def ref_to(spec: Path, name: str) -> str:
+    return f"{spec.as_uri()}/components/schemas/{name}"
+
+
 def op(spec: Spec, ref: str) -> Operation:
     found = spec.operation(ref)
     assert found is not None, f"{ref} not in {[o.key for o in spec.operations]}"
@@ -66,6 +70,7 @@ def test_loads_openapi_31_json(trees: Spec) -> None:
     validator = json_schema_of(op(trees, "putTree"), "200")
     assert validator.is_valid({"trees": [{"value": 1, "label": None, "weight": 0.5}]})
     assert not validator.is_valid({"trees": [{"value": 1, "weight": 0}]})  # numeric exclusiveMin
+    assert not validator.is_valid({"legacy": None})  # `nullable` means nothing in 3.1
 
 
 def test_each_file_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -185,7 +190,8 @@ def test_local_ref_is_inlined_and_independent(petstore: Spec) -> None:
     fetched = op(petstore, "getPet").responses["200"].content["application/json"].schema
     assert created == fetched
     assert created is not fetched
-    assert created is not None and "$ref" not in str(created)
+    assert created is not None and fetched is not None
+    assert "$ref" not in str(created)
     assert created["allOf"][0] is not fetched["allOf"][0]  # deep copies, not shared parts
 
 
@@ -254,10 +260,12 @@ def test_recursive_schema_stays_a_ref_resolvable_through_registry(trees: Spec) -
     assert ref.startswith("file://")
     resolved = trees.registry.resolver().lookup(ref).contents
     assert resolved["properties"]["value"] == {"type": "integer"}
-    leaf = {"value": 3}
-    assert media.validator.is_valid({"value": 1, "children": [{"value": 2, "children": [leaf]}]})
-    bad_leaf = {"value": "three"}
-    assert not media.validator.is_valid({"value": 1, "children": [{"value": 2, "children": [bad_leaf]}]})
+
+    def tree(leaf: Any) -> dict[str, Any]:
+        return {"value": 1, "children": [{"value": 2, "children": [leaf]}]}
+
+    assert media.validator.is_valid(tree({"value": 3}))
+    assert not media.validator.is_valid(tree({"value": "three"}))
 
 
 def test_mutually_recursive_schemas(tmp_path: Path) -> None:
@@ -265,11 +273,21 @@ def test_mutually_recursive_schemas(tmp_path: Path) -> None:
     spec.write_text(
         "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n"
         "    A: {type: object, properties: {b: {$ref: '#/components/schemas/B'}}}\n"
-        "    B: {type: object, properties: {a: {$ref: '#/components/schemas/A'}, n: {type: integer}}}\n"
+        "    B: {type: object, properties: {a: {$ref: '#/components/schemas/A'}, n: {}}}\n"
     )
     _, validator = component(spec, "A")
     assert validator.is_valid({"b": {"a": {"b": {"n": 1}}}})
-    assert not validator.is_valid({"b": {"a": {"b": {"n": "x"}}}})
+    assert not validator.is_valid({"b": {"a": {"b": {"a": 1}}}})
+    # One inliner for both, as load_spec has: what it reuses from A must still fit B.
+    docs = Documents(spec)
+    inliner = SchemaInliner(docs)
+    schemas = Located(spec, "", docs.root_document).child("components").child("schemas")
+    a_schema, b_schema = inliner.schema(schemas.child("A")), inliner.schema(schemas.child("B"))
+    assert a_schema["properties"]["b"]["properties"]["a"] == {"$ref": ref_to(spec, "A")}
+    assert b_schema["properties"]["a"]["properties"]["b"] == {"$ref": ref_to(spec, "B")}
+    b_validator = compile_validator(b_schema, inliner.registry)
+    assert b_validator.is_valid({"a": {"b": {"a": {"b": {"n": 2}}}}})
+    assert not b_validator.is_valid({"a": {"b": {"a": {"b": {"n": 2, "a": 3}}}}})
 
 
 @pytest.mark.parametrize(
