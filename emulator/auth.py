@@ -33,7 +33,7 @@ class Authenticator:
     ) -> None:
         self._schemes = schemes
         self._rules = rules
-        self._secret = jwt_secret
+        self._key = _hmac_key(jwt_secret, rules.algorithm)
 
     def check(
         self, operation: Operation, headers: Mapping[str, str], query: Mapping[str, str]
@@ -71,7 +71,7 @@ class Authenticator:
         try:
             claims = jwt.decode(
                 token,
-                self._secret,
+                self._key,
                 algorithms=[self._rules.algorithm],
                 options={"require": [], "verify_aud": False},
             )
@@ -102,6 +102,20 @@ def _credential(
     prefix, _, value = header.partition(" ")
     expected = "basic" if scheme.scheme == "basic" else "bearer"
     return value.strip() if prefix.lower() == expected else ""
+
+
+# HS256/384/512: PyJWT warns about keys shorter than the digest (an error under ``-W error``).
+_HMAC_DIGEST_SIZE = {"HS256": 32, "HS384": 48, "HS512": 64}
+
+
+def _hmac_key(secret: str, algorithm: str) -> bytes:
+    """The secret as an HMAC key with exactly the same signatures, but no short-key warning.
+
+    HMAC pads a key shorter than the hash's block size with zero bytes, so padding the secret
+    with zero bytes up to the digest size (never beyond the block size) changes nothing.
+    """
+    key = secret.encode()
+    return key.ljust(_HMAC_DIGEST_SIZE.get(algorithm, 0), b"\0")
 
 
 def _strings(value: Any) -> list[str]:

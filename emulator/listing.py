@@ -56,7 +56,7 @@ def queue_stats(actions: JobActions, ns: Namespace, success: int) -> Reply:
     total = 0
     for job in list(ns.store.all()):
         job = actions.observe(ns, job.id, poll=False)
-        context = actions.context(job)
+        context = _flat(actions.context(job))
         total += 1
         for name, dotted in actions.profile.count_by.items():
             value = lookup(context, dotted)
@@ -99,8 +99,7 @@ def _take(jobs: Iterator[Job], offset: int, limit: int | None) -> list[Job]:
 def _keep(
     actions: JobActions, job: Job, filters: list[ListFilter], params: Mapping[str, Any]
 ) -> bool:
-    context = actions.context(job)
-    flat = {**context, "status": context["job"]["status"]}
+    flat = _flat(actions.context(job))
     for f in filters:
         wanted, actual = params[f.param], lookup(flat, f.field)
         if f.match == "json_subset":
@@ -115,6 +114,11 @@ def _keep(
         elif str(actual) != str(wanted):
             return False
     return True
+
+
+def _flat(context: dict[str, Any]) -> dict[str, Any]:
+    # Filters and counts name the job's current status plainly, as ``status``.
+    return {**context, "status": context["job"]["status"]}
 
 
 def _cursor_page(

@@ -104,11 +104,16 @@ async def serve(app: Any, ns: Namespace, incoming: Incoming) -> Outcome:
     if app.settings.strict and any(v.side == "response" for v in violations):
         outcome = _violation_outcome(op.key, [v for v in violations if v.side == "response"])
     elif violations:
-        outcome.headers["x-emulator-violations"] = "; ".join(str(v) for v in violations)[:2000]
+        outcome.headers["x-emulator-violations"] = _header_text("; ".join(map(str, violations)))
     _record(
         ns, seq, arrived, incoming, outcome, op.key, action, job_id, violations, fault, parsed.body
     )
     return outcome
+
+
+def _header_text(text: str) -> str:
+    # Messages quote what the client sent; a header value must stay one line of latin-1.
+    return text[:2000].encode("unicode_escape").decode("ascii")
 
 
 def _from_error(error: ErrorReply) -> Outcome:

@@ -77,7 +77,6 @@ class Router:
     def match(self, method: str, path: str) -> Match:
         """Route ``method path``; HEAD falls back to GET as HTTP requires."""
         parts = path.removeprefix("/").split("/")
-        allowed: set[str] = set()
         for route in self._by_length.get(len(parts), ()):
             params = _bind(route, parts)
             if params is None:
@@ -87,10 +86,12 @@ class Router:
                 op = route.methods.get("GET")
             if op is not None:
                 return Match(op, params)
-            allowed.update(route.methods)
-            if "GET" in route.methods:
-                allowed.add("HEAD")
-        return Match(None, allowed=tuple(sorted(allowed)))
+            # The most static route that binds the path is the resource it names (OpenAPI:
+            # concrete paths before templated ones), so a method it lacks is a 405, not a
+            # fall-through to a template that happens to take the same path.
+            allowed = set(route.methods) | ({"HEAD"} if "GET" in route.methods else set())
+            return Match(None, allowed=tuple(sorted(allowed)))
+        return Match(None)
 
 
 def _bind(route: _Route, parts: list[str]) -> dict[str, str] | None:

@@ -84,7 +84,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def _reason(message: str, keyword: object) -> str:
-    if keyword == "additionalProperties" and "were unexpected" in message:
+    # jsonschema says "('a' was unexpected)" for one key, "('a', 'b' were unexpected)" for more.
+    if keyword == "additionalProperties" and "unexpected)" in message:
         names = message.split("(")[1].split(" were")[0].split(" was")[0]
         return f"unknown key {names}"
     return message

@@ -1,0 +1,1 @@
+"""End-to-end tests: the real SDKs against live emulators over HTTP."""

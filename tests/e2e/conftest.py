@@ -1,0 +1,94 @@
+"""Real servers for the end-to-end tests: one LiveServer per API, one namespace per test.
+
+The servers run on a manual clock in strict mode, so a lifecycle moves only when a test moves
+time and any response the spec forbids would come back as a 500. Tests share a server but
+never a namespace: each gets a fresh ``/_ns/<name>`` prefix for its API and control calls.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from emulator.bundle import build
+from emulator.server import LiveServer
+from emulator.settings import Settings
+
+from .e2e_support import REFERENCE_OSAPI, SCENARIOS, Emu
+
+MANUAL = Settings(manual_clock=True, strict=True)
+
+_counter = itertools.count(1)
+
+
+def _serve(**kwargs: Any) -> Iterator[LiveServer]:
+    server = LiveServer(build(**kwargs)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def writer_server() -> Iterator[LiveServer]:
+    yield from _serve(api="writer", settings=MANUAL)
+
+
+@pytest.fixture(scope="session")
+def retab_server() -> Iterator[LiveServer]:
+    yield from _serve(api="retab", settings=MANUAL)
+
+
+@pytest.fixture(scope="session")
+def writer_faults_server() -> Iterator[LiveServer]:
+    yield from _serve(api="writer", scenarios=SCENARIOS / "writer-faults", settings=MANUAL)
+
+
+@pytest.fixture(scope="session", params=["bundled", "reference"])
+def osapi_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    """osapi over the bundled spec, and over upstream's own spec file, unmodified."""
+    if request.param == "reference":
+        if not REFERENCE_OSAPI.is_file():
+            pytest.skip(f"upstream osapi spec not found at {REFERENCE_OSAPI}")
+        yield from _serve(api="osapi", spec=REFERENCE_OSAPI, settings=MANUAL)
+    else:
+        yield from _serve(api="osapi", settings=MANUAL)
+
+
+def _namespace(request: pytest.FixtureRequest) -> str:
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name).strip("-")[:60]
+    return f"{name}-{next(_counter)}"
+
+
+def _emu(server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Emu]:
+    emu = Emu(server.url, _namespace(request))
+    try:
+        yield emu
+    finally:
+        emu.close()
+
+
+@pytest.fixture
+def writer(writer_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Emu]:
+    yield from _emu(writer_server, request)
+
+
+@pytest.fixture
+def retab_emu(retab_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Emu]:
+    yield from _emu(retab_server, request)
+
+
+@pytest.fixture
+def writer_faults(
+    writer_faults_server: LiveServer, request: pytest.FixtureRequest
+) -> Iterator[Emu]:
+    yield from _emu(writer_faults_server, request)
+
+
+@pytest.fixture
+def osapi(osapi_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Emu]:
+    yield from _emu(osapi_server, request)

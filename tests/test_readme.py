@@ -1,0 +1,381 @@
+"""The user documentation's examples, run as tests: a broken example fails the suite.
+
+Fenced blocks in README.md and docs/*.md run by their language:
+
+- ``python``: a block with ``def test_`` functions runs as a pytest module (pytester, in
+  process); any other block runs as a script. Either way it must pass.
+- ``console``: every block of a document is one terminal session, in order, in a scratch
+  directory. ``$ jobs-emulator ...`` runs the real command (``serve ... &`` serves the same app
+  in-process on a free port), ``$ curl ...`` is sent to that server, ``$ pytest ...`` runs
+  pytest, ``$ echo $?`` prints the last exit code. Output must match what follows the command,
+  where ``...`` stands for any text (doctest's ELLIPSIS) and runs of whitespace compare equal.
+- ``yaml``: a scenario (it has ``attempts:``) is loaded and checked against the bundled API the
+  ``api:`` directive names (writer by default); a profile fragment with ``profile: NAME`` is laid
+  over that bundled profile and the emulator is built from it.
+
+HTML comments on the lines just above a fence are directives, separated by ``;``:
+``<!-- no-test -->`` skips the block, ``<!-- file: PATH -->`` writes it to PATH in the scratch
+directory (for the examples after it) instead of running it, ``<!-- api: retab -->`` and
+``<!-- profile: osapi -->`` as above, and ``<!-- refused -->`` for a scenario shown as a mistake
+(loading it must fail).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import doctest
+import io
+import json
+import os
+import re
+import runpy
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import yaml
+
+import emulator.server
+from emulator.bundle import build, bundled_profile, bundled_scenarios, check_scenarios
+from emulator.cli import main as cli_main
+from emulator.errors import LoadError
+from emulator.profile_load import load_profile
+from emulator.scenario.load import load_scenario
+from emulator.server import LiveServer
+from emulator.spec import load_spec
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# osapi's own spec, unmodified, for the examples that bind it (skipped where it is absent).
+UPSTREAM_OSAPI = ROOT.parent / "shared" / "reference-specs" / "osapi"
+
+_FENCE = re.compile(r"^(`{3,}|~{3,})\s*([\w+-]*)")
+_DIRECTIVE = re.compile(r"^<!--(.*)-->$")
+
+
+@dataclass(frozen=True)
+class Block:
+    doc: Path
+    line: int
+    lang: str
+    text: str
+    directives: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        return f"{self.doc.relative_to(ROOT)}:{self.line}"
+
+    @property
+    def runs(self) -> bool:
+        return "no-test" not in self.directives and "file" not in self.directives
+
+
+def parse(doc: Path) -> list[Block]:
+    """Every fenced block of ``doc`` with the directives in the comments just above it."""
+    lines = doc.read_text(encoding="utf-8").splitlines()
+    blocks: list[Block] = []
+    i = 0
+    while i < len(lines):
+        opened = _FENCE.match(lines[i])
+        if not opened:
+            i += 1
+            continue
+        fence, lang, start = opened.group(1), opened.group(2).lower(), i
+        directives: dict[str, str] = {}
+        j = i - 1
+        while j >= 0 and (found := _DIRECTIVE.match(lines[j].strip())):
+            for item in found.group(1).split(";"):
+                key, _, value = item.strip().partition(":")
+                directives[key.strip()] = value.strip()
+            j -= 1
+        i += 1
+        while i < len(lines) and not lines[i].startswith(fence):
+            i += 1
+        body = "\n".join(lines[start + 1 : i]) + "\n"
+        blocks.append(Block(doc, start + 1, lang, body, directives))
+        i += 1
+    return blocks
+
+
+ALL = [block for doc in DOCS for block in parse(doc)]
+
+
+def _ids(blocks: list[Block]) -> list[str]:
+    return [b.where for b in blocks]
+
+
+def write_files(blocks: list[Block], upto: Block | None, into: Path) -> None:
+    """Write the ``file:`` blocks of ``upto``'s document that come before it (all if None)."""
+    for block in blocks:
+        if upto is not None and (block.doc != upto.doc or block.line > upto.line):
+            continue
+        if "file" in block.directives and (upto is None or block.doc == upto.doc):
+            target = into / block.directives["file"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(block.text, encoding="utf-8")
+
+
+# -- python ------------------------------------------------------------------------------------
+
+PYTHON = [b for b in ALL if b.lang == "python" and b.runs]
+
+
+@pytest.mark.parametrize("block", PYTHON, ids=_ids(PYTHON))
+def test_python_example(
+    block: Block, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_files(ALL, block, pytester.path)
+    if "def test_" in block.text:
+        module = pytester.makepyfile(**{f"test_example_{block.line}": block.text})
+        result = pytester.runpytest(str(module), "-p", "no:cacheprovider", "--strict-markers")
+        outcomes = result.parseoutcomes()
+        assert result.ret == 0 and not outcomes.get("skipped"), (
+            f"{block.where}: the example's tests did not all pass:\n" + str(result.stdout)
+        )
+    else:
+        script = pytester.path / f"example_{block.line}.py"
+        script.write_text(block.text, encoding="utf-8")
+        monkeypatch.chdir(pytester.path)
+        runpy.run_path(str(script), run_name="__main__")
+
+
+# -- yaml --------------------------------------------------------------------------------------
+
+YAML = [b for b in ALL if b.lang in ("yaml", "yml") and "no-test" not in b.directives]
+
+
+@pytest.mark.parametrize("block", YAML, ids=_ids(YAML))
+def test_yaml_example(block: Block, tmp_path: Path) -> None:
+    data = yaml.safe_load(block.text)
+    api = block.directives.get("api", "writer")
+    if isinstance(data, dict) and "attempts" in data and api != "none":
+        file = tmp_path / Path(block.directives.get("file", "example.yaml")).name
+        file.write_text(block.text, encoding="utf-8")
+        profile = load_profile(bundled_profile(api))
+        assert profile.spec_path is not None
+        spec = load_spec(profile.spec_path)
+        if "refused" in block.directives:  # an example of a mistake: it must stay one
+            with pytest.raises(LoadError):
+                check_scenarios(profile, spec, {"example": load_scenario(file)})
+        else:
+            scenario = load_scenario(file)
+            check_scenarios(profile, spec, {scenario.name: scenario})
+    elif "profile" in block.directives:
+        name = block.directives["profile"]
+        base = yaml.safe_load(bundled_profile(name).read_text(encoding="utf-8"))
+        merged = {**base, **data, "spec": str(bundled_profile(name).with_name(base["spec"]))}
+        file = tmp_path / "profile.yaml"
+        file.write_text(yaml.safe_dump(merged), encoding="utf-8")
+        build(api=None, profile=file, scenarios=bundled_scenarios(name))
+    elif "file" not in block.directives:
+        pytest.fail(f"{block.where}: a yaml block must be a scenario, say `profile:` or be a file")
+
+
+# -- console -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Session:
+    """A terminal session: its scratch directory, its servers and the last exit code."""
+
+    cwd: Path
+    servers: dict[int, LiveServer] = field(default_factory=dict)
+    status: int = 0
+
+    def run(self, command: str) -> str:
+        if command.strip() == "echo $?":
+            return f"{self.status}\n"
+        line, _, pipe = command.partition(" | ")
+        words = shlex.split(line)
+        if words[0] == "jobs-emulator" and words[1:2] == ["serve"]:
+            return self.serve(words[1:])
+        if words[0] == "jobs-emulator":
+            return self.process([str(BIN / "jobs-emulator"), *words[1:]])
+        if words[0] == "pytest":
+            return self.process(
+                [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *words[1:]]
+            )
+        if words[0] in ("python", "python3"):
+            return self.process([sys.executable, *words[1:]])
+        if words[0] == "curl":
+            return self.curl(words[1:], pipe.strip())
+        raise AssertionError(f"the README test cannot run {command!r}: mark the block no-test")
+
+    def process(self, argv: list[str]) -> str:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
+        done = subprocess.run(
+            argv, cwd=self.cwd, env=env, check=False, text=True, timeout=120,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        self.status = done.returncode
+        return done.stdout
+
+    def serve(self, argv: list[str]) -> str:
+        """``jobs-emulator serve``, in-process: the CLI builds the app, a LiveServer serves it."""
+        argv = [a for a in argv if a != "&"]
+        started: list[LiveServer] = []
+
+        def serve_forever(app: Any, host: str, port: int) -> None:
+            if port in self.servers:
+                self.servers.pop(port).stop()
+            self.servers[port] = LiveServer(app, host).start()
+            started.append(self.servers[port])
+
+        out = io.StringIO()
+        real = emulator.server.serve_forever
+        emulator.server.serve_forever = serve_forever
+        try:
+            with (
+                contextlib.chdir(self.cwd),
+                contextlib.redirect_stdout(out),
+                contextlib.redirect_stderr(out),
+            ):
+                self.status = cli_main(argv)
+        finally:
+            emulator.server.serve_forever = real
+        return out.getvalue()
+
+    def curl(self, args: list[str], pipe: str) -> str:
+        method, headers, data, url, include = None, {}, None, None, False
+        items = iter(args)
+        for arg in items:
+            if arg in ("-s", "-S", "-sS"):
+                continue
+            if arg in ("-i", "-si", "-is"):
+                include = True
+            elif arg == "-X":
+                method = next(items)
+            elif arg == "-H":
+                name, _, value = next(items).partition(":")
+                headers[name.strip()] = value.strip()
+            elif arg in ("-d", "--data"):
+                data = next(items)
+                headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+            elif arg == "--json":
+                data = next(items)
+                headers.setdefault("Content-Type", "application/json")
+                headers.setdefault("Accept", "application/json")
+            elif arg.startswith("-"):
+                raise AssertionError(f"the README test does not know curl's {arg}")
+            else:
+                url = arg
+        assert url is not None, f"no URL in curl {args}"
+        parts = urlsplit(url if "://" in url else f"http://{url}")
+        server = self.servers.get(parts.port or 80)
+        assert server is not None, f"no `jobs-emulator serve &` on port {parts.port} before curl"
+        target = server.url + parts.path + (f"?{parts.query}" if parts.query else "")
+        response = httpx.request(method or ("POST" if data is not None else "GET"), target,
+                                 headers=headers, content=data, timeout=10)  # fmt: skip
+        body = response.text
+        if pipe:
+            body = jq(pipe, response.json())
+        if include:
+            head = [f"HTTP/1.1 {response.status_code} {response.reason_phrase}"]
+            head += [f"{k.decode()}: {v.decode()}" for k, v in response.headers.raw]
+            body = "\n".join(head) + "\n\n" + body
+        self.status = 0
+        return body + "\n"
+
+    def close(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+
+
+def jq(pipe: str, value: Any) -> str:
+    """The few jq programs the docs use: ``jq``, ``jq .a.b[0]``, ``jq -r .a``, ``jq -c .a``."""
+    words = shlex.split(pipe)
+    assert words[0] == "jq", f"the README test only pipes into jq, not {pipe!r}"
+    flags = {w for w in words[1:] if w.startswith("-")}
+    program = next((w for w in words[1:] if not w.startswith("-")), ".")
+    for key, index in re.findall(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]", program):
+        value = value[key] if key else value[int(index)]
+    if "-r" in flags and isinstance(value, str):
+        return value
+    if "-c" in flags:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def commands(block: Block) -> Iterator[tuple[int, str, str]]:
+    """(line, command, expected output) for each ``$ `` prompt of a console block."""
+    current: tuple[int, str] | None = None
+    expected: list[str] = []
+    for offset, text in enumerate(block.text.splitlines()):
+        if text.startswith("$ "):
+            if current is not None:
+                yield current[0], current[1], "\n".join(expected)
+            current, expected = (block.line + 1 + offset, text[2:]), []
+        elif current is not None:
+            expected.append(text)
+    if current is not None:
+        yield current[0], current[1], "\n".join(expected)
+
+
+CONSOLE_DOCS = sorted({b.doc for b in ALL if b.lang == "console" and b.runs})
+
+
+@pytest.mark.parametrize("doc", CONSOLE_DOCS, ids=[str(d.relative_to(ROOT)) for d in CONSOLE_DOCS])
+def test_console_session(doc: Path, tmp_path: Path) -> None:
+    blocks = [b for b in ALL if b.doc == doc]
+    if UPSTREAM_OSAPI.is_dir():
+        shutil.copytree(UPSTREAM_OSAPI, tmp_path / "osapi")
+    elif any("osapi/job/gen/api.yaml" in b.text for b in blocks if b.lang == "console"):
+        pytest.skip(f"osapi's own spec is not at {UPSTREAM_OSAPI}")
+    session = Session(tmp_path)
+    checker = doctest.OutputChecker()
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    try:
+        for block in blocks:
+            if "file" in block.directives:
+                write_files([block], None, tmp_path)
+            if block.lang != "console" or not block.runs:
+                continue
+            for line, command, want in commands(block):
+                got = session.run(command)
+                if not checker.check_output(want.strip() + "\n", got.strip() + "\n", flags):
+                    pytest.fail(
+                        f"{doc.relative_to(ROOT)}:{line}: $ {command}\n"
+                        f"--- documented\n{want}\n--- actual\n{got}"
+                    )
+    finally:
+        session.close()
+
+
+# -- the Quick start and CI run the same command -----------------------------------------------
+
+
+def test_quick_start_is_what_ci_runs() -> None:
+    readme = ROOT / "README.md"
+    headings = [
+        n for n, text in enumerate(readme.read_text().splitlines(), 1) if text.startswith("## ")
+    ]
+    start = next(n for n in headings if readme.read_text().splitlines()[n - 1] == "## Quick start")
+    end = min((n for n in headings if n > start), default=10**9)
+    lines = [b.text.strip() for b in parse(readme) if start < b.line < end]
+    assert len(lines) == 2 and all("\n" not in line for line in lines), (
+        f"the Quick start must be exactly two one-line commands, found {lines}"
+    )
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert lines[1] in ci, f".ci/run must run the Quick start's second command: {lines[1]}"
+
+
+def test_every_block_is_run_or_marked() -> None:
+    """A block in a language the test cannot run must say so, so nothing is silently skipped."""
+    runnable = {"python", "console", "yaml", "yml"}
+    silent = [
+        b.where
+        for b in ALL
+        if b.lang not in runnable and b.runs and b.lang not in ("", "text", "json")
+    ]
+    assert not silent, f"mark these blocks <!-- no-test --> or <!-- file: ... -->: {silent}"
