@@ -1,6 +1,6 @@
 """The emulator's speed, always next to a baseline measured in the same run.
 
-    .venv/bin/python bench/run.py            # about a minute and a half
+    .venv/bin/python bench/run.py            # about a minute (two on a busy machine)
     .venv/bin/python bench/run.py --quick    # about 15 s, smaller counts
     .venv/bin/python bench/run.py --profile  # also: where a poll's time goes (cProfile)
 
@@ -45,8 +45,8 @@ def options() -> argparse.Namespace:
     args = parser.parse_args()
     quick = args.quick
     args.rounds = args.rounds or (1 if quick else 3)
-    args.seconds = args.seconds or (1.5 if quick else 4.0)
-    args.warmup = 0.5 if quick else 1.0
+    args.seconds = args.seconds or (1.0 if quick else 3.0)
+    args.warmup = 0.3 if quick else 0.7
     args.polls = 3_000 if quick else 20_000
     args.profile_polls = 2_000 if quick else 5_000
     args.small, args.large = 1_000, (20_000 if quick else 100_000)

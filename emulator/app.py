@@ -206,9 +206,11 @@ def to_response(outcome: Outcome, *, head: bool = False) -> Response:
     if outcome.body is None:
         return Response(status_code=outcome.status, headers=outcome.headers)
     payload = json.dumps(outcome.body, separators=(",", ":"), ensure_ascii=False).encode()
-    return Response(
-        b"" if head else payload, outcome.status, outcome.headers, media_type=outcome.media_type
-    )
+    if head:
+        # HEAD answers with GET's headers, Content-Length included, and no body.
+        headers = {**outcome.headers, "content-length": str(len(payload))}
+        return Response(b"", outcome.status, headers, media_type=outcome.media_type)
+    return Response(payload, outcome.status, outcome.headers, media_type=outcome.media_type)
 
 
 def split_namespace(header: str | None, path: str) -> tuple[str, str]:

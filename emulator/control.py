@@ -6,7 +6,6 @@ resets, moves time and reads the journal of its own namespace only.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -16,12 +15,17 @@ from .jobs import Refusal
 from .journal import Journal
 from .namespace import Namespace, RateLimit
 from .scenario.model import State
+from .validation import parse_json
 from .views import format_time
 
 if TYPE_CHECKING:
     from .app import Emulator
 
 __all__ = ["Control"]
+
+# The last instant an RFC 3339 timestamp can name (9999-12-31T23:59:59Z): past it, every
+# response that carries a time would fail to render.
+_LATEST = 253_402_300_799.0
 
 
 class ControlError(Exception):
@@ -94,6 +98,8 @@ class Control:
             value = body.get(key) if isinstance(body, dict) else None
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise ControlError(400, f'send {{"{key}": <number>}}')
+            if (ns.clock.now() + value if key == "seconds" else value) > _LATEST:
+                raise ControlError(400, "the clock cannot go past 9999-12-31T23:59:59Z")
             try:
                 ns.clock.advance(value) if key == "seconds" else ns.clock.set(value)
             except ValueError as exc:
@@ -112,7 +118,12 @@ class Control:
         if method == "GET":
             return self._job(ns, rest[0])
         if method in ("POST", "PUT"):
-            if not isinstance(body, dict) or not isinstance(body.get("status"), str):
+            fields = body.get("fields") if isinstance(body, dict) else None
+            if (
+                not isinstance(body, dict)
+                or not isinstance(body.get("status"), str)
+                or not (fields is None or isinstance(fields, dict))
+            ):
                 raise ControlError(
                     400, 'send {"status": "<status>", "error"?, "result"?, "fields"?}'
                 )
@@ -120,7 +131,7 @@ class Control:
                 status=body["status"],
                 error=body.get("error"),
                 result=body.get("result"),
-                fields=dict(body.get("fields") or {}),
+                fields=dict(fields or {}),
             )
             try:
                 actions.force(ns, rest[0], state)
@@ -164,15 +175,18 @@ class Control:
         }
 
     def _journal(self, ns: Namespace, rest: list[str], q: Any) -> Any:
-        status = q.get("status")
-        violations = q.get("violations")
+        status, since, violations = q.get("status"), q.get("since") or "0", q.get("violations")
+        if not (since.isdigit() and (status is None or status.isdigit())):
+            raise ControlError(400, "status and since are integers")
+        if violations not in (None, "true", "false"):
+            raise ControlError(400, "violations is true or false")
         entries = ns.journal.entries(
             operation=q.get("operation"),
             job_id=q.get("job_id"),
-            status=int(status) if status and status.isdigit() else None,
+            status=None if status is None else int(status),
             method=q.get("method"),
             with_violations=None if violations is None else violations == "true",
-            since=int(q.get("since", "0") or 0),
+            since=int(since),
         )
         if rest == ["summary"]:
             gaps = Journal.intervals(entries)
@@ -188,8 +202,11 @@ class Control:
         if method == "DELETE":
             ns.rate_limit = None
         elif method == "PUT":
-            ok = isinstance(body, dict) and isinstance(body.get("requests"), int)
-            if not ok or not isinstance(body.get("per"), int | float):
+            requests, per = (
+                (body.get("requests"), body.get("per")) if isinstance(body, dict) else (0, 0)
+            )
+            ok = isinstance(requests, int) and not isinstance(requests, bool) and requests >= 1
+            if not ok or not isinstance(per, int | float) or isinstance(per, bool) or per <= 0:
                 raise ControlError(400, 'send {"requests": <int>, "per": <seconds>}')
             ns.rate_limit = RateLimit(body["requests"], float(body["per"]))
         limit = ns.rate_limit
@@ -201,6 +218,6 @@ async def _json_body(request: Request) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
+        return parse_json(raw)
     except ValueError:
         raise ControlError(400, "the control plane takes JSON bodies") from None

@@ -138,10 +138,13 @@ class EmulatorHandle:
         self._clients.append(client)
         return client
 
-    def control(self, method: str, path: str, body: Any = None, **params: str) -> Any:
-        """Call ``/_emulator/{path}`` in this namespace; raise EmulatorError on a refusal."""
+    def control(self, method: str, path: str, body: Any = None, /, **query: str) -> Any:
+        """Call ``/_emulator/{path}`` in this namespace; raise EmulatorError on a refusal.
+
+        ``query`` becomes the query string, e.g. ``control("GET", "journal", method="POST")``.
+        """
         response = self._control.request(
-            method, f"/_emulator/{path}", json=body, params=params or None
+            method, f"/_emulator/{path}", json=body, params=query or None
         )
         if response.status_code >= 400:
             try:
@@ -171,28 +174,17 @@ class EmulatorHandle:
 
     def violations(self) -> list[ReportedViolation]:
         """Contract violations recorded so far (after any ``accept_violations()``)."""
-        entries = self.control("GET", "journal", violations="true", since=str(self._accepted_seq))
-        return [
-            ReportedViolation(
-                seq=e["seq"],
-                method=e["method"],
-                request_path=e["path"],
-                operation=e.get("operation"),
-                side=v["side"],
-                json_path=v["path"],
-                rule=v["rule"],
-                message=v["message"],
-            )
-            for e in entries["entries"]
-            for v in e["violations"]
-        ]
+        return _violations(self._entries_since_accepted(violations="true"))
 
     def accept_violations(self) -> list[ReportedViolation]:
         """Take the violations so far as intended (a test of bad requests); returns them."""
-        found = self.violations()
-        entries = self.control("GET", "journal", since=str(self._accepted_seq))["entries"]
+        entries = self._entries_since_accepted()
         self._accepted_seq = max([e["seq"] for e in entries], default=self._accepted_seq)
-        return found
+        return _violations(entries)
+
+    def _entries_since_accepted(self, **query: str) -> list[dict[str, Any]]:
+        since = str(self._accepted_seq)
+        return list(self.control("GET", "journal", since=since, **query)["entries"])
 
     def close(self) -> None:
         for client in self._clients:
@@ -204,6 +196,23 @@ class EmulatorHandle:
 
     def __repr__(self) -> str:
         return f"<EmulatorHandle {self.url} api={self.api} clock={self.clock_mode}>"
+
+
+def _violations(entries: list[dict[str, Any]]) -> list[ReportedViolation]:
+    return [
+        ReportedViolation(
+            seq=e["seq"],
+            method=e["method"],
+            request_path=e["path"],
+            operation=e.get("operation"),
+            side=v["side"],
+            json_path=v["path"],
+            rule=v["rule"],
+            message=v["message"],
+        )
+        for e in entries
+        for v in e.get("violations") or ()
+    ]
 
 
 def check_violations(handle: EmulatorHandle) -> None:

@@ -7,7 +7,6 @@ providers differ and clients notice.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ from .jobs import Refusal, Request
 from .journal import Exchange
 from .namespace import Namespace
 from .scenario.model import Fault
+from .validation import parse_json
 from .violation import Violation
 
 __all__ = ["Incoming", "Outcome", "serve"]
@@ -187,7 +187,7 @@ def _record(
 ) -> None:
     if request_body is None and incoming.body:
         try:
-            request_body = json.loads(incoming.body)
+            request_body = parse_json(incoming.body)
         except ValueError:
             request_body = incoming.body.decode("utf-8", "replace")
     ns.journal.record(

@@ -40,7 +40,7 @@ import itertools
 import os
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -111,11 +111,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for name, help_text in _SHARED:
         group.addoption(f"--emulator-{name}", dest=f"emulator_{name}", default=None, help=help_text)
         parser.addini(f"emulator_{name}", help_text, default="")
-    group.addoption("--emulator-strict", dest="emulator_strict", action="store_true",
-                    default=None, help="check requests against the spec (the default)")  # fmt: skip
-    group.addoption("--emulator-no-strict", dest="emulator_strict", action="store_false",
-                    help="accept requests the spec forbids")  # fmt: skip
-    parser.addini("emulator_strict", "check requests against the spec", type="bool", default=True)
+    strict = "record request and response violations; answer 500 for a bad response (default)"
+    lenient = "record response violations only, and serve those responses anyway"
+    group.addoption(
+        "--emulator-strict", dest="emulator_strict", action="store_true", default=None, help=strict
+    )
+    group.addoption(
+        "--emulator-no-strict", dest="emulator_strict", action="store_false", help=lenient
+    )
+    parser.addini("emulator_strict", "strict contract checks (default: true)", "bool", True)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -126,9 +130,9 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def resolve_options(config: pytest.Config, marker: pytest.Mark | None) -> TestOptions:
-    """Marker over command line over ini file over defaults, key by key."""
-    layers = _layers(config, marker)
+def resolve_options(config: pytest.Config, markers: Iterable[pytest.Mark] = ()) -> TestOptions:
+    """Markers (closest first) over command line over ini file over defaults, key by key."""
+    layers = _layers(config, markers)
 
     def pick(name: str, default: Any = None) -> Any:
         for values, base in layers:
@@ -155,15 +159,19 @@ def resolve_options(config: pytest.Config, marker: pytest.Mark | None) -> TestOp
 _PATHS = frozenset({"spec", "profile", "scenarios"})
 
 
-def _layers(config: pytest.Config, marker: pytest.Mark | None) -> list[tuple[dict[str, Any], Path]]:
+def _layers(
+    config: pytest.Config, markers: Iterable[pytest.Mark]
+) -> list[tuple[dict[str, Any], Path]]:
     """Where options come from, first wins, with the folder their relative paths start from."""
-    mark = dict(marker.kwargs) if marker else {}
-    if marker is not None and (marker.args or set(mark) - MARKER_KWARGS):
-        unknown = sorted(set(mark) - MARKER_KWARGS) or [repr(a) for a in marker.args]
-        raise pytest.UsageError(
-            f"@pytest.mark.emulator takes keyword arguments {sorted(MARKER_KWARGS)}; "
-            f"got {', '.join(unknown)}"
-        )
+    mark: dict[str, Any] = {}
+    for marker in markers:  # a function's marker adds to its class's and module's
+        unknown = sorted(set(marker.kwargs) - MARKER_KWARGS) or [repr(a) for a in marker.args]
+        if unknown:
+            raise pytest.UsageError(
+                f"@pytest.mark.emulator takes keyword arguments {sorted(MARKER_KWARGS)}; "
+                f"got {', '.join(unknown)}"
+            )
+        mark = {**marker.kwargs, **mark}
     names = [name for name, _ in _SHARED]
     cli = {n: v for n in [*names, "strict"] if (v := config.getoption(f"emulator_{n}")) is not None}
     ini: dict[str, Any] = {n: v for n in names if (v := config.getini(f"emulator_{n}"))}
@@ -253,7 +261,7 @@ def emulator(
     """A fresh namespace of an emulator configured by the marker, command line and ini file."""
     __tracebackhide__ = True  # a violation report is about the test's traffic, not this code
     try:
-        options = resolve_options(request.config, request.node.get_closest_marker("emulator"))
+        options = resolve_options(request.config, request.node.iter_markers("emulator"))
         handle = emulator_pool.handle(options, new_namespace(request.node.name))
     except (pytest.UsageError, EmulatorError) as exc:  # a bad option or file, not a bad test
         pytest.fail(f"emulator: {exc}", pytrace=False)

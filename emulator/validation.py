@@ -8,6 +8,7 @@ Everything compiled here is compiled once per operation, when the app is built.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,14 @@ from jsonschema.exceptions import ValidationError, best_match
 from .spec.model import MediaType, Operation, Parameter, ResponseSpec
 from .violation import Violation
 
-__all__ = ["ParsedRequest", "RequestChecker", "check_response", "media_for", "response_for"]
+__all__ = [
+    "ParsedRequest",
+    "RequestChecker",
+    "check_response",
+    "media_for",
+    "parse_json",
+    "response_for",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +157,7 @@ class RequestChecker:
         if "json" not in media.media_type and media.media_type != "*/*":
             return raw.decode("utf-8", "replace"), []
         try:
-            body = json.loads(raw)
+            body = parse_json(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             text = f"the request body is not valid JSON: {exc}"
             return None, [Violation("request", ("body",), "json", text, "malformed_body")]
@@ -173,6 +181,23 @@ def _raw(
         value = headers.get(param.name.lower())
         return None if value is None else [value]
     return None
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """Strict JSON: NaN, Infinity and numbers past a double's range are refused (ValueError),
+    because nothing downstream (the journal, the wire) could write them back as JSON."""
+    return json.loads(raw, parse_constant=_non_finite, parse_float=_finite)
+
+
+def _non_finite(token: str) -> Any:
+    raise ValueError(f"{token} is not a JSON number")
+
+
+def _finite(token: str) -> float:
+    value = float(token)
+    if not math.isfinite(value):
+        _non_finite(token)
+    return value
 
 
 def media_for(content: Mapping[str, MediaType], content_type: str) -> MediaType | None:

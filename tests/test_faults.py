@@ -109,6 +109,14 @@ def test_first_matching_fault_wins_but_every_matching_fault_counts() -> None:
     assert pick_fault(ns, sc, "retrieve", "retrieveJob", "j") is None
 
 
+def test_a_fault_that_loses_to_an_earlier_one_is_not_used_up() -> None:
+    first, second = fault(nth=1, status=503), fault(times=1, status=429)
+    ns, sc = namespace(), scenario(first, second)
+    assert pick_fault(ns, sc, "retrieve", "retrieveJob", "j") is first  # both would fire
+    assert pick_fault(ns, sc, "retrieve", "retrieveJob", "j") is second
+    assert pick_fault(ns, sc, "retrieve", "retrieveJob", "j") is None
+
+
 def test_counters_are_per_scenario_and_reset_with_the_namespace() -> None:
     ns = namespace()
     one, two = scenario(fault(nth=2), name="one"), scenario(fault(nth=2), name="two")

@@ -99,6 +99,7 @@ def test_reset_restores_the_tests_clock_and_scenario(emulator: EmulatorHandle) -
     assert forced["status"] == "failed"
     assert emulator.jobs.get(job["id"])["scenario"] == "always-fail"
     assert emulator.journal.headers("create")[0]["authorization"] == "Bearer k"
+    assert [e["action"] for e in emulator.journal.entries(method="post")] == ["create"]
 
 
 # -- in subprocesses ------------------------------------------------------------------------------
@@ -150,12 +151,15 @@ def test_jobs_stay_in_their_namespace(emulator, n):
 
 
 @pytest.mark.emulator(scenario="always-fail")
-def test_marker_picks_the_scenario(emulator):
-    client = writer(emulator)
-    job = client.applications.jobs.create(application_id="a", inputs=INPUTS)
-    assert emulator.jobs.get(job.id)["scenario"] == "always-fail"
-    emulator.clock.advance(30)
-    assert client.applications.jobs.retrieve(job.id).status == "failed"
+class TestMarkers:
+    @pytest.mark.emulator(clock="real")
+    def test_class_and_function_markers_combine(self, emulator):
+        assert emulator.control("GET", "clock")["mode"] == "real"
+        client = writer(emulator)
+        job = client.applications.jobs.create(application_id="a", inputs=INPUTS)
+        assert emulator.jobs.get(job.id)["scenario"] == "always-fail"
+        emulator.clock.advance(30)
+        assert client.applications.jobs.retrieve(job.id).status == "failed"
 
 
 @pytest.mark.emulator(in_process=True, scenario="fail-then-retry")

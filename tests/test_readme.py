@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import doctest
+import importlib
 import io
 import json
 import os
@@ -126,6 +127,17 @@ def write_files(blocks: list[Block], upto: Block | None, into: Path) -> None:
             target.write_text(block.text, encoding="utf-8")
 
 
+def preload_sdks(files: Iterator[Path] | list[Path], text: str = "") -> None:
+    """Import the SDKs an example uses before pytester snapshots ``sys.modules``.
+
+    pytester forgets the modules a run imported; a slow SDK import would be paid per example.
+    """
+    sources = text + "".join(f.read_text(encoding="utf-8") for f in files if f.is_file())
+    for sdk in ("writerai", "retab", "jwt"):
+        if re.search(rf"^import {sdk}\b", sources, re.MULTILINE):
+            importlib.import_module(sdk)
+
+
 # -- python ------------------------------------------------------------------------------------
 
 PYTHON = [b for b in ALL if b.lang == "python" and b.runs]
@@ -136,6 +148,7 @@ def test_python_example(
     block: Block, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_files(ALL, block, pytester.path)
+    preload_sdks([pytester.path / "example.py"], block.text)
     if "def test_" in block.text:
         module = pytester.makepyfile(**{f"test_example_{block.line}": block.text})
         result = pytester.runpytest(str(module), "-p", "no:cacheprovider", "--strict-markers")
@@ -189,23 +202,26 @@ def test_yaml_example(block: Block, tmp_path: Path) -> None:
 class Session:
     """A terminal session: its scratch directory, its servers and the last exit code."""
 
-    cwd: Path
+    pytester: pytest.Pytester
     servers: dict[int, LiveServer] = field(default_factory=dict)
     status: int = 0
+
+    @property
+    def cwd(self) -> Path:
+        return self.pytester.path
 
     def run(self, command: str) -> str:
         if command.strip() == "echo $?":
             return f"{self.status}\n"
         line, _, pipe = command.partition(" | ")
         words = shlex.split(line)
-        if words[0] == "jobs-emulator" and words[1:2] == ["serve"]:
-            return self.serve(words[1:])
         if words[0] == "jobs-emulator":
-            return self.process([str(BIN / "jobs-emulator"), *words[1:]])
+            return self.cli(words[1:])
         if words[0] == "pytest":
-            return self.process(
-                [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *words[1:]]
-            )
+            preload_sdks(self.cwd.rglob("*.py"))
+            result = self.pytester.runpytest(*words[1:], "-p", "no:cacheprovider")
+            self.status = int(result.ret)
+            return "\n".join(result.outlines)
         if words[0] in ("python", "python3"):
             return self.process([sys.executable, *words[1:]])
         if words[0] == "curl":
@@ -221,16 +237,14 @@ class Session:
         self.status = done.returncode
         return done.stdout
 
-    def serve(self, argv: list[str]) -> str:
-        """``jobs-emulator serve``, in-process: the CLI builds the app, a LiveServer serves it."""
+    def cli(self, argv: list[str]) -> str:
+        """``jobs-emulator ...`` in-process; ``serve`` hands its app to a LiveServer and returns."""
         argv = [a for a in argv if a != "&"]
-        started: list[LiveServer] = []
 
         def serve_forever(app: Any, host: str, port: int) -> None:
             if port in self.servers:
                 self.servers.pop(port).stop()
             self.servers[port] = LiveServer(app, host).start()
-            started.append(self.servers[port])
 
         out = io.StringIO()
         real = emulator.server.serve_forever
@@ -242,18 +256,20 @@ class Session:
                 contextlib.redirect_stderr(out),
             ):
                 self.status = cli_main(argv)
+        except SystemExit as exc:  # argparse refusing the arguments
+            self.status = exc.code if isinstance(exc.code, int) else 1
         finally:
             emulator.server.serve_forever = real
         return out.getvalue()
 
     def curl(self, args: list[str], pipe: str) -> str:
-        method, headers, data, url, include = None, {}, None, None, False
+        method, headers, data, url = None, {}, None, None
+        include, show_errors = False, True
         items = iter(args)
         for arg in items:
-            if arg in ("-s", "-S", "-sS"):
-                continue
-            if arg in ("-i", "-si", "-is"):
-                include = True
+            if arg.startswith("-") and not arg.startswith("--") and set(arg[1:]) <= set("sSi"):
+                include = include or "i" in arg
+                show_errors = "S" in arg or "s" not in arg
             elif arg == "-X":
                 method = next(items)
             elif arg == "-H":
@@ -275,8 +291,12 @@ class Session:
         server = self.servers.get(parts.port or 80)
         assert server is not None, f"no `jobs-emulator serve &` on port {parts.port} before curl"
         target = server.url + parts.path + (f"?{parts.query}" if parts.query else "")
-        response = httpx.request(method or ("POST" if data is not None else "GET"), target,
-                                 headers=headers, content=data, timeout=10)  # fmt: skip
+        try:
+            response = httpx.request(method or ("POST" if data is not None else "GET"), target,
+                                     headers=headers, content=data, timeout=10)  # fmt: skip
+        except httpx.RemoteProtocolError:  # a dropped connection, as curl reports it
+            self.status = 52
+            return "curl: (52) Empty reply from server\n" if show_errors else ""
         body = response.text
         if pipe:
             body = jq(pipe, response.json())
@@ -293,18 +313,35 @@ class Session:
 
 
 def jq(pipe: str, value: Any) -> str:
-    """The few jq programs the docs use: ``jq``, ``jq .a.b[0]``, ``jq -r .a``, ``jq -c .a``."""
+    """The jq the docs use: stages joined by ``|``, each ``.``, a path (``.a.b[0]``),
+    ``{a, b}`` or ``del(.a)``; flags ``-r`` (raw strings) and ``-c`` (compact)."""
     words = shlex.split(pipe)
     assert words[0] == "jq", f"the README test only pipes into jq, not {pipe!r}"
     flags = {w for w in words[1:] if w.startswith("-")}
     program = next((w for w in words[1:] if not w.startswith("-")), ".")
-    for key, index in re.findall(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]", program):
-        value = value[key] if key else value[int(index)]
+    for stage in (part.strip() for part in program.split("|")):
+        if stage.startswith("{"):
+            value = {key.strip(): value[key.strip()] for key in stage.strip("{}").split(",")}
+        elif stage.startswith("del(") and stage.endswith(")"):
+            *parents, last = _jq_path(stage[4:-1])
+            value = json.loads(json.dumps(value))
+            target = value
+            for step in parents:
+                target = target[step]
+            del target[last]
+        else:
+            for step in _jq_path(stage):
+                value = value[step]
     if "-r" in flags and isinstance(value, str):
         return value
     if "-c" in flags:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _jq_path(path: str) -> list[str | int]:
+    steps = re.findall(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]", path)
+    return [key if key else int(index) for key, index in steps]
 
 
 def commands(block: Block) -> Iterator[tuple[int, str, str]]:
@@ -326,19 +363,19 @@ CONSOLE_DOCS = sorted({b.doc for b in ALL if b.lang == "console" and b.runs})
 
 
 @pytest.mark.parametrize("doc", CONSOLE_DOCS, ids=[str(d.relative_to(ROOT)) for d in CONSOLE_DOCS])
-def test_console_session(doc: Path, tmp_path: Path) -> None:
+def test_console_session(doc: Path, pytester: pytest.Pytester) -> None:
     blocks = [b for b in ALL if b.doc == doc]
     if UPSTREAM_OSAPI.is_dir():
-        shutil.copytree(UPSTREAM_OSAPI, tmp_path / "osapi")
+        shutil.copytree(UPSTREAM_OSAPI, pytester.path / "osapi")
     elif any("osapi/job/gen/api.yaml" in b.text for b in blocks if b.lang == "console"):
         pytest.skip(f"osapi's own spec is not at {UPSTREAM_OSAPI}")
-    session = Session(tmp_path)
+    session = Session(pytester)
     checker = doctest.OutputChecker()
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     try:
         for block in blocks:
             if "file" in block.directives:
-                write_files([block], None, tmp_path)
+                write_files([block], None, pytester.path)
             if block.lang != "console" or not block.runs:
                 continue
             for line, command, want in commands(block):
@@ -368,6 +405,16 @@ def test_quick_start_is_what_ci_runs() -> None:
     )
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert lines[1] in ci, f".ci/run must run the Quick start's second command: {lines[1]}"
+
+
+def test_console_script_is_installed() -> None:
+    """The console examples call the CLI in-process; this one runs the installed command."""
+    done = subprocess.run(
+        [str(BIN / "jobs-emulator"), "check", "--api", "writer"],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok: writer: 4 operations; scenarios: ")
 
 
 def test_every_block_is_run_or_marked() -> None:

@@ -64,6 +64,13 @@ def test_wrong_method_is_405_with_allowed_methods(router: Router) -> None:
     assert static.allowed == ("GET", "HEAD", "POST")
 
 
+def test_method_missing_on_the_static_route_is_405_not_a_template_match(router: Router) -> None:
+    # /job/status names its own resource: DELETE there must not become DELETE /job/{id}.
+    match = router.match("DELETE", "/job/status")
+    assert match.operation is None
+    assert match.allowed == ("GET", "HEAD")
+
+
 def test_head_is_not_allowed_without_get(router: Router) -> None:
     match = router.match("GET", "/files/a.txt")
     assert match.operation is None

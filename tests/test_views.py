@@ -168,7 +168,7 @@ def test_retab_status_view_is_the_light_one() -> None:
 OSAPI_SCENARIO = scenario(
     State("submitted", Duration(seconds=5)),
     State("processing", Duration(seconds=5), fields={"hostname": "worker-1"}),
-    State("completed", result={"ok": True}, fields={"hostname": "worker-1"}),
+    State("completed", result={"ok": True}, fields={"hostname": "worker-2"}),
 )
 
 
@@ -186,12 +186,12 @@ def test_timeline_renders_each_event_with_its_time_and_fields() -> None:
          "message": "Job submitted"},
         {"timestamp": "2026-01-01T00:00:05Z", "event": "started", "hostname": "worker-1",
          "message": "Job started"},
-        {"timestamp": "2026-01-01T00:00:10Z", "event": "completed", "hostname": "worker-1",
+        {"timestamp": "2026-01-01T00:00:10Z", "event": "completed", "hostname": "worker-2",
          "message": "Job completed"},
     ]  # fmt: skip
     body = render_view(p, "job", osapi_context(job))
     assert body["timeline"] == osapi_context(job)["timeline"]
-    assert body["hostname"] == "worker-1"
+    assert body["hostname"] == "worker-2"  # the view shows the current state's fields
     assert body["result"] == {"ok": True}
     assert "error" not in body  # optional key, None
 

@@ -100,7 +100,7 @@ def test_limit_zero_is_accepted(writer: Emu) -> None:
     assert (entry["query"], entry["status"]) == ("limit=0", 200)
 
 
-def test_namespaces_isolate_jobs_and_clocks(writer_server: object, writer: Emu) -> None:
+def test_namespaces_isolate_jobs_and_clocks(writer: Emu) -> None:
     other = Emu(writer.root, writer.namespace + "-other")
     try:
         mine, theirs = client(writer), client(other, max_retries=0)
