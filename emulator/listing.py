@@ -30,18 +30,24 @@ def list_jobs(actions: JobActions, ns: Namespace, request: Request, success: int
     newest_first = rules.newest_first
     if rules.order_param and params.get(rules.order_param) in ("asc", "desc"):
         newest_first = params[rules.order_param] == "desc"
-    ids = _partition_ids(actions, ns, request)
+    partition, everywhere = _partition(actions, request)
+    ids = ns.store.ids(partition, everywhere=everywhere)
     active = [f for f in rules.filters if params.get(f.param) is not None]
     if rules.style == "cursor":
         return _cursor_page(actions, ns, request, success, ids, active, limit, newest_first)
     offset = int(params.get(rules.offset_param) or 0)
-    jobs = _ordered(actions, ns, ids, newest_first)
     if active:
-        matching = [j for j in jobs if _keep(actions, j, active, params)]
+        jobs = _ordered(actions, ns, ids, newest_first)
+        observed = (actions.observe(ns, j.id, poll=False) for j in jobs)
+        matching = [j for j in observed if _keep(actions, j, active, params)]
         total, page = len(matching), matching[offset : None if limit is None else offset + limit]
     else:
-        total = sum(1 for _ in _live(ns, ids))
-        page = _take(jobs, offset, limit)
+        total = ns.store.count(partition, everywhere=everywhere)
+        # Without deletions, position N of the index is the Nth job: jump straight there.
+        skip = offset if total < len(ids) else 0
+        first = offset - skip
+        jobs = _ordered(actions, ns, ids, newest_first, first)
+        page = [actions.observe(ns, j.id, poll=False) for j in _take(jobs, skip, limit)]
     context = {
         "items": [actions.view(j, "job", request) for j in page],
         "total": total,
@@ -65,24 +71,20 @@ def queue_stats(actions: JobActions, ns: Namespace, success: int) -> Reply:
     return Reply(success, actions.profile_view("stats", {"total": total, "counts": counts}))
 
 
-def _partition_ids(actions: JobActions, ns: Namespace, request: Request) -> list[str]:
+def _partition(actions: JobActions, request: Request) -> tuple[str | None, bool]:
+    """Which partition a listing reads, and whether it reads every job instead."""
     rule = actions.profile.job.partition
     if rule is None:
-        return ns.store.ids()
+        return None, True
     value = lookup({"request": request.context()}, rule)
-    return ns.store.ids(None if value is None else str(value), everywhere=False)
-
-
-def _live(ns: Namespace, ids: list[str]) -> Iterator[Job]:
-    return ns.store.walk(ids, 0, 1)
+    return (None if value is None else str(value)), False
 
 
 def _ordered(
-    actions: JobActions, ns: Namespace, ids: list[str], newest_first: bool
+    actions: JobActions, ns: Namespace, ids: list[str], newest_first: bool, first: int = 0
 ) -> Iterator[Job]:
-    start, step = (len(ids) - 1, -1) if newest_first else (0, 1)
-    for job in ns.store.walk(ids, start, step):
-        yield actions.observe(ns, job.id, poll=False)
+    start, step = (len(ids) - 1 - first, -1) if newest_first else (first, 1)
+    return ns.store.walk(ids, start, step)
 
 
 def _take(jobs: Iterator[Job], offset: int, limit: int | None) -> list[Job]:

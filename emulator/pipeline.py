@@ -39,6 +39,7 @@ class Outcome:
     media_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False
+    payload: bytes | None = None
 
 
 async def serve(app: Any, ns: Namespace, incoming: Incoming) -> Outcome:

@@ -23,6 +23,8 @@ class JobStore:
         # Creation order, overall and per partition; deleted ids are skipped when read.
         self._order: list[str] = []
         self._partitions: dict[str | None, list[str]] = {}
+        # Live jobs per partition, so a page can report its total without counting.
+        self._live: dict[str | None, int] = {}
         self._position: dict[str, int] = {}
         self._lock = threading.RLock()
 
@@ -38,6 +40,7 @@ class JobStore:
                 self._position[job.id] = len(self._order)
                 self._order.append(job.id)
                 self._partitions.setdefault(job.partition, []).append(job.id)
+                self._live[job.partition] = self._live.get(job.partition, 0) + 1
             self._jobs[job.id] = job
 
     def update(self, job_id: str, change: Callable[[Job], tuple[Job, T]]) -> tuple[Job, T] | None:
@@ -52,13 +55,22 @@ class JobStore:
 
     def delete(self, job_id: str) -> bool:
         with self._lock:
-            return self._jobs.pop(job_id, None) is not None
+            job = self._jobs.pop(job_id, None)
+            if job is None:
+                return False
+            self._live[job.partition] -= 1
+            return True
+
+    def count(self, partition: str | None = None, *, everywhere: bool = True) -> int:
+        """How many live jobs there are (all of them, or one partition's)."""
+        return len(self._jobs) if everywhere else self._live.get(partition, 0)
 
     def clear(self) -> None:
         with self._lock:
             self._jobs.clear()
             self._order.clear()
             self._partitions.clear()
+            self._live.clear()
             self._position.clear()
 
     def ids(self, partition: str | None = None, *, everywhere: bool = True) -> list[str]:

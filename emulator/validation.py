@@ -92,8 +92,10 @@ def _schema_errors(
         missing = [name for name in required if name not in error.instance]
         where = (*where, *missing[:1])
     violation = Violation(side, where, str(error.validator), error.message)  # type: ignore[arg-type]
-    # Name the field first: the user has to know which one to fix before what is wrong with it.
-    label = f"{prefix[0]} parameter {prefix[1]!r}" if prefix[0] != "body" else violation.path
+    if prefix[0] == "body":
+        return [violation]
+    # Name the parameter first: the user has to know which one to fix before what is wrong.
+    label = f"{prefix[0]} parameter {prefix[1]!r}"
     return [Violation(side, where, violation.rule, f"{label}: {error.message}")]  # type: ignore[arg-type]
 
 
@@ -103,6 +105,7 @@ class RequestChecker:
     def __init__(self, operation: Operation) -> None:
         self.operation = operation
         self._params = [(p, _coercer(p)) for p in operation.parameters]
+        self._valid_params: set[tuple[str, Any]] = set()
         body = operation.request_body
         self._body_required = bool(body and body.required)
         self._media = dict(body.content) if body else {}
@@ -130,8 +133,16 @@ class RequestChecker:
                 continue
             value = coerce(raws)
             params[param.name] = value
+            memo = (param.name, value) if isinstance(value, str | int | bool) else None
+            if memo is not None and memo in self._valid_params:
+                continue
             found = _schema_errors(param.validator, value, (param.location, param.name), "request")
             violations.extend(found)
+            if memo is not None and not found:
+                # Clients poll the same ids over and over; a value once valid stays valid.
+                if len(self._valid_params) >= 4096:
+                    self._valid_params.clear()
+                self._valid_params.add(memo)
         body, body_violations = self._check_body(content_type, raw_body)
         violations.extend(body_violations)
         query_values = {k: v[-1] for k, v in queries.items()}

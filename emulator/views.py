@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from .job import Job
@@ -20,6 +21,7 @@ from .template import render
 __all__ = ["format_time", "job_context", "render_view"]
 
 
+@lru_cache(maxsize=4096)
 def format_time(instant: float | None, style: str) -> Any:
     """Unix seconds as the provider writes them: ``unix`` integers or RFC 3339 strings."""
     if instant is None:
