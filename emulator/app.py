@@ -70,7 +70,7 @@ class Emulator:
         for op in spec.operations:
             # The job an operation acts on is named by its last path parameter.
             names = [p[1:-1] for p in op.path.strip("/").split("/") if p.startswith("{")]
-            if names:
+            if names and self.action_of.get(op.key) not in ("create", "list", "stats"):
                 self.id_param[op.key] = names[-1]
         self._conforming: dict[tuple[str, int, str, bytes | None], None] = {}
         self.namespaces = Namespaces(self._new_namespace)

@@ -137,5 +137,5 @@ def _enter(job: Job, state: State, index: int, at: float, rules: Rules, *, polls
         changes["last_failure_code"] = str(code) if code is not None else state.status
     previous = job.events[-1].name if job.events else ""
     if previous != f"status:{state.status}":
-        changes["events"] = (*job.events, Event(at, f"status:{state.status}", dict(state.fields)))
+        changes["events"] = (*job.events, Event(at, f"status:{state.status}", state.fields))
     return replace(job, **changes)
