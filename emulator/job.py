@@ -7,7 +7,7 @@ reader never sees half an update.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -25,7 +25,7 @@ class Event:
     at: float
     name: str
     # Shared and read-only: most events carry nothing, and there are millions of them.
-    variables: Mapping[str, Any] = _NOTHING
+    variables: Mapping[str, Any] = field(default_factory=lambda: _NOTHING)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,29 +2,32 @@
 
 Fenced blocks in README.md and docs/*.md run by their language:
 
-- ``python``: a block with ``def test_`` functions runs as a pytest module (pytester, in
-  process); any other block runs as a script. Either way it must pass.
+- ``python``: a block with ``def test_`` functions runs as a pytest module; any other block runs
+  as a script. Either way it must pass.
 - ``console``: every block of a document is one terminal session, in order, in a scratch
-  directory. ``$ jobs-emulator ...`` runs the real command (``serve ... &`` serves the same app
-  in-process on a free port), ``$ curl ...`` is sent to that server, ``$ pytest ...`` runs
-  pytest, ``$ echo $?`` prints the last exit code. Output must match what follows the command,
-  where ``...`` stands for any text (doctest's ELLIPSIS) and runs of whitespace compare equal.
+  directory. ``$ jobs-emulator ...`` runs the CLI (``serve ... &`` serves the app it builds on a
+  free port), ``$ curl ...`` is sent to that server (piped into a small ``jq``), ``$ pytest`` runs
+  pytest, ``$ python`` runs Python, ``$ echo $?`` prints the last exit status. The output must
+  match the lines after the command; ``...`` matches anything and runs of whitespace compare
+  equal (doctest's ELLIPSIS and NORMALIZE_WHITESPACE).
 - ``yaml``: a scenario (it has ``attempts:``) is loaded and checked against the bundled API the
-  ``api:`` directive names (writer by default); a profile fragment with ``profile: NAME`` is laid
-  over that bundled profile and the emulator is built from it.
+  ``api:`` directive names (writer by default; ``none``: checked by a console example instead);
+  a fragment under a ``profile: NAME`` directive is laid over that bundled profile and built.
 
-HTML comments on the lines just above a fence are directives, separated by ``;``:
-``<!-- no-test -->`` skips the block, ``<!-- file: PATH -->`` writes it to PATH in the scratch
-directory (for the examples after it) instead of running it, ``<!-- api: retab -->`` and
-``<!-- profile: osapi -->`` as above, and ``<!-- refused -->`` for a scenario shown as a mistake
-(loading it must fail).
+HTML comments on the lines right above a fence are directives, separated by ``;``:
+``<!-- no-test -->`` skips the block; ``<!-- file: PATH -->`` writes it to PATH in the scratch
+directory, for the examples after it, instead of running it; ``<!-- refused -->`` marks a
+scenario shown as a mistake (loading it must fail); ``api:`` and ``profile:`` as above.
+
+Nested pytest runs use ``pytest.main`` in this process, not pytester: pytester forgets every
+module a run imported, and lazily imported modules (httpcore) would come back as new copies
+whose exceptions other libraries no longer recognise.
 """
 
 from __future__ import annotations
 
 import contextlib
 import doctest
-import importlib
 import io
 import json
 import os
@@ -52,8 +55,6 @@ from emulator.profile_load import load_profile
 from emulator.scenario.load import load_scenario
 from emulator.server import LiveServer
 from emulator.spec import load_spec
-
-pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -116,26 +117,23 @@ def _ids(blocks: list[Block]) -> list[str]:
     return [b.where for b in blocks]
 
 
-def write_files(blocks: list[Block], upto: Block | None, into: Path) -> None:
-    """Write the ``file:`` blocks of ``upto``'s document that come before it (all if None)."""
-    for block in blocks:
-        if upto is not None and (block.doc != upto.doc or block.line > upto.line):
-            continue
-        if "file" in block.directives and (upto is None or block.doc == upto.doc):
-            target = into / block.directives["file"]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(block.text, encoding="utf-8")
+def write_file(block: Block, into: Path) -> None:
+    target = into / block.directives["file"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(block.text, encoding="utf-8")
 
 
-def preload_sdks(files: Iterator[Path] | list[Path], text: str = "") -> None:
-    """Import the SDKs an example uses before pytester snapshots ``sys.modules``.
+def files_before(block: Block) -> list[Block]:
+    """The ``file:`` blocks of ``block``'s document that come before it."""
+    return [b for b in ALL if b.doc == block.doc and b.line < block.line and "file" in b.directives]
 
-    pytester forgets the modules a run imported; a slow SDK import would be paid per example.
-    """
-    sources = text + "".join(f.read_text(encoding="utf-8") for f in files if f.is_file())
-    for sdk in ("writerai", "retab", "jwt"):
-        if re.search(rf"^import {sdk}\b", sources, re.MULTILINE):
-            importlib.import_module(sdk)
+
+def run_pytest(args: list[str], cwd: Path) -> tuple[int, str]:
+    """pytest in this process, in ``cwd``: (exit status, terminal output)."""
+    out = io.StringIO()
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        status = pytest.main([*args, "-p", "no:cacheprovider", "--import-mode=importlib"])
+    return int(status), out.getvalue()
 
 
 # -- python ------------------------------------------------------------------------------------
@@ -144,22 +142,21 @@ PYTHON = [b for b in ALL if b.lang == "python" and b.runs]
 
 
 @pytest.mark.parametrize("block", PYTHON, ids=_ids(PYTHON))
-def test_python_example(
-    block: Block, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    write_files(ALL, block, pytester.path)
-    preload_sdks([pytester.path / "example.py"], block.text)
+def test_python_example(block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for earlier in files_before(block):
+        write_file(earlier, tmp_path)
+    name = f"{block.doc.stem.lower().replace('-', '_')}_{block.line}"
     if "def test_" in block.text:
-        module = pytester.makepyfile(**{f"test_example_{block.line}": block.text})
-        result = pytester.runpytest(str(module), "-p", "no:cacheprovider", "--strict-markers")
-        outcomes = result.parseoutcomes()
-        assert result.ret == 0 and not outcomes.get("skipped"), (
-            f"{block.where}: the example's tests did not all pass:\n" + str(result.stdout)
+        module = tmp_path / f"test_{name}.py"
+        module.write_text(block.text, encoding="utf-8")
+        status, output = run_pytest([str(module), "-q", "-rs", "--strict-markers"], tmp_path)
+        assert status == 0 and " skipped" not in output, (
+            f"{block.where}: the example's tests did not all pass:\n{output}"
         )
     else:
-        script = pytester.path / f"example_{block.line}.py"
+        script = tmp_path / f"example_{name}.py"
         script.write_text(block.text, encoding="utf-8")
-        monkeypatch.chdir(pytester.path)
+        monkeypatch.chdir(tmp_path)
         runpy.run_path(str(script), run_name="__main__")
 
 
@@ -200,15 +197,11 @@ def test_yaml_example(block: Block, tmp_path: Path) -> None:
 
 @dataclass
 class Session:
-    """A terminal session: its scratch directory, its servers and the last exit code."""
+    """A terminal session: its scratch directory, its servers and the last exit status."""
 
-    pytester: pytest.Pytester
+    cwd: Path
     servers: dict[int, LiveServer] = field(default_factory=dict)
     status: int = 0
-
-    @property
-    def cwd(self) -> Path:
-        return self.pytester.path
 
     def run(self, command: str) -> str:
         if command.strip() == "echo $?":
@@ -218,10 +211,8 @@ class Session:
         if words[0] == "jobs-emulator":
             return self.cli(words[1:])
         if words[0] == "pytest":
-            preload_sdks(self.cwd.rglob("*.py"))
-            result = self.pytester.runpytest(*words[1:], "-p", "no:cacheprovider")
-            self.status = int(result.ret)
-            return "\n".join(result.outlines)
+            self.status, output = run_pytest(words[1:], self.cwd)
+            return output
         if words[0] in ("python", "python3"):
             return self.process([sys.executable, *words[1:]])
         if words[0] == "curl":
@@ -297,9 +288,7 @@ class Session:
         except httpx.RemoteProtocolError:  # a dropped connection, as curl reports it
             self.status = 52
             return "curl: (52) Empty reply from server\n" if show_errors else ""
-        body = response.text
-        if pipe:
-            body = jq(pipe, response.json())
+        body = jq(pipe, response.json()) if pipe else response.text
         if include:
             head = [f"HTTP/1.1 {response.status_code} {response.reason_phrase}"]
             head += [f"{k.decode()}: {v.decode()}" for k, v in response.headers.raw]
@@ -363,19 +352,19 @@ CONSOLE_DOCS = sorted({b.doc for b in ALL if b.lang == "console" and b.runs})
 
 
 @pytest.mark.parametrize("doc", CONSOLE_DOCS, ids=[str(d.relative_to(ROOT)) for d in CONSOLE_DOCS])
-def test_console_session(doc: Path, pytester: pytest.Pytester) -> None:
+def test_console_session(doc: Path, tmp_path: Path) -> None:
     blocks = [b for b in ALL if b.doc == doc]
     if UPSTREAM_OSAPI.is_dir():
-        shutil.copytree(UPSTREAM_OSAPI, pytester.path / "osapi")
+        shutil.copytree(UPSTREAM_OSAPI, tmp_path / "osapi")
     elif any("osapi/job/gen/api.yaml" in b.text for b in blocks if b.lang == "console"):
         pytest.skip(f"osapi's own spec is not at {UPSTREAM_OSAPI}")
-    session = Session(pytester)
+    session = Session(tmp_path)
     checker = doctest.OutputChecker()
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     try:
         for block in blocks:
             if "file" in block.directives:
-                write_files([block], None, pytester.path)
+                write_file(block, tmp_path)
             if block.lang != "console" or not block.runs:
                 continue
             for line, command, want in commands(block):
@@ -389,26 +378,26 @@ def test_console_session(doc: Path, pytester: pytest.Pytester) -> None:
         session.close()
 
 
-# -- the Quick start and CI run the same command -----------------------------------------------
+# -- the Quick start, the installed command, unmarked blocks -----------------------------------
 
 
 def test_quick_start_is_what_ci_runs() -> None:
+    """Exactly two one-line commands; the second is the one `.ci/run` runs, byte for byte."""
     readme = ROOT / "README.md"
-    headings = [
-        n for n, text in enumerate(readme.read_text().splitlines(), 1) if text.startswith("## ")
-    ]
-    start = next(n for n in headings if readme.read_text().splitlines()[n - 1] == "## Quick start")
-    end = min((n for n in headings if n > start), default=10**9)
-    lines = [b.text.strip() for b in parse(readme) if start < b.line < end]
-    assert len(lines) == 2 and all("\n" not in line for line in lines), (
-        f"the Quick start must be exactly two one-line commands, found {lines}"
+    lines = readme.read_text(encoding="utf-8").splitlines()
+    headings = [n for n, text in enumerate(lines, 1) if text.startswith("## ")]
+    start = next(n for n in headings if lines[n - 1] == "## Quick start")
+    end = min((n for n in headings if n > start), default=len(lines) + 1)
+    commands = [b.text.strip() for b in parse(readme) if start < b.line < end]
+    assert len(commands) == 2 and all("\n" not in c for c in commands), (
+        f"the Quick start must be exactly two one-line commands, found {commands}"
     )
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
-    assert lines[1] in ci, f".ci/run must run the Quick start's second command: {lines[1]}"
+    assert commands[1] in ci, f".ci/run must run the Quick start's second command: {commands[1]}"
 
 
 def test_console_script_is_installed() -> None:
-    """The console examples call the CLI in-process; this one runs the installed command."""
+    """The console examples call the CLI in-process; this runs the installed command."""
     done = subprocess.run(
         [str(BIN / "jobs-emulator"), "check", "--api", "writer"],
         capture_output=True, text=True, check=False, timeout=120,
@@ -418,11 +407,7 @@ def test_console_script_is_installed() -> None:
 
 
 def test_every_block_is_run_or_marked() -> None:
-    """A block in a language the test cannot run must say so, so nothing is silently skipped."""
-    runnable = {"python", "console", "yaml", "yml"}
-    silent = [
-        b.where
-        for b in ALL
-        if b.lang not in runnable and b.runs and b.lang not in ("", "text", "json")
-    ]
+    """A block in a language the test cannot run must say so: nothing is skipped silently."""
+    runnable = {"python", "console", "yaml", "yml", "text", "json", ""}
+    silent = [b.where for b in ALL if b.lang not in runnable and b.runs]
     assert not silent, f"mark these blocks <!-- no-test --> or <!-- file: ... -->: {silent}"
