@@ -3,6 +3,7 @@ strict and non-strict self-checks, stateless serving, example fallback, and no c
 
 from __future__ import annotations
 
+import functools
 import random
 import warnings
 from pathlib import Path
@@ -38,9 +39,17 @@ def client(app: Emulator) -> TestClient:
     return TestClient(app, base_url="http://emulator", follow_redirects=False)
 
 
+@functools.cache
+def shared_app(api: str | None, spec: Path | None, settings: Settings) -> Emulator:
+    return build(api=api, spec=spec, settings=settings)
+
+
 def serve(api: str | None = "writer", **options: Any) -> TestClient:
+    """A client of an app built once per configuration, its default namespace freshly reset."""
     spec = options.pop("spec", None)
-    return client(build(api=api, spec=spec, settings=Settings(manual_clock=True, **options)))
+    c = client(shared_app(api, spec, Settings(manual_clock=True, **options)))
+    assert c.post("/_emulator/reset").status_code == 200
+    return c
 
 
 def create_writer_job(c: TestClient, scenario: str | None = None) -> str:
@@ -254,7 +263,8 @@ paths:
 
 
 def stateless_bodies(spec: Path, seed: int) -> list[Any]:
-    c = serve(None, spec=spec, seed=seed)
+    # A fresh build each time: the same seed must give the same bodies across processes.
+    c = client(build(api=None, spec=spec, settings=Settings(seed=seed)))
     requests = [
         ("POST", "/v1/applications/app-1/jobs", {"inputs": []}),
         ("GET", "/v1/applications/app-1/jobs", None),
@@ -290,7 +300,7 @@ def test_spec_without_profile_generates_bodies_deterministically_per_seed(tmp_pa
     spec.write_text(TOKEN_SPEC, encoding="utf-8")
 
     def token(seed: int) -> Any:
-        c = serve(None, spec=spec, seed=seed)
+        c = client(build(api=None, spec=spec, settings=Settings(seed=seed)))
         r = c.get("/token")
         assert r.status_code == 200
         assert journal(c, violations="true") == []
