@@ -57,7 +57,7 @@ class ManualClock:
         with self._lock:
             if instant < self._now:
                 raise ValueError(f"cannot move the clock backwards ({instant} < {self._now})")
-            self._now = instant
+            self._now = float(instant)
             return self._now
 
 

@@ -135,7 +135,9 @@ def test_osapi_auth_errors_use_the_error_key() -> None:
         ("osapi", "/job", OSAPI, 400),
     ],
 )
-def test_malformed_json_is_a_client_error(api: str, path: str, auth: dict[str, str], status: int) -> None:
+def test_malformed_json_is_a_client_error(
+    api: str, path: str, auth: dict[str, str], status: int
+) -> None:
     c = serve(api)
     for raw in (b"{", b'{"inputs": [', b"\xff\xfe", b'{"a": NaN}', b"[1e999]"):
         r = c.post(path, content=raw, headers={**auth, **JSON})
@@ -236,7 +238,9 @@ def test_violation_header_stays_ascii_when_the_request_was_not() -> None:
     r = c.get("/v1/applications/jobs/caf%C3%A9%0A", headers=WRITER)
     assert r.status_code == 400
     assert r.headers["x-emulator-violations"].isascii()
-    assert "\\xe9" in r.headers["x-emulator-violations"] or "\\u" in r.headers["x-emulator-violations"]
+    assert (
+        "\\xe9" in r.headers["x-emulator-violations"] or "\\u" in r.headers["x-emulator-violations"]
+    )
 
 
 # --- a spec without a profile ---------------------------------------------------------------------
@@ -355,7 +359,9 @@ CONTENT_TYPES = [None, "application/json", "text/plain", "application/json; char
                  "multipart/form-data; boundary=x", "", "application/problem+json"]  # fmt: skip
 
 
-def garbage(rng: random.Random, app: Emulator, auth: dict[str, str]) -> tuple[str, str, bytes, dict[str, str]]:
+def garbage(
+    rng: random.Random, app: Emulator, auth: dict[str, str]
+) -> tuple[str, str, bytes, dict[str, str]]:
     if rng.random() < 0.6:  # near-misses of real routes reach validation and the handlers
         op = rng.choice(app.spec.operations)
         parts = [rng.choice(SEGMENTS) if p.startswith("{") else p for p in op.path.split("/")]
@@ -376,7 +382,9 @@ def garbage(rng: random.Random, app: Emulator, auth: dict[str, str]) -> tuple[st
 
 @pytest.mark.parametrize("api", ["writer", "retab", "osapi"])
 @pytest.mark.parametrize("strict", [True, False], ids=["strict", "lenient"])
-def test_a_burst_of_garbage_never_crashes_and_leaves_other_jobs_alone(api: str, strict: bool) -> None:
+def test_a_burst_of_garbage_never_crashes_and_leaves_other_jobs_alone(
+    api: str, strict: bool
+) -> None:
     auth = {"writer": WRITER, "retab": RETAB, "osapi": OSAPI}[api]
     c = serve(api, strict=strict)
     create = {

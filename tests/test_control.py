@@ -95,8 +95,8 @@ def test_jobs_list_show_and_force(c: TestClient) -> None:
     assert forced["status"] == "failed"
     body = retrieve(c, first).json()
     assert (body["status"], body["error"]) == ("failed", "forced")
-    assert ok(c.put(f"/_emulator/jobs/{second}", json={"status": "completed",
-                                                       "result": {"suggestion": "ok"}}))  # fmt: skip
+    done = {"status": "completed", "result": {"suggestion": "ok"}}
+    assert ok(c.put(f"/_emulator/jobs/{second}", json=done))["status"] == "completed"
     assert retrieve(c, second).json()["data"] == {"suggestion": "ok"}
 
 

@@ -142,7 +142,7 @@ def test_writer_sdk_pager_reads_every_job_once_and_stops() -> None:
         ]  # fmt: skip
 
 
-# --- Retab: cursor by id, both orders ---------------------------------------------------------------
+# --- Retab: cursor by id, both orders ------------------------------------------------------------
 
 
 def retab_jobs(c: TestClient, count: int) -> list[str]:
@@ -226,7 +226,7 @@ def test_retab_limit_out_of_range_is_a_422(retab_app: TestClient) -> None:
         assert r.json()["detail"][0]["loc"] == ["query", "limit"]
 
 
-# --- osapi: offset + total_items, limit=0 is everything -----------------------------------------------
+# --- osapi: offset + total_items, limit=0 is everything -------------------------------------------
 
 
 def osapi_jobs(c: TestClient, count: int) -> list[str]:

@@ -1,4 +1,4 @@
-"""emulator.profile_load: bundled profiles load; a broken profile names its file and JSON pointer."""
+"""emulator.profile_load: bundled profiles load; a broken one names its file and JSON pointer."""
 
 from __future__ import annotations
 

@@ -354,10 +354,9 @@ CONSOLE_DOCS = sorted({b.doc for b in ALL if b.lang == "console" and b.runs})
 @pytest.mark.parametrize("doc", CONSOLE_DOCS, ids=[str(d.relative_to(ROOT)) for d in CONSOLE_DOCS])
 def test_console_session(doc: Path, tmp_path: Path) -> None:
     blocks = [b for b in ALL if b.doc == doc]
-    if UPSTREAM_OSAPI.is_dir():
+    upstream = UPSTREAM_OSAPI.is_dir()
+    if upstream:
         shutil.copytree(UPSTREAM_OSAPI, tmp_path / "osapi")
-    elif any("osapi/job/gen/api.yaml" in b.text for b in blocks if b.lang == "console"):
-        pytest.skip(f"osapi's own spec is not at {UPSTREAM_OSAPI}")
     session = Session(tmp_path)
     checker = doctest.OutputChecker()
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
@@ -368,6 +367,8 @@ def test_console_session(doc: Path, tmp_path: Path) -> None:
             if block.lang != "console" or not block.runs:
                 continue
             for line, command, want in commands(block):
+                if "osapi/" in command and not upstream:
+                    continue  # osapi's own spec is absent here: skip just these commands
                 got = session.run(command)
                 if not checker.check_output(want.strip() + "\n", got.strip() + "\n", flags):
                     pytest.fail(

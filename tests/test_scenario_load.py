@@ -71,7 +71,10 @@ def test_malformed_scenario_names_file_pointer_and_reason(
 def test_unknown_key_message_is_short_and_exact() -> None:
     # The documented format: "<file>: /attempts/0/states/1/for: unknown key 'poll'".
     error = refusal(BROKEN / "unknown_key_in_for.yaml")
-    assert str(error) == f"{BROKEN / 'unknown_key_in_for.yaml'}: /attempts/0/states/1/for: unknown key 'poll'"
+    assert (
+        str(error)
+        == f"{BROKEN / 'unknown_key_in_for.yaml'}: /attempts/0/states/1/for: unknown key 'poll'"
+    )
 
 
 def test_several_unknown_keys_are_all_named() -> None:
