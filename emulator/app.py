@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from .auth import Authenticator
+from .control import Control
 from .faults import pick_fault, rate_limit_wait
 from .jobs import JobActions, Refusal, Reply, Request
 from .listing import list_jobs, queue_stats
@@ -75,8 +76,6 @@ class Emulator:
         self._conforming: dict[tuple[str, int, str, bytes | None], None] = {}
         self.namespaces = Namespaces(self._new_namespace)
         self.namespaces.on_create = self.seed_jobs
-        from .control import Control
-
         self.control = Control(self)
 
     # -- namespaces --------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Security requirements, checked the way the provider checks them.
 
-Presence, not secrecy: a bearer token or API key only has to be there (Writer's SDK test key is
+Presence, not secrecy: a bearer token or API key only has to be there (an SDK's own tests may use
 ``My API Key``). A profile with ``auth.kind: jwt`` also verifies the token's signature with the
 emulator's secret and grants the permissions its roles carry.
 """

@@ -7,6 +7,7 @@ response schema the spec declares for that operation.
 
 from __future__ import annotations
 
+import random
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,17 @@ from .spec.model import Spec
 from .validation import media_for
 from .views import job_context, render_view
 
-__all__ = ["BUNDLED_APIS", "build", "bundled_profile", "bundled_scenarios", "check_scenarios"]
+__all__ = [
+    "BUNDLED_APIS",
+    "DEFAULT_API",
+    "build",
+    "bundled_profile",
+    "bundled_scenarios",
+    "check_scenarios",
+]
 
 BUNDLED_APIS = ("writer", "retab", "osapi")
+DEFAULT_API = BUNDLED_APIS[0]
 _VIEW_OF_ACTION = {"retrieve": "job", "status": "status", "cancel": "job"}
 
 
@@ -44,7 +53,7 @@ def bundled_scenarios(api: str) -> Path:
 
 def build(
     *,
-    api: str | None = "writer",
+    api: str | None = DEFAULT_API,
     spec: str | Path | None = None,
     profile: str | Path | None = None,
     scenarios: str | Path | None = None,
@@ -89,7 +98,7 @@ def check_scenarios(profile: Profile, spec: Spec, scenarios: dict[str, Scenario]
     for scenario in scenarios.values():
         for a_index, attempt in enumerate(scenario.attempts):
             for s_index in range(len(attempt.states)):
-                job = start(_sample_id(actions), scenario, request, 0.0,
+                job = start(actions.new_id(random.Random(0)), scenario, request, 0.0,
                             actions.rules, attempt=a_index, state_index=s_index)  # fmt: skip
                 context = job_context(job, scenario, profile)
                 for action, view in _VIEW_OF_ACTION.items():
@@ -139,13 +148,3 @@ def _sample_request(profile: Profile, spec: Spec) -> dict[str, Any]:
             if param.location == "path":
                 path[param.name] = str(synth.generate(param.schema, param.name))
     return {"body": body, "path": path, "query": {}}
-
-
-def _sample_id(actions: JobActions) -> str:
-    import random
-
-    from .namespace import Namespace
-
-    ns = Namespace("load-check", manual_clock=True, seed=0, journal_limit=1)
-    ns.rng = random.Random(0)
-    return actions.new_id(ns)

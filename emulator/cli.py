@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .bundle import BUNDLED_APIS, build
+from .bundle import BUNDLED_APIS, DEFAULT_API, build
 from .errors import LoadError
 from .settings import DEFAULT_JWT_SECRET, Settings
 
@@ -21,7 +21,9 @@ __all__ = ["main"]
 
 
 def _loading_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--api", choices=BUNDLED_APIS, help="a bundled API (default: writer)")
+    parser.add_argument(
+        "--api", choices=BUNDLED_APIS, help=f"a bundled API (default: {DEFAULT_API})"
+    )
     parser.add_argument("--spec", help="an OpenAPI 3.0/3.1 file (YAML or JSON)")
     parser.add_argument("--profile", help="a provider profile (default: the --api's)")
     parser.add_argument("--scenarios", help="a scenario directory (default: the bundled ones)")
@@ -56,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 def _api(args: argparse.Namespace) -> str | None:
     if args.api:
         return str(args.api)
-    return None if (args.spec and not args.profile) or args.profile else "writer"
+    return None if (args.spec and not args.profile) or args.profile else DEFAULT_API
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,25 +15,27 @@ from .profile import Profile
 from .template import render
 from .violation import Violation
 
-__all__ = ["ErrorReply", "error_reply", "violation_details"]
+__all__ = ["DEFAULT_ERRORS", "ErrorReply", "error_reply", "violation_details"]
 
 PROBLEM_JSON = "application/problem+json"
 
-_PROBLEM_STATUS = {
-    "invalid_request": 400,
-    "malformed_body": 400,
-    "unsupported_media_type": 415,
-    "unauthenticated": 401,
-    "invalid_token": 401,
-    "forbidden": 403,
-    "not_found": 404,
-    "route_not_found": 404,
-    "method_not_allowed": 405,
-    "invalid_state": 409,
-    "conflict": 409,
-    "rate_limited": 429,
-    "server_error": 500,
-    "unavailable": 503,
+# The status and message of every error kind, when a profile does not say otherwise (and for
+# RFC 9457 answers, which have no profile at all).
+DEFAULT_ERRORS: dict[str, tuple[int, str]] = {
+    "invalid_request": (400, "the request does not match the API's specification"),
+    "malformed_body": (400, "the request body is not valid JSON"),
+    "unsupported_media_type": (415, "unsupported content type"),
+    "unauthenticated": (401, "missing credentials"),
+    "invalid_token": (401, "invalid token"),
+    "forbidden": (403, "insufficient permissions"),
+    "not_found": (404, "job not found: {job_id}"),
+    "route_not_found": (404, "no such path"),
+    "method_not_allowed": (405, "method not allowed"),
+    "invalid_state": (409, "the job cannot be {action} in status {job.status}"),
+    "conflict": (409, "conflict"),
+    "rate_limited": (429, "too many requests"),
+    "server_error": (500, "internal server error"),
+    "unavailable": (503, "service unavailable"),
 }
 
 
@@ -57,7 +59,7 @@ def error_reply(
 ) -> ErrorReply:
     """The error ``kind`` (``not_found``, ``invalid_request``, ...) as this provider sends it."""
     if profile is None or kind in ("route_not_found", "method_not_allowed"):
-        code = status or _PROBLEM_STATUS.get(kind, 500)
+        code = status or DEFAULT_ERRORS.get(kind, (500, ""))[0]
         phrase = HTTPStatus(code).phrase if code in HTTPStatus._value2member_map_ else "Error"
         body = {
             "type": "about:blank",

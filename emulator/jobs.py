@@ -6,6 +6,7 @@ nothing of HTTP, and nothing of any particular provider: the profile carries the
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -71,11 +72,12 @@ class JobActions:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def new_id(self, ns: Namespace) -> str:
+    def new_id(self, rng: random.Random) -> str:
+        """A fresh id in the profile's format, drawn from ``rng`` (seeded: reproducible)."""
         rules = self.profile.job
         if rules.id_kind == "uuid4":
-            return rules.id_prefix + str(uuid.UUID(int=ns.rng.getrandbits(128), version=4))
-        return rules.id_prefix + "".join(ns.rng.choice(_NANOID) for _ in range(rules.id_length))
+            return rules.id_prefix + str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        return rules.id_prefix + "".join(rng.choice(_NANOID) for _ in range(rules.id_length))
 
     def scenario_of(self, job: Job) -> Scenario:
         return self.scenarios[job.scenario]
@@ -145,7 +147,7 @@ class JobActions:
         partition_rule = self.profile.job.partition
         partition = lookup({"request": request}, partition_rule) if partition_rule else None
         job = engine.start(
-            job_id or self.new_id(ns),
+            job_id or self.new_id(ns.rng),
             scenario,
             request,
             ns.clock.now(),

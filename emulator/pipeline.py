@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .envelope import ErrorReply, error_reply, violation_details
 from .jobs import Refusal, Request
@@ -18,6 +18,9 @@ from .namespace import Namespace
 from .scenario.model import Fault
 from .validation import parse_json
 from .violation import Violation
+
+if TYPE_CHECKING:
+    from .app import Emulator
 
 __all__ = ["Incoming", "Outcome", "serve"]
 
@@ -42,7 +45,7 @@ class Outcome:
     payload: bytes | None = None
 
 
-async def serve(app: Any, ns: Namespace, incoming: Incoming) -> Outcome:
+async def serve(app: Emulator, ns: Namespace, incoming: Incoming) -> Outcome:
     """Answer ``incoming`` for namespace ``ns``; ``app`` is the ``Emulator`` holding the spec."""
     seq = ns.journal.next_seq()
     arrived = ns.clock.now()
@@ -121,7 +124,7 @@ def _from_error(error: ErrorReply) -> Outcome:
     return Outcome(error.status, error.body, error.media_type)
 
 
-def _refused(app: Any, refusal: Refusal) -> Outcome:
+def _refused(app: Emulator, refusal: Refusal) -> Outcome:
     error = error_reply(app.profile, refusal.kind, refusal.variables)
     outcome = _from_error(error)
     if not error.provider_shaped:
@@ -129,7 +132,7 @@ def _refused(app: Any, refusal: Refusal) -> Outcome:
     return outcome
 
 
-def _fault_outcome(app: Any, fault: Fault, committed: Outcome | None) -> Outcome:
+def _fault_outcome(app: Emulator, fault: Fault, committed: Outcome | None) -> Outcome:
     if fault.drop:
         return Outcome(0, None, drop=True)
     if fault.status is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from .envelope import DEFAULT_ERRORS
 from .errors import ProfileError
 from .profile import (
     ACTIONS,
@@ -28,22 +29,6 @@ _TOP_KEYS = (
     "check_order", "retry", "cancel", "delete", "list", "hidden", "views", "errors",
     "timeline", "stats",
 )  # fmt: skip
-
-# Every error a profile may leave out falls back to these statuses and messages.
-_DEFAULT_ERRORS: dict[str, tuple[int, str]] = {
-    "invalid_request": (400, "the request does not match the API's specification"),
-    "malformed_body": (400, "the request body is not valid JSON"),
-    "unsupported_media_type": (415, "unsupported content type"),
-    "unauthenticated": (401, "missing credentials"),
-    "invalid_token": (401, "invalid token"),
-    "forbidden": (403, "insufficient permissions"),
-    "not_found": (404, "job not found: {job_id}"),
-    "invalid_state": (400, "the job cannot be {action} in status {job.status}"),
-    "conflict": (409, "conflict"),
-    "rate_limited": (429, "too many requests"),
-    "server_error": (500, "internal server error"),
-    "unavailable": (503, "service unavailable"),
-}
 
 
 def load_profile(path: str | Path) -> Profile:
@@ -203,15 +188,19 @@ def _listing(r: Reader) -> ListRules:
     )
 
 
+# Routing refusals happen before any operation is known: they are never the provider's words.
+_ROUTING_KINDS = {"route_not_found", "method_not_allowed"}
+
+
 def _errors(r: Reader) -> dict[str, ErrorKind]:
     r.only("media_type", "body", "kinds")
     media = r.text("media_type", "application/json")
     body: Any = r.raw("body", {"error": "{message}"})
     kinds = r.section("kinds")
     out: dict[str, ErrorKind] = {}
-    for name in sorted(set(_DEFAULT_ERRORS) | set(kinds.names())):
+    for name in sorted(set(DEFAULT_ERRORS) - _ROUTING_KINDS | set(kinds.names())):
         k = kinds.section(name)
-        default_status, default_message = _DEFAULT_ERRORS.get(name, (500, name.replace("_", " ")))
+        default_status, default_message = DEFAULT_ERRORS.get(name, (500, name.replace("_", " ")))
         variables = {key: value for key, value in k.data.items() if key not in ("status", "body")}
         variables.setdefault("message", default_message)
         status = k.integer("status", default_status)

@@ -49,7 +49,7 @@ import httpx
 import pytest
 
 from .app import Emulator
-from .bundle import BUNDLED_APIS, build
+from .bundle import BUNDLED_APIS, DEFAULT_API, build
 from .errors import EmulatorError
 from .handle import EmulatorHandle, check_violations
 from .inprocess import EventLoopThread, InProcessTransport
@@ -59,7 +59,6 @@ from .settings import DEFAULT_JWT_SECRET, Settings
 __all__ = ["EmulatorPool", "ServerConfig", "TestOptions", "emulator", "emulator_pool"]
 
 IN_PROCESS_ROOT = "http://emulator.local"
-DEFAULT_API = BUNDLED_APIS[0]  # for a test that names no spec or profile of its own
 MARKER_KWARGS = frozenset(
     {"api", "spec", "profile", "scenarios", "strict", "seed", "jwt_secret", "fallback",
      "clock", "scenario", "in_process"}
