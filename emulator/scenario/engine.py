@@ -56,7 +56,7 @@ def start(
         attempt=attempt,
         revision=revision,
         partition=partition,
-        expires_at=now + rules.expires_after if rules.expires_after is not None else None,
+        expires_at=_expiry(now, rules),
         events=(Event(now, "create"),),
     )
     for index in range(state_index + 1):
@@ -95,7 +95,7 @@ def retry_in_place(job: Job, scenario: Scenario, now: float, rules: Rules) -> Jo
         cancel_requested=False,
         started_at=None,
         completed_at=None,
-        expires_at=now + rules.expires_after if rules.expires_after is not None else None,
+        expires_at=_expiry(now, rules),
         events=(*job.events, Event(now, "retry", {"new_id": job.id})),
     )
     return _enter(reset, scenario.state(attempt, 0), 0, now, rules, polls=0)
@@ -116,6 +116,10 @@ def cancel(job: Job, scenario: Scenario, now: float, rules: Rules, *, immediate:
 def force(job: Job, state: State, now: float, rules: Rules) -> Job:
     """Impose ``state`` from outside the script (the control plane's 'force state')."""
     return _enter(replace(job, override=state), state, job.state_index, now, rules, polls=0)
+
+
+def _expiry(now: float, rules: Rules) -> float | None:
+    return None if rules.expires_after is None else now + rules.expires_after
 
 
 def _cancelled(job: Job, at: float, rules: Rules, *, polls: int) -> Job:
