@@ -6,14 +6,16 @@ reader never sees half an update.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
 from .scenario.model import State
 
-__all__ = ["Event", "Job"]
+__all__ = ["Event", "Job", "decode_request", "encode_request"]
 
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
 
@@ -32,8 +34,9 @@ class Event:
 class Job:
     id: str
     scenario: str
-    # The create request: {"body": ..., "path": {...}, "query": {...}}; views read it.
-    request: Mapping[str, Any]
+    # The create request ({"body": ..., "path": {...}, "query": {...}}) as compact JSON: kept
+    # parsed, it would be most of a job's memory; ``request`` decodes it when a view needs it.
+    request_json: bytes
     created_at: float
     updated_at: float
     entered_at: float
@@ -52,3 +55,18 @@ class Job:
     revision: int = 0
     events: tuple[Event, ...] = ()
     partition: str | None = None
+
+    @property
+    def request(self) -> Mapping[str, Any]:
+        return decode_request(self.request_json)
+
+
+def encode_request(request: Mapping[str, Any]) -> bytes:
+    return json.dumps(request, separators=(",", ":"), default=str).encode()
+
+
+@lru_cache(maxsize=4096)
+def decode_request(raw: bytes) -> Mapping[str, Any]:
+    # Cached: a polled job renders the same request over and over. Views only read it.
+    decoded: Mapping[str, Any] = json.loads(raw)
+    return decoded

@@ -15,7 +15,7 @@ def job(job_id: str, partition: str | None = None) -> Job:
     return Job(
         id=job_id,
         scenario="s",
-        request={},
+        request_json=b"{}",
         created_at=0.0,
         updated_at=0.0,
         entered_at=0.0,

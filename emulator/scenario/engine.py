@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..job import Event, Job
+from ..job import Event, Job, encode_request
 from .model import Scenario, State
 
 __all__ = ["Rules", "cancel", "current", "force", "observe", "retry_in_place", "start"]
@@ -49,7 +49,7 @@ def start(
     job = Job(
         id=job_id,
         scenario=scenario.name,
-        request=request,
+        request_json=encode_request(request),
         created_at=now,
         updated_at=now,
         entered_at=now,
