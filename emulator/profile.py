@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from .template import Renderer, compile_template
+
 __all__ = [
     "ACTIONS",
     "Action",
@@ -116,8 +118,11 @@ class ErrorKind:
 
 @dataclass(frozen=True, slots=True)
 class TimelineRules:
-    entry: Any
-    events: Mapping[str, Mapping[str, Any]]
+    """How job events appear in a job's timeline: per event, the variables an entry is filled
+    with, and the entry itself; all compiled at load."""
+
+    entry: Renderer
+    events: Mapping[str, Renderer]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +146,13 @@ class Profile:
     errors: Mapping[str, ErrorKind]
     timeline: TimelineRules | None
     count_by: Mapping[str, str]
+
+    # The views compiled once, derived from ``views`` (see ``template.compile_template``).
+    renderers: Mapping[str, Renderer] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        compiled = {name: compile_template(t) for name, t in self.views.items()}
+        object.__setattr__(self, "renderers", compiled)
 
     def error(self, kind: str) -> ErrorKind:
         return self.errors.get(kind) or self.errors["server_error"]

@@ -20,6 +20,7 @@ from .profile import (
     StatusRules,
     TimelineRules,
 )
+from .template import compile_template, placeholders
 from .yamlread import Reader, read_yaml
 
 __all__ = ["load_profile"]
@@ -48,8 +49,7 @@ def load_profile(path: str | Path) -> Profile:
     hidden = r.section("hidden")
     views = r.section("views")
     for view in views.names():
-        if view not in ("job", "created", "status", "page", "stats"):
-            views.fail(view, "unknown view; expected job, created, status, page or stats")
+        _check_view(views, view)
     return Profile(
         name=r.text("name"),
         path=file,
@@ -73,6 +73,37 @@ def load_profile(path: str | Path) -> Profile:
         timeline=_timeline(r.section("timeline")) if r.has("timeline") else None,
         count_by=_count_by(r.section("stats")),
     )
+
+
+# What each view may name: the context ``emulator.views`` and ``emulator.listing`` fill.
+_JOB_FIELDS = {
+    "id", "status", "attempt", "attempt_count", "last_failure_code", "cancel_requested",
+    "revision", "scenario", "created_at", "updated_at", "entered_at", "started_at",
+    "completed_at", "expires_at", "last_attempt_at",
+}  # fmt: skip
+_JOB_ROOTS = {"job", "request", "result", "error", "fields", "timeline"}
+_VIEW_ROOTS = {
+    "job": _JOB_ROOTS,
+    "created": _JOB_ROOTS,
+    "status": _JOB_ROOTS,
+    "page": {"items", "total", "offset", "limit", "first_id", "last_id", "has_more"},
+    "stats": {"total", "counts"},
+}
+
+
+def _check_view(views: Reader, view: str) -> None:
+    """A misspelt name would silently render null: refuse it at load instead."""
+    roots = _VIEW_ROOTS.get(view)
+    if roots is None:
+        views.fail(view, f"unknown view; expected one of {', '.join(_VIEW_ROOTS)}")
+    for name in placeholders(views.raw(view)):
+        root, _, rest = name.partition(".")
+        if root not in roots:
+            known = ", ".join(sorted(roots))
+            views.fail(view, f"unknown name {{{name}}}: a {view} view can use {known}")
+        if root == "job" and rest.split(".")[0] not in _JOB_FIELDS:
+            known = ", ".join(sorted(_JOB_FIELDS))
+            views.fail(view, f"unknown job field {{{name}}}; job fields: {known}")
 
 
 def _job(r: Reader) -> JobRules:
@@ -213,11 +244,11 @@ def _timeline(r: Reader) -> TimelineRules:
     events: dict[str, Any] = {}
     for name in ("create", "retry"):
         if r.has(name):
-            events[name] = dict(r.section(name).data)
+            events[name] = compile_template(dict(r.section(name).data))
     statuses = r.section("statuses")
     for status in statuses.names():
-        events[f"status:{status}"] = dict(statuses.section(status).data)
-    return TimelineRules(entry=r.raw("entry", {}), events=events)
+        events[f"status:{status}"] = compile_template(dict(statuses.section(status).data))
+    return TimelineRules(entry=compile_template(r.raw("entry", {})), events=events)
 
 
 def _count_by(r: Reader) -> dict[str, str]:

@@ -15,10 +15,10 @@ A profile describes each provider's job view as a template, so a new API needs d
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["lookup", "placeholders", "render"]
+__all__ = ["Renderer", "compile_template", "lookup", "placeholders", "render"]
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
 _MISSING = object()
@@ -26,33 +26,40 @@ _MISSING = object()
 
 def lookup(context: Mapping[str, Any], dotted: str) -> Any:
     """Follow ``a.b.c`` through nested mappings; None when any step is absent."""
-    value: Any = context
-    for part in dotted.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part, _MISSING)
-        if value is _MISSING:
-            return None
-    return value
+    return _follow(context, tuple(dotted.split(".")))
+
+
+Renderer = Callable[[Mapping[str, Any]], Any]
+
+
+def compile_template(template: Any) -> Renderer:
+    """Parse ``template`` once into a function of the context (profiles do it at load time)."""
+    if isinstance(template, str):
+        return _compile_string(template)
+    if isinstance(template, Mapping):
+        fields = [
+            (key[:-1] if key.endswith("?") else key, key.endswith("?"), compile_template(sub))
+            for key, sub in template.items()
+        ]
+
+        def mapping(context: Mapping[str, Any]) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for key, optional, fill in fields:
+                value = fill(context)
+                if value is not None or not optional:
+                    out[key] = value
+            return out
+
+        return mapping
+    if isinstance(template, list):
+        items = [compile_template(item) for item in template]
+        return lambda context: [fill(context) for fill in items]
+    return lambda _: template
 
 
 def render(template: Any, context: Mapping[str, Any]) -> Any:
     """Fill ``template`` from ``context`` (see the module docstring for the rules)."""
-    if isinstance(template, str):
-        return _render_string(template, context)
-    if isinstance(template, Mapping):
-        out: dict[str, Any] = {}
-        for key, sub in template.items():
-            value = render(sub, context)
-            if key.endswith("?"):
-                if value is None:
-                    continue
-                key = key[:-1]
-            out[key] = value
-        return out
-    if isinstance(template, list):
-        return [render(item, context) for item in template]
-    return template
+    return compile_template(template)(context)
 
 
 def placeholders(template: Any) -> Iterator[str]:
@@ -67,13 +74,31 @@ def placeholders(template: Any) -> Iterator[str]:
             yield from placeholders(item)
 
 
-def _render_string(template: str, context: Mapping[str, Any]) -> Any:
+def _compile_string(template: str) -> Renderer:
     whole = _PLACEHOLDER.fullmatch(template)
     if whole:
-        return lookup(context, whole.group(1))
+        path = tuple(whole.group(1).split("."))
+        return lambda context: _follow(context, path)
     if "{" not in template:
-        return template
-    return _PLACEHOLDER.sub(lambda m: _text(lookup(context, m.group(1))), template)
+        return lambda _: template
+    # Alternating literal text and dotted paths: ["Job ", ("job", "id"), " done"].
+    pieces: list[str | tuple[str, ...]] = []
+    for index, piece in enumerate(_PLACEHOLDER.split(template)):
+        pieces.append(tuple(piece.split(".")) if index % 2 else piece)
+    return lambda context: "".join(
+        p if isinstance(p, str) else _text(_follow(context, p)) for p in pieces
+    )
+
+
+def _follow(context: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = context
+    for part in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part, _MISSING)
+        if value is _MISSING:
+            return None
+    return value
 
 
 def _text(value: Any) -> str:

@@ -16,7 +16,6 @@ from .job import Job
 from .profile import Profile
 from .scenario.engine import current
 from .scenario.model import Scenario
-from .template import render
 
 __all__ = ["format_time", "job_context", "render_view"]
 
@@ -74,10 +73,10 @@ def render_view(
     profile: Profile, view: str, context: Mapping[str, Any], hidden: frozenset[str] = frozenset()
 ) -> Any:
     """Fill the profile's ``view`` (falling back to ``job``), leaving out ``hidden`` keys."""
-    template = profile.views.get(view) or profile.views.get("job")
-    if template is None:
+    fill = profile.renderers.get(view) or profile.renderers.get("job")
+    if fill is None:
         return dict(context["job"])
-    body = render(template, context)
+    body = fill(context)
     if hidden and isinstance(body, dict):
         for key in hidden:
             body.pop(key, None)
@@ -89,8 +88,8 @@ def _timeline(job: Job, profile: Profile, context: Mapping[str, Any]) -> list[An
     assert rules is not None
     entries = []
     for event in job.events:
-        template = rules.events.get(event.name)
-        if template is None:
+        fill = rules.events.get(event.name)
+        if fill is None:
             continue
         local = {
             **context,
@@ -98,6 +97,6 @@ def _timeline(job: Job, profile: Profile, context: Mapping[str, Any]) -> list[An
             "fields": event.variables or context.get("fields"),
             "at": format_time(event.at, profile.job.timestamps),
         }
-        variables = render(template, local)
-        entries.append(render(rules.entry, {**local, **variables}))
+        variables = fill(local)
+        entries.append(rules.entry({**local, **variables}))
     return entries

@@ -71,6 +71,9 @@ def test_minimal_profile_fills_defaults() -> None:
         ("revision_not_a_flag.yaml", "/job/revision", "expected true or false"),
         ("missing_statuses.yaml", "/statuses", "is required"),
         ("not_a_mapping.yaml", "/", "expected a mapping, got a list"),
+        ("view_misspelt_job_field.yaml", "/views/job", "unknown job field {job.stauts}"),
+        ("view_unknown_name.yaml", "/views/page", "unknown name {itemz}"),
+        ("unknown_view.yaml", "/views/detail", "unknown view"),
     ],
 )
 def test_broken_profile_names_file_and_pointer(file: str, pointer: str, reason: str) -> None:
