@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from emulator.app import Emulator
 from emulator.bundle import build
-from emulator.job import Job
+from emulator.http.app import Emulator
+from emulator.lifecycle.job import Job
 from emulator.settings import Settings
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"

@@ -1,9 +1,7 @@
 """jobs-emulator: emulate asynchronous job APIs from an OpenAPI spec, on a clock tests control."""
 
-from .app import Emulator
-from .bundle import BUNDLED_APIS, build
-from .clock import Clock, ManualClock, OffsetClock, SystemClock
-from .errors import (
+from emulator.bundle import BUNDLED_APIS, build
+from emulator.errors import (
     ContractViolationError,
     EmulatorError,
     LoadError,
@@ -11,7 +9,10 @@ from .errors import (
     ScenarioError,
     SpecError,
 )
-from .settings import DEFAULT_JWT_SECRET, Settings
+from emulator.http.app import Emulator
+from emulator.http.server import LiveServer
+from emulator.lifecycle.clock import Clock, ManualClock, OffsetClock, SystemClock
+from emulator.settings import DEFAULT_JWT_SECRET, Settings
 
 __all__ = [
     "BUNDLED_APIS",
@@ -20,6 +21,7 @@ __all__ = [
     "ContractViolationError",
     "Emulator",
     "EmulatorError",
+    "LiveServer",
     "LoadError",
     "ManualClock",
     "OffsetClock",

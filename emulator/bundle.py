@@ -12,20 +12,20 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .app import Emulator
-from .errors import ProfileError, ScenarioError
-from .jobs import JobActions
-from .profile import Profile
-from .profile_load import load_profile
-from .render import Synthesizer
-from .scenario.engine import start
-from .scenario.load import load_scenarios
-from .scenario.model import Scenario
-from .settings import Settings
-from .spec import load_spec
-from .spec.model import Spec
-from .validation import media_for
-from .views import job_context, render_view
+from emulator.errors import ProfileError, ScenarioError
+from emulator.http.app import Emulator
+from emulator.lifecycle.actions import JobActions
+from emulator.lifecycle.engine import start
+from emulator.lifecycle.profile import Profile
+from emulator.lifecycle.profile_load import load_profile
+from emulator.lifecycle.scenario import Scenario
+from emulator.lifecycle.scenario_load import load_scenarios
+from emulator.lifecycle.views import job_context, render_view
+from emulator.openapi import load_spec
+from emulator.openapi.model import Spec
+from emulator.openapi.synthesis import Synthesizer
+from emulator.openapi.validation import media_for
+from emulator.settings import Settings
 
 __all__ = [
     "BUNDLED_APIS",

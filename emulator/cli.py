@@ -13,9 +13,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .bundle import BUNDLED_APIS, DEFAULT_API, build
-from .errors import LoadError
-from .settings import DEFAULT_JWT_SECRET, Settings
+from emulator.bundle import BUNDLED_APIS, DEFAULT_API, build
+from emulator.errors import LoadError
+from emulator.settings import DEFAULT_JWT_SECRET, Settings
 
 __all__ = ["main"]
 
@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LoadError as exc:
         print(f"jobs-emulator: refused to start: {exc}", file=sys.stderr)
         return 2
-    from .server import serve_forever
+    from emulator.http.server import serve_forever
 
     name = app.profile.name if app.profile else "stateless"
     print(

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from .errors import LoadError
+from emulator.errors import LoadError
 
 __all__ = ["Reader", "escape", "read_yaml"]
 

@@ -9,8 +9,9 @@ from starlette.testclient import TestClient
 
 from emulator import ProfileError, ScenarioError, Settings, SpecError, build
 from emulator.bundle import BUNDLED_APIS, bundled_profile, bundled_scenarios
+from tests.support import TESTS
 
-TESTS = Path(__file__).resolve().parent
+TESTS = TESTS
 PROFILES = TESTS / "data" / "profiles"
 WRITER_SPEC = TESTS.parent / "specs" / "writer.yaml"
 WRITER = {"Authorization": "Bearer My API Key"}

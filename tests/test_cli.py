@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from emulator import cli
+from tests.support import TESTS
 
-TESTS = Path(__file__).resolve().parent
+TESTS = TESTS
 DATA = TESTS / "data"
 BROKEN_SPEC = DATA / "specs" / "broken" / "dangling_local.yaml"
 BROKEN_SCENARIOS = DATA / "scenarios" / "broken" / "writer-forbidden-status"
@@ -101,7 +102,7 @@ def test_serve_refuses_broken_files_before_serving(
     file: Path,
 ) -> None:
     served: list[object] = []
-    monkeypatch.setattr("emulator.server.serve_forever", lambda *args: served.append(args))
+    monkeypatch.setattr("emulator.http.server.serve_forever", lambda *args: served.append(args))
     code, out, err = run(["serve", "--port", "0", *options], capsys)
     assert code == 2
     assert served == [] and out == ""

@@ -91,7 +91,11 @@ def test_python_dash_m_runs_the_cli() -> None:
 
 
 def test_some_modules_have_examples() -> None:
-    assert {"emulator.clock", "emulator.routing", "emulator.template"} <= set(WITH_EXAMPLES)
+    assert {
+        "emulator.lifecycle.clock",
+        "emulator.http.routing",
+        "emulator.lifecycle.template",
+    } <= set(WITH_EXAMPLES)
 
 
 @pytest.mark.parametrize("name", WITH_EXAMPLES)

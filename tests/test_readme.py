@@ -47,16 +47,17 @@ import httpx
 import pytest
 import yaml
 
-import emulator.server
+import emulator.http.server
 from emulator.bundle import build, bundled_profile, bundled_scenarios, check_scenarios
 from emulator.cli import main as cli_main
 from emulator.errors import LoadError
-from emulator.profile_load import load_profile
-from emulator.scenario.load import load_scenario
-from emulator.server import LiveServer
-from emulator.spec import load_spec
+from emulator.http.server import LiveServer
+from emulator.lifecycle.profile_load import load_profile
+from emulator.lifecycle.scenario_load import load_scenario
+from emulator.openapi import load_spec
+from tests.support import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 BIN = Path(sys.executable).parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # osapi's own spec, unmodified, for the examples that bind it (skipped where it is absent).
@@ -132,7 +133,10 @@ def run_pytest(args: list[str], cwd: Path) -> tuple[int, str]:
     """pytest in this process, in ``cwd``: (exit status, terminal output)."""
     out = io.StringIO()
     with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        status = pytest.main([*args, "-p", "no:cacheprovider", "--import-mode=importlib"])
+        # This process imported ``emulator`` from the checkout already, which a user's fresh pytest
+        # has not: the rewrite warning that causes is this harness's, not the README's.
+        rewrite = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+        status = pytest.main([*args, "-p", "no:cacheprovider", "--import-mode=importlib", *rewrite])
     return int(status), out.getvalue()
 
 
@@ -238,8 +242,8 @@ class Session:
             self.servers[port] = LiveServer(app, host).start()
 
         out = io.StringIO()
-        real = emulator.server.serve_forever
-        emulator.server.serve_forever = serve_forever
+        real = emulator.http.server.serve_forever
+        emulator.http.server.serve_forever = serve_forever
         try:
             with (
                 contextlib.chdir(self.cwd),
@@ -250,7 +254,7 @@ class Session:
         except SystemExit as exc:  # argparse refusing the arguments
             self.status = exc.code if isinstance(exc.code, int) else 1
         finally:
-            emulator.server.serve_forever = real
+            emulator.http.server.serve_forever = real
         return out.getvalue()
 
     def curl(self, args: list[str], pipe: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from emulator.bundle import build
-from emulator.server import LiveServer
+from emulator.http.server import LiveServer
 from emulator.settings import Settings
 
 from .e2e_support import REFERENCE_OSAPI, SCENARIOS, Emu

@@ -16,7 +16,7 @@ import pytest
 import writerai
 
 from emulator.bundle import build
-from emulator.server import LiveServer
+from emulator.http.server import LiveServer
 from emulator.settings import Settings
 
 from .e2e_support import SCENARIOS, Emu

@@ -1,0 +1,223 @@
+"""The control plane under ``/_emulator/``: health, reset, clock, jobs, scenarios, journal.
+
+It speaks plain JSON and belongs to the namespace of the request, like the API does, so a test
+resets, moves time and reads the journal of its own namespace only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from emulator.lifecycle.actions import Refusal
+from emulator.lifecycle.journal import Journal
+from emulator.lifecycle.namespace import Namespace, RateLimit
+from emulator.lifecycle.scenario import State
+from emulator.lifecycle.views import format_time
+from emulator.openapi.validation import parse_json
+
+if TYPE_CHECKING:
+    from emulator.http.app import Emulator
+
+__all__ = ["Control"]
+
+# The last instant an RFC 3339 timestamp can name (9999-12-31T23:59:59Z): past it, every
+# response that carries a time would fail to render.
+_LATEST = 253_402_300_799.0
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Control:
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+
+    async def handle(self, ns: Namespace, request: Request, path: str) -> Response:
+        parts = [p for p in path.split("/") if p][1:]
+        method = request.method
+        try:
+            body = await _json_body(request)
+            return JSONResponse(self._route(ns, method, parts, body, request))
+        except ControlError as exc:
+            return JSONResponse({"error": str(exc)}, exc.status)
+
+    def _route(
+        self, ns: Namespace, method: str, parts: list[str], body: Any, request: Request
+    ) -> Any:
+        head = parts[0] if parts else "health"
+        rest = parts[1:]
+        q = request.query_params
+        if head == "health" and method in ("GET", "HEAD"):
+            return self.health()
+        if head == "reset" and method == "POST":
+            clock = body.get("clock") if isinstance(body, dict) else None
+            if clock not in (None, "manual", "real"):
+                raise ControlError(400, "clock must be 'manual' or 'real'")
+            ns.reset(manual_clock=None if clock is None else clock == "manual")
+            self.emulator.seed_jobs(ns)
+            return {"reset": ns.name, "clock": self.clock(ns)}
+        if head == "clock":
+            return self._clock(ns, method, rest, body)
+        if head == "jobs":
+            return self._jobs(ns, method, rest, body)
+        if head in ("scenarios", "scenario"):
+            return self._scenarios(ns, method, body)
+        if head == "journal" and method == "GET":
+            return self._journal(ns, rest, q)
+        if head == "rate-limit":
+            return self._rate_limit(ns, method, body)
+        if head == "openapi.json" and method == "GET":
+            return self.emulator.spec.document
+        raise ControlError(404, f"no control endpoint {method} /_emulator/{'/'.join(parts)}")
+
+    def health(self) -> dict[str, Any]:
+        e = self.emulator
+        return {
+            "status": "ok",
+            "spec": e.spec.title,
+            "profile": e.profile.name if e.profile else None,
+            "operations": len(e.spec.operations),
+        }
+
+    def clock(self, ns: Namespace) -> dict[str, Any]:
+        now = ns.clock.now()
+        mode = "manual" if ns.manual_clock else "real"
+        return {"now": now, "iso": format_time(now, "rfc3339"), "mode": mode}
+
+    def _clock(self, ns: Namespace, method: str, rest: list[str], body: Any) -> Any:
+        if method == "GET" and not rest:
+            return self.clock(ns)
+        if method == "POST" and rest in (["advance"], ["set"]):
+            key = "seconds" if rest == ["advance"] else "now"
+            value = body.get(key) if isinstance(body, dict) else None
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise ControlError(400, f'send {{"{key}": <number>}}')
+            if (ns.clock.now() + value if key == "seconds" else value) > _LATEST:
+                raise ControlError(400, "the clock cannot go past 9999-12-31T23:59:59Z")
+            try:
+                ns.clock.advance(value) if key == "seconds" else ns.clock.set(value)
+            except ValueError as exc:
+                raise ControlError(400, str(exc)) from None
+            return self.clock(ns)
+        raise ControlError(405, "use GET /_emulator/clock or POST /_emulator/clock/advance")
+
+    def _jobs(self, ns: Namespace, method: str, rest: list[str], body: Any) -> Any:
+        actions = self.emulator.actions
+        if actions is None:
+            raise ControlError(404, "this emulator has no profile, so it keeps no jobs")
+        if not rest and method == "GET":
+            return {"jobs": [self._job(ns, job.id) for job in ns.store.all()]}
+        if len(rest) != 1:
+            raise ControlError(404, "use /_emulator/jobs or /_emulator/jobs/{id}")
+        if method == "GET":
+            return self._job(ns, rest[0])
+        if method in ("POST", "PUT"):
+            fields = body.get("fields") if isinstance(body, dict) else None
+            if (
+                not isinstance(body, dict)
+                or not isinstance(body.get("status"), str)
+                or not (fields is None or isinstance(fields, dict))
+            ):
+                raise ControlError(
+                    400, 'send {"status": "<status>", "error"?, "result"?, "fields"?}'
+                )
+            state = State(
+                status=body["status"],
+                error=body.get("error"),
+                result=body.get("result"),
+                fields=dict(fields or {}),
+            )
+            try:
+                actions.force(ns, rest[0], state)
+            except Refusal:
+                raise ControlError(404, f"no job {rest[0]!r} in namespace {ns.name!r}") from None
+            return self._job(ns, rest[0])
+        raise ControlError(405, "GET, POST or PUT")
+
+    def _job(self, ns: Namespace, job_id: str) -> dict[str, Any]:
+        actions = self.emulator.actions
+        assert actions is not None
+        try:
+            job = actions.observe(ns, job_id, poll=False)
+        except Refusal:
+            raise ControlError(404, f"no job {job_id!r} in namespace {ns.name!r}") from None
+        return {
+            "id": job.id,
+            "status": actions.status_of(job),
+            "scenario": job.scenario,
+            "attempt": job.attempt,
+            "state": job.state_index,
+            "polls": job.polls,
+            "view": actions.view(job, "job"),
+        }
+
+    def _scenarios(self, ns: Namespace, method: str, body: Any) -> Any:
+        scenarios = self.emulator.scenarios
+        if method == "PUT":
+            name = body.get("default") if isinstance(body, dict) else None
+            if name is not None and name not in scenarios:
+                known = ", ".join(sorted(scenarios))
+                raise ControlError(400, f"unknown scenario {name!r}; known: {known}")
+            ns.default_scenario = name
+        profile = self.emulator.profile
+        return {
+            "default": ns.default_scenario or (profile.default_scenario if profile else None),
+            "scenarios": [
+                {"name": s.name, "description": s.description, "file": s.file}
+                for s in scenarios.values()
+            ],
+        }
+
+    def _journal(self, ns: Namespace, rest: list[str], q: Any) -> Any:
+        status, since, violations = q.get("status"), q.get("since") or "0", q.get("violations")
+        if not (since.isdigit() and (status is None or status.isdigit())):
+            raise ControlError(400, "status and since are integers")
+        if violations not in (None, "true", "false"):
+            raise ControlError(400, "violations is true or false")
+        entries = ns.journal.entries(
+            operation=q.get("operation"),
+            job_id=q.get("job_id"),
+            status=None if status is None else int(status),
+            method=q.get("method"),
+            with_violations=None if violations is None else violations == "true",
+            since=int(since),
+        )
+        if rest == ["summary"]:
+            gaps = Journal.intervals(entries)
+            return {
+                "count": len(entries),
+                "intervals": gaps,
+                "min_interval": min(gaps) if gaps else None,
+                "statuses": [e.status for e in entries],
+            }
+        return {"entries": [e.as_dict() for e in entries]}
+
+    def _rate_limit(self, ns: Namespace, method: str, body: Any) -> Any:
+        if method == "DELETE":
+            ns.rate_limit = None
+        elif method == "PUT":
+            requests, per = (
+                (body.get("requests"), body.get("per")) if isinstance(body, dict) else (0, 0)
+            )
+            ok = isinstance(requests, int) and not isinstance(requests, bool) and requests >= 1
+            if not ok or not isinstance(per, int | float) or isinstance(per, bool) or per <= 0:
+                raise ControlError(400, 'send {"requests": <int>, "per": <seconds>}')
+            ns.rate_limit = RateLimit(body["requests"], float(body["per"]))
+        limit = ns.rate_limit
+        return {"requests": limit.requests, "per": limit.per} if limit else {"requests": None}
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    if not raw.strip():
+        return None
+    try:
+        return parse_json(raw)
+    except ValueError:
+        raise ControlError(400, "the control plane takes JSON bodies") from None

@@ -1,0 +1,106 @@
+"""From a request path to the operation the spec declares for it.
+
+OpenAPI path templates are matched segment by segment as plain strings, never with typed
+convertors: a malformed id must reach validation (a 400 in the provider's envelope), not die
+as a 404 in the router. Any parameter name works, ``{job-id}`` included. Only the leading
+``/`` is dropped, so ``/jobs/`` is not ``/jobs``: no silent match and no redirect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from emulator.openapi.model import Operation
+
+__all__ = ["Match", "Router", "compile_template"]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The outcome of routing: an operation with its path parameters, or why there is none.
+
+    ``operation`` is None when nothing matched; then ``allowed`` lists the methods the path
+    does support (non-empty: 405, empty: 404).
+    """
+
+    operation: Operation | None
+    params: Mapping[str, str] = field(default_factory=dict)
+    allowed: tuple[str, ...] = ()
+
+
+def compile_template(template: str) -> tuple[str | None, ...]:
+    """Split a path template into segments: a literal string, or None for a parameter slot.
+
+    >>> compile_template("/job/{id}/retry")
+    ('job', None, 'retry')
+    """
+    return tuple(
+        None if seg.startswith("{") and seg.endswith("}") else seg
+        for seg in template.removeprefix("/").split("/")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    segments: tuple[str | None, ...]
+    names: tuple[str, ...]
+    # Static segments beat templates: the route with more literals, earlier, sorts first.
+    rank: tuple[int, ...]
+    methods: Mapping[str, Operation]
+
+
+def _route(template: str, operations: Mapping[str, Operation]) -> _Route:
+    segments = compile_template(template)
+    names = tuple(
+        seg[1:-1]
+        for seg in template.removeprefix("/").split("/")
+        if seg.startswith("{") and seg.endswith("}")
+    )
+    rank = tuple(1 if seg is None else 0 for seg in segments)
+    return _Route(segments, names, rank, operations)
+
+
+class Router:
+    """Operations indexed by segment count, tried most-static first."""
+
+    def __init__(self, operations: Iterable[Operation]) -> None:
+        by_path: dict[str, dict[str, Operation]] = {}
+        for op in operations:
+            by_path.setdefault(op.path, {})[op.method] = op
+        routes = [_route(path, methods) for path, methods in by_path.items()]
+        self._by_length: dict[int, list[_Route]] = {}
+        for route in sorted(routes, key=lambda r: r.rank):
+            self._by_length.setdefault(len(route.segments), []).append(route)
+
+    def match(self, method: str, path: str) -> Match:
+        """Route ``method path``; HEAD falls back to GET as HTTP requires."""
+        parts = path.removeprefix("/").split("/")
+        for route in self._by_length.get(len(parts), ()):
+            params = _bind(route, parts)
+            if params is None:
+                continue
+            op = route.methods.get(method)
+            if op is None and method == "HEAD":
+                op = route.methods.get("GET")
+            if op is not None:
+                return Match(op, params)
+            # The most static route that binds the path is the resource it names (OpenAPI:
+            # concrete paths before templated ones), so a method it lacks is a 405, not a
+            # fall-through to a template that happens to take the same path.
+            allowed = set(route.methods) | ({"HEAD"} if "GET" in route.methods else set())
+            return Match(None, allowed=tuple(sorted(allowed)))
+        return Match(None)
+
+
+def _bind(route: _Route, parts: list[str]) -> dict[str, str] | None:
+    values: list[str] = []
+    for literal, part in zip(route.segments, parts, strict=True):
+        if literal is None:
+            if not part:
+                return None
+            values.append(unquote(part))
+        elif literal != part:
+            return None
+    return dict(zip(route.names, values, strict=True))

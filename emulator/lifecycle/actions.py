@@ -1,0 +1,237 @@
+"""Job actions (create, retrieve, retry, cancel, delete) on one namespace, as a profile says.
+
+Handlers take parsed requests and return ``Reply`` values or raise ``Refusal``; they know
+nothing of HTTP, and nothing of any particular provider: the profile carries the differences.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from emulator.lifecycle import engine
+from emulator.lifecycle.job import Event, Job
+from emulator.lifecycle.namespace import Namespace
+from emulator.lifecycle.profile import Profile
+from emulator.lifecycle.scenario import Scenario, State
+from emulator.lifecycle.template import lookup
+from emulator.lifecycle.views import job_context, render_view
+
+__all__ = ["JobActions", "Refusal", "Reply", "Request"]
+
+_NANOID = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What a handler needs of an HTTP request, already validated."""
+
+    path: Mapping[str, Any]
+    query: Mapping[str, Any]
+    params: Mapping[str, Any]
+    body: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def context(self) -> dict[str, Any]:
+        return {"body": self.body, "path": dict(self.path), "query": dict(self.query)}
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    body: Any
+    job_id: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class Refusal(Exception):
+    """The provider would refuse: answer with the profile's error ``kind``."""
+
+    def __init__(self, kind: str, variables: Mapping[str, Any], job_id: str | None = None):
+        super().__init__(kind)
+        self.kind = kind
+        self.variables = variables
+        self.job_id = job_id
+
+
+class JobActions:
+    def __init__(self, profile: Profile, scenarios: Mapping[str, Scenario]) -> None:
+        self.profile = profile
+        self.scenarios = scenarios
+        s = profile.statuses
+        self.rules = engine.Rules(
+            started=s.started,
+            terminal=s.terminal,
+            failed=s.failed,
+            cancelled=profile.cancel.to,
+            expires_after=profile.job.expires_after,
+        )
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def new_id(self, rng: random.Random) -> str:
+        """A fresh id in the profile's format, drawn from ``rng`` (seeded: reproducible)."""
+        rules = self.profile.job
+        if rules.id_kind == "uuid4":
+            return rules.id_prefix + str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        return rules.id_prefix + "".join(rng.choice(_NANOID) for _ in range(rules.id_length))
+
+    def scenario_of(self, job: Job) -> Scenario:
+        return self.scenarios[job.scenario]
+
+    def choose_scenario(self, ns: Namespace, request: Request) -> Scenario:
+        """Header, then match rules, then the namespace default, then the profile default."""
+        named = request.headers.get("x-emulator-scenario")
+        if named:
+            if named not in self.scenarios:
+                known = ", ".join(sorted(self.scenarios))
+                message = f"unknown scenario {named!r} (X-Emulator-Scenario); known: {known}"
+                raise Refusal("invalid_request", {"message": message})
+            return self.scenarios[named]
+        context = request.context()
+        for scenario in self.scenarios.values():
+            if not scenario.match.is_empty() and _matches(scenario, context):
+                return scenario
+        for name in (ns.default_scenario, self.profile.default_scenario):
+            if name and name in self.scenarios:
+                return self.scenarios[name]
+        return next(iter(self.scenarios.values()))
+
+    def observe(self, ns: Namespace, job_id: str, *, poll: bool) -> Job:
+        now = ns.clock.now()
+
+        def step(job: Job) -> tuple[Job, None]:
+            return engine.observe(job, self.scenario_of(job), now, self.rules, poll=poll), None
+
+        found = ns.store.update(job_id, step)
+        if found is None:
+            raise Refusal("not_found", {"job_id": job_id}, job_id)
+        return found[0]
+
+    def context(self, job: Job) -> dict[str, Any]:
+        return job_context(job, self.scenario_of(job), self.profile)
+
+    def view(self, job: Job, name: str, request: Request | None = None) -> Any:
+        hidden = frozenset(
+            key
+            for key, param in self.profile.hidden.items()
+            if request is None or request.params.get(param) is not True
+        )
+        return render_view(self.profile, name, self.context(job), hidden)
+
+    def profile_view(self, name: str, context: Mapping[str, Any]) -> Any:
+        return render_view(self.profile, name, context)
+
+    def status_of(self, job: Job) -> str:
+        return engine.current(job, self.scenario_of(job)).status
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def create(self, ns: Namespace, request: Request, scenario: Scenario, success: int) -> Reply:
+        job = self.start(ns, scenario, request.context())
+        return Reply(success, self.view(job, "created", request), job.id)
+
+    def start(
+        self,
+        ns: Namespace,
+        scenario: Scenario,
+        request: Mapping[str, Any],
+        *,
+        job_id: str | None = None,
+        attempt: int = 0,
+        state_index: int = 0,
+    ) -> Job:
+        partition_rule = self.profile.job.partition
+        partition = lookup({"request": request}, partition_rule) if partition_rule else None
+        job = engine.start(
+            job_id or self.new_id(ns.rng),
+            scenario,
+            request,
+            ns.clock.now(),
+            self.rules,
+            attempt=attempt,
+            state_index=state_index,
+            revision=ns.next_revision() if self.profile.job.revision else 0,
+            partition=None if partition is None else str(partition),
+        )
+        ns.store.add(job)
+        return job
+
+    def retrieve(self, ns: Namespace, job_id: str, request: Request, success: int) -> Reply:
+        job = self.observe(ns, job_id, poll=True)
+        return Reply(success, self.view(job, "job", request), job.id)
+
+    def status(self, ns: Namespace, job_id: str, request: Request, success: int) -> Reply:
+        job = self.observe(ns, job_id, poll=True)
+        return Reply(success, self.view(job, "status", request), job.id)
+
+    def retry(self, ns: Namespace, job_id: str, request: Request) -> Reply:
+        rules = self.profile.retry
+        with ns.lock:
+            job = self.observe(ns, job_id, poll=False)
+            status = self.status_of(job)
+            if rules.allowed_from is not None and status not in rules.allowed_from:
+                variables = {"action": "retried", "job": self.context(job)["job"]}
+                raise Refusal(rules.refused, variables, job_id)
+            now = ns.clock.now()
+            if rules.model == "reset":
+                new = engine.retry_in_place(job, self.scenario_of(job), now, self.rules)
+                ns.store.add(new)
+                return Reply(rules.status, self.view(new, "created", request), new.id)
+            return self._retry_as_new(ns, job, request, now)
+
+    def _retry_as_new(self, ns: Namespace, job: Job, request: Request, now: float) -> Reply:
+        rules = self.profile.retry
+        body = dict(job.request.get("body") or {})
+        if rules.body_field:
+            given = request.body.get(rules.body_field) if isinstance(request.body, dict) else None
+            body[rules.body_field] = given or rules.body_default
+        spawned = self.start(
+            ns, self.scenario_of(job), {**job.request, "body": body}, attempt=job.attempt + 1
+        )
+        event = Event(now, "retry", {"new_id": spawned.id})
+        ns.store.update(job.id, lambda j: (replace(j, events=(*j.events, event)), None))
+        return Reply(rules.status, self.view(spawned, "created", request), spawned.id)
+
+    def cancel(self, ns: Namespace, job_id: str, request: Request) -> Reply:
+        rules = self.profile.cancel
+        with ns.lock:
+            job = self.observe(ns, job_id, poll=False)
+            status = self.status_of(job)
+            allowed = rules.allowed_from or (rules.immediate_from | {status})
+            if status in self.rules.terminal or status not in allowed:
+                variables = {"action": "cancelled", "job": self.context(job)["job"]}
+                raise Refusal(rules.refused, variables, job_id)
+            immediate = status in rules.immediate_from
+            new = engine.cancel(
+                job, self.scenario_of(job), ns.clock.now(), self.rules, immediate=immediate
+            )
+            ns.store.add(new)
+        return Reply(rules.status, self.view(new, "job", request), new.id)
+
+    def delete(self, ns: Namespace, job_id: str) -> Reply:
+        if not ns.store.delete(job_id):
+            raise Refusal("not_found", {"job_id": job_id}, job_id)
+        if self.profile.job.revision:
+            ns.next_revision()
+        return Reply(self.profile.delete_status, None, job_id)
+
+    def force(self, ns: Namespace, job_id: str, state: State) -> Job:
+        found = ns.store.update(
+            job_id, lambda j: (engine.force(j, state, ns.clock.now(), self.rules), None)
+        )
+        if found is None:
+            raise Refusal("not_found", {"job_id": job_id}, job_id)
+        return found[0]
+
+
+def _matches(scenario: Scenario, context: Mapping[str, Any]) -> bool:
+    match = scenario.match
+    for section, expected in (("body", match.body), ("path", match.path), ("query", match.query)):
+        for dotted, value in expected.items():
+            if lookup(context.get(section) or {}, dotted) != value:
+                return False
+    return True

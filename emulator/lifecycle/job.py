@@ -1,0 +1,72 @@
+"""A job as the emulator stores it: where it is in its scenario, and what it has been through.
+
+Jobs are frozen values; every change makes a new one, so the store swaps them atomically and a
+reader never sees half an update.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any
+
+from emulator.lifecycle.scenario import State
+
+__all__ = ["Event", "Job", "decode_request", "encode_request"]
+
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened to a job: ``create``, ``retry`` or ``status:<name>``."""
+
+    at: float
+    name: str
+    # Shared and read-only: most events carry nothing, and there are millions of them.
+    variables: Mapping[str, Any] = field(default_factory=lambda: _NOTHING)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: str
+    scenario: str
+    # The create request ({"body": ..., "path": {...}, "query": {...}}) as compact JSON: kept
+    # parsed, it would be most of a job's memory; ``request`` decodes it when a view needs it.
+    request_json: bytes
+    created_at: float
+    updated_at: float
+    entered_at: float
+    attempt: int = 0
+    state_index: int = 0
+    polls: int = 0
+    # A state imposed from outside the script: a cancel, or a test forcing a status.
+    override: State | None = None
+    started_at: float | None = None
+    completed_at: float | None = None
+    expires_at: float | None = None
+    attempt_count: int = 0
+    last_attempt_at: float | None = None
+    last_failure_code: str | None = None
+    cancel_requested: bool = False
+    revision: int = 0
+    events: tuple[Event, ...] = ()
+    partition: str | None = None
+
+    @property
+    def request(self) -> Mapping[str, Any]:
+        return decode_request(self.request_json)
+
+
+def encode_request(request: Mapping[str, Any]) -> bytes:
+    return json.dumps(request, separators=(",", ":"), default=str).encode()
+
+
+@lru_cache(maxsize=4096)
+def decode_request(raw: bytes) -> Mapping[str, Any]:
+    # Cached: a polled job renders the same request over and over. Views only read it.
+    decoded: Mapping[str, Any] = json.loads(raw)
+    return decoded

@@ -1,0 +1,165 @@
+"""Pages of jobs: offset + total, or cursor by id + has_more, with the profile's filters.
+
+Unfiltered pages cost O(page) through the store's creation-order index; a filter on a field
+that moves with time (status) has to look at every job of the partition.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from emulator.lifecycle.actions import JobActions, Reply, Request
+from emulator.lifecycle.job import Job
+from emulator.lifecycle.namespace import Namespace
+from emulator.lifecycle.profile import ListFilter
+from emulator.lifecycle.template import lookup
+
+__all__ = ["list_jobs", "queue_stats"]
+
+
+def list_jobs(actions: JobActions, ns: Namespace, request: Request, success: int) -> Reply:
+    rules = actions.profile.listing
+    params = request.params
+    limit = params.get(rules.limit_param)
+    if limit is None:
+        limit = rules.default_limit
+    elif limit == 0:
+        limit = {"default": rules.default_limit, "unlimited": None, "empty": 0}[rules.zero_limit]
+    newest_first = rules.newest_first
+    if rules.order_param and params.get(rules.order_param) in ("asc", "desc"):
+        newest_first = params[rules.order_param] == "desc"
+    partition, everywhere = _partition(actions, request)
+    ids = ns.store.ids(partition, everywhere=everywhere)
+    active = [f for f in rules.filters if params.get(f.param) is not None]
+    if rules.style == "cursor":
+        return _cursor_page(actions, ns, request, success, ids, active, limit, newest_first)
+    offset = int(params.get(rules.offset_param) or 0)
+    if active:
+        jobs = _ordered(actions, ns, ids, newest_first)
+        observed = (actions.observe(ns, j.id, poll=False) for j in jobs)
+        matching = [j for j in observed if _keep(actions, j, active, params)]
+        total, page = len(matching), matching[offset : None if limit is None else offset + limit]
+    else:
+        total = ns.store.count(partition, everywhere=everywhere)
+        # Without deletions, position N of the index is the Nth job: jump straight there.
+        skip = offset if total < len(ids) else 0
+        first = offset - skip
+        jobs = _ordered(actions, ns, ids, newest_first, first)
+        page = [actions.observe(ns, j.id, poll=False) for j in _take(jobs, skip, limit)]
+    context = {
+        "items": [actions.view(j, "job", request) for j in page],
+        "total": total,
+        "offset": offset,
+        "limit": limit if limit is not None else 0,
+    }
+    return Reply(success, actions.profile_view("page", context))
+
+
+def queue_stats(actions: JobActions, ns: Namespace, success: int) -> Reply:
+    counts: dict[str, dict[str, int]] = {name: {} for name in actions.profile.count_by}
+    total = 0
+    for job in list(ns.store.all()):
+        job = actions.observe(ns, job.id, poll=False)
+        context = _flat(actions.context(job))
+        total += 1
+        for name, dotted in actions.profile.count_by.items():
+            value = lookup(context, dotted)
+            if value is not None:
+                counts[name][str(value)] = counts[name].get(str(value), 0) + 1
+    return Reply(success, actions.profile_view("stats", {"total": total, "counts": counts}))
+
+
+def _partition(actions: JobActions, request: Request) -> tuple[str | None, bool]:
+    """Which partition a listing reads, and whether it reads every job instead."""
+    rule = actions.profile.job.partition
+    if rule is None:
+        return None, True
+    value = lookup({"request": request.context()}, rule)
+    return (None if value is None else str(value)), False
+
+
+def _ordered(
+    actions: JobActions, ns: Namespace, ids: list[str], newest_first: bool, first: int = 0
+) -> Iterator[Job]:
+    start, step = (len(ids) - 1 - first, -1) if newest_first else (first, 1)
+    return ns.store.walk(ids, start, step)
+
+
+def _take(jobs: Iterator[Job], offset: int, limit: int | None) -> list[Job]:
+    page: list[Job] = []
+    for index, job in enumerate(jobs):
+        if index < offset:
+            continue
+        if limit is not None and len(page) >= limit:
+            break
+        page.append(job)
+    return page
+
+
+def _keep(
+    actions: JobActions, job: Job, filters: list[ListFilter], params: Mapping[str, Any]
+) -> bool:
+    flat = _flat(actions.context(job))
+    for f in filters:
+        wanted, actual = params[f.param], lookup(flat, f.field)
+        if f.match == "json_subset":
+            try:
+                expected = json.loads(wanted) if isinstance(wanted, str) else wanted
+            except ValueError:
+                return False
+            if not isinstance(expected, dict) or not isinstance(actual, dict):
+                return False
+            if any(actual.get(k) != v for k, v in expected.items()):
+                return False
+        elif str(actual) != str(wanted):
+            return False
+    return True
+
+
+def _flat(context: dict[str, Any]) -> dict[str, Any]:
+    # Filters and counts name the job's current status plainly, as ``status``.
+    return {**context, "status": context["job"]["status"]}
+
+
+def _cursor_page(
+    actions: JobActions,
+    ns: Namespace,
+    request: Request,
+    success: int,
+    ids: list[str],
+    active: list[ListFilter],
+    limit: int | None,
+    newest_first: bool,
+) -> Reply:
+    rules = actions.profile.listing
+    after, before = request.params.get(rules.after_param), request.params.get(rules.before_param)
+    step = -1 if newest_first else 1
+    start = len(ids) - 1 if newest_first else 0
+    backwards = before is not None and after is None
+    anchor = before if backwards else after
+    if anchor is not None:
+        position = ns.store.index_of(ids, str(anchor))
+        start = -1 if position is None else position + (-step if backwards else step)
+    direction = -step if backwards else step
+    page: list[Job] = []
+    has_more = False
+    for job in ns.store.walk(ids, start, direction):
+        job = actions.observe(ns, job.id, poll=False)
+        if active and not _keep(actions, job, active, request.params):
+            continue
+        if limit is not None and len(page) >= limit:
+            has_more = True
+            break
+        page.append(job)
+    if backwards:
+        page.reverse()
+    items = [actions.view(j, "job", request) for j in page]
+    context = {
+        "items": items,
+        "first_id": page[0].id if page else None,
+        "last_id": page[-1].id if page else None,
+        "has_more": has_more,
+    }
+    return Reply(success, actions.profile_view("page", context))

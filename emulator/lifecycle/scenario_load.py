@@ -1,0 +1,143 @@
+"""Reading scenario files: checked against the scenario JSON Schema, then parsed into values.
+
+Errors name the file and the path inside it, e.g.
+``scenarios/writer/flaky.yaml: /attempts/0/states/1/for: unknown key 'poll'``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from emulator.errors import ScenarioError
+from emulator.lifecycle.scenario import Attempt, Duration, Fault, Match, Scenario, SeedJob, State
+from emulator.yamlread import escape, read_yaml
+
+__all__ = ["SCHEMA_PATH", "load_scenario", "load_scenarios"]
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "scenario.schema.json"
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def load_scenarios(directory: str | Path) -> dict[str, Scenario]:
+    """Every ``*.yaml`` / ``*.yml`` scenario in ``directory``, by name."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise ScenarioError(str(folder), "/", "no such scenarios directory")
+    found: dict[str, Scenario] = {}
+    for file in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+        scenario = load_scenario(file)
+        if scenario.name in found:
+            raise ScenarioError(
+                str(file), "/name", f"scenario {scenario.name!r} is also defined in "
+                f"{found[scenario.name].file}",
+            )  # fmt: skip
+        found[scenario.name] = scenario
+    return found
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Parse one scenario file or raise ScenarioError naming the file, pointer and problem."""
+    file = Path(path)
+    data = read_yaml(file, ScenarioError)
+    error = best_match(_validator().iter_errors(data))
+    if error is not None:
+        pointer = "".join(f"/{escape(str(p))}" for p in error.absolute_path)
+        raise ScenarioError(str(file), pointer, _reason(error.message, error.validator))
+    doc = cast(Mapping[str, Any], data)
+    attempts = tuple(_attempt(a) for a in doc["attempts"])
+    for a_index, attempt in enumerate(attempts):
+        for s_index, state in enumerate(attempt.states[:-1]):
+            if state.duration is None:
+                where = f"/attempts/{a_index}/states/{s_index}"
+                raise ScenarioError(
+                    str(file), where, "only the last state of an attempt may have no 'for': "
+                    "the states after it could never be reached",
+                )  # fmt: skip
+    seeds = tuple(_seed(s) for s in doc.get("seed_jobs", ()))
+    for i, seed in enumerate(seeds):
+        states = attempts[min(seed.attempt, len(attempts) - 1)].states
+        if seed.state >= len(states):
+            raise ScenarioError(
+                str(file), f"/seed_jobs/{i}/state", f"attempt {seed.attempt} has only "
+                f"{len(states)} states (0-{len(states) - 1})",
+            )  # fmt: skip
+    return Scenario(
+        name=str(doc.get("name", file.stem)),
+        file=str(file),
+        description=str(doc.get("description", "")),
+        attempts=attempts,
+        match=Match(**{k: dict(v) for k, v in doc.get("match", {}).items()}),
+        faults=tuple(_fault(f, i) for i, f in enumerate(doc.get("faults", ()))),
+        seed_jobs=seeds,
+    )
+
+
+def _reason(message: str, keyword: object) -> str:
+    # jsonschema says "('a' was unexpected)" for one key, "('a', 'b' were unexpected)" for more.
+    if keyword == "additionalProperties" and "unexpected)" in message:
+        names = message.split("(")[1].split(" were")[0].split(" was")[0]
+        return f"unknown key {names}"
+    return message
+
+
+def _attempt(raw: Mapping[str, Any]) -> Attempt:
+    on_cancel = cast(Literal["stop", "finish"], raw.get("on_cancel", "stop"))
+    return Attempt(tuple(_state(s) for s in raw["states"]), on_cancel)
+
+
+def _state(raw: Mapping[str, Any]) -> State:
+    limit = raw.get("for")
+    duration = None
+    if limit is not None:
+        duration = Duration(
+            polls=limit.get("polls"),
+            seconds=float(limit["seconds"]) if "seconds" in limit else None,
+            until=limit.get("until"),
+        )
+    return State(
+        status=raw["status"],
+        duration=duration,
+        error=raw.get("error"),
+        result=raw.get("result"),
+        fields=dict(raw.get("fields", {})),
+    )
+
+
+def _fault(raw: Mapping[str, Any], index: int) -> Fault:
+    return Fault(
+        operation=raw["operation"],
+        nth=raw.get("nth"),
+        every=raw.get("every"),
+        probability=raw.get("probability"),
+        times=raw.get("times"),
+        status=raw.get("status"),
+        kind=raw.get("kind"),
+        body=raw.get("body"),
+        merge=dict(raw.get("merge", {})),
+        headers={k: str(v) for k, v in raw.get("headers", {}).items()},
+        latency=float(raw.get("latency", 0.0)),
+        drop=bool(raw.get("drop", False)),
+        commit=bool(raw.get("commit", False)),
+        scope=cast(Literal["job", "namespace"], raw.get("scope", "job")),
+        pointer=f"/faults/{index}",
+    )
+
+
+def _seed(raw: Mapping[str, Any]) -> SeedJob:
+    return SeedJob(
+        id=raw["id"],
+        attempt=raw.get("attempt", 0),
+        state=raw.get("state", 0),
+        request=dict(raw.get("request", {})),
+    )

@@ -1,0 +1,99 @@
+"""Jobs of one namespace: O(1) by id, listings in O(page) through creation-order indexes.
+
+Every change goes through ``update``, which swaps one frozen ``Job`` for another under a lock,
+so two requests on one job never interleave half-updates and no request touches another job.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+from emulator.lifecycle.job import Job
+
+__all__ = ["JobStore"]
+
+T = TypeVar("T")
+
+
+class JobStore:
+    def __init__(self) -> None:
+        self._jobs: dict[str, Job] = {}
+        # Creation order, overall and per partition; deleted ids are skipped when read.
+        self._order: list[str] = []
+        self._partitions: dict[str | None, list[str]] = {}
+        # Live jobs per partition, so a page can report its total without counting.
+        self._live: dict[str | None, int] = {}
+        self._position: dict[str, int] = {}
+        self._lock = threading.RLock()
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    def get(self, job_id: str) -> Job | None:
+        return self._jobs.get(job_id)
+
+    def add(self, job: Job) -> None:
+        with self._lock:
+            if job.id not in self._jobs:
+                self._position[job.id] = len(self._order)
+                self._order.append(job.id)
+                self._partitions.setdefault(job.partition, []).append(job.id)
+                self._live[job.partition] = self._live.get(job.partition, 0) + 1
+            self._jobs[job.id] = job
+
+    def update(self, job_id: str, change: Callable[[Job], tuple[Job, T]]) -> tuple[Job, T] | None:
+        """Apply ``change`` atomically; it returns the new job and anything for the caller."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return None
+            new, extra = change(job)
+            self._jobs[job_id] = new
+            return new, extra
+
+    def delete(self, job_id: str) -> bool:
+        with self._lock:
+            job = self._jobs.pop(job_id, None)
+            if job is None:
+                return False
+            self._live[job.partition] -= 1
+            return True
+
+    def count(self, partition: str | None = None, *, everywhere: bool = True) -> int:
+        """How many live jobs there are (all of them, or one partition's)."""
+        return len(self._jobs) if everywhere else self._live.get(partition, 0)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._jobs.clear()
+            self._order.clear()
+            self._partitions.clear()
+            self._live.clear()
+            self._position.clear()
+
+    def ids(self, partition: str | None = None, *, everywhere: bool = True) -> list[str]:
+        """Ids in creation order (all of them, or one partition's)."""
+        return self._order if everywhere else self._partitions.get(partition, [])
+
+    def walk(self, ids: list[str], start: int, step: int) -> Iterator[Job]:
+        """Live jobs from ``ids[start]`` onwards, forwards (step 1) or backwards (step -1)."""
+        index = start
+        while 0 <= index < len(ids):
+            job = self._jobs.get(ids[index])
+            if job is not None:
+                yield job
+            index += step
+
+    def index_of(self, ids: list[str], job_id: str) -> int | None:
+        """Position of ``job_id`` in ``ids`` (which is the overall order or a partition)."""
+        if ids is self._order:
+            return self._position.get(job_id)
+        try:
+            return ids.index(job_id)
+        except ValueError:
+            return None
+
+    def all(self) -> Iterator[Job]:
+        return iter(list(self._jobs.values()))

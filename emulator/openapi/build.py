@@ -1,0 +1,269 @@
+"""From a loaded OpenAPI document to the typed ``Spec``: operations, parameters, bodies,
+responses and security, with every schema inlined and its validator compiled once."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from jsonschema.exceptions import SchemaError
+from jsonschema.protocols import Validator
+
+from emulator.openapi.formats import compile_validator
+from emulator.openapi.load import Documents, Located, SchemaInliner, join
+from emulator.openapi.model import (
+    MediaType,
+    Operation,
+    Parameter,
+    ParameterLocation,
+    RequestBody,
+    ResponseSpec,
+    Spec,
+)
+from emulator.openapi.security import requirements, security_schemes
+
+__all__ = ["build_spec"]
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_LOCATIONS: dict[object, ParameterLocation] = {
+    "path": "path",
+    "query": "query",
+    "header": "header",
+    "cookie": "cookie",
+}
+# OpenAPI: header parameters with these names SHALL be ignored (HTTP itself governs them).
+_IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
+_STATUS = re.compile(r"[1-5](?:[0-9]{2}|XX)|default")
+_TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
+
+
+def build_spec(docs: Documents, inliner: SchemaInliner, root: Located, version: str) -> Spec:
+    """The ``Spec`` of the root document ``root`` (already checked to be OpenAPI 3.0/3.1)."""
+    builder = _Builder(docs, inliner, root)
+    operations = builder.operations()  # before reading the registry: it grows as schemas load
+    info = root.node.get("info")
+    title = info.get("title") if isinstance(info, dict) else None
+    return Spec(
+        path=root.file,
+        openapi=version,
+        title=title if isinstance(title, str) else "",
+        operations=operations,
+        security_schemes=builder.schemes,
+        registry=inliner.registry,
+        document=root.node,
+    )
+
+
+class _Builder:
+    def __init__(self, docs: Documents, inliner: SchemaInliner, root: Located) -> None:
+        self._docs = docs
+        self._inliner = inliner
+        self._root = root
+        self.schemes = security_schemes(docs, root.child("components").child("securitySchemes"))
+        default = root.child("security")
+        self._security = () if default.node is None else requirements(default, self.schemes)
+
+    def operations(self) -> tuple[Operation, ...]:
+        paths = self._root.child("paths")
+        if paths.node is None:
+            return ()
+        if not isinstance(paths.node, dict):
+            raise paths.error("`paths` must be a mapping of path templates to path items")
+        operations: list[Operation] = []
+        ids: set[str] = set()
+        for template in paths.node:
+            if template.startswith("x-"):
+                continue
+            if not template.startswith("/"):
+                raise paths.error(f"path {template!r} must start with '/'", template)
+            listed = paths.child(template)
+            item = self._docs.follow(listed)
+            if not isinstance(item.node, dict):
+                raise listed.error("a path item must be a mapping")
+            common = self._parameters(item.child("parameters"))
+            for method in _METHODS:
+                if method not in item.node:
+                    continue
+                pointer = join(listed.pointer, method)  # where it is listed in the root document
+                op = self._operation(template, item.child(method), pointer, common)
+                if op.operation_id is not None:
+                    if op.operation_id in ids:
+                        raise item.error(f"duplicate operationId {op.operation_id!r}", method)
+                    ids.add(op.operation_id)
+                operations.append(op)
+        return tuple(operations)
+
+    def _operation(
+        self, template: str, at: Located, pointer: str, common: dict[Any, Parameter]
+    ) -> Operation:
+        if not isinstance(at.node, dict):
+            raise at.error("an operation must be a mapping")
+        operation_id = at.node.get("operationId")
+        if operation_id is not None and not isinstance(operation_id, str):
+            raise at.error("operationId must be a string", "operationId")
+        parameters = {**common, **self._parameters(at.child("parameters"))}
+        declared = {name for name, location in parameters if location == "path"}
+        for variable in _TEMPLATE_VARIABLE.findall(template):
+            if variable not in declared:
+                raise at.error(f"path variable {{{variable}}} has no `in: path` parameter")
+            declared.discard(variable)
+        if declared:
+            raise at.error(f"path parameter {sorted(declared)[0]!r} is not in {template!r}")
+        own = at.child("security")  # present, even as [], it replaces the root's
+        security = self._security if own.node is None else requirements(own, self.schemes)
+        body = at.child("requestBody")
+        return Operation(
+            method=pointer.rsplit("/", 1)[1].upper(),
+            path=template,
+            operation_id=operation_id,
+            parameters=tuple(parameters.values()),
+            request_body=None if body.node is None else self._request_body(body),
+            responses=self._responses(at.child("responses")),
+            security=security,
+            pointer=pointer,
+        )
+
+    def _parameters(self, at: Located) -> dict[Any, Parameter]:
+        if at.node is None:
+            return {}
+        if not isinstance(at.node, list):
+            raise at.error("`parameters` must be a list")
+        out: dict[Any, Parameter] = {}
+        for index in range(len(at.node)):
+            param = self._parameter(self._docs.follow(_item(at, index)))
+            if param is not None:
+                out[(param.name, param.location)] = param
+        return out
+
+    def _parameter(self, at: Located) -> Parameter | None:
+        node = at.node
+        if not isinstance(node, dict):
+            raise at.error("a parameter must be a mapping")
+        name, location = node.get("name"), _LOCATIONS.get(node.get("in"))
+        if not isinstance(name, str) or not name:
+            raise at.error("a parameter needs a non-empty string `name`")
+        if location is None:
+            raise at.error(f"parameter {name!r}: `in` must be path, query, header or cookie")
+        required = node.get("required", False)
+        if location == "path" and required is not True:
+            raise at.error(f"path parameter {name!r} must be `required: true`", "required")
+        if location == "header" and name.lower() in _IGNORED_HEADERS:
+            return None
+        schema, validator = self._schema(_schema_of(at))
+        style = node.get("style", "form" if location in ("query", "cookie") else "simple")
+        explode = node.get("explode", style == "form")
+        if not isinstance(style, str) or not isinstance(explode, bool):
+            raise at.error(f"parameter {name!r}: bad `style`/`explode`")
+        return Parameter(name, location, bool(required), schema, validator, style, explode)
+
+    def _schema(self, at: Located | None) -> tuple[Any, Validator]:
+        """The inlined schema at ``at`` (no schema: anything goes) and its validator."""
+        if at is None:
+            return {}, compile_validator({}, self._inliner.registry)
+        schema = self._inliner.schema(at)
+        try:
+            return schema, compile_validator(schema, self._inliner.registry)
+        except SchemaError as exc:
+            place = "/".join(str(p) for p in exc.path)
+            raise at.error(f"invalid schema (at {place or 'its root'}): {exc.message}") from None
+
+    def _content(self, at: Located) -> dict[str, MediaType]:
+        if at.node is None:
+            return {}
+        if not isinstance(at.node, dict):
+            raise at.error("`content` must be a mapping of media types")
+        out: dict[str, MediaType] = {}
+        for media_type in at.node:
+            media = at.child(media_type)
+            if not isinstance(media.node, dict):
+                raise media.error("a media type object must be a mapping")
+            schema_at = media.child("schema")
+            schema, validator = (None, None)
+            if schema_at.node is not None:
+                schema, validator = self._schema(schema_at)
+            examples = self._examples(media, schema)
+            out[media_type] = MediaType(media_type, schema, validator, examples)
+        return out
+
+    def _examples(self, media: Located, schema: Any) -> tuple[Any, ...]:
+        found = [media.node["example"]] if "example" in media.node else []
+        named = media.child("examples")
+        if isinstance(named.node, dict):
+            for name in named.node:
+                example = self._docs.follow(named.child(name))
+                if isinstance(example.node, dict) and "value" in example.node:
+                    found.append(example.node["value"])
+        if not found and isinstance(schema, dict):
+            found = [schema["example"]] if "example" in schema else []
+            if isinstance(schema.get("examples"), list):
+                found.extend(schema["examples"])
+        return tuple(copy.deepcopy(found))
+
+    def _request_body(self, listed: Located) -> RequestBody:
+        at = self._docs.follow(listed)
+        if not isinstance(at.node, dict):
+            raise listed.error("a request body must be a mapping")
+        return RequestBody(bool(at.node.get("required", False)), self._content(at.child("content")))
+
+    def _responses(self, at: Located) -> dict[str, ResponseSpec]:
+        if at.node is None:
+            return {}
+        if not isinstance(at.node, dict):
+            raise at.error("`responses` must be a mapping of status codes")
+        out: dict[str, ResponseSpec] = {}
+        for status in at.node:
+            if status.startswith("x-"):
+                continue
+            if not _STATUS.fullmatch(status):
+                raise at.error("not a status code, a range like 4XX or default", status)
+            listed = at.child(status)
+            response = self._docs.follow(listed)
+            if not isinstance(response.node, dict):
+                raise listed.error("a response must be a mapping")
+            description = response.node.get("description")
+            out[status] = ResponseSpec(
+                status=status,
+                description=description if isinstance(description, str) else "",
+                content=self._content(response.child("content")),
+                headers=self._headers(response.child("headers")),
+            )
+        return out
+
+    def _headers(self, at: Located) -> dict[str, dict[str, Any]]:
+        """Header objects as plain mappings: ``required``, ``description``, ``schema`` and its
+        compiled ``validator``."""
+        if at.node is None:
+            return {}
+        if not isinstance(at.node, dict):
+            raise at.error("`headers` must be a mapping")
+        out: dict[str, dict[str, Any]] = {}
+        for name in at.node:
+            if name.lower() == "content-type":  # OpenAPI: ignored, `content` decides it
+                continue
+            header = self._docs.follow(at.child(name))
+            if not isinstance(header.node, dict):
+                raise at.error("a header must be a mapping", name)
+            schema, validator = self._schema(_schema_of(header))
+            out[name] = {
+                "required": header.node.get("required") is True,
+                "description": header.node.get("description", ""),
+                "schema": schema,
+                "validator": validator,
+            }
+        return out
+
+
+def _item(at: Located, index: int) -> Located:
+    return Located(at.file, join(at.pointer, str(index)), at.node[index])
+
+
+def _schema_of(at: Located) -> Located | None:
+    """A parameter's or header's schema: ``schema``, or the one under its single ``content``."""
+    if "schema" in at.node:
+        return at.child("schema")
+    content = at.node.get("content")
+    if isinstance(content, dict) and len(content) == 1:
+        (media_type,) = content
+        return at.child("content").child(media_type).child("schema")
+    return None

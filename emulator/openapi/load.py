@@ -1,0 +1,277 @@
+"""Reading OpenAPI files and resolving ``$ref`` within and across them.
+
+Every problem is a ``SpecError`` naming the file to open and the JSON pointer to look at: for a
+dangling ``$ref`` that is the file holding the ``$ref`` and the pointer of the ``$ref`` itself.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urldefrag, urlsplit
+
+import yaml
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+from emulator.errors import SpecError
+from emulator.openapi.dialect import (
+    DESCENDING_KEYWORDS,
+    apply_nullable,
+    convert_node,
+    escape,
+    map_subschemas,
+)
+from emulator.openapi.dialect import merge_ref_siblings as merge
+from emulator.openapi.model import Spec
+
+__all__ = ["Documents", "Located", "SchemaInliner", "join", "load_spec", "read_document"]
+
+_NOWHERE = 1 << 30  # a stack index no placeholder can have
+_VERSION = re.compile(r"3\.[01]\.[0-9]+(?:-[0-9A-Za-z.-]+)?")
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML with JSON's data model: keys are strings (``200:`` is the status "200") and
+    timestamps stay strings, because JSON Schema and the wire only know strings."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        return {_key(k): v for k, v in mapping.items()}
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _key(key: object) -> object:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key) if isinstance(key, int | float) or key is None else key
+
+
+def read_document(path: Path) -> Any:
+    """Parse one YAML or JSON file. ``OSError`` propagates: only the caller knows who asked."""
+    text = path.read_text(encoding="utf-8")
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            pass  # maybe YAML flow style; YAML reports its own position below
+    try:
+        return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+        raise SpecError(str(path), "/", f"invalid YAML at {where}: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(str(path), "/", f"invalid YAML: {exc}") from None
+
+
+def join(pointer: str, *tokens: str) -> str:
+    """``pointer`` extended by raw (unescaped) ``tokens``."""
+    return pointer + "".join("/" + escape(str(token)) for token in tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A node of a parsed file and where it is, for error messages and ``$ref`` resolution."""
+
+    file: Path
+    pointer: str
+    node: Any
+
+    def child(self, key: str) -> Located:
+        """``node[key]`` (``None`` when absent or when ``node`` is not a mapping)."""
+        value = self.node.get(key) if isinstance(self.node, dict) else None
+        return Located(self.file, join(self.pointer, key), value)
+
+    def error(self, reason: str, *tokens: str) -> SpecError:
+        """A ``SpecError`` at this node (or below it, by ``tokens``)."""
+        return SpecError(str(self.file), join(self.pointer, *tokens), reason)
+
+
+class Documents:
+    """Every file of one spec, each read once, and ``$ref`` resolution between them."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._cache: dict[Path, Any] = {}
+        try:
+            self.root_document = self.load(root)
+        except OSError as exc:
+            raise SpecError(str(root), "/", f"cannot read file: {exc.strerror or exc}") from None
+
+    def load(self, file: Path) -> Any:
+        """The parsed content of ``file`` (an absolute path)."""
+        if file not in self._cache:
+            self._cache[file] = read_document(file)
+        return self._cache[file]
+
+    def openapi_30(self, file: Path) -> bool:
+        """Whether schemas in ``file`` are OpenAPI 3.0 ones (a file without its own
+        ``openapi`` field, like a bare schema file, follows the root document)."""
+        doc = self.load(file)
+        version = doc.get("openapi") if isinstance(doc, dict) else None
+        if not isinstance(version, str):
+            version = str(self.root_document.get("openapi", ""))
+        return version.startswith("3.0")
+
+    def resolve(self, at: Located) -> Located:
+        """The target of the ``$ref`` in ``at.node``, one step."""
+        ref = at.node["$ref"]
+        if not isinstance(ref, str):
+            raise at.error("$ref must be a string", "$ref")
+        location, fragment = urldefrag(ref)
+        if urlsplit(location).scheme or location.startswith("//"):
+            raise at.error(f"$ref {ref!r}: only local files can be referenced", "$ref")
+        file = (at.file.parent / unquote(location)).resolve() if location else at.file
+        try:
+            node = self.load(file)
+        except OSError as exc:
+            reason = f"$ref {ref!r}: cannot read {file}: {exc.strerror or exc}"
+            raise at.error(reason, "$ref") from None
+        pointer = unquote(fragment)
+        if pointer and not pointer.startswith("/"):
+            raise at.error(f"$ref {ref!r}: the fragment must be a JSON pointer", "$ref")
+        for token in pointer.split("/")[1:]:
+            token = token.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                reason = f"$ref {ref!r}: {file} has nothing at {pointer!r} (no {token!r})"
+                raise at.error(reason, "$ref")
+        return Located(file, pointer, node)
+
+    def follow(self, at: Located, *, bare_only: bool = False) -> Located:
+        """``at`` with its chain of ``$ref`` followed to a node that is not one. With
+        ``bare_only``, stop at a ``$ref`` that has sibling keys (schemas give those meaning)."""
+        seen: set[tuple[Path, str]] = set()
+        while isinstance(at.node, dict) and "$ref" in at.node:
+            if bare_only and len(at.node) > 1:
+                break
+            if (at.file, at.pointer) in seen:
+                raise at.error("circular $ref: the chain of references never ends", "$ref")
+            seen.add((at.file, at.pointer))
+            at = self.resolve(at)
+        return at
+
+
+class SchemaInliner:
+    """Schemas with every ``$ref`` inlined and converted to 2020-12. A ``$ref`` back into a
+    schema being inlined stays a ``$ref`` to a resource in ``registry``."""
+
+    def __init__(self, documents: Documents) -> None:
+        self._docs = documents
+        self._stack: list[tuple[Path, str]] = []
+        self._memo: dict[tuple[Path, str], Any] = {}
+        self._resources: dict[str, Any] = {}
+        # Lowest stack index a placeholder pointed at since the innermost `_ref` began.
+        self._reach = _NOWHERE
+        self._registry: Registry[Any] | None = None
+
+    def schema(self, at: Located) -> Any:
+        """``at.node`` as a self-contained schema, independent of every other one handed out."""
+        self._stack, self._reach = [(at.file, at.pointer)], _NOWHERE  # a ref back here recurses
+        try:
+            return copy.deepcopy(self._walk(at, moved=0))
+        finally:
+            self._stack = []
+
+    @property
+    def registry(self) -> Registry[Any]:
+        """The recursive schemas met so far, by the URI their ``$ref`` placeholders use."""
+        if self._registry is None:
+            self._registry = Registry().with_resources(
+                (uri, DRAFT202012.create_resource(copy.deepcopy(contents)))
+                for uri, contents in self._resources.items()
+            )
+        return self._registry
+
+    # `moved` is the stack depth at which the walk last descended into a part of the instance.
+    def _walk(self, at: Located, moved: int) -> Any:
+        if not isinstance(at.node, dict):
+            return at.node  # a boolean schema; anything else fails the metaschema check later
+        if "$ref" in at.node:
+            return self._ref(at, moved)
+
+        def sub(node: Any, rel: str) -> Any:
+            keyword = rel.split("/")[1]
+            child = Located(at.file, at.pointer + rel, node)
+            return self._walk(child, len(self._stack) if keyword in DESCENDING_KEYWORDS else moved)
+
+        walked = map_subschemas(at.node, sub)
+        return convert_node(walked, openapi_30=self._docs.openapi_30(at.file))
+
+    def _ref(self, at: Located, moved: int) -> Any:
+        target = self._docs.follow(self._docs.resolve(at), bare_only=True)
+        key = (target.file, target.pointer)
+        if key in self._stack:
+            index = self._stack.index(key)
+            if moved <= index:
+                reason = "circular $ref that never descends into a property or item"
+                raise at.error(reason, "$ref")
+            self._reach = min(self._reach, index)
+            inlined = self._placeholder(target)
+        elif key in self._memo:
+            inlined = self._memo[key]
+        else:
+            outer_reach, self._reach = self._reach, _NOWHERE
+            self._stack.append(key)
+            try:
+                inlined = self._walk(target, moved)
+            finally:
+                self._stack.pop()
+            # Placeholders only to this schema or to ones inside it: the result is the same
+            # wherever the schema is reached from, so it can be reused.
+            if self._reach >= len(self._stack):
+                self._memo[key] = inlined
+            self._reach = min(outer_reach, self._reach)
+        siblings = {k: v for k, v in at.node.items() if k != "$ref"}
+        nullable = self._docs.openapi_30(at.file) and siblings.pop("nullable", None) is True
+        if siblings:
+            inlined = merge(inlined, self._walk(Located(at.file, at.pointer, siblings), moved))
+        return apply_nullable(inlined) if nullable else inlined
+
+    def _placeholder(self, target: Located) -> dict[str, str]:
+        uri = target.file.as_uri() + quote(target.pointer)
+        if uri not in self._resources:
+            self._resources[uri] = {}  # claims the URI so the walk below does not recurse here
+            saved = self._stack, self._reach
+            self._stack, self._reach = [(target.file, target.pointer)], _NOWHERE
+            try:
+                self._resources[uri] = self._walk(target, moved=0)
+            finally:
+                self._stack, self._reach = saved
+            self._registry = None
+        return {"$ref": uri}
+
+
+def load_spec(path: str | os.PathLike[str]) -> Spec:
+    """Load an OpenAPI 3.0/3.1 document (YAML or JSON) and every file it references, with all
+    validators compiled. Raises ``SpecError`` naming the file and JSON pointer at fault."""
+    from emulator.openapi.build import build_spec  # build imports this module
+
+    documents = Documents(Path(path).resolve())
+    root = Located(documents.root, "", documents.root_document)
+    if not isinstance(root.node, dict):
+        raise root.error("an OpenAPI document must be a mapping at the top level")
+    version = root.node.get("openapi")
+    if not isinstance(version, str) or not _VERSION.fullmatch(version):
+        if version is None and "swagger" in root.node:
+            reason = f"Swagger {root.node['swagger']} is not supported; convert to OpenAPI 3.x"
+        elif version is None:
+            reason = "no `openapi` field; expected an OpenAPI 3.0.x or 3.1.x document"
+        else:
+            reason = f"unsupported OpenAPI version {version!r}; expected 3.0.x or 3.1.x"
+        raise root.error(reason, "openapi")
+    return build_spec(documents, SchemaInliner(documents), root, version)

@@ -1,1 +1,0 @@
-"""Scenarios: the model of a scripted job life, its loader and the pure lifecycle engine."""

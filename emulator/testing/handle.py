@@ -1,0 +1,226 @@
+"""One namespace of one emulator, driven through its control plane: what the fixture hands a test.
+
+Every call goes over HTTP to ``/_emulator/...`` under the namespace's base URL, so the handle
+drives a session server, an in-process app (through ``inprocess.InProcessTransport``) or a
+``jobs-emulator serve`` started elsewhere, in the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from emulator.errors import ContractViolationError, EmulatorError
+from emulator.testing.journal_query import JournalQuery
+
+__all__ = [
+    "EmulatorClock",
+    "EmulatorHandle",
+    "EmulatorJobs",
+    "ReportedViolation",
+    "check_violations",
+]
+
+TransportFactory = Callable[[], httpx.BaseTransport]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedViolation:
+    """A broken rule the journal recorded, with the request that broke it."""
+
+    seq: int
+    method: str
+    request_path: str
+    operation: str | None
+    side: str
+    json_path: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.method} {self.request_path} ({self.operation or 'no operation'})"
+        message = self.message.removeprefix(f"{self.json_path}: ")  # said once is enough
+        return f"{where}: {self.side} {self.json_path}: {message} (rule: {self.rule})"
+
+
+class EmulatorClock:
+    """The namespace's clock: ``now`` in unix seconds; ``advance`` and ``set`` move it forward."""
+
+    def __init__(self, handle: EmulatorHandle) -> None:
+        self._handle = handle
+
+    @property
+    def now(self) -> float:
+        return float(self._handle.control("GET", "clock")["now"])
+
+    def advance(self, seconds: float) -> float:
+        """Move time forward by ``seconds``; returns the new time."""
+        return float(self._handle.control("POST", "clock/advance", {"seconds": seconds})["now"])
+
+    def set(self, instant: float | dt.datetime) -> float:
+        """Jump to ``instant`` (unix seconds, or an aware datetime); forwards only."""
+        now = instant.timestamp() if isinstance(instant, dt.datetime) else instant
+        return float(self._handle.control("POST", "clock/set", {"now": now})["now"])
+
+
+class EmulatorJobs:
+    """The namespace's jobs as the control plane shows them (``id``, ``status``, ``view``...)."""
+
+    def __init__(self, handle: EmulatorHandle) -> None:
+        self._handle = handle
+
+    def get(self, job_id: str) -> dict[str, Any]:
+        return dict(self._handle.control("GET", f"jobs/{job_id}"))
+
+    def all(self) -> list[dict[str, Any]]:
+        return list(self._handle.control("GET", "jobs")["jobs"])
+
+    def force(
+        self,
+        job_id: str,
+        status: str,
+        error: Any = None,
+        result: Any = None,
+        fields: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Put a job in a state of your choosing, whatever its scenario says."""
+        body = {"status": status, "error": error, "result": result, "fields": fields or {}}
+        return dict(self._handle.control("POST", f"jobs/{job_id}", body))
+
+
+class EmulatorHandle:
+    """A test's own namespace: ``url`` for the client under test, the rest to drive and inspect.
+
+    ``clock`` is ``"manual"`` or ``"real"``; ``scenario`` is the namespace's default scenario.
+    Both are re-applied by ``reset()``.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        namespace: str,
+        *,
+        api: str | None = None,
+        clock: str = "manual",
+        scenario: str | None = None,
+        transport: TransportFactory | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.namespace = namespace
+        self.api = api
+        self.clock_mode = clock
+        self.default_scenario = scenario
+        self._transport = transport
+        self._clients: list[httpx.Client] = []
+        self._control = self.client(timeout=10.0)
+        self._accepted_seq = 0
+        self.clock = EmulatorClock(self)
+        self.jobs = EmulatorJobs(self)
+        self.journal = JournalQuery(self._journal)
+
+    @classmethod
+    def for_server(cls, root: str, namespace: str, **kwargs: Any) -> EmulatorHandle:
+        """A handle on ``namespace`` of a server at ``root`` (e.g. ``http://127.0.0.1:8080``)."""
+        return cls(f"{root.rstrip('/')}/_ns/{namespace}", namespace, **kwargs)
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """An ``httpx.Client`` whose ``base_url`` is this namespace; closed when the test ends.
+
+        In-process, it reaches the app without a socket: pass it to an SDK as ``http_client=``.
+        """
+        if self._transport is not None:
+            kwargs.setdefault("transport", self._transport())
+        client = httpx.Client(base_url=self.url, **kwargs)
+        self._clients.append(client)
+        return client
+
+    def control(self, method: str, path: str, body: Any = None, /, **query: str) -> Any:
+        """Call ``/_emulator/{path}`` in this namespace; raise EmulatorError on a refusal.
+
+        ``query`` becomes the query string, e.g. ``control("GET", "journal", method="POST")``.
+        """
+        response = self._control.request(
+            method, f"/_emulator/{path}", json=body, params=query or None
+        )
+        if response.status_code >= 400:
+            try:
+                reason = response.json().get("error", response.text)
+            except ValueError:
+                reason = response.text
+            raise EmulatorError(f"{method} /_emulator/{path}: {response.status_code} {reason}")
+        return response.json()
+
+    def reset(self) -> None:
+        """Forget jobs, journal, counters and rate limits; restore the clock mode and scenario."""
+        self.control("POST", "reset", {"clock": self.clock_mode})
+        self._accepted_seq = 0
+        if self.default_scenario is not None:
+            self.use_scenario(self.default_scenario)
+
+    def use_scenario(self, name: str | None) -> None:
+        """Jobs created from now on play ``name``, unless a header or a ``match`` rule says else."""
+        self.control("PUT", "scenario", {"default": name})
+
+    def set_rate_limit(self, requests: int | None, per: float = 1.0) -> None:
+        """Answer 429 past ``requests`` API requests per ``per`` seconds; ``None`` lifts it."""
+        if requests is None:
+            self.control("DELETE", "rate-limit")
+        else:
+            self.control("PUT", "rate-limit", {"requests": requests, "per": per})
+
+    def violations(self) -> list[ReportedViolation]:
+        """Contract violations recorded so far (after any ``accept_violations()``)."""
+        return _violations(self._entries_since_accepted(violations="true"))
+
+    def accept_violations(self) -> list[ReportedViolation]:
+        """Take the violations so far as intended (a test of bad requests); returns them."""
+        entries = self._entries_since_accepted()
+        self._accepted_seq = max([e["seq"] for e in entries], default=self._accepted_seq)
+        return _violations(entries)
+
+    def _entries_since_accepted(self, **query: str) -> list[dict[str, Any]]:
+        since = str(self._accepted_seq)
+        return list(self.control("GET", "journal", since=since, **query)["entries"])
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
+
+    def _journal(self, filters: dict[str, str]) -> list[dict[str, Any]]:
+        return list(self.control("GET", "journal", **filters)["entries"])
+
+    def __repr__(self) -> str:
+        return f"<EmulatorHandle {self.url} api={self.api} clock={self.clock_mode}>"
+
+
+def _violations(entries: list[dict[str, Any]]) -> list[ReportedViolation]:
+    return [
+        ReportedViolation(
+            seq=e["seq"],
+            method=e["method"],
+            request_path=e["path"],
+            operation=e.get("operation"),
+            side=v["side"],
+            json_path=v["path"],
+            rule=v["rule"],
+            message=v["message"],
+        )
+        for e in entries
+        for v in e.get("violations") or ()
+    ]
+
+
+def check_violations(handle: EmulatorHandle) -> None:
+    """Raise ContractViolationError naming every violation recorded in the namespace."""
+    __tracebackhide__ = True
+    found = handle.violations()
+    if found:
+        lines = "\n".join(f"  {v}" for v in found)
+        raise ContractViolationError(
+            f"{len(found)} contract violation(s) in emulator namespace {handle.namespace}:\n{lines}"
+        )

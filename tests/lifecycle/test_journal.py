@@ -1,0 +1,124 @@
+"""emulator.lifecycle.journal: the exchanges served, and the queries tests assert with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.lifecycle.journal import Exchange, Journal
+from emulator.openapi.violation import Violation
+
+BAD = Violation("response", ("body", "status"), "enum", "'x' is not one of ['a']")
+
+
+def record(journal: Journal, **fields: Any) -> Exchange:
+    values: dict[str, Any] = {
+        "seq": journal.next_seq(),
+        "at": 0.0,
+        "method": "GET",
+        "path": "/jobs/1",
+        "query": "",
+        "operation": "retrieveJob",
+        "action": "retrieve",
+        "job_id": "1",
+        "status": 200,
+        "request_headers": {},
+        "response_headers": {},
+    }
+    values.update(fields)
+    exchange = Exchange(**values)
+    journal.record(exchange)
+    return exchange
+
+
+def seqs(exchanges: list[Exchange]) -> list[int]:
+    return [e.seq for e in exchanges]
+
+
+def sample() -> Journal:
+    journal = Journal()
+    record(journal, at=10.0, method="POST", path="/jobs", operation="createJob", action="create",
+           job_id="1", status=202)  # fmt: skip
+    record(journal, at=11.0)
+    record(journal, at=13.5, status=429)
+    record(journal, at=20.0, job_id="2", violations=(BAD,))
+    record(journal, at=21.0, operation="GET /other", action=None, job_id=None, status=404)
+    return journal
+
+
+def test_sequence_numbers_increase() -> None:
+    journal = Journal()
+    assert [journal.next_seq() for _ in range(3)] == [1, 2, 3]
+
+
+def test_entries_in_order_without_filters() -> None:
+    assert seqs(sample().entries()) == [1, 2, 3, 4, 5]
+
+
+def test_operation_matches_the_action_or_the_operation_key() -> None:
+    journal = sample()
+    assert seqs(journal.entries(operation="retrieve")) == [2, 3, 4]
+    assert seqs(journal.entries(operation="retrieveJob")) == [2, 3, 4]
+    assert seqs(journal.entries(operation="create")) == [1]
+    assert seqs(journal.entries(operation="GET /other")) == [5]
+    assert journal.entries(operation="cancel") == []
+
+
+def test_filter_by_job_status_and_method() -> None:
+    journal = sample()
+    assert seqs(journal.entries(job_id="2")) == [4]
+    assert seqs(journal.entries(status=429)) == [3]
+    assert seqs(journal.entries(method="post")) == [1]  # case-insensitive
+    assert seqs(journal.entries(method="GET", status=200)) == [2, 4]
+
+
+def test_filter_by_violations() -> None:
+    journal = sample()
+    assert seqs(journal.entries(with_violations=True)) == [4]
+    assert seqs(journal.entries(with_violations=False)) == [1, 2, 3, 5]
+    pairs = journal.violations()
+    assert [(e.seq, v) for e, v in pairs] == [(4, BAD)]
+    assert journal.violations(since=4) == []
+
+
+def test_since_skips_up_to_and_including_the_sequence_number() -> None:
+    journal = sample()
+    assert seqs(journal.entries(since=3)) == [4, 5]
+    assert seqs(journal.entries(since=3, operation="retrieve")) == [4]
+
+
+def test_intervals_between_successive_exchanges() -> None:
+    journal = sample()
+    assert Journal.intervals(journal.entries(operation="retrieve")) == [2.5, 6.5]
+    assert Journal.intervals(journal.entries(status=429)) == []
+    assert Journal.intervals([]) == []
+
+
+def test_bounded_size_drops_the_oldest() -> None:
+    journal = Journal(limit=3)
+    for _ in range(5):
+        record(journal)
+    assert seqs(journal.entries()) == [3, 4, 5]
+    assert journal.next_seq() == 6  # numbering continues
+
+
+def test_clear_empties_the_journal() -> None:
+    journal = sample()
+    journal.clear()
+    assert journal.entries() == []
+
+
+def test_as_dict_is_json_shaped() -> None:
+    journal = Journal()
+    exchange = record(journal, request_headers={"a": "1"}, violations=(BAD,), fault="retry#0")
+    data = exchange.as_dict()
+    assert data["seq"] == 1
+    assert data["request_headers"] == {"a": "1"}
+    assert data["violations"] == [
+        {"side": "response", "path": "$.body.status", "rule": "enum", "message": BAD.message}
+    ]
+    assert data["fault"] == "retry#0"
+    assert set(data) == {
+        "seq", "at", "method", "path", "query", "operation", "action", "job_id", "status",
+        "request_headers", "response_headers", "request_body", "response_body", "violations",
+        "fault",
+    }  # fmt: skip

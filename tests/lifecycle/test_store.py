@@ -1,0 +1,173 @@
+"""emulator.lifecycle.store: one namespace's jobs, by id and in creation order."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pytest
+
+from emulator.lifecycle.job import Job
+from emulator.lifecycle.store import JobStore
+
+
+def job(job_id: str, partition: str | None = None) -> Job:
+    return Job(
+        id=job_id,
+        scenario="s",
+        request_json=b"{}",
+        created_at=0.0,
+        updated_at=0.0,
+        entered_at=0.0,
+        partition=partition,
+    )
+
+
+def filled(*ids: str, partition: str | None = None) -> JobStore:
+    store = JobStore()
+    for job_id in ids:
+        store.add(job(job_id, partition))
+    return store
+
+
+def test_add_get_and_len() -> None:
+    store = filled("a", "b")
+    assert len(store) == 2
+    got = store.get("a")
+    assert got is not None
+    assert got.id == "a"
+    assert store.get("missing") is None
+
+
+def test_adding_an_existing_id_replaces_it_without_a_second_listing_entry() -> None:
+    store = filled("a", "b")
+    store.add(replace(job("a"), polls=7))
+    assert len(store) == 2
+    assert store.ids() == ["a", "b"]
+    got = store.get("a")
+    assert got is not None
+    assert got.polls == 7
+
+
+def test_update_swaps_the_job_and_returns_the_extra() -> None:
+    store = filled("a")
+    result = store.update("a", lambda j: (replace(j, polls=j.polls + 1), "extra"))
+    assert result is not None
+    new, extra = result
+    assert (new.polls, extra) == (1, "extra")
+    assert store.get("a") is new
+
+
+def test_update_of_a_missing_job_is_none_and_does_not_call_the_change() -> None:
+    calls: list[Job] = []
+
+    def change(j: Job) -> tuple[Job, None]:
+        calls.append(j)
+        return j, None
+
+    assert filled().update("missing", change) is None
+    assert calls == []
+
+
+def test_update_is_atomic_under_concurrency() -> None:
+    store = filled("a")
+
+    def bump() -> None:
+        for _ in range(500):
+            store.update("a", lambda j: (replace(j, polls=j.polls + 1), None))
+
+    threads = [threading.Thread(target=bump) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    final = store.get("a")
+    assert final is not None
+    assert final.polls == 8 * 500
+
+
+def test_update_that_raises_leaves_the_job_unchanged() -> None:
+    store = filled("a")
+    before = store.get("a")
+
+    def broken(j: Job) -> tuple[Job, None]:
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError):
+        store.update("a", broken)
+    assert store.get("a") is before
+
+
+def test_delete() -> None:
+    store = filled("a", "b")
+    assert store.delete("a") is True
+    assert store.delete("a") is False
+    assert store.get("a") is None
+    assert len(store) == 1
+    assert [j.id for j in store.all()] == ["b"]
+
+
+def test_ids_in_creation_order_overall_and_per_partition() -> None:
+    store = JobStore()
+    for job_id, part in [("a1", "A"), ("b1", "B"), ("a2", "A"), ("n", None)]:
+        store.add(job(job_id, part))
+    assert store.ids() == ["a1", "b1", "a2", "n"]
+    assert store.ids("A", everywhere=False) == ["a1", "a2"]
+    assert store.ids("B", everywhere=False) == ["b1"]
+    assert store.ids(None, everywhere=False) == ["n"]
+    assert store.ids("C", everywhere=False) == []
+
+
+def test_walk_skips_deleted_jobs_forwards_and_backwards() -> None:
+    store = filled("a", "b", "c", "d")
+    store.delete("b")
+    ids = store.ids()
+    assert [j.id for j in store.walk(ids, 0, 1)] == ["a", "c", "d"]
+    assert [j.id for j in store.walk(ids, 3, -1)] == ["d", "c", "a"]
+    assert [j.id for j in store.walk(ids, 1, 1)] == ["c", "d"]
+    assert list(store.walk(ids, 4, 1)) == []
+    assert list(store.walk(ids, -1, -1)) == []
+
+
+def test_index_of_in_the_overall_order_and_in_a_partition() -> None:
+    store = JobStore()
+    for job_id, part in [("a1", "A"), ("b1", "B"), ("a2", "A")]:
+        store.add(job(job_id, part))
+    assert store.index_of(store.ids(), "a2") == 2
+    assert store.index_of(store.ids("A", everywhere=False), "a2") == 1
+    assert store.index_of(store.ids("A", everywhere=False), "b1") is None
+    assert store.index_of(store.ids(), "missing") is None
+
+
+def test_clear_forgets_everything() -> None:
+    store = filled("a", "b")
+    store.clear()
+    assert len(store) == 0
+    assert store.ids() == []
+    assert store.index_of(store.ids(), "a") is None
+    store.add(job("c"))
+    assert store.ids() == ["c"]
+    assert store.index_of(store.ids(), "c") == 0
+
+
+def test_update_holds_the_job_while_the_change_runs() -> None:
+    store = filled("a")
+    blocked: list[bool] = []
+
+    def slow_change(j: Job) -> tuple[Job, None]:
+        other = threading.Thread(
+            target=store.update, args=("a", lambda k: (replace(k, polls=k.polls + 10), None))
+        )
+        other.start()
+        other.join(timeout=0.2)
+        blocked.append(other.is_alive())  # the second update waits for this one
+        threads.append(other)
+        return replace(j, polls=j.polls + 1), None
+
+    threads: list[threading.Thread] = []
+    store.update("a", slow_change)
+    threads[0].join()
+    assert blocked == [True]
+    final = store.get("a")
+    assert final is not None
+    assert final.polls == 11  # neither change was lost

@@ -1,0 +1,315 @@
+"""The pytest plugin: fixtures, marker, options and violation reports, run as a user would.
+
+The plugin is active in this suite too (pytest11 entry point), so the first tests use the
+``emulator`` fixture directly, as the README shows. The rest run small projects in subprocesses
+with ``pytester``: grouped, because each run costs a second or two.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import textwrap
+
+import pytest
+import writerai
+
+from emulator.testing.handle import EmulatorHandle
+
+pytest_plugins = ["pytester"]
+
+INPUTS = [{"id": "topic", "value": ["running shoes"]}]
+
+
+# -- as a user writes it ------------------------------------------------------------------------
+
+
+@pytest.mark.emulator(api="writer", scenario="fail-then-retry")
+def test_writer_sdk_retries_a_failed_job(emulator: EmulatorHandle) -> None:
+    client = writerai.Writer(api_key="My API Key", base_url=emulator.url)
+    job = client.applications.jobs.create(application_id="social-post", inputs=INPUTS)
+    assert job.status == "in_progress"
+
+    while (current := client.applications.jobs.retrieve(job.id)).status == "in_progress":
+        emulator.clock.advance(30)
+    assert current.status == "failed"
+    assert current.error
+
+    retried = client.applications.jobs.retry(job.id)
+    assert (retried.id, retried.status) == (job.id, "in_progress")
+    while (current := client.applications.jobs.retrieve(job.id)).status == "in_progress":
+        emulator.clock.advance(30)
+    assert current.status == "completed"
+    assert current.data is not None
+    assert current.data.suggestion
+
+    emulator.journal.assert_called("create", exactly=1)
+    emulator.journal.assert_called("retry", exactly=1)
+    emulator.journal.assert_called("retrieve", job_id=job.id, at_most=10)
+    assert emulator.jobs.get(job.id)["attempt"] == 1
+
+
+@pytest.mark.emulator(scenario="always-fail", in_process=True)
+def test_in_process_the_sdk_takes_the_handles_client(emulator: EmulatorHandle) -> None:
+    client = writerai.Writer(
+        api_key="My API Key", base_url=emulator.url, http_client=emulator.client()
+    )
+    job = client.applications.jobs.create(application_id="social-post", inputs=INPUTS)
+    emulator.clock.advance(30)
+    assert client.applications.jobs.retrieve(job.id).status == "failed"
+    assert emulator.url == f"http://emulator.local/_ns/{emulator.namespace}"
+    assert emulator.journal.statuses() == [202, 200]
+
+
+@pytest.mark.emulator(scenario="always-fail")
+def test_rate_limit_and_the_wait_the_client_owes(emulator: EmulatorHandle) -> None:
+    emulator.set_rate_limit(1, per=10)
+    http = emulator.client(headers={"Authorization": "Bearer My API Key"})
+    job = http.post("/v1/applications/app/jobs", json={"inputs": INPUTS}).json()
+    refused = http.get(f"/v1/applications/jobs/{job['id']}")
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "10"
+    emulator.clock.advance(9)
+    assert http.get(f"/v1/applications/jobs/{job['id']}").status_code == 429
+    with pytest.raises(AssertionError, match="did not wait after 1 429 response"):
+        emulator.journal.assert_waited_after(429)  # the second try came 9 s after a 10 s ask
+    emulator.clock.advance(30)
+    assert http.get(f"/v1/applications/jobs/{job['id']}").json()["status"] == "failed"
+    assert emulator.journal.statuses("retrieve") == [429, 429, 200]
+    emulator.set_rate_limit(None)
+    assert http.get(f"/v1/applications/jobs/{job['id']}").status_code == 200
+
+
+@pytest.mark.emulator(scenario="always-fail")
+def test_reset_restores_the_tests_clock_and_scenario(emulator: EmulatorHandle) -> None:
+    start = emulator.clock.now
+    emulator.use_scenario("happy-path")
+    emulator.clock.set(dt.datetime.fromtimestamp(start + 3600, dt.UTC))
+    http = emulator.client(headers={"Authorization": "Bearer k"})
+    http.post("/v1/applications/app/jobs", json={"inputs": INPUTS})
+    assert [job["scenario"] for job in emulator.jobs.all()] == ["happy-path"]
+    assert emulator.clock.now == start + 3600
+
+    emulator.reset()
+    assert emulator.jobs.all() == []
+    assert emulator.journal.count() == 0
+    assert emulator.clock.now == start
+    job = http.post("/v1/applications/app/jobs", json={"inputs": INPUTS}).json()
+    forced = emulator.jobs.force(job["id"], "failed", error="forced")
+    assert forced["status"] == "failed"
+    assert emulator.jobs.get(job["id"])["scenario"] == "always-fail"
+    assert emulator.journal.headers("create")[0]["authorization"] == "Bearer k"
+    assert [e["action"] for e in emulator.journal.entries(method="post")] == ["create"]
+
+
+# -- in subprocesses ------------------------------------------------------------------------------
+
+INNER_INI = """
+[pytest]
+addopts = --strict-markers -p no:cacheprovider -p no:randomly
+    -p no:hypothesispytest -p no:schemathesis -p no:anyio
+filterwarnings = error
+"""
+
+FIXTURES_AND_MARKER = """
+import os
+import socket
+from pathlib import Path
+
+import pytest
+import writerai
+
+INPUTS = [{"id": "topic", "value": ["shoes"]}]
+SEEN = Path(__file__).parent / "seen"
+
+
+def writer(emulator, **kwargs):
+    return writerai.Writer(api_key="My API Key", base_url=emulator.url, **kwargs)
+
+
+def test_url_carries_the_namespace_and_the_clock_is_manual(emulator):
+    assert emulator.url.startswith("http://127.0.0.1:")
+    assert emulator.url.endswith(f"/_ns/{emulator.namespace}")
+    assert emulator.namespace.startswith(os.environ["PYTEST_XDIST_WORKER"] + "-")
+    assert emulator.api == "writer"
+    start = emulator.clock.now
+    assert emulator.clock.now == start
+    assert emulator.clock.advance(90) == start + 90
+    assert emulator.clock.set(start + 100) == start + 100
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_jobs_stay_in_their_namespace(emulator, n):
+    client = writer(emulator)
+    made = {client.applications.jobs.create(application_id="shared", inputs=INPUTS).id
+            for _ in range(2)}
+    listed = {job.id for job in client.applications.jobs.list(application_id="shared")}
+    assert listed == made
+    assert {job["id"] for job in emulator.jobs.all()} == made
+    SEEN.mkdir(exist_ok=True)
+    (SEEN / emulator.namespace).write_text(" ".join(sorted(made)))
+
+
+@pytest.mark.emulator(scenario="always-fail")
+class TestMarkers:
+    @pytest.mark.emulator(clock="real")
+    def test_class_and_function_markers_combine(self, emulator):
+        assert emulator.control("GET", "clock")["mode"] == "real"
+        client = writer(emulator)
+        job = client.applications.jobs.create(application_id="a", inputs=INPUTS)
+        assert emulator.jobs.get(job.id)["scenario"] == "always-fail"
+        emulator.clock.advance(30)
+        assert client.applications.jobs.retrieve(job.id).status == "failed"
+
+
+@pytest.mark.emulator(in_process=True, scenario="fail-then-retry")
+def test_in_process_opens_no_socket(emulator, monkeypatch):
+    def refuse(*args):
+        raise AssertionError("in-process mode opened a socket")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    assert emulator.url == f"http://emulator.local/_ns/{emulator.namespace}"
+    client = writer(emulator, http_client=emulator.client())
+    job = client.applications.jobs.create(application_id="a", inputs=INPUTS)
+    emulator.clock.advance(60)
+    assert client.applications.jobs.retrieve(job.id).status == "failed"
+    emulator.journal.assert_called("retrieve", exactly=1)
+
+
+def test_accepted_violations_do_not_fail_the_test(emulator):
+    http = emulator.client(headers={"Authorization": "Bearer k"})
+    assert http.post("/v1/applications/a/jobs", json={"inputs": "x"}).status_code == 400
+    assert [v.rule for v in emulator.accept_violations()] == ["type"]
+    assert emulator.violations() == []
+
+
+def test_malformed_body_fails_at_teardown(emulator):
+    http = emulator.client(headers={"Authorization": "Bearer k"})
+    assert http.post("/v1/applications/app/jobs", json={"inputs": "x"}).status_code == 400
+
+
+def test_forbidden_forced_state_fails_at_teardown(emulator):
+    http = emulator.client(headers={"Authorization": "Bearer k"})
+    job = http.post("/v1/applications/app/jobs", json={"inputs": INPUTS}).json()
+    emulator.jobs.force(job["id"], "exploded")
+    assert http.get(f"/v1/applications/jobs/{job['id']}").status_code == 500
+"""
+
+
+def _docstring_example() -> str:
+    from emulator.testing import pytest_plugin
+
+    doc = pytest_plugin.__doc__ or ""
+    example = textwrap.dedent(doc.split("\n\n", 2)[2].split("\n\nOptions")[0])
+    assert "def test_" in example
+    return example
+
+
+def test_fixtures_marker_isolation_and_violations_under_xdist(pytester: pytest.Pytester) -> None:
+    """One run of 15 tests on two workers; the plugin docstring's example is one of them."""
+    pytester.makeini(INNER_INI)
+    pytester.makepyfile(test_inner=FIXTURES_AND_MARKER, test_docstring=_docstring_example())
+    result = pytester.runpytest_subprocess("-n", "2")
+    result.assert_outcomes(passed=13, errors=2)
+    result.stdout.fnmatch_lines(["*2 workers*"])
+    output = result.stdout.str()
+    # Counted in the tracebacks only: the short summary repeats them in full when CI is set.
+    raised = re.findall(r"^E\s+\S*ContractViolationError: 1 contract violation", output, re.M)
+    assert len(raised) == 2
+    assert re.search(
+        r"POST /v1/applications/app/jobs \(createJob\): request \$\.body\.inputs: .*"
+        r"\(rule: type\)",
+        output,
+    )
+    assert re.search(
+        r"GET /v1/applications/jobs/[0-9a-f-]{36} \(retrieveJob\): response \$\.body\.status: "
+        r"'exploded' is not one of .*\(rule: enum\)",
+        output,
+    )
+    seen = {p.name: p.read_text().split() for p in (pytester.path / "seen").iterdir()}
+    assert len(seen) == 6
+    assert {name.split("-")[0] for name in seen} == {"gw0", "gw1"}
+    ids = [job for jobs in seen.values() for job in jobs]
+    assert len(ids) == len(set(ids)) == 12
+
+
+OPTIONS = """
+import pytest
+
+
+def scenario_names(emulator):
+    return [s["name"] for s in emulator.control("GET", "scenarios")["scenarios"]]
+
+
+def bad_request(emulator):
+    headers = {"Authorization": "Bearer k", "Api-Key": "k"}
+    path = "/v1/jobs" if emulator.api == "retab" else "/v1/applications/a/jobs"
+    return emulator.client(headers=headers).post(path, json={"nothing": "valid"})
+
+
+def test_ini_then_command_line(emulator):
+    assert emulator.api == "retab"  # ini
+    assert emulator.control("GET", "health")["profile"] == "retab"
+    assert scenario_names(emulator) == ["instant"]  # ini path, from the rootdir
+    assert emulator.control("GET", "clock")["mode"] == "manual"  # command line over ini
+    assert bad_request(emulator).status_code >= 400
+    assert len(emulator.accept_violations()) >= 1  # --emulator-strict over ini
+
+
+@pytest.mark.emulator(api="writer", scenarios=None, clock="real", strict=False)
+def test_marker_over_both(emulator):
+    assert emulator.control("GET", "health")["profile"] == "writer"
+    assert "fail-then-retry" in scenario_names(emulator)
+    assert emulator.control("GET", "clock")["mode"] == "real"
+    assert bad_request(emulator).status_code == 400
+    assert emulator.violations() == []  # not strict: nothing recorded
+
+
+@pytest.mark.emulator(scenari="typo")
+def test_unknown_marker_argument(emulator):
+    pass
+
+
+@pytest.mark.emulator(scenario="no-such-scenario")
+def test_unknown_scenario(emulator):
+    pass
+"""
+
+INSTANT = """
+description: Completes at once.
+attempts:
+  - states:
+      - status: completed
+        result: {status_code: 200, body: {object: extraction}}
+"""
+
+
+def test_ini_and_command_line_options(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        INNER_INI
+        + textwrap.dedent("""
+            emulator_api = retab
+            emulator_scenarios = scen
+            emulator_clock = real
+            emulator_strict = false
+        """)
+    )
+    pytester.mkdir("scen")
+    (pytester.path / "scen" / "instant.yaml").write_text(INSTANT)
+    pytester.makepyfile(test_options=OPTIONS)
+    elsewhere = pytester.mkdir("elsewhere")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(elsewhere)  # relative ini paths follow the rootdir, not the working directory
+        result = pytester.runpytest_subprocess(
+            str(pytester.path), "--emulator-clock", "manual", "--emulator-strict"
+        )
+    result.assert_outcomes(passed=2, errors=2)
+    output = result.stdout.str()
+    assert "@pytest.mark.emulator takes keyword arguments" in output
+    assert "got scenari" in output
+    assert "unknown scenario 'no-such-scenario'; known: instant" in output
+
+
+def test_marker_is_registered(pytestconfig: pytest.Config) -> None:
+    markers = pytestconfig.getini("markers")
+    assert any(str(line).startswith("emulator(") for line in markers)
