@@ -12,8 +12,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from emulator.errors import ProfileError, ScenarioError
-from emulator.http.app import Emulator
+from emulator.errors import ProfileError, ScenarioError, SpecError
+from emulator.http.app import Emulator, success_status
 from emulator.lifecycle.actions import JobActions
 from emulator.lifecycle.engine import start
 from emulator.lifecycle.profile import Profile
@@ -26,6 +26,7 @@ from emulator.openapi.model import Spec
 from emulator.openapi.synthesis import Synthesizer
 from emulator.openapi.validation import media_for
 from emulator.settings import Settings
+from emulator.yamlread import escape
 
 __all__ = [
     "BUNDLED_APIS",
@@ -39,6 +40,7 @@ __all__ = [
 BUNDLED_APIS = ("writer", "retab", "osapi")
 DEFAULT_API = BUNDLED_APIS[0]
 _VIEW_OF_ACTION = {"retrieve": "job", "status": "status", "cancel": "job"}
+_JOB_BOUND = frozenset({"retrieve", "status", "retry", "cancel", "delete"})
 
 
 def bundled_profile(api: str) -> Path:
@@ -78,17 +80,56 @@ def build(
         if folder is not None:
             loaded_scenarios = load_scenarios(folder)
             check_scenarios(loaded_profile, loaded_spec, loaded_scenarios)
-    return Emulator(loaded_spec, loaded_profile, loaded_scenarios, settings)
+    app = Emulator(loaded_spec, loaded_profile, loaded_scenarios, settings)
+    check_stateless(app)
+    return app
 
 
 def check_profile(profile: Profile, spec: Spec) -> None:
     for action, ref in profile.operations.items():
-        if spec.operation(ref) is None:
+        op = spec.operation(ref)
+        if op is None:
             known = ", ".join(op.key for op in spec.operations)
             raise ProfileError(
                 str(profile.path), f"/operations/{action}",
                 f"the spec {spec.path.name} has no operation {ref!r}; it has: {known}",
             )  # fmt: skip
+        if action in _JOB_BOUND and "{" not in op.path:
+            raise ProfileError(
+                str(profile.path), f"/operations/{action}",
+                f"{action} acts on one job, but {op.key} ({op.method} {op.path}) has no path "
+                "parameter to carry the job id; bind an operation like GET /jobs/{id}",
+            )  # fmt: skip
+
+
+def check_stateless(app: Emulator) -> None:
+    """Refuse an operation the emulator would answer from its schema when no value fits it."""
+    for op in app.spec.operations:
+        if app.action_of.get(op.key) is not None:
+            continue
+        status = success_status(op)
+        declared = op.responses.get(str(status))
+        if declared is None or not declared.content:
+            continue
+        media_type, media = next(
+            ((k, v) for k, v in declared.content.items() if k == "application/json"),
+            next(iter(declared.content.items())),
+        )
+        try:
+            body = app.synth.for_media(media, f"{op.key}:{status}")
+        except ValueError as exc:
+            problem = f"no response body can be made: {exc}"
+        else:
+            validator = media.validator
+            error = next(iter(validator.iter_errors(body)), None) if validator else None
+            if error is None:
+                continue
+            problem = f"no value this emulator makes satisfies it ({error.message})"
+        pointer = f"{op.pointer}/responses/{status}/content/{escape(media_type)}/schema"
+        raise SpecError(
+            str(app.spec.path), pointer,
+            f"{op.key} is served from its schema, but {problem}; fix the schema or add an example",
+        )  # fmt: skip
 
 
 def check_scenarios(profile: Profile, spec: Spec, scenarios: dict[str, Scenario]) -> None:

@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from emulator.http.auth import Authenticator
 from emulator.http.control import Control
+from emulator.http.crash import guarded
 from emulator.http.pipeline import Incoming, Outcome, serve
 from emulator.http.routing import Router
 from emulator.lifecycle.actions import JobActions, Refusal, Reply, Request
@@ -31,7 +32,7 @@ from emulator.openapi.validation import RequestChecker, check_response
 from emulator.openapi.violation import Violation
 from emulator.settings import Settings
 
-__all__ = ["NAMESPACE_HEADER", "Emulator"]
+__all__ = ["NAMESPACE_HEADER", "Emulator", "success_status"]
 
 NAMESPACE_HEADER = "x-emulator-namespace"
 _NO_SCENARIO = Scenario("none", "", "", (Attempt((State("unknown"),)),))
@@ -129,7 +130,7 @@ class Emulator:
         job_id: str | None,
         scenario: Scenario,
     ) -> Reply:
-        success = _success_status(op)
+        success = success_status(op)
         actions = self.actions
         if actions is None or action is None:
             return self.synthesize(op, success)
@@ -181,6 +182,8 @@ class Emulator:
     # -- ASGI ---------------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
+        if scope["type"] == "http":
+            return await guarded(self._http, scope, receive, send)
         if scope["type"] == "lifespan":
             while True:
                 message = await receive()
@@ -189,8 +192,9 @@ class Emulator:
                 elif message["type"] == "lifespan.shutdown":
                     await send({"type": "lifespan.shutdown.complete"})
                     return None
-        if scope["type"] != "http":
-            return None
+        return None
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> Any:
         http = HTTPRequest(scope, receive)
         name, path = split_namespace(http.headers.get(NAMESPACE_HEADER), scope["path"])
         ns = self.namespaces.get(name)
@@ -246,6 +250,6 @@ def split_namespace(header: str | None, path: str) -> tuple[str, str]:
     return (header or "default"), path
 
 
-def _success_status(op: Operation) -> int:
+def success_status(op: Operation) -> int:
     codes = sorted(int(s) for s in op.responses if s.isdigit() and s.startswith("2"))
     return codes[0] if codes else 200

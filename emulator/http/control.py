@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from emulator.http.crash import CRASH_HEADERS, crash_body, crash_violation
+from emulator.http.envelope import PROBLEM_JSON
 from emulator.lifecycle.actions import Refusal
-from emulator.lifecycle.journal import Journal
+from emulator.lifecycle.journal import Exchange, Journal
 from emulator.lifecycle.namespace import Namespace, RateLimit
 from emulator.lifecycle.scenario import State
 from emulator.lifecycle.views import format_time
@@ -46,6 +48,22 @@ class Control:
             return JSONResponse(self._route(ns, method, parts, body, request))
         except ControlError as exc:
             return JSONResponse({"error": str(exc)}, exc.status)
+        except Exception as exc:
+            return self._crashed(ns, request, path, exc)
+
+    def _crashed(self, ns: Namespace, request: Request, path: str, exc: Exception) -> Response:
+        """A crash of the control plane, answered and journaled like one of the API's."""
+        problem = crash_body(exc, request.method, path)
+        ns.journal.record(
+            Exchange(
+                seq=ns.journal.next_seq(), at=ns.clock.now(), method=request.method,
+                path=path, query=request.url.query, operation=None, action="control",
+                job_id=None, status=500, request_headers=dict(request.headers),
+                response_headers=dict(CRASH_HEADERS), response_body=problem,
+                violations=(crash_violation(problem),),
+            )
+        )  # fmt: skip
+        return JSONResponse(problem, 500, CRASH_HEADERS, media_type=PROBLEM_JSON)
 
     def _route(
         self, ns: Namespace, method: str, parts: list[str], body: Any, request: Request
@@ -161,6 +179,8 @@ class Control:
         scenarios = self.emulator.scenarios
         if method == "PUT":
             name = body.get("default") if isinstance(body, dict) else None
+            if name is not None and not isinstance(name, str):
+                raise ControlError(400, 'send {"default": "<scenario name>"} or {"default": null}')
             if name is not None and name not in scenarios:
                 known = ", ".join(sorted(scenarios))
                 raise ControlError(400, f"unknown scenario {name!r}; known: {known}")

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from emulator.http.envelope import ErrorReply, error_reply, violation_details
+from emulator.http.crash import CRASH_HEADERS, crash_body, crash_violation
+from emulator.http.envelope import PROBLEM_JSON, ErrorReply, error_reply, violation_details
 from emulator.lifecycle.actions import Refusal, Request
 from emulator.lifecycle.journal import Exchange
 from emulator.lifecycle.namespace import Namespace
@@ -46,9 +47,26 @@ class Outcome:
 
 
 async def serve(app: Emulator, ns: Namespace, incoming: Incoming) -> Outcome:
-    """Answer ``incoming`` for namespace ``ns``; ``app`` is the ``Emulator`` holding the spec."""
+    """Answer ``incoming`` for namespace ``ns``; ``app`` is the ``Emulator`` holding the spec.
+
+    Whatever goes wrong inside is answered and journaled here, at the pipeline's edge.
+    """
     seq = ns.journal.next_seq()
     arrived = ns.clock.now()
+    try:
+        return await _answer(app, ns, incoming, seq, arrived)
+    except Exception as exc:
+        body = crash_body(exc, incoming.method, incoming.path)
+        outcome = Outcome(500, body, PROBLEM_JSON, dict(CRASH_HEADERS))
+        raw = incoming.body[:4096].decode("utf-8", "replace") if incoming.body else None
+        _record(ns, seq, arrived, incoming, outcome, None, None, None,
+                (crash_violation(body),), None, raw)  # fmt: skip
+        return outcome
+
+
+async def _answer(
+    app: Emulator, ns: Namespace, incoming: Incoming, seq: int, arrived: float
+) -> Outcome:
     match = app.router.match(incoming.method, incoming.path)
     op = match.operation
     if op is None:

@@ -6,6 +6,7 @@ Errors name the file and the path inside it, e.g.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from functools import cache
@@ -50,6 +51,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """Parse one scenario file or raise ScenarioError naming the file, pointer and problem."""
     file = Path(path)
     data = read_yaml(file, ScenarioError)
+    _json_only(data, str(file), "")
     error = best_match(_validator().iter_errors(data))
     if error is not None:
         pointer = "".join(f"/{escape(str(p))}" for p in error.absolute_path)
@@ -81,6 +83,24 @@ def load_scenario(path: str | Path) -> Scenario:
         faults=tuple(_fault(f, i) for i, f in enumerate(doc.get("faults", ()))),
         seed_jobs=seeds,
     )
+
+
+def _json_only(value: Any, file: str, pointer: str) -> None:
+    """Refuse what YAML reads but JSON cannot say (timestamps, binary, sets, number keys):
+    scenario values end up in response bodies, and the wire has no datetime."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ScenarioError(file, f"{pointer}/{escape(str(key))}",
+                                    f"key {key!r} is not a string; quote it")  # fmt: skip
+            _json_only(item, file, f"{pointer}/{escape(key)}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _json_only(item, file, f"{pointer}/{index}")
+    elif not isinstance(value, str | int | float | bool | type(None)):
+        what = "a YAML timestamp" if isinstance(value, dt.date) else type(value).__name__
+        raise ScenarioError(file, pointer or "/",
+                            f"{what} ({value}) is not a JSON value; quote it")  # fmt: skip
 
 
 def _reason(message: str, keyword: object) -> str:

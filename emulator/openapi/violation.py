@@ -14,10 +14,10 @@ class Violation:
 
     ``kind`` picks the provider's error for a request violation (``invalid_request``,
     ``malformed_body``, ``unsupported_media_type``); ``rule`` is the JSON Schema keyword or
-    contract rule that failed.
+    contract rule that failed. A ``server`` violation is the emulator's own crash.
     """
 
-    side: Literal["request", "response"]
+    side: Literal["request", "response", "server"]
     location: tuple[str | int, ...]
     rule: str
     message: str
