@@ -3,7 +3,7 @@
 jobs-emulator serve [--api writer|retab|osapi | --spec PATH] [--profile PATH]
                     [--scenarios DIR] [--host 127.0.0.1] [--port 4010] [--seed N]
                     [--strict | --no-strict] [--clock real|manual]
-                    [--fallback none|examples] [--jwt-secret S]
+                    [--fallback none|examples] [--jwt-secret S] [--base-path /v1]
 jobs-emulator check [same loading options]
 """
 
@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--clock", choices=("real", "manual"), default="real")
     serve.add_argument("--fallback", choices=("none", "examples"), default="none")
     serve.add_argument("--jwt-secret", default=DEFAULT_JWT_SECRET)
+    serve.add_argument(
+        "--base-path",
+        help="the path the API is served under (default: the path of the spec's servers URL)",
+    )
     check = commands.add_parser("check", help="validate spec, profile and scenarios; serve nothing")
     _loading_options(check)
     return parser
@@ -71,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         manual_clock=args.clock == "manual",
         jwt_secret=args.jwt_secret,
         fallback=args.fallback,
+        base_path=args.base_path,
     )
     try:
         app = build(

@@ -19,3 +19,5 @@ class Settings:
     jwt_secret: str = DEFAULT_JWT_SECRET
     fallback: Literal["none", "examples"] = "none"
     journal_limit: int = 10_000
+    # The path the API is served under; None: the path of the spec's first ``servers`` URL.
+    base_path: str | None = None

@@ -5,6 +5,7 @@ Profiles and scenarios are parsed into frozen values at the edge; this is that e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
@@ -23,6 +24,22 @@ def escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true and false. YAML 1.1 also reads on/off/yes/no as booleans,
+    and a scenario state's ``on:`` (its exits) must stay the key ``"on"``."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
 def read_yaml(path: Path, error: type[LoadError]) -> Any:
     """Parse a YAML (or JSON) file, or raise ``error`` with the line and column."""
     try:
@@ -30,7 +47,7 @@ def read_yaml(path: Path, error: type[LoadError]) -> Any:
     except OSError as exc:
         raise error(str(path), "/", f"cannot read file: {exc.strerror or exc}") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)  # a SafeLoader: builds plain data only
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -19,7 +19,7 @@ from emulator.http.auth import Authenticator
 from emulator.http.control import Control
 from emulator.http.crash import guarded
 from emulator.http.pipeline import Incoming, Outcome, serve
-from emulator.http.routing import Router
+from emulator.http.routing import Router, base_path, normal_base_path
 from emulator.lifecycle.actions import JobActions, Refusal, Reply, Request
 from emulator.lifecycle.faults import pick_fault, rate_limit_wait
 from emulator.lifecycle.listing import list_jobs, queue_stats
@@ -55,7 +55,11 @@ class Emulator:
         self.profile = profile
         self.scenarios = dict(scenarios or {})
         self.settings = settings or Settings()
-        self.router = Router(spec.operations)
+        configured = self.settings.base_path
+        self.base_path = (
+            base_path(spec.document) if configured is None else normal_base_path(configured)
+        )
+        self.router = Router(spec.operations, prefix=self.base_path)
         self.checkers = {op.key: RequestChecker(op) for op in spec.operations}
         self.synth = Synthesizer(self.settings.seed, spec.registry)
         rules = profile.auth if profile else AuthRules()
@@ -209,6 +213,7 @@ class Emulator:
             query=list(http.query_params.multi_items()),
             headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
             body=await http.body(),
+            origin=_origin(http, scope["path"], path),
         )
         outcome = await serve(self, ns, incoming)
         if outcome.drop:
@@ -248,6 +253,13 @@ def split_namespace(header: str | None, path: str) -> tuple[str, str]:
         if name:
             return name, "/" + rest
     return (header or "default"), path
+
+
+def _origin(http: HTTPRequest, full_path: str, path: str) -> str:
+    """Scheme, host and namespace prefix, as the client addressed this server."""
+    host = http.headers.get("host") or "{}:{}".format(*(http.scope.get("server") or ("", 0)))
+    prefix = full_path[: len(full_path) - len(path)] if full_path.endswith(path) else ""
+    return f"{http.url.scheme}://{host}{prefix}"
 
 
 def success_status(op: Operation) -> int:

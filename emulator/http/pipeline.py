@@ -34,6 +34,8 @@ class Incoming:
     query: list[tuple[str, str]]
     headers: Mapping[str, str]
     body: bytes
+    # Scheme, host and namespace prefix: what links in responses start with.
+    origin: str = ""
 
 
 @dataclass(slots=True)
@@ -85,7 +87,10 @@ async def _answer(
         incoming.headers.get("content-type", ""), incoming.body,
     )  # fmt: skip
     request_violations: tuple[Violation, ...] = parsed.violations if app.settings.strict else ()
-    request = Request(match.params, parsed.query, parsed.params, parsed.body, incoming.headers)
+    request = Request(
+        match.params, parsed.query, parsed.params, parsed.body, incoming.headers,
+        base_url=incoming.origin + app.base_path, url=incoming.origin + incoming.path,
+    )  # fmt: skip
     fault: Fault | None = None
     try:
         wait = app.rate_limit_wait(ns)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import unquote
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from emulator.openapi.model import Operation
 
-__all__ = ["Match", "Router", "compile_template"]
+__all__ = ["Match", "Router", "base_path", "compile_template"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +66,11 @@ def _route(template: str, operations: Mapping[str, Operation]) -> _Route:
 class Router:
     """Operations indexed by segment count, tried most-static first."""
 
-    def __init__(self, operations: Iterable[Operation]) -> None:
+    def __init__(self, operations: Iterable[Operation], prefix: str = "") -> None:
+        """``prefix``: the base path every operation's path is served under (``/v1``)."""
         by_path: dict[str, dict[str, Operation]] = {}
         for op in operations:
-            by_path.setdefault(op.path, {})[op.method] = op
+            by_path.setdefault(prefix + op.path, {})[op.method] = op
         routes = [_route(path, methods) for path, methods in by_path.items()]
         self._by_length: dict[int, list[_Route]] = {}
         for route in sorted(routes, key=lambda r: r.rank):
@@ -104,3 +106,29 @@ def _bind(route: _Route, parts: list[str]) -> dict[str, str] | None:
         elif literal != part:
             return None
     return dict(zip(route.names, values, strict=True))
+
+
+def base_path(document: Mapping[str, Any]) -> str:
+    """The path of the spec's first ``servers`` URL, where its paths live (``/v1`` for
+    ``https://api.example.com/v1``), with server variables at their defaults; ``""`` for none.
+
+    >>> base_path({"servers": [{"url": "https://{region}.example.com/{version}",
+    ...             "variables": {"version": {"default": "v2"}, "region": {"default": "eu"}}}]})
+    '/v2'
+    """
+    servers = document.get("servers")
+    first = servers[0] if isinstance(servers, list) and servers else None
+    url = first.get("url") if isinstance(first, Mapping) else None
+    if not isinstance(url, str):
+        return ""
+    variables = first.get("variables") if isinstance(first, Mapping) else None
+    for name, variable in (variables or {}).items():
+        if isinstance(variable, Mapping) and "default" in variable:
+            url = url.replace("{" + str(name) + "}", str(variable["default"]))
+    return normal_base_path(urlsplit(url).path)
+
+
+def normal_base_path(path: str) -> str:
+    """``/v1/`` and ``v1`` as ``/v1``; ``/`` and ``""`` as ``""``."""
+    path = path.strip("/")
+    return "/" + path if path else ""

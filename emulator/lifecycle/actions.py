@@ -34,6 +34,17 @@ class Request:
     params: Mapping[str, Any]
     body: Any
     headers: Mapping[str, str] = field(default_factory=dict)
+    # Where the client reached the API: scheme, host, any namespace prefix and the spec's base
+    # path (``http://127.0.0.1:4010/_ns/t1/v1``); ``url`` adds the operation's path.
+    base_url: str = ""
+    url: str = ""
+
+    def param(self, name: str) -> Any:
+        """A declared parameter's value, else the raw query value of that name: profiles may
+        read parameters (cursors) that the spec does not declare."""
+        if name in self.params:
+            return self.params[name]
+        return self.query.get(name)
 
     def context(self) -> dict[str, Any]:
         return {"body": self.body, "path": dict(self.path), "query": dict(self.query)}
@@ -120,7 +131,9 @@ class JobActions:
             for key, param in self.profile.hidden.items()
             if request is None or request.params.get(param) is not True
         )
-        return render_view(self.profile, name, self.context(job), hidden)
+        context = self.context(job)
+        context["base_url"] = request.base_url if request is not None else ""
+        return render_view(self.profile, name, context, hidden)
 
     def profile_view(self, name: str, context: Mapping[str, Any]) -> Any:
         return render_view(self.profile, name, context)
@@ -174,7 +187,7 @@ class JobActions:
             job = self.observe(ns, job_id, poll=False)
             status = self.status_of(job)
             if rules.allowed_from is not None and status not in rules.allowed_from:
-                variables = {"action": "retried", "job": self.context(job)["job"]}
+                variables = {"action": rules.verb, "job": self.context(job)["job"]}
                 raise Refusal(rules.refused, variables, job_id)
             now = ns.clock.now()
             if rules.model == "reset":
@@ -203,7 +216,7 @@ class JobActions:
             status = self.status_of(job)
             allowed = rules.allowed_from or (rules.immediate_from | {status})
             if status in self.rules.terminal or status not in allowed:
-                variables = {"action": "cancelled", "job": self.context(job)["job"]}
+                variables = {"action": rules.verb, "job": self.context(job)["job"]}
                 raise Refusal(rules.refused, variables, job_id)
             immediate = status in rules.immediate_from
             new = engine.cancel(

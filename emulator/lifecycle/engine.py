@@ -102,7 +102,12 @@ def retry_in_place(job: Job, scenario: Scenario, now: float, rules: Rules) -> Jo
 
 
 def cancel(job: Job, scenario: Scenario, now: float, rules: Rules, *, immediate: bool) -> Job:
-    """Cancel now, or ask the running attempt to stop (``on_cancel`` decides how)."""
+    """Follow the state's ``cancel`` exit; else cancel now, or ask the running attempt to stop
+    (``on_cancel`` decides how)."""
+    exit_to = None if job.override else current(job, scenario).exits.get("cancel")
+    if exit_to is not None:
+        # The script says where a cancel leads: ``on_cancel`` (for unscripted cancels) is moot.
+        return _enter(job, scenario.state(job.attempt, exit_to), exit_to, now, rules, polls=0)
     if immediate:
         return _cancelled(replace(job, cancel_requested=True), now, rules, polls=0)
     job = replace(job, cancel_requested=True, updated_at=now)

@@ -6,9 +6,12 @@ that moves with time (status) has to look at every job of the partition.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from emulator.lifecycle.actions import JobActions, Reply, Request
 from emulator.lifecycle.job import Job
@@ -21,21 +24,25 @@ __all__ = ["list_jobs", "queue_stats"]
 
 def list_jobs(actions: JobActions, ns: Namespace, request: Request, success: int) -> Reply:
     rules = actions.profile.listing
-    params = request.params
-    limit = params.get(rules.limit_param)
+    params = {f.param: request.param(f.param) for f in rules.filters}
+    limit = _number(request.param(rules.limit_param))
     if limit is None:
         limit = rules.default_limit
     elif limit == 0:
         limit = {"default": rules.default_limit, "unlimited": None, "empty": 0}[rules.zero_limit]
     newest_first = rules.newest_first
-    if rules.order_param and params.get(rules.order_param) in ("asc", "desc"):
-        newest_first = params[rules.order_param] == "desc"
+    order = request.param(rules.order_param) if rules.order_param else None
+    if order in ("asc", "desc"):
+        newest_first = order == "desc"
     partition, everywhere = _partition(actions, request)
     ids = ns.store.ids(partition, everywhere=everywhere)
     active = [f for f in rules.filters if params.get(f.param) is not None]
     if rules.style == "cursor":
         return _cursor_page(actions, ns, request, success, ids, active, limit, newest_first)
-    offset = int(params.get(rules.offset_param) or 0)
+    offset = _number(request.param(rules.offset_param)) or 0
+    token = request.param(rules.token_param) if rules.token_param else None
+    if token is not None:
+        offset = _untoken(str(token))
     if active:
         jobs = _ordered(actions, ns, ids, newest_first)
         observed = (actions.observe(ns, j.id, poll=False) for j in jobs)
@@ -48,13 +55,49 @@ def list_jobs(actions: JobActions, ns: Namespace, request: Request, success: int
         first = offset - skip
         jobs = _ordered(actions, ns, ids, newest_first, first)
         page = [actions.observe(ns, j.id, poll=False) for j in _take(jobs, skip, limit)]
+    following = offset + len(page) if page and offset + len(page) < total else None
+    next_token = None if following is None else _token(following)
     context = {
         "items": [actions.view(j, "job", request) for j in page],
         "total": total,
         "offset": offset,
         "limit": limit if limit is not None else 0,
+        "base_url": request.base_url,
+        "next_token": next_token,
+        "next_url": None
+        if following is None
+        else _url(request, rules.token_param or rules.offset_param, next_token or following),
     }
     return Reply(success, actions.profile_view("page", context))
+
+
+def _number(value: Any) -> int | None:
+    # Declared parameters arrive typed; ones only the profile knows arrive as text.
+    if value is None or isinstance(value, int):
+        return value
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def _token(offset: int) -> str:
+    """An opaque page token, as providers that page by token hand them out."""
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
+
+
+def _untoken(token: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        return max(0, int(text.removeprefix("offset:")))
+    except (ValueError, binascii.Error):
+        return 0
+
+
+def _url(request: Request, param: str, value: object) -> str:
+    """This request's own URL with ``param`` set to ``value``: the link to the next page."""
+    query = {**request.query, param: str(value)}
+    return f"{request.url}?{urlencode(query)}"
 
 
 def queue_stats(actions: JobActions, ns: Namespace, success: int) -> Reply:
@@ -134,7 +177,8 @@ def _cursor_page(
     newest_first: bool,
 ) -> Reply:
     rules = actions.profile.listing
-    after, before = request.params.get(rules.after_param), request.params.get(rules.before_param)
+    filters = {f.param: request.param(f.param) for f in active}
+    after, before = request.param(rules.after_param), request.param(rules.before_param)
     step = -1 if newest_first else 1
     start = len(ids) - 1 if newest_first else 0
     backwards = before is not None and after is None
@@ -147,7 +191,7 @@ def _cursor_page(
     has_more = False
     for job in ns.store.walk(ids, start, direction):
         job = actions.observe(ns, job.id, poll=False)
-        if active and not _keep(actions, job, active, request.params):
+        if active and not _keep(actions, job, active, filters):
             continue
         if limit is not None and len(page) >= limit:
             has_more = True
@@ -161,5 +205,10 @@ def _cursor_page(
         "first_id": page[0].id if page else None,
         "last_id": page[-1].id if page else None,
         "has_more": has_more,
+        "base_url": request.base_url,
+        "next_url": _url(request, rules.after_param, page[-1].id)
+        if has_more and not backwards
+        else None,
+        "next_token": page[-1].id if has_more and not backwards else None,
     }
     return Reply(success, actions.profile_view("page", context))

@@ -72,11 +72,12 @@ class JobRules:
     expires_after: float | None = None
     partition: str | None = None
     revision: bool = False
+    # Timestamp name -> status: when the job last entered that status in its current attempt.
+    stamps: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class StatusRules:
-    initial: str
     started: frozenset[str]
     terminal: frozenset[str]
     failed: frozenset[str]
@@ -97,6 +98,8 @@ class RetryRules:
     refused: str = "invalid_state"
     body_field: str | None = None
     body_default: str | None = None
+    # How the provider spells the action in its refusals ("cannot be {action}").
+    verb: str = "retried"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,7 @@ class CancelRules:
     immediate_from: frozenset[str] = frozenset()
     allowed_from: frozenset[str] = frozenset()
     refused: str = "invalid_state"
+    verb: str = "cancelled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +126,7 @@ class ListRules:
     limit_param: str = "limit"
     before_param: str = "before"
     after_param: str = "after"
+    token_param: str | None = None
     order_param: str | None = None
     default_limit: int = 20
     zero_limit: Literal["default", "unlimited", "empty"] = "default"

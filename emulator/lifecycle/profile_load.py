@@ -48,8 +48,9 @@ def load_profile(path: str | Path) -> Profile:
     scenarios = r.opt_text("scenarios")
     hidden = r.section("hidden")
     views = r.section("views")
+    job = _job(r.section("job"))
     for view in views.names():
-        _check_view(views, view)
+        _check_view(views, view, set(job.stamps))
     return Profile(
         name=r.text("name"),
         path=file,
@@ -59,7 +60,7 @@ def load_profile(path: str | Path) -> Profile:
         else None,
         default_scenario=r.opt_text("default_scenario"),
         operations={k: ops.text(k) for k in ops.names()},
-        job=_job(r.section("job")),
+        job=job,
         statuses=_statuses(r.section("statuses", required=True)),
         auth=_auth(r.section("auth")),
         check_order=tuple(r.texts("check_order", ["auth", "request"])),
@@ -81,17 +82,18 @@ _JOB_FIELDS = {
     "revision", "scenario", "created_at", "updated_at", "entered_at", "started_at",
     "completed_at", "expires_at", "last_attempt_at",
 }  # fmt: skip
-_JOB_ROOTS = {"job", "request", "result", "error", "fields", "timeline"}
+_JOB_ROOTS = {"job", "request", "result", "error", "fields", "timeline", "base_url"}
+_PAGE_ROOTS = {"items", "total", "offset", "limit", "first_id", "last_id", "has_more"}
 _VIEW_ROOTS = {
     "job": _JOB_ROOTS,
     "created": _JOB_ROOTS,
     "status": _JOB_ROOTS,
-    "page": {"items", "total", "offset", "limit", "first_id", "last_id", "has_more"},
+    "page": _PAGE_ROOTS | {"base_url", "next_url", "next_token"},
     "stats": {"total", "counts"},
 }
 
 
-def _check_view(views: Reader, view: str) -> None:
+def _check_view(views: Reader, view: str, stamps: set[str]) -> None:
     """A misspelt name would silently render null: refuse it at load instead."""
     roots = _VIEW_ROOTS.get(view)
     if roots is None:
@@ -101,13 +103,13 @@ def _check_view(views: Reader, view: str) -> None:
         if root not in roots:
             known = ", ".join(sorted(roots))
             views.fail(view, f"unknown name {{{name}}}: a {view} view can use {known}")
-        if root == "job" and rest.split(".")[0] not in _JOB_FIELDS:
-            known = ", ".join(sorted(_JOB_FIELDS))
+        if root == "job" and rest.split(".")[0] not in _JOB_FIELDS | stamps:
+            known = ", ".join(sorted(_JOB_FIELDS | stamps))
             views.fail(view, f"unknown job field {{{name}}}; job fields: {known}")
 
 
 def _job(r: Reader) -> JobRules:
-    r.only("id", "timestamps", "expires_after", "partition", "revision")
+    r.only("id", "timestamps", "expires_after", "partition", "revision", "stamps")
     raw_id = r.raw("id", "uuid4")
     if raw_id == "uuid4":
         prefix, kind, length = "", "uuid4", 36
@@ -128,13 +130,20 @@ def _job(r: Reader) -> JobRules:
         expires_after=r.opt_number("expires_after"),
         partition=r.opt_text("partition"),
         revision=r.flag("revision"),
+        stamps=_stamps(r.section("stamps")),
     )
 
 
+def _stamps(r: Reader) -> dict[str, str]:
+    for name in r.names():
+        if not name.isidentifier():
+            r.fail(name, "a timestamp name must be a plain identifier, like failed_at")
+    return {name: r.text(name) for name in r.names()}
+
+
 def _statuses(r: Reader) -> StatusRules:
-    r.only("initial", "started", "terminal", "failed")
+    r.only("started", "terminal", "failed")
     return StatusRules(
-        initial=r.text("initial"),
         started=frozenset(r.texts("started", [])),
         terminal=frozenset(r.texts("terminal")),
         failed=frozenset(r.texts("failed", [])),
@@ -155,7 +164,7 @@ def _auth(r: Reader) -> AuthRules:
 
 
 def _retry(r: Reader) -> RetryRules:
-    r.only("model", "from", "status", "refused", "body_field", "body_default")
+    r.only("model", "from", "status", "refused", "body_field", "body_default", "verb")
     model = r.text("model", "reset")
     if model not in ("reset", "new"):
         r.fail("model", "expected 'reset' (same job) or 'new' (a new job)")
@@ -166,24 +175,26 @@ def _retry(r: Reader) -> RetryRules:
         refused=r.text("refused", "invalid_state"),
         body_field=r.opt_text("body_field"),
         body_default=r.opt_text("body_default"),
+        verb=r.text("verb", "retried"),
     )
 
 
 def _cancel(r: Reader) -> CancelRules:
-    r.only("status", "to", "immediate_from", "from", "refused")
+    r.only("status", "to", "immediate_from", "from", "refused", "verb")
     return CancelRules(
         status=r.integer("status", 200),
         to=r.text("to", "cancelled"),
         immediate_from=frozenset(r.texts("immediate_from", [])),
         allowed_from=frozenset(r.texts("from", [])),
         refused=r.text("refused", "invalid_state"),
+        verb=r.text("verb", "cancelled"),
     )
 
 
 def _listing(r: Reader) -> ListRules:
     r.only(
-        "style", "offset_param", "limit_param", "before_param", "after_param", "order_param",
-        "default_limit", "zero_limit", "order", "filters",
+        "style", "offset_param", "limit_param", "before_param", "after_param", "token_param",
+        "order_param", "default_limit", "zero_limit", "order", "filters",
     )  # fmt: skip
     style = r.text("style", "offset")
     if style not in ("offset", "cursor"):
@@ -211,6 +222,7 @@ def _listing(r: Reader) -> ListRules:
         limit_param=r.text("limit_param", "limit"),
         before_param=r.text("before_param", "before"),
         after_param=r.text("after_param", "after"),
+        token_param=r.opt_text("token_param"),
         order_param=r.opt_text("order_param"),
         default_limit=r.integer("default_limit", 20),
         zero_limit=cast(Literal["default", "unlimited", "empty"], zero),

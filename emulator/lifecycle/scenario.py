@@ -36,6 +36,8 @@ class State:
     error: Any = None
     result: Any = None
     fields: Mapping[str, Any] = field(default_factory=dict)
+    # Ways out besides ``duration``: an event (``cancel``) and the index of the state it leads to.
+    exits: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,15 +57,9 @@ def load_scenario(path: str | Path) -> Scenario:
         pointer = "".join(f"/{escape(str(p))}" for p in error.absolute_path)
         raise ScenarioError(str(file), pointer, _reason(error.message, error.validator))
     doc = cast(Mapping[str, Any], data)
-    attempts = tuple(_attempt(a) for a in doc["attempts"])
+    attempts = tuple(_attempt(file, a, i) for i, a in enumerate(doc["attempts"]))
     for a_index, attempt in enumerate(attempts):
-        for s_index, state in enumerate(attempt.states[:-1]):
-            if state.duration is None:
-                where = f"/attempts/{a_index}/states/{s_index}"
-                raise ScenarioError(
-                    str(file), where, "only the last state of an attempt may have no 'for': "
-                    "the states after it could never be reached",
-                )  # fmt: skip
+        _check_reachable(file, a_index, attempt)
     seeds = tuple(_seed(s) for s in doc.get("seed_jobs", ()))
     for i, seed in enumerate(seeds):
         states = attempts[min(seed.attempt, len(attempts) - 1)].states
@@ -111,12 +105,39 @@ def _reason(message: str, keyword: object) -> str:
     return message
 
 
-def _attempt(raw: Mapping[str, Any]) -> Attempt:
+def _attempt(file: Path, raw: Mapping[str, Any], a_index: int) -> Attempt:
     on_cancel = cast(Literal["stop", "finish"], raw.get("on_cancel", "stop"))
-    return Attempt(tuple(_state(s) for s in raw["states"]), on_cancel)
+    statuses = [s["status"] for s in raw["states"]]
+    states = []
+    for s_index, state in enumerate(raw["states"]):
+        exits = {}
+        for event, status in state.get("on", {}).items():
+            if status not in statuses:
+                where = f"/attempts/{a_index}/states/{s_index}/on/{event}"
+                raise ScenarioError(str(file), where, f"no state of this attempt has status "
+                                    f"{status!r}; its statuses: {', '.join(statuses)}")  # fmt: skip
+            exits[event] = statuses.index(status)
+        states.append(_state(state, exits))
+    return Attempt(tuple(states), on_cancel)
 
 
-def _state(raw: Mapping[str, Any]) -> State:
+def _check_reachable(file: Path, a_index: int, attempt: Attempt) -> None:
+    """Every state is the first, follows one with a ``for``, or is where an ``on`` leads."""
+    reached = {0}
+    for index, state in enumerate(attempt.states):
+        if state.duration is not None:
+            reached.add(index + 1)
+        reached.update(state.exits.values())
+    for index in range(1, len(attempt.states)):
+        if index not in reached:
+            raise ScenarioError(
+                str(file), f"/attempts/{a_index}/states/{index - 1}", "only the last state of "
+                "an attempt may have no 'for': the states after it could never be reached "
+                "(unless an 'on' exit leads there)",
+            )  # fmt: skip
+
+
+def _state(raw: Mapping[str, Any], exits: Mapping[str, int]) -> State:
     limit = raw.get("for")
     duration = None
     if limit is not None:
@@ -131,6 +152,7 @@ def _state(raw: Mapping[str, Any]) -> State:
         error=raw.get("error"),
         result=raw.get("result"),
         fields=dict(raw.get("fields", {})),
+        exits=dict(exits),
     )
 
 

@@ -47,6 +47,7 @@ def job_context(job: Job, scenario: Scenario, profile: Profile) -> dict[str, Any
             "last_attempt_at",
         )
     }
+    times.update(_stamps(job, profile))
     context: dict[str, Any] = {
         "job": {
             "id": job.id,
@@ -67,6 +68,22 @@ def job_context(job: Job, scenario: Scenario, profile: Profile) -> dict[str, Any
     if profile.timeline is not None:
         context["timeline"] = _timeline(job, profile, context)
     return context
+
+
+def _stamps(job: Job, profile: Profile) -> dict[str, Any]:
+    """Each stamp: when the job last entered its status, in this attempt (a retry starts over)."""
+    stamps = profile.job.stamps
+    if not stamps:
+        return {}
+    entered: dict[str, float] = {}
+    for event in reversed(job.events):
+        if event.name == "retry":
+            break
+        status = event.name.removeprefix("status:")
+        if status != event.name and status not in entered:
+            entered[status] = event.at
+    style = profile.job.timestamps
+    return {name: format_time(entered.get(status), style) for name, status in stamps.items()}
 
 
 def render_view(

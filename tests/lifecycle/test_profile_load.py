@@ -67,7 +67,6 @@ def test_minimal_profile_fills_defaults() -> None:
         ("bad_timestamps.yaml", "/job/timestamps", "expected 'rfc3339' or 'unix'"),
         ("bad_retry_model.yaml", "/retry/model", "expected 'reset' (same job) or 'new'"),
         ("operations_not_a_mapping.yaml", "/operations", "expected a mapping, got a list"),
-        ("initial_not_a_string.yaml", "/statuses/initial", "expected a string"),
         ("terminal_item_not_a_string.yaml", "/statuses/terminal/1", "expected a string"),
         ("retry_status_not_an_integer.yaml", "/retry/status", "expected an integer, got a string"),
         ("revision_not_a_flag.yaml", "/job/revision", "expected true or false"),

@@ -133,3 +133,48 @@ def test_error_shape_the_spec_forbids_is_refused_at_build() -> None:
     assert info.value.file == str(folder / "failing.yaml")
     assert info.value.pointer == "/attempts/0/states/2"
     assert "'error'" in info.value.reason
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    file = tmp_path / "s.yaml"
+    file.write_text(text)
+    return file
+
+
+def test_an_exit_must_lead_to_a_status_of_its_attempt(tmp_path: Path) -> None:
+    file = write(tmp_path, """
+attempts:
+  - states:
+      - {status: running, for: {seconds: 5}, on: {cancel: cancelling}}
+      - {status: done}
+""")
+    error = refusal(file)
+    assert (error.pointer, error.reason) == (
+        "/attempts/0/states/0/on/cancel",
+        "no state of this attempt has status 'cancelling'; its statuses: running, done",
+    )
+
+
+def test_states_after_a_final_one_are_reachable_through_an_exit(tmp_path: Path) -> None:
+    file = write(tmp_path, """
+attempts:
+  - states:
+      - {status: running, for: {seconds: 5}, on: {cancel: stopping}}
+      - {status: done}
+      - {status: stopping, for: {seconds: 5}}
+      - {status: stopped}
+""")
+    states = load_scenario(file).attempts[0].states
+    assert states[0].exits == {"cancel": 2}
+    assert [s.exits for s in states[1:]] == [{}, {}, {}]
+
+
+def test_a_state_only_an_unknown_event_leads_to_is_refused(tmp_path: Path) -> None:
+    file = write(tmp_path, """
+attempts:
+  - states:
+      - {status: running, for: {seconds: 5}, on: {expire: done}}
+      - {status: done}
+""")
+    error = refusal(file)
+    assert (error.pointer, error.reason) == ("/attempts/0/states/0/on", "unknown key 'expire'")
