@@ -142,12 +142,15 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_an_exit_must_lead_to_a_status_of_its_attempt(tmp_path: Path) -> None:
-    file = write(tmp_path, """
+    file = write(
+        tmp_path,
+        """
 attempts:
   - states:
       - {status: running, for: {seconds: 5}, on: {cancel: cancelling}}
       - {status: done}
-""")
+""",
+    )
     error = refusal(file)
     assert (error.pointer, error.reason) == (
         "/attempts/0/states/0/on/cancel",
@@ -156,25 +159,31 @@ attempts:
 
 
 def test_states_after_a_final_one_are_reachable_through_an_exit(tmp_path: Path) -> None:
-    file = write(tmp_path, """
+    file = write(
+        tmp_path,
+        """
 attempts:
   - states:
       - {status: running, for: {seconds: 5}, on: {cancel: stopping}}
       - {status: done}
       - {status: stopping, for: {seconds: 5}}
       - {status: stopped}
-""")
+""",
+    )
     states = load_scenario(file).attempts[0].states
     assert states[0].exits == {"cancel": 2}
     assert [s.exits for s in states[1:]] == [{}, {}, {}]
 
 
 def test_a_state_only_an_unknown_event_leads_to_is_refused(tmp_path: Path) -> None:
-    file = write(tmp_path, """
+    file = write(
+        tmp_path,
+        """
 attempts:
   - states:
       - {status: running, for: {seconds: 5}, on: {expire: done}}
       - {status: done}
-""")
+""",
+    )
     error = refusal(file)
     assert (error.pointer, error.reason) == ("/attempts/0/states/0/on", "unknown key 'expire'")
