@@ -85,12 +85,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LoadError as exc:
         print(f"jobs-emulator: refused to start: {exc}", file=sys.stderr)
         return 2
-    from emulator.http.server import serve_forever
+    from emulator.http.server import serve_forever, stack
 
     name = app.profile.name if app.profile else "stateless"
     print(
         f"jobs-emulator: serving {app.spec.title} ({name}, {len(app.spec.operations)} operations,"
-        f" {len(app.scenarios)} scenarios, clock {args.clock}) on http://{args.host}:{args.port}",
+        f" {len(app.scenarios)} scenarios, clock {args.clock}) on http://{args.host}:{args.port}"
+        f" ({stack()})",
         flush=True,
     )
     serve_forever(app, args.host, args.port)

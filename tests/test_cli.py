@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from emulator import cli
+from emulator.http.server import stack
 from tests.support import TESTS
 
 TESTS = TESTS
@@ -143,3 +144,4 @@ def test_serve_starts_on_a_free_port_and_answers_health() -> None:
     startup = out.splitlines()[0]
     assert f"http://127.0.0.1:{port}" in startup
     assert "7 operations" in startup and "osapi" in startup
+    assert startup.endswith(f"({stack()})")  # the loop and parser it serves with

@@ -6,14 +6,44 @@ reports the port the kernel chose once it is listening.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import uvicorn
 
-__all__ = ["LiveServer", "serve_forever"]
+__all__ = ["LiveServer", "Stack", "serve_forever", "stack"]
+
+
+class Stack(NamedTuple):
+    """The event loop and HTTP parser uvicorn serves with."""
+
+    loop: str
+    http: str
+
+    def __str__(self) -> str:
+        return f"event loop {self.loop}, HTTP parser {self.http}"
+
+
+def stack() -> Stack:
+    """uvloop and httptools where they import (the dependencies' platforms), else asyncio, h11.
+
+    Chosen here rather than by uvicorn's "auto" so that what ``serve`` prints is what runs.
+    """
+    return Stack(
+        loop="uvloop" if _imports("uvloop") else "asyncio",
+        http="httptools" if _imports("httptools") else "h11",
+    )
+
+
+def _imports(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
 
 
 class _DropNoise(logging.Filter):
@@ -26,9 +56,11 @@ logging.getLogger("uvicorn.error").addFilter(_DropNoise())
 
 
 def _config(app: Any, host: str, port: int, log_level: str) -> uvicorn.Config:
+    loop, http = stack()
     return uvicorn.Config(
-        app, host=host, port=port, log_level=log_level, lifespan="off", access_log=False
-    )
+        app, host=host, port=port, log_level=log_level, lifespan="off", access_log=False,
+        loop=loop, http=http,
+    )  # fmt: skip
 
 
 class LiveServer:
