@@ -8,6 +8,10 @@ drives a session server, an in-process app (through ``inprocess.InProcessTranspo
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
+import ssl
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +20,7 @@ import httpx
 
 from emulator.errors import ContractViolationError, EmulatorError
 from emulator.testing.journal_query import JournalQuery
+from emulator.testing.wire import HttpxWire, LoopbackWire, Wire
 
 __all__ = [
     "EmulatorClock",
@@ -23,9 +28,25 @@ __all__ = [
     "EmulatorJobs",
     "ReportedViolation",
     "check_violations",
+    "plain_http_client",
 ]
 
 TransportFactory = Callable[[], httpx.BaseTransport]
+
+
+@functools.cache
+def _unused_tls_context() -> ssl.SSLContext:
+    # httpx builds an SSL context for every client, loading the system's CA bundle (tens of ms)
+    # even when every URL is http://. Handing it this one, made once, skips that; it is never
+    # used to connect, since a client given it only ever reaches plain-HTTP URLs.
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+def plain_http_client(base_url: str = "", **kwargs: Any) -> httpx.Client:
+    """An ``httpx.Client``, without the cost of a TLS setup when ``base_url`` is plain HTTP."""
+    if base_url.startswith("http://") and "transport" not in kwargs:
+        kwargs.setdefault("verify", _unused_tls_context())
+    return httpx.Client(base_url=base_url, **kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +117,9 @@ class EmulatorHandle:
     """A test's own namespace: ``url`` for the client under test, the rest to drive and inspect.
 
     ``clock`` is ``"manual"`` or ``"real"``; ``scenario`` is the namespace's default scenario.
-    Both are re-applied by ``reset()``.
+    Both are re-applied by ``reset()``. ``control`` is the wire control calls travel on (they
+    go to absolute URLs), shared by the handles on one server so that no test pays for a client
+    or a connection; without it the handle opens its own.
     """
 
     def __init__(
@@ -108,6 +131,7 @@ class EmulatorHandle:
         clock: str = "manual",
         scenario: str | None = None,
         transport: TransportFactory | None = None,
+        control: Wire | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.namespace = namespace
@@ -116,7 +140,8 @@ class EmulatorHandle:
         self.default_scenario = scenario
         self._transport = transport
         self._clients: list[httpx.Client] = []
-        self._control = self.client(timeout=10.0)
+        self._wires: list[Wire] = []
+        self._control = control if control is not None else self._own_wire()
         self._accepted_seq = 0
         self.clock = EmulatorClock(self)
         self.jobs = EmulatorJobs(self)
@@ -134,25 +159,36 @@ class EmulatorHandle:
         """
         if self._transport is not None:
             kwargs.setdefault("transport", self._transport())
-        client = httpx.Client(base_url=self.url, **kwargs)
+        client = plain_http_client(self.url, **kwargs)
         self._clients.append(client)
         return client
+
+    def _own_wire(self) -> Wire:
+        if self._transport is None and self.url.startswith("http://"):
+            wire: Wire = LoopbackWire(self.url)
+        else:
+            wire = HttpxWire(self.client(timeout=10.0))
+        self._wires.append(wire)
+        return wire
 
     def control(self, method: str, path: str, body: Any = None, /, **query: str) -> Any:
         """Call ``/_emulator/{path}`` in this namespace; raise EmulatorError on a refusal.
 
         ``query`` becomes the query string, e.g. ``control("GET", "journal", method="POST")``.
         """
-        response = self._control.request(
-            method, f"/_emulator/{path}", json=body, params=query or None
-        )
-        if response.status_code >= 400:
+        url = f"{self.url}/_emulator/{path}"
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+        data = None if body is None else json.dumps(body).encode()
+        status, content = self._control.send(method, url, data)
+        if status >= 400:
+            text = content.decode(errors="replace")
             try:
-                reason = response.json().get("error", response.text)
-            except ValueError:
-                reason = response.text
-            raise EmulatorError(f"{method} /_emulator/{path}: {response.status_code} {reason}")
-        return response.json()
+                reason = json.loads(content).get("error", text)
+            except (ValueError, AttributeError):
+                reason = text
+            raise EmulatorError(f"{method} /_emulator/{path}: {status} {reason}")
+        return json.loads(content)
 
     def reset(self) -> None:
         """Forget jobs, journal, counters and rate limits; restore the clock mode and scenario."""
@@ -187,8 +223,12 @@ class EmulatorHandle:
         return list(self.control("GET", "journal", since=since, **query)["entries"])
 
     def close(self) -> None:
+        """Close the clients this handle made (a shared control wire stays open)."""
+        for wire in self._wires:
+            wire.close()
         for client in self._clients:
             client.close()
+        self._wires.clear()
         self._clients.clear()
 
     def _journal(self, filters: dict[str, str]) -> list[dict[str, Any]]:

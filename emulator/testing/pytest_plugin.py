@@ -40,25 +40,20 @@ import itertools
 import os
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import httpx
 import pytest
 
-from emulator.bundle import BUNDLED_APIS, DEFAULT_API, build
+from emulator.bundle import BUNDLED_APIS, DEFAULT_API
 from emulator.errors import EmulatorError
-from emulator.http.app import Emulator
-from emulator.http.server import LiveServer
-from emulator.settings import DEFAULT_JWT_SECRET, Settings
+from emulator.settings import DEFAULT_JWT_SECRET
 from emulator.testing.handle import EmulatorHandle, check_violations
-from emulator.testing.inprocess import EventLoopThread, InProcessTransport
+from emulator.testing.pool import EmulatorPool, ServerConfig, TestOptions
 
 __all__ = ["EmulatorPool", "ServerConfig", "TestOptions", "emulator", "emulator_pool"]
 
-IN_PROCESS_ROOT = "http://emulator.local"
 MARKER_KWARGS = frozenset(
     {"api", "spec", "profile", "scenarios", "strict", "seed", "jwt_secret", "fallback",
      "clock", "scenario", "in_process"}
@@ -71,38 +66,6 @@ _SHARED = (
     ("scenarios", "folder of scenario files"),
     ("clock", "manual (the default: time moves when the test says) or real"),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ServerConfig:
-    """What makes two emulators differ; tests with equal configs share one server."""
-
-    api: str | None = DEFAULT_API
-    spec: str | None = None
-    profile: str | None = None
-    scenarios: str | None = None
-    strict: bool = True
-    seed: int = 0
-    jwt_secret: str = DEFAULT_JWT_SECRET
-    fallback: Literal["none", "examples"] = "none"
-
-    def build(self) -> Emulator:
-        settings = Settings(seed=self.seed, strict=self.strict, manual_clock=True,
-                            jwt_secret=self.jwt_secret, fallback=self.fallback)  # fmt: skip
-        return build(api=self.api, spec=self.spec, profile=self.profile,
-                     scenarios=self.scenarios, settings=settings)  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class TestOptions:
-    """One test's emulator: a server config plus what is per namespace."""
-
-    __test__ = False  # not a test class, whatever its name says
-
-    server: ServerConfig
-    clock: str = "manual"
-    scenario: str | None = None
-    in_process: bool = False
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -185,56 +148,6 @@ def _path(value: Any, base: Path) -> str | None:
     return str(path if path.is_absolute() else (base / path).resolve())
 
 
-class EmulatorPool:
-    """The session's emulators, built once per distinct ServerConfig; servers start lazily."""
-
-    def __init__(self) -> None:
-        self._apps: dict[ServerConfig, Emulator | Exception] = {}
-        self._servers: dict[ServerConfig, LiveServer] = {}
-        self._loop: EventLoopThread | None = None
-
-    def app(self, config: ServerConfig) -> Emulator:
-        if config not in self._apps:
-            try:
-                self._apps[config] = config.build()
-            except Exception as exc:  # a broken spec fails every test using it, quickly
-                self._apps[config] = exc
-        found = self._apps[config]
-        if isinstance(found, Exception):
-            raise found
-        return found
-
-    def root(self, config: ServerConfig) -> str:
-        """The base URL of a live server for ``config``, started on first use."""
-        if config not in self._servers:
-            self._servers[config] = LiveServer(self.app(config)).start()
-        return self._servers[config].url
-
-    def in_process(self, config: ServerConfig) -> Callable[[], httpx.BaseTransport]:
-        app = self.app(config)
-        if self._loop is None:
-            self._loop = EventLoopThread()
-        loop = self._loop.loop
-        return lambda: InProcessTransport(app, loop)
-
-    def handle(self, options: TestOptions, namespace: str) -> EmulatorHandle:
-        config = options.server
-        transport = self.in_process(config) if options.in_process else None
-        root = IN_PROCESS_ROOT if options.in_process else self.root(config)
-        return EmulatorHandle.for_server(
-            root, namespace, api=config.api, clock=options.clock,
-            scenario=options.scenario, transport=transport,
-        )  # fmt: skip
-
-    def close(self) -> None:
-        for server in self._servers.values():
-            server.stop()
-        self._servers.clear()
-        if self._loop is not None:
-            self._loop.stop()
-            self._loop = None
-
-
 _counter = itertools.count(1)
 
 
@@ -243,6 +156,15 @@ def new_namespace(test_name: str) -> str:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", test_name).strip("-")[:40]
     return f"{worker}-{next(_counter)}-{slug}-{uuid.uuid4().hex[:6]}"
+
+
+def _prepare(handle: EmulatorHandle, options: TestOptions) -> None:
+    """Set what the test asked for on its never-used namespace, which is already as after a reset
+    on a manual clock (the pool's servers run one): a control call only for what differs."""
+    if options.clock != "manual":
+        handle.reset()  # applies the clock mode and the scenario
+    elif options.scenario is not None:
+        handle.use_scenario(options.scenario)
 
 
 @pytest.fixture(scope="session")
@@ -266,7 +188,7 @@ def emulator(
         pytest.fail(f"emulator: {exc}", pytrace=False)
     try:
         try:
-            handle.reset()
+            _prepare(handle, options)
         except EmulatorError as exc:  # e.g. an unknown scenario name
             pytest.fail(f"emulator: {exc}", pytrace=False)
         yield handle
