@@ -25,7 +25,7 @@ from emulator.openapi import load_spec
 from emulator.openapi.model import Spec
 from emulator.openapi.synthesis import Synthesizer
 from emulator.openapi.validation import media_for
-from emulator.settings import Settings
+from emulator.settings import BUNDLED_APIS, DEFAULT_API, Settings
 from emulator.yamlread import escape
 
 __all__ = [
@@ -37,8 +37,6 @@ __all__ = [
     "check_scenarios",
 ]
 
-BUNDLED_APIS = ("writer", "retab", "osapi")
-DEFAULT_API = BUNDLED_APIS[0]
 _VIEW_OF_ACTION = {"retrieve": "job", "status": "status", "cancel": "job"}
 _JOB_BOUND = frozenset({"retrieve", "status", "retry", "cancel", "delete"})
 

@@ -1,10 +1,10 @@
 """``jobs-emulator``: serve an emulator, or check specs, profiles and scenarios without serving.
 
-jobs-emulator serve [--api writer|retab|osapi | --spec PATH] [--profile PATH]
-                    [--scenarios DIR] [--host 127.0.0.1] [--port 4010] [--seed N]
-                    [--strict | --no-strict] [--clock real|manual]
-                    [--fallback none|examples] [--jwt-secret S] [--base-path /v1]
-jobs-emulator check [same loading options]
+jobs-emulator serve [--api NAME | --spec PATH] [--profile PATH] [--scenarios PATH] [options]
+jobs-emulator check [--api NAME | --spec PATH] [--profile PATH] [--scenarios PATH]
+
+The options, their defaults and help texts come from ``emulator.settings`` (see
+``jobs-emulator serve --help``); none is declared here.
 """
 
 from __future__ import annotations
@@ -12,21 +12,29 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from emulator.bundle import BUNDLED_APIS, DEFAULT_API, build
+from emulator.bundle import build
 from emulator.errors import LoadError
-from emulator.settings import DEFAULT_JWT_SECRET, Settings
+from emulator.settings import BUNDLED_APIS, Context, Sources, options, resolve
 
 __all__ = ["main"]
 
 
-def _loading_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--api", choices=BUNDLED_APIS, help=f"a bundled API (default: {DEFAULT_API})"
-    )
-    parser.add_argument("--spec", help="an OpenAPI 3.0/3.1 file (YAML or JSON)")
-    parser.add_argument("--profile", help="a provider profile (default: the --api's)")
-    parser.add_argument("--scenarios", help="a scenario directory (default: the bundled ones)")
+def _add_options(parser: argparse.ArgumentParser, context: Context) -> None:
+    for opt in options(context):
+        default = opt.default_in(context)
+        text = opt.help if default is None else f"{opt.help} (default: {opt.word(default)})"
+        # Unset options stay out of the namespace, so resolve() alone fills in defaults.
+        kwargs: dict[str, Any] = {"dest": opt.key, "default": argparse.SUPPRESS, "help": text}
+        if opt.choices is not None:
+            kwargs["choices"] = list(opt.choices)
+        elif opt.kind is bool:
+            kwargs["action"] = argparse.BooleanOptionalAction
+        else:
+            kwargs["type"] = opt.kind
+            kwargs["metavar"] = "PATH" if opt.path else "N" if opt.kind is int else "TEXT"
+        parser.add_argument(opt.flag, **kwargs)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,51 +44,22 @@ def _parser() -> argparse.ArgumentParser:
         "lifecycles on a clock the test controls.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve an emulator over HTTP")
-    _loading_options(serve)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=4010)
-    serve.add_argument("--seed", type=int, default=0, help="seed for ids, examples, faults")
-    serve.add_argument(
-        "--strict",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="answer 500 instead of serving a response that breaks the spec",
-    )
-    serve.add_argument("--clock", choices=("real", "manual"), default="real")
-    serve.add_argument("--fallback", choices=("none", "examples"), default="none")
-    serve.add_argument("--jwt-secret", default=DEFAULT_JWT_SECRET)
-    serve.add_argument(
-        "--base-path",
-        help="the path the API is served under (default: the path of the spec's servers URL)",
-    )
+    _add_options(commands.add_parser("serve", help="serve an emulator over HTTP"), "serve")
     check = commands.add_parser("check", help="validate spec, profile and scenarios; serve nothing")
-    _loading_options(check)
+    _add_options(check, "check")
     return parser
 
 
-def _api(args: argparse.Namespace) -> str | None:
-    if args.api:
-        return str(args.api)
-    return None if (args.spec and not args.profile) or args.profile else DEFAULT_API
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "check":
-        return _check(args)
-    settings = Settings(
-        seed=args.seed,
-        strict=args.strict,
-        manual_clock=args.clock == "manual",
-        jwt_secret=args.jwt_secret,
-        fallback=args.fallback,
-        base_path=args.base_path,
-    )
+    given = vars(_parser().parse_args(argv))
+    if given.pop("command") == "check":
+        return _check(resolve("check", given).sources)
+    config = resolve("serve", given)
+    sources, listen = config.sources, config.listen
     try:
         app = build(
-            api=_api(args), spec=args.spec, profile=args.profile,
-            scenarios=args.scenarios, settings=settings,
+            api=sources.bundled_api, spec=sources.spec, profile=sources.profile,
+            scenarios=sources.scenarios, settings=config.settings,
         )  # fmt: skip
     except LoadError as exc:
         print(f"jobs-emulator: refused to start: {exc}", file=sys.stderr)
@@ -88,25 +67,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     from emulator.http.server import serve_forever, stack
 
     name = app.profile.name if app.profile else "stateless"
+    clock = "manual" if config.settings.manual_clock else "real"
     print(
         f"jobs-emulator: serving {app.spec.title} ({name}, {len(app.spec.operations)} operations,"
-        f" {len(app.scenarios)} scenarios, clock {args.clock}) on http://{args.host}:{args.port}"
+        f" {len(app.scenarios)} scenarios, clock {clock}) on http://{listen.host}:{listen.port}"
         f" ({stack()})",
         flush=True,
     )
-    serve_forever(app, args.host, args.port)
+    serve_forever(app, listen.host, listen.port)
     return 0
 
 
-def _check(args: argparse.Namespace) -> int:
-    targets = [args.api] if args.api or args.spec or args.profile else list(BUNDLED_APIS)
+def _check(sources: Sources) -> int:
+    named = sources.api or sources.spec or sources.profile
+    targets = [sources.bundled_api] if named else list(BUNDLED_APIS)
     failed = False
     for api in targets:
         try:
-            app = build(
-                api=api if args.api or not (args.spec or args.profile) else _api(args),
-                spec=args.spec, profile=args.profile, scenarios=args.scenarios,
-            )  # fmt: skip
+            app = build(api=api, spec=sources.spec, profile=sources.profile,
+                        scenarios=sources.scenarios)  # fmt: skip
         except LoadError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed = True

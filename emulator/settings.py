@@ -1,23 +1,237 @@
-"""How one emulator instance runs: the options of ``jobs-emulator serve`` as a value."""
+"""Every option of an emulator, declared once: its name, default, help text and where it shows.
+
+The command line (``jobs-emulator serve`` / ``check``), the pytest plugin (``--emulator-*``
+options, ``emulator_*`` ini keys, ``@pytest.mark.emulator(...)`` arguments) and ``build()``
+all read the declarations below; none of them declares an option or a default of its own.
+
+Options come in three groups, each a frozen value:
+
+- ``Sources``: what to load (``--api``, ``--spec``, ``--profile``, ``--scenarios``);
+- ``Listen``: where ``serve`` listens (``--host``, ``--port``);
+- ``Settings``: how an emulator runs (strict checks, clock, seed, ...): what ``build()`` takes.
+
+Adding an option is a one-place change: a field with ``option(...)`` in the group it belongs
+to (usually ``Settings``), then read it where it acts (``app.settings.max_body``)::
+
+    max_body: int = option(1_048_576, "the largest request body accepted, in bytes")
+
+That alone makes ``jobs-emulator serve --max-body N``, ``--emulator-max-body N``, the ini key
+``emulator_max_body``, ``@pytest.mark.emulator(max_body=N)`` and ``Settings(max_body=N)``, each
+with that default and help text. The keywords of ``option``:
+
+- ``where``: where it shows, of ``"serve"``, ``"check"`` and ``"pytest"`` (default: serve and
+  pytest); ``where=()`` keeps it to Python (``Settings(...)``) only;
+- ``serve=`` / ``test=``: a default that differs under ``jobs-emulator serve`` or in tests
+  (``strict`` is off for ``serve``, the clock is manual in tests);
+- ``choices``: the words it takes, or a mapping of words to values (``--clock real|manual``
+  sets ``manual_clock``); ``key``: its public name when the field's differs (``clock``);
+- ``path=True``: a file or folder, relative to the rootdir (ini, marker) or the working
+  directory (command line) in pytest.
+
+The option's type is its default's (bool, int, float, str); a bool is ``--x`` / ``--no-x``.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["DEFAULT_JWT_SECRET", "Settings"]
+__all__ = [
+    "BUNDLED_APIS",
+    "DEFAULT_API",
+    "DEFAULT_JWT_SECRET",
+    "Config",
+    "Context",
+    "Listen",
+    "Option",
+    "Settings",
+    "Sources",
+    "option",
+    "options",
+    "resolve",
+]
 
+BUNDLED_APIS = ("writer", "retab", "osapi")
+DEFAULT_API = BUNDLED_APIS[0]
 # Documented in the README: tests sign their JWTs with it unless --jwt-secret says otherwise.
 DEFAULT_JWT_SECRET = "jobs-emulator-secret"
+
+Context = Literal["python", "serve", "check", "pytest"]
+_LOADING = ("serve", "check", "pytest")
+_UNSET: Any = object()
+_KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number"}
+_BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True,
+               "false": False, "no": False, "off": False, "0": False}  # fmt: skip
+
+
+def option(
+    default: Any,
+    help: str,
+    *,
+    where: Iterable[str] = ("serve", "pytest"),
+    serve: Any = _UNSET,
+    test: Any = _UNSET,
+    choices: Iterable[str] | Mapping[str, Any] | None = None,
+    key: str | None = None,
+    kind: type | None = None,
+    path: bool = False,
+) -> Any:
+    """A field of an option group, with what the CLI and the plugin need to offer it."""
+    words = None if choices is None else (
+        dict(choices) if isinstance(choices, Mapping) else {w: w for w in choices}
+    )  # fmt: skip
+    overrides = {c: v for c, v in (("serve", serve), ("pytest", test)) if v is not _UNSET}
+    meta = {"help": help, "where": frozenset(where), "defaults": overrides, "choices": words,
+            "key": key, "kind": kind or type(default), "path": path}  # fmt: skip
+    return dataclasses.field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """What to load: a bundled API, or files that replace its spec, profile or scenarios."""
+
+    api: str | None = option(
+        None,
+        f"a bundled API, {', '.join(BUNDLED_APIS)} (default: {DEFAULT_API}, unless a spec or "
+        "profile is named), or none to serve a spec statelessly",
+        where=_LOADING,
+        kind=str,
+        choices={**{api: api for api in BUNDLED_APIS}, "none": None},
+    )
+    spec: str | None = option(
+        None, "an OpenAPI 3.0/3.1 file (YAML or JSON)", where=_LOADING, kind=str, path=True
+    )
+    profile: str | None = option(
+        None, "a provider profile (default: the API's)", where=_LOADING, kind=str, path=True
+    )
+    scenarios: str | None = option(
+        None, "a folder of scenario files (default: the API's)", where=_LOADING, kind=str, path=True
+    )
+
+    @property
+    def bundled_api(self) -> str | None:
+        """The API whose bundled files fill in what is not named: none for a bare spec."""
+        return self.api or (None if self.spec or self.profile else DEFAULT_API)
+
+
+@dataclass(frozen=True, slots=True)
+class Listen:
+    """Where ``jobs-emulator serve`` listens."""
+
+    host: str = option("127.0.0.1", "interface to listen on", where=("serve",))
+    port: int = option(4010, "port to listen on", where=("serve",))
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    seed: int = 0
-    strict: bool = True
-    manual_clock: bool = False
-    jwt_secret: str = DEFAULT_JWT_SECRET
-    fallback: Literal["none", "examples"] = "none"
-    journal_limit: int = 10_000
-    # The path the API is served under; None: the path of the spec's first ``servers`` URL.
-    base_path: str | None = None
+    """How one emulator runs: what ``build()`` takes besides the files."""
+
+    seed: int = option(0, "seeds ids, synthesized values and probability faults")
+    strict: bool = option(
+        True, "answer 500 instead of serving a response that breaks the spec, and record "
+        "request violations", serve=False,
+    )  # fmt: skip
+    manual_clock: bool = option(
+        False, "manual: time starts at 2026-01-01T00:00:00Z and moves only when told",
+        key="clock", choices={"real": False, "manual": True}, test=True,
+    )  # fmt: skip
+    jwt_secret: str = option(DEFAULT_JWT_SECRET, "the HS256 secret that JWTs are signed with")
+    fallback: Literal["none", "examples"] = option(
+        "none", "examples: an unknown job id gets a response synthesized from the spec",
+        choices=("none", "examples"),
+    )  # fmt: skip
+    journal_limit: int = option(10_000, "exchanges kept per namespace journal", where=())
+    # None: the path of the spec's first ``servers`` URL.
+    base_path: str | None = option(
+        None, "the path the API is served under (default: the path of the spec's servers URL)",
+        kind=str,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One declared option, as the command line and the plugin offer it."""
+
+    group: type
+    field: str
+    key: str
+    help: str
+    default: Any
+    kind: type
+    choices: Mapping[str, Any] | None
+    defaults: Mapping[str, Any]
+    where: frozenset[str]
+    path: bool
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.key.replace("_", "-")
+
+    def default_in(self, context: Context) -> Any:
+        return self.defaults.get(context, self.default)
+
+    def word(self, value: Any) -> str:
+        """How ``value`` is written on a command line or in an ini file."""
+        for word, meant in (self.choices or {}).items():
+            if meant == value and type(meant) is type(value):
+                return word
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    def parse(self, raw: Any) -> Any:
+        """The value of a word (command line, ini) or a value (marker); ValueError if wrong."""
+        if self.choices is not None:
+            if isinstance(raw, str) and raw in self.choices:
+                return self.choices[raw]
+            if raw is None and self.default is None:
+                return None
+            raise ValueError(f"{self.key} must be one of {', '.join(self.choices)}, not {raw!r}")
+        if self.kind is bool and isinstance(raw, str) and raw.lower() in _BOOL_WORDS:
+            return _BOOL_WORDS[raw.lower()]
+        if self.kind in (int, float) and isinstance(raw, str):
+            try:
+                return self.kind(raw)
+            except ValueError:
+                pass
+        if raw is None and self.default is None:
+            return None
+        if isinstance(raw, self.kind) and not (self.kind is not bool and isinstance(raw, bool)):
+            return raw
+        raise ValueError(f"{self.key} takes {_KIND_NAMES.get(self.kind, 'text')}, not {raw!r}")
+
+
+def _declared(group: type) -> tuple[Option, ...]:
+    return tuple(
+        Option(
+            group, f.name, default=f.default, **{**f.metadata, "key": f.metadata["key"] or f.name}
+        )
+        for f in dataclasses.fields(group)
+    )
+
+
+_OPTIONS = _declared(Sources) + _declared(Listen) + _declared(Settings)
+
+
+def options(context: Context | None = None) -> tuple[Option, ...]:
+    """Every declared option, or those offered in ``context``, in declaration order."""
+    return tuple(o for o in _OPTIONS if context is None or context in o.where)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    sources: Sources
+    listen: Listen
+    settings: Settings
+
+
+def resolve(context: Context, given: Mapping[str, Any]) -> Config:
+    """The options of ``context``: those ``given`` (by key, as words or values), else defaults."""
+    values: dict[type, dict[str, Any]] = {Sources: {}, Listen: {}, Settings: {}}
+    for opt in _OPTIONS:
+        if opt.key in given:
+            values[opt.group][opt.field] = opt.parse(given[opt.key])
+        elif context in opt.defaults:
+            values[opt.group][opt.field] = opt.defaults[context]
+    return Config(Sources(**values[Sources]), Listen(**values[Listen]),
+                  Settings(**values[Settings]))  # fmt: skip

@@ -20,11 +20,11 @@ from emulator.http.control import Control
 from emulator.http.crash import guarded
 from emulator.http.pipeline import Incoming, Outcome, serve
 from emulator.http.routing import Router, base_path, normal_base_path
-from emulator.lifecycle.actions import JobActions, Refusal, Reply, Request
+from emulator.lifecycle.actions import JobActions, Refusal, Reply, Request, default_scenario
 from emulator.lifecycle.faults import pick_fault, rate_limit_wait
 from emulator.lifecycle.listing import list_jobs, queue_stats
 from emulator.lifecycle.namespace import Namespace, Namespaces
-from emulator.lifecycle.profile import AuthRules, Profile
+from emulator.lifecycle.profile import DEFAULT_CHECK_ORDER, AuthRules, Profile
 from emulator.lifecycle.scenario import Attempt, Fault, Scenario, State
 from emulator.openapi.model import Operation, Spec
 from emulator.openapi.synthesis import Synthesizer
@@ -64,7 +64,7 @@ class Emulator:
         self.synth = Synthesizer(self.settings.seed, spec.registry)
         rules = profile.auth if profile else AuthRules()
         self.auth = Authenticator(spec.security_schemes, rules, self.settings.jwt_secret)
-        self.check_order = profile.check_order if profile else ("auth", "request")
+        self.check_order = profile.check_order if profile else DEFAULT_CHECK_ORDER
         self.action_of: dict[str, str] = {}
         self.id_param: dict[str, str] = {}
         self.actions = JobActions(profile, self.scenarios) if profile and self.scenarios else None
@@ -117,7 +117,7 @@ class Emulator:
         job = ns.store.get(job_id) if job_id else None
         if job is not None:
             return self.actions.scenario_of(job)
-        default = ns.default_scenario or (self.profile.default_scenario if self.profile else None)
+        default = default_scenario(ns, self.profile, self.scenarios)
         return self.scenarios.get(default or "", _NO_SCENARIO)
 
     def pick_fault(

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from emulator.http.crash import CRASH_HEADERS, crash_body, crash_violation
 from emulator.http.envelope import PROBLEM_JSON
-from emulator.lifecycle.actions import Refusal
+from emulator.lifecycle.actions import Refusal, default_scenario
 from emulator.lifecycle.journal import Exchange, Journal
 from emulator.lifecycle.namespace import Namespace, RateLimit
 from emulator.lifecycle.scenario import State
@@ -185,9 +185,8 @@ class Control:
                 known = ", ".join(sorted(scenarios))
                 raise ControlError(400, f"unknown scenario {name!r}; known: {known}")
             ns.default_scenario = name
-        profile = self.emulator.profile
         return {
-            "default": ns.default_scenario or (profile.default_scenario if profile else None),
+            "default": default_scenario(ns, self.emulator.profile, scenarios),
             "scenarios": [
                 {"name": s.name, "description": s.description, "file": s.file}
                 for s in scenarios.values()

@@ -20,7 +20,7 @@ from emulator.lifecycle.scenario import Scenario, State
 from emulator.lifecycle.template import lookup
 from emulator.lifecycle.views import job_context, render_view
 
-__all__ = ["JobActions", "Refusal", "Reply", "Request"]
+__all__ = ["JobActions", "Refusal", "Reply", "Request", "default_scenario"]
 
 _NANOID = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
@@ -106,10 +106,8 @@ class JobActions:
         for scenario in self.scenarios.values():
             if not scenario.match.is_empty() and _matches(scenario, context):
                 return scenario
-        for name in (ns.default_scenario, self.profile.default_scenario):
-            if name and name in self.scenarios:
-                return self.scenarios[name]
-        return next(iter(self.scenarios.values()))
+        name = default_scenario(ns, self.profile, self.scenarios)
+        return self.scenarios[name] if name else next(iter(self.scenarios.values()))
 
     def observe(self, ns: Namespace, job_id: str, *, poll: bool) -> Job:
         now = ns.clock.now()
@@ -239,6 +237,16 @@ class JobActions:
         if found is None:
             raise Refusal("not_found", {"job_id": job_id}, job_id)
         return found[0]
+
+
+def default_scenario(
+    ns: Namespace, profile: Profile | None, scenarios: Mapping[str, Scenario]
+) -> str | None:
+    """The scenario a job gets when nothing picks one: the namespace's, else the profile's."""
+    for name in (ns.default_scenario, profile.default_scenario if profile else None):
+        if name and name in scenarios:
+            return name
+    return None
 
 
 def _matches(scenario: Scenario, context: Mapping[str, Any]) -> bool:

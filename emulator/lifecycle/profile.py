@@ -151,6 +151,10 @@ class TimelineRules:
     events: Mapping[str, Renderer]
 
 
+# Providers check credentials before the body unless their profile says otherwise.
+DEFAULT_CHECK_ORDER = ("auth", "request")
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     name: str

@@ -8,6 +8,7 @@ from typing import Any, Literal, cast
 from emulator.errors import ProfileError
 from emulator.lifecycle.profile import (
     ACTIONS,
+    DEFAULT_CHECK_ORDER,
     DEFAULT_ERRORS,
     AuthRules,
     CancelRules,
@@ -63,7 +64,7 @@ def load_profile(path: str | Path) -> Profile:
         job=job,
         statuses=_statuses(r.section("statuses", required=True)),
         auth=_auth(r.section("auth")),
-        check_order=tuple(r.texts("check_order", ["auth", "request"])),
+        check_order=tuple(r.texts("check_order", list(DEFAULT_CHECK_ORDER))),
         retry=_retry(r.section("retry")),
         cancel=_cancel(r.section("cancel")),
         delete_status=r.section("delete").integer("status", 204),

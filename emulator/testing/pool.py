@@ -4,15 +4,14 @@ and one control wire per server that every test's handle shares."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
 
 import httpx
 
-from emulator.bundle import DEFAULT_API, build
+from emulator.bundle import build
 from emulator.http.app import Emulator
 from emulator.http.server import LiveServer
-from emulator.settings import DEFAULT_JWT_SECRET, Settings
+from emulator.settings import Settings, Sources
 from emulator.testing.handle import EmulatorHandle, plain_http_client
 from emulator.testing.inprocess import EventLoopThread, InProcessTransport
 from emulator.testing.wire import HttpxWire, LoopbackWire, Wire
@@ -26,20 +25,18 @@ IN_PROCESS_ROOT = "http://emulator.local"
 class ServerConfig:
     """What makes two emulators differ; tests with equal configs share one server."""
 
-    api: str | None = DEFAULT_API
-    spec: str | None = None
-    profile: str | None = None
-    scenarios: str | None = None
-    strict: bool = True
-    seed: int = 0
-    jwt_secret: str = DEFAULT_JWT_SECRET
-    fallback: Literal["none", "examples"] = "none"
+    sources: Sources = field(default_factory=Sources)
+    # Always a manual clock: each test's namespace is reset to the clock that test asks for.
+    settings: Settings = field(default_factory=lambda: Settings(manual_clock=True))
+
+    @property
+    def api(self) -> str | None:
+        return self.sources.bundled_api
 
     def build(self) -> Emulator:
-        settings = Settings(seed=self.seed, strict=self.strict, manual_clock=True,
-                            jwt_secret=self.jwt_secret, fallback=self.fallback)  # fmt: skip
-        return build(api=self.api, spec=self.spec, profile=self.profile,
-                     scenarios=self.scenarios, settings=settings)  # fmt: skip
+        s = self.sources
+        return build(api=s.bundled_api, spec=s.spec, profile=s.profile,
+                     scenarios=s.scenarios, settings=self.settings)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,15 +23,15 @@ at teardown with the request, the rule and the JSON path.
         emulator.journal.assert_called("retry", exactly=1)
         emulator.journal.assert_called("retrieve", at_most=10)
 
-Options, first found wins: the ``@pytest.mark.emulator(...)`` marker (``api``, ``scenario``,
-``clock``, ``spec``, ``profile``, ``scenarios``, ``strict``, ``seed``, ``jwt_secret``,
-``fallback``, ``in_process``), the command line (``--emulator-api``, ``--emulator-spec``,
-``--emulator-profile``, ``--emulator-scenarios``, ``--emulator-clock``, ``--emulator-strict`` /
-``--emulator-no-strict``), the ini file (``emulator_api``, ``emulator_spec``, ...,
-``emulator_strict``), then the defaults: the writer API (when no spec or profile is named),
-strict, manual clock. Relative paths start from the rootdir (command line: the working
-directory). With ``in_process=True`` nothing listens on a socket: give the SDK
-``http_client=emulator.client()`` as well as ``base_url=emulator.url``.
+Options, first found wins: the ``@pytest.mark.emulator(...)`` marker (every option
+``emulator.settings`` offers to pytest: ``api``, ``spec``, ``profile``, ``scenarios``, ``clock``,
+``strict``, ``seed``, ``jwt_secret``, ``fallback``, ...; and, per test, ``scenario`` and
+``in_process``), the command line (``--emulator-api``, ``--emulator-clock``,
+``--emulator-strict`` / ``--emulator-no-strict``, ...), the ini file (``emulator_api``,
+``emulator_strict``, ...), then the defaults declared in ``emulator.settings``: the writer API
+(when no spec or profile is named), strict, manual clock. Relative paths start from the rootdir
+(command line: the working directory). With ``in_process=True`` nothing listens on a socket:
+give the SDK ``http_client=emulator.client()`` as well as ``base_url=emulator.url``.
 """
 
 from __future__ import annotations
@@ -41,84 +41,64 @@ import os
 import re
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from emulator.bundle import BUNDLED_APIS, DEFAULT_API
 from emulator.errors import EmulatorError
-from emulator.settings import DEFAULT_JWT_SECRET
+from emulator.settings import options, resolve
 from emulator.testing.handle import EmulatorHandle, check_violations
 from emulator.testing.pool import EmulatorPool, ServerConfig, TestOptions
 
 __all__ = ["EmulatorPool", "ServerConfig", "TestOptions", "emulator", "emulator_pool"]
 
-MARKER_KWARGS = frozenset(
-    {"api", "spec", "profile", "scenarios", "strict", "seed", "jwt_secret", "fallback",
-     "clock", "scenario", "in_process"}
-)  # fmt: skip
-# Options set on the command line and in the ini file: (name, help).
-_SHARED = (
-    ("api", f"bundled API ({', '.join(BUNDLED_APIS)}), or none to serve a spec statelessly"),
-    ("spec", "OpenAPI file to serve (relative paths: ini to the rootdir, CLI to the cwd)"),
-    ("profile", "provider profile file"),
-    ("scenarios", "folder of scenario files"),
-    ("clock", "manual (the default: time moves when the test says) or real"),
-)
+# What only a test's marker says: per namespace, not per server.
+_PER_TEST = ("scenario", "in_process")
+_KEYS = tuple(o.key for o in options("pytest"))
+MARKER_KWARGS = frozenset((*_KEYS, *_PER_TEST))
+_PATHS = frozenset(o.key for o in options("pytest") if o.path)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("emulator", "jobs-emulator fixtures")
-    for name, help_text in _SHARED:
-        group.addoption(f"--emulator-{name}", dest=f"emulator_{name}", default=None, help=help_text)
-        parser.addini(f"emulator_{name}", help_text, default="")
-    strict = "record request and response violations; answer 500 for a bad response (default)"
-    lenient = "record response violations only, and serve those responses anyway"
-    group.addoption(
-        "--emulator-strict", dest="emulator_strict", action="store_true", default=None, help=strict
-    )
-    group.addoption(
-        "--emulator-no-strict", dest="emulator_strict", action="store_false", help=lenient
-    )
-    parser.addini("emulator_strict", "strict contract checks (default: true)", "bool", True)
+    for opt in options("pytest"):
+        default = opt.default_in("pytest")
+        text = opt.help if default is None else f"{opt.help} (default: {opt.word(default)})"
+        flag, dest = "--emulator-" + opt.flag[2:], f"emulator_{opt.key}"
+        if opt.kind is bool and opt.choices is None:
+            group.addoption(flag, dest=dest, action="store_true", default=None, help=text)
+            no_flag = "--emulator-no-" + opt.flag[2:]
+            group.addoption(no_flag, dest=dest, action="store_false", help=f"not {flag}")
+        else:
+            choices = list(opt.choices) if opt.choices is not None else None
+            group.addoption(flag, dest=dest, default=None, choices=choices, help=text)
+        # Read as words, like the command line's; an empty value is no value.
+        parser.addini(dest, text, default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    arguments = ", ".join(f"{key}=" for key in (*_KEYS, *_PER_TEST))
     config.addinivalue_line(
-        "markers",
-        "emulator(api=, scenario=, clock=, spec=, profile=, scenarios=, strict=, seed=, "
-        "jwt_secret=, fallback=, in_process=): configure the `emulator` fixture for this test",
+        "markers", f"emulator({arguments}): configure the `emulator` fixture for this test"
     )
 
 
 def resolve_options(config: pytest.Config, markers: Iterable[pytest.Mark] = ()) -> TestOptions:
     """Markers (closest first) over command line over ini file over defaults, key by key."""
-    layers = _layers(config, markers)
-
-    def pick(name: str, default: Any = None) -> Any:
-        for values, base in layers:
-            if name in values:
-                return _path(values[name], base) if name in _PATHS else values[name]
-        return default
-
-    spec, profile, scenarios = pick("spec"), pick("profile"), pick("scenarios")
-    api = pick("api", None if spec or profile else DEFAULT_API)
-    clock, fallback = pick("clock", "manual"), pick("fallback", "none")
-    if clock not in ("manual", "real"):
-        raise pytest.UsageError(f"emulator clock must be manual or real, not {clock!r}")
-    if fallback not in ("none", "examples"):
-        raise pytest.UsageError(f"emulator fallback must be none or examples, not {fallback!r}")
-    server = ServerConfig(
-        api=None if str(api).lower() in ("none", "") else str(api),
-        spec=spec, profile=profile, scenarios=scenarios, strict=bool(pick("strict", True)),
-        seed=int(pick("seed", 0)), jwt_secret=str(pick("jwt_secret", DEFAULT_JWT_SECRET)),
-        fallback=fallback,
-    )  # fmt: skip
-    return TestOptions(server, clock, pick("scenario"), bool(pick("in_process", False)))
-
-
-_PATHS = frozenset({"spec", "profile", "scenarios"})
+    given: dict[str, Any] = {}
+    for values, base in reversed(_layers(config, markers)):
+        for key, value in values.items():
+            given[key] = _path(value, base) if key in _PATHS else value
+    scenario, in_process = given.pop("scenario", None), bool(given.pop("in_process", False))
+    try:
+        resolved = resolve("pytest", given)
+    except ValueError as exc:
+        raise pytest.UsageError(f"emulator {exc}") from None
+    server = ServerConfig(resolved.sources, replace(resolved.settings, manual_clock=True))
+    clock = "manual" if resolved.settings.manual_clock else "real"
+    return TestOptions(server, clock, scenario, in_process)
 
 
 def _layers(
@@ -134,10 +114,8 @@ def _layers(
                 f"got {', '.join(unknown)}"
             )
         mark = {**marker.kwargs, **mark}
-    names = [name for name, _ in _SHARED]
-    cli = {n: v for n in [*names, "strict"] if (v := config.getoption(f"emulator_{n}")) is not None}
-    ini: dict[str, Any] = {n: v for n in names if (v := config.getini(f"emulator_{n}"))}
-    ini["strict"] = config.getini("emulator_strict")
+    cli = {k: v for k in _KEYS if (v := config.getoption(f"emulator_{k}")) is not None}
+    ini: dict[str, Any] = {k: v for k in _KEYS if (v := config.getini(f"emulator_{k}"))}
     return [(mark, config.rootpath), (cli, config.invocation_params.dir), (ini, config.rootpath)]
 
 

@@ -1,0 +1,98 @@
+"""emulator.settings: each option declared once, and offered from that one declaration by the
+command line, the pytest plugin and ``build()``, with the defaults of each place."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+import pytest
+
+from emulator import cli
+from emulator.settings import (
+    DEFAULT_JWT_SECRET,
+    Listen,
+    Settings,
+    Sources,
+    option,
+    options,
+    resolve,
+)
+from emulator.testing.pytest_plugin import MARKER_KWARGS
+from tests.support import REPO
+
+
+def flags_of(command: str) -> set[str]:
+    parser = cli._parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {flag for action in sub.choices[command]._actions for flag in action.option_strings}
+
+
+def test_every_field_of_every_group_is_a_declared_option() -> None:
+    for group in (Sources, Listen, Settings):
+        declared = [o.field for o in options() if o.group is group]
+        assert declared == [f.name for f in dataclasses.fields(group)]
+        assert all(o.help for o in options() if o.group is group)
+
+
+def test_the_command_line_offers_each_option_from_its_declaration() -> None:
+    serve, check = flags_of("serve"), flags_of("check")
+    for opt in options("serve"):
+        assert opt.flag in serve
+    assert {"--clock", "--strict", "--no-strict", "--jwt-secret", "--port"} <= serve
+    assert {o.flag for o in options("check")} == check - {"-h", "--help"}
+    assert "--port" not in check
+
+
+def test_the_plugin_offers_each_option_as_flag_ini_key_and_marker_argument(
+    pytestconfig: pytest.Config,
+) -> None:
+    for opt in options("pytest"):
+        assert pytestconfig.getoption(f"emulator_{opt.key}") is None  # registered, unset
+        assert pytestconfig.getini(f"emulator_{opt.key}") == ""
+        assert opt.key in MARKER_KWARGS
+    assert MARKER_KWARGS - {o.key for o in options("pytest")} == {"scenario", "in_process"}
+
+
+def test_each_place_has_its_defaults() -> None:
+    assert Settings() == Settings(seed=0, strict=True, manual_clock=False,
+                                  jwt_secret=DEFAULT_JWT_SECRET, fallback="none")  # fmt: skip
+    serve, test = resolve("serve", {}).settings, resolve("pytest", {}).settings
+    assert (serve.strict, serve.manual_clock) == (False, False)
+    assert (test.strict, test.manual_clock) == (True, True)
+    assert resolve("serve", {}).listen == Listen("127.0.0.1", 4010)
+
+
+def test_words_and_values_resolve_alike_and_wrong_ones_are_named() -> None:
+    by_words = resolve("pytest", {"clock": "real", "strict": "false", "seed": "7", "api": "none"})
+    by_values = resolve("pytest", {"clock": "real", "strict": False, "seed": 7, "api": None})
+    assert by_words == by_values
+    assert by_words.settings.seed == 7 and by_words.sources.api is None
+    with pytest.raises(ValueError, match="clock must be one of real, manual, not 'sometimes'"):
+        resolve("serve", {"clock": "sometimes"})
+    with pytest.raises(ValueError, match="seed takes an integer, not 'x'"):
+        resolve("serve", {"seed": "x"})
+
+
+def test_the_bundled_api_fills_in_unless_files_are_named() -> None:
+    assert Sources().bundled_api == "writer"
+    assert Sources(spec="a.yaml").bundled_api is None
+    assert Sources(api="retab", spec="a.yaml").bundled_api == "retab"
+
+
+def test_a_new_field_becomes_an_option_everywhere_it_is_declared_for() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Extra:
+        max_body: int = option(1024, "largest body", where=("serve",), test=2048)
+
+    field = dataclasses.fields(Extra)[0]
+    assert field.metadata["help"] == "largest body" and Extra().max_body == 1024
+    assert field.metadata["where"] == {"serve"} and field.metadata["defaults"] == {"pytest": 2048}
+
+
+@pytest.mark.parametrize("literal", [DEFAULT_JWT_SECRET, '"auth", "request"', "4010"])
+def test_a_default_is_written_in_one_module_only(literal: str) -> None:
+    holders = [
+        p.name for p in sorted((REPO / "emulator").rglob("*.py")) if literal in p.read_text()
+    ]
+    assert len(holders) == 1, holders
