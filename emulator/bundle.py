@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from emulator.errors import ProfileError, ScenarioError, SpecError
-from emulator.http.app import Emulator, success_status
+from emulator.http.app import Emulator
+from emulator.http.dispatch import success_status
 from emulator.lifecycle.actions import JobActions
 from emulator.lifecycle.engine import start
 from emulator.lifecycle.profile import Profile
@@ -103,7 +104,7 @@ def check_profile(profile: Profile, spec: Spec) -> None:
 def check_stateless(app: Emulator) -> None:
     """Refuse an operation the emulator would answer from its schema when no value fits it."""
     for op in app.spec.operations:
-        if app.action_of.get(op.key) is not None:
+        if app.jobs.action_of.get(op.key) is not None:
             continue
         status = success_status(op)
         declared = op.responses.get(str(status))
@@ -114,7 +115,7 @@ def check_stateless(app: Emulator) -> None:
             next(iter(declared.content.items())),
         )
         try:
-            body = app.synth.for_media(media, f"{op.key}:{status}")
+            body = app.jobs.synth.for_media(media, f"{op.key}:{status}")
         except ValueError as exc:
             problem = f"no response body can be made: {exc}"
         else:

@@ -29,7 +29,7 @@ def test_bundled_api_binds_every_action_to_an_operation(api: str) -> None:
     actions, operations = EXPECTED[api]
     assert app.profile is not None and app.profile.name == api
     assert len(app.spec.operations) == operations
-    assert set(app.action_of.values()) == actions
+    assert set(app.jobs.action_of.values()) == actions
     assert app.actions is not None
     assert set(app.scenarios) == {p.stem for p in bundled_scenarios(api).glob("*.yaml")}
     assert bundled_profile(api).is_file()

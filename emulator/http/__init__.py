@@ -1,10 +1,12 @@
 """The HTTP layer: the ASGI app and everything on the request path.
 
-A request reads top to bottom in ``pipeline.py``: ``routing`` finds the operation, the request
-checks of ``emulator.openapi`` validate it, ``auth`` applies the security rules, the job actions of
-``emulator.lifecycle`` answer it, ``envelope`` shapes refusals in the provider's words, the
-self-check holds the response to the spec and the journal records the exchange. ``control`` is the
-``/_emulator`` control plane; ``server`` runs the app with uvicorn (foreground or a thread).
+``app`` adapts ASGI and assembles the collaborators; a request then reads top to bottom in
+``pipeline.py``: ``routing`` finds the operation, the request checks of ``emulator.openapi``
+validate it, ``auth`` applies the security rules, ``dispatch`` runs the job action of
+``emulator.lifecycle`` bound to it (or synthesizes a stateless answer), ``envelope`` shapes
+refusals in the provider's words, ``selfcheck`` holds the response to the spec and the
+``messages.Trace`` of the exchange becomes its journal entry. ``control`` is the ``/_emulator``
+control plane; ``crash`` answers what nothing else did; ``server`` runs the app with uvicorn.
 
 May import: ``emulator.errors``, ``emulator.settings``, ``emulator.yamlread``,
 ``emulator.openapi``, ``emulator.lifecycle``. Never ``emulator.testing`` or the face

@@ -6,22 +6,23 @@ resets, moves time and reads the journal of its own namespace only.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from emulator.http.crash import CRASH_HEADERS, crash_body, crash_violation
+from emulator.http.dispatch import JobDispatch
 from emulator.http.envelope import PROBLEM_JSON
 from emulator.lifecycle.actions import Refusal, default_scenario
 from emulator.lifecycle.journal import Exchange, Journal
 from emulator.lifecycle.namespace import Namespace, RateLimit
-from emulator.lifecycle.scenario import State
+from emulator.lifecycle.profile import Profile
+from emulator.lifecycle.scenario import Scenario, State
 from emulator.lifecycle.views import format_time
+from emulator.openapi.model import Spec
 from emulator.openapi.validation import parse_json
-
-if TYPE_CHECKING:
-    from emulator.http.app import Emulator
 
 __all__ = ["Control"]
 
@@ -37,8 +38,19 @@ class ControlError(Exception):
 
 
 class Control:
-    def __init__(self, emulator: Emulator) -> None:
-        self.emulator = emulator
+    """The control endpoints of one emulator: its spec, profile and scenarios, and its jobs."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        profile: Profile | None,
+        scenarios: Mapping[str, Scenario],
+        jobs: JobDispatch,
+    ) -> None:
+        self.spec = spec
+        self.profile = profile
+        self.scenarios = scenarios
+        self.jobs = jobs
 
     async def handle(self, ns: Namespace, request: Request, path: str) -> Response:
         parts = [p for p in path.split("/") if p][1:]
@@ -78,7 +90,7 @@ class Control:
             if clock not in (None, "manual", "real"):
                 raise ControlError(400, "clock must be 'manual' or 'real'")
             ns.reset(manual_clock=None if clock is None else clock == "manual")
-            self.emulator.seed_jobs(ns)
+            self.jobs.seed_jobs(ns)
             return {"reset": ns.name, "clock": self.clock(ns)}
         if head == "clock":
             return self._clock(ns, method, rest, body)
@@ -91,11 +103,11 @@ class Control:
         if head == "rate-limit":
             return self._rate_limit(ns, method, body)
         if head == "openapi.json" and method == "GET":
-            return self.emulator.spec.document
+            return self.spec.document
         raise ControlError(404, f"no control endpoint {method} /_emulator/{'/'.join(parts)}")
 
     def health(self) -> dict[str, Any]:
-        e = self.emulator
+        e = self
         return {
             "status": "ok",
             "spec": e.spec.title,
@@ -126,7 +138,7 @@ class Control:
         raise ControlError(405, "use GET /_emulator/clock or POST /_emulator/clock/advance")
 
     def _jobs(self, ns: Namespace, method: str, rest: list[str], body: Any) -> Any:
-        actions = self.emulator.actions
+        actions = self.jobs.actions
         if actions is None:
             raise ControlError(404, "this emulator has no profile, so it keeps no jobs")
         if not rest and method == "GET":
@@ -159,7 +171,7 @@ class Control:
         raise ControlError(405, "GET, POST or PUT")
 
     def _job(self, ns: Namespace, job_id: str) -> dict[str, Any]:
-        actions = self.emulator.actions
+        actions = self.jobs.actions
         assert actions is not None
         try:
             job = actions.observe(ns, job_id, poll=False)
@@ -176,7 +188,7 @@ class Control:
         }
 
     def _scenarios(self, ns: Namespace, method: str, body: Any) -> Any:
-        scenarios = self.emulator.scenarios
+        scenarios = self.scenarios
         if method == "PUT":
             name = body.get("default") if isinstance(body, dict) else None
             if name is not None and not isinstance(name, str):
@@ -186,7 +198,7 @@ class Control:
                 raise ControlError(400, f"unknown scenario {name!r}; known: {known}")
             ns.default_scenario = name
         return {
-            "default": default_scenario(ns, self.emulator.profile, scenarios),
+            "default": default_scenario(ns, self.profile, scenarios),
             "scenarios": [
                 {"name": s.name, "description": s.description, "file": s.file}
                 for s in scenarios.values()

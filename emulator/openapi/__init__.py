@@ -1,15 +1,16 @@
 """OpenAPI, the lowest layer: the document the emulator serves and everything that reads it.
 
 ``load`` reads YAML/JSON files and resolves ``$ref`` (across files too); ``dialect`` turns 3.0
-schemas into JSON Schema 2020-12; ``build`` makes the typed ``Spec`` of ``model``; ``formats``
-compiles validators; ``validation`` checks requests and responses into ``Violation`` values;
-``synthesis`` (with ``strings``) makes deterministic bodies from schemas and examples.
+schemas into JSON Schema 2020-12; ``build`` makes the typed ``Spec`` of ``model`` (its
+``load_spec``: a file in, a ``Spec`` out); ``formats`` compiles validators; ``validation``
+checks requests and responses into ``Violation`` values; ``synthesis`` (with ``strings``) makes
+deterministic bodies from schemas and examples.
 
 May import: ``emulator.errors`` and ``emulator.yamlread``. Nothing of lifecycles, HTTP or testing.
 """
 
+from emulator.openapi.build import load_spec
 from emulator.openapi.formats import FORMAT_CHECKER, compile_validator
-from emulator.openapi.load import load_spec
 from emulator.openapi.model import (
     MediaType,
     Operation,

@@ -1,10 +1,12 @@
-"""From a loaded OpenAPI document to the typed ``Spec``: operations, parameters, bodies,
+"""From an OpenAPI file (read by ``load``) to the typed ``Spec``: operations, parameters, bodies,
 responses and security, with every schema inlined and its validator compiled once."""
 
 from __future__ import annotations
 
 import copy
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 from jsonschema.exceptions import SchemaError
@@ -23,7 +25,9 @@ from emulator.openapi.model import (
 )
 from emulator.openapi.security import requirements, security_schemes
 
-__all__ = ["build_spec"]
+__all__ = ["build_spec", "load_spec"]
+
+_VERSION = re.compile(r"3\.[01]\.[0-9]+(?:-[0-9A-Za-z.-]+)?")
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _LOCATIONS: dict[object, ParameterLocation] = {
@@ -267,3 +271,22 @@ def _schema_of(at: Located) -> Located | None:
         (media_type,) = content
         return at.child("content").child(media_type).child("schema")
     return None
+
+
+def load_spec(path: str | os.PathLike[str]) -> Spec:
+    """Load an OpenAPI 3.0/3.1 document (YAML or JSON) and every file it references, with all
+    validators compiled. Raises ``SpecError`` naming the file and JSON pointer at fault."""
+    documents = Documents(Path(path).resolve())
+    root = Located(documents.root, "", documents.root_document)
+    if not isinstance(root.node, dict):
+        raise root.error("an OpenAPI document must be a mapping at the top level")
+    version = root.node.get("openapi")
+    if not isinstance(version, str) or not _VERSION.fullmatch(version):
+        if version is None and "swagger" in root.node:
+            reason = f"Swagger {root.node['swagger']} is not supported; convert to OpenAPI 3.x"
+        elif version is None:
+            reason = "no `openapi` field; expected an OpenAPI 3.0.x or 3.1.x document"
+        else:
+            reason = f"unsupported OpenAPI version {version!r}; expected 3.0.x or 3.1.x"
+        raise root.error(reason, "openapi")
+    return build_spec(documents, SchemaInliner(documents), root, version)

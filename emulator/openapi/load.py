@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,12 +26,10 @@ from emulator.openapi.dialect import (
     map_subschemas,
 )
 from emulator.openapi.dialect import merge_ref_siblings as merge
-from emulator.openapi.model import Spec
 
-__all__ = ["Documents", "Located", "SchemaInliner", "join", "load_spec", "read_document"]
+__all__ = ["Documents", "Located", "SchemaInliner", "join", "read_document"]
 
 _NOWHERE = 1 << 30  # a stack index no placeholder can have
-_VERSION = re.compile(r"3\.[01]\.[0-9]+(?:-[0-9A-Za-z.-]+)?")
 
 
 class _Loader(yaml.SafeLoader):
@@ -254,24 +250,3 @@ class SchemaInliner:
                 self._stack, self._reach = saved
             self._registry = None
         return {"$ref": uri}
-
-
-def load_spec(path: str | os.PathLike[str]) -> Spec:
-    """Load an OpenAPI 3.0/3.1 document (YAML or JSON) and every file it references, with all
-    validators compiled. Raises ``SpecError`` naming the file and JSON pointer at fault."""
-    from emulator.openapi.build import build_spec  # build imports this module
-
-    documents = Documents(Path(path).resolve())
-    root = Located(documents.root, "", documents.root_document)
-    if not isinstance(root.node, dict):
-        raise root.error("an OpenAPI document must be a mapping at the top level")
-    version = root.node.get("openapi")
-    if not isinstance(version, str) or not _VERSION.fullmatch(version):
-        if version is None and "swagger" in root.node:
-            reason = f"Swagger {root.node['swagger']} is not supported; convert to OpenAPI 3.x"
-        elif version is None:
-            reason = "no `openapi` field; expected an OpenAPI 3.0.x or 3.1.x document"
-        else:
-            reason = f"unsupported OpenAPI version {version!r}; expected 3.0.x or 3.1.x"
-        raise root.error(reason, "openapi")
-    return build_spec(documents, SchemaInliner(documents), root, version)

@@ -43,7 +43,7 @@ def test_a_crash_in_the_pipeline_is_a_journaled_problem_500(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     app = _app()
-    monkeypatch.setattr(app, "act", _boom)
+    monkeypatch.setattr(app.jobs, "act", _boom)
     c = TestClient(app, raise_server_exceptions=False)
     r = c.post("/v1/applications/a/jobs", json=INPUTS, headers=WRITER)
     _assert_crash_answer(r, "POST /v1/applications/a/jobs")
@@ -74,7 +74,7 @@ def test_a_crash_before_the_pipeline_still_gets_an_answer(monkeypatch: pytest.Mo
 
 def test_the_plugin_reports_a_crash_like_a_violation(monkeypatch: pytest.MonkeyPatch) -> None:
     app = _app()
-    monkeypatch.setattr(app, "act", _boom)
+    monkeypatch.setattr(app.jobs, "act", _boom)
     loop = EventLoopThread()
     try:
         handle = EmulatorHandle.for_server(

@@ -93,7 +93,7 @@ def test_valid_requests_get_answers_that_fit_the_upstream_spec(c: TestClient) ->
     for method, path, expected in calls:
         r = c.request(method, path, headers=admin)
         assert r.status_code == expected, (method, path, r.text)
-        op = c.app.router.match(method, path.split("?")[0]).operation  # type: ignore[attr-defined]
+        op = c.app.pipeline.router.match(method, path.split("?")[0]).operation  # type: ignore[attr-defined]
         body = r.json() if r.content else None
         assert check_response(op, r.status_code, r.headers.get("content-type"), body) == []
         assert spec.operation(op.key) is op

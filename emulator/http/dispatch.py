@@ -1,0 +1,134 @@
+"""What a routed request does: the job action its operation is bound to, or, for an operation
+no action is bound to (or a spec without a profile), a response synthesized from the spec.
+
+It also knows which scenario a request plays, which fault fires, and the jobs each new
+namespace starts with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from emulator.lifecycle.actions import JobActions, Refusal, Reply, Request, default_scenario
+from emulator.lifecycle.faults import pick_fault, rate_limit_wait
+from emulator.lifecycle.listing import list_jobs, queue_stats
+from emulator.lifecycle.namespace import Namespace
+from emulator.lifecycle.profile import Profile
+from emulator.lifecycle.scenario import Attempt, Fault, Scenario, State
+from emulator.openapi.model import Operation, Spec
+from emulator.openapi.synthesis import Synthesizer
+from emulator.settings import Settings
+
+__all__ = ["JobDispatch", "success_status"]
+
+_NO_SCENARIO = Scenario("none", "", "", (Attempt((State("unknown"),)),))
+# Actions that create or span jobs: the others act on the job their last path parameter names.
+_NOT_JOB_BOUND = ("create", "list", "stats")
+
+
+class JobDispatch:
+    """The job actions of one emulator, keyed by operation."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        profile: Profile | None,
+        scenarios: Mapping[str, Scenario],
+        settings: Settings,
+    ) -> None:
+        self.profile = profile
+        self.scenarios = scenarios
+        self.fallback = settings.fallback
+        self.synth = Synthesizer(settings.seed, spec.registry)
+        self.actions = JobActions(profile, scenarios) if profile and scenarios else None
+        self.action_of: dict[str, str] = {}
+        self.id_param: dict[str, str] = {}
+        if profile is not None:
+            for action, ref in profile.operations.items():
+                op = spec.operation(ref)
+                if op is not None:
+                    self.action_of[op.key] = action
+        for op in spec.operations:
+            names = [p[1:-1] for p in op.path.strip("/").split("/") if p.startswith("{")]
+            if names and self.action_of.get(op.key) not in _NOT_JOB_BOUND:
+                self.id_param[op.key] = names[-1]
+
+    def seed_jobs(self, ns: Namespace) -> None:
+        """Create the jobs scenario files ask for, with their fixed ids and states."""
+        if self.actions is None:
+            return
+        for scenario in self.scenarios.values():
+            for seed in scenario.seed_jobs:
+                self.actions.start(
+                    ns, scenario, seed.request, job_id=seed.id,
+                    attempt=seed.attempt, state_index=seed.state,
+                )  # fmt: skip
+
+    def rate_limit_wait(self, ns: Namespace) -> int | None:
+        return rate_limit_wait(ns, ns.clock.now())
+
+    def scenario_for(
+        self, ns: Namespace, action: str | None, request: Request, job_id: str | None
+    ) -> Scenario:
+        if self.actions is None:
+            return _NO_SCENARIO
+        if action == "create":
+            return self.actions.choose_scenario(ns, request)
+        job = ns.store.get(job_id) if job_id else None
+        if job is not None:
+            return self.actions.scenario_of(job)
+        default = default_scenario(ns, self.profile, self.scenarios)
+        return self.scenarios.get(default or "", _NO_SCENARIO)
+
+    def pick_fault(
+        self, ns: Namespace, scenario: Scenario, action: str | None, key: str, job_id: str | None
+    ) -> Fault | None:
+        return pick_fault(ns, scenario, action, key, job_id) if scenario.faults else None
+
+    def act(
+        self,
+        ns: Namespace,
+        op: Operation,
+        action: str | None,
+        request: Request,
+        job_id: str | None,
+        scenario: Scenario,
+    ) -> Reply:
+        success = success_status(op)
+        actions = self.actions
+        if actions is None or action is None:
+            return self.synthesize(op, success)
+        try:
+            if action == "create":
+                return actions.create(ns, request, scenario, success)
+            if action == "list":
+                return list_jobs(actions, ns, request, success)
+            if action == "stats":
+                return queue_stats(actions, ns, success)
+            assert job_id is not None, f"{op.key} has no job id parameter"
+            if action == "retrieve":
+                return actions.retrieve(ns, job_id, request, success)
+            if action == "status":
+                return actions.status(ns, job_id, request, success)
+            if action == "retry":
+                return actions.retry(ns, job_id, request)
+            if action == "cancel":
+                return actions.cancel(ns, job_id, request)
+            return actions.delete(ns, job_id)
+        except Refusal as refusal:
+            if refusal.kind == "not_found" and self.fallback == "examples":
+                return self.synthesize(op, success)
+            raise
+
+    def synthesize(self, op: Operation, status: int) -> Reply:
+        """A response from the spec's examples or schema, as a stateless mock would send."""
+        declared = op.responses.get(str(status))
+        if declared is None or not declared.content:
+            return Reply(status, None)
+        media = declared.content.get("application/json") or next(iter(declared.content.values()))
+        return Reply(status, self.synth.for_media(media, f"{op.key}:{status}"))
+
+
+def success_status(op: Operation) -> int:
+    codes = sorted(int(s) for s in op.responses if s.isdigit() and s.startswith("2"))
+    return codes[0] if codes else 200

@@ -1,0 +1,109 @@
+"""The values of one exchange: the ``Incoming`` request, the ``Outcome`` it gets, and the
+``Trace`` the pipeline keeps of it, from which its journal entry is made.
+
+An outcome is built once and never changed; its body is serialised once, on first use, for
+both the self-check's verdict cache and the wire.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from emulator.http.envelope import ErrorReply
+from emulator.lifecycle.journal import Exchange
+from emulator.lifecycle.scenario import Fault
+from emulator.openapi.validation import parse_json
+from emulator.openapi.violation import Violation
+
+__all__ = ["Incoming", "Outcome", "Trace"]
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    method: str
+    path: str
+    query_string: str
+    query: list[tuple[str, str]]
+    headers: Mapping[str, str]
+    body: bytes
+    # Scheme, host and namespace prefix: what links in responses start with.
+    origin: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: int
+    body: Any
+    media_type: str = "application/json"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    drop: bool = False
+    # The emulator's own words (its problem details, refusals no profile shapes) are not the
+    # provider's, so the self-check does not hold them to the spec.
+    checked: bool = True
+    _payload: bytes | None = field(default=None, init=False, compare=False, repr=False)
+
+    @classmethod
+    def error(cls, error: ErrorReply, headers: Mapping[str, str] | None = None) -> Outcome:
+        return cls(error.status, error.body, error.media_type, dict(headers or {}),
+                   checked=error.provider_shaped)  # fmt: skip
+
+    @property
+    def payload(self) -> bytes | None:
+        """The body as sent on the wire."""
+        if self._payload is None and self.body is not None:
+            text = json.dumps(self.body, separators=(",", ":"), ensure_ascii=False)
+            object.__setattr__(self, "_payload", text.encode())  # a cache, not a change
+        return self._payload
+
+    def with_headers(self, extra: Mapping[str, str]) -> Outcome:
+        """The same answer with more headers; the body is not serialised again."""
+        grown = replace(self, headers={**self.headers, **extra})
+        object.__setattr__(grown, "_payload", self._payload)
+        return grown
+
+
+DROPPED = Outcome(0, None, drop=True, checked=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """What the pipeline learnt about one request: its journal entry, once it has an outcome."""
+
+    seq: int
+    arrived: float
+    incoming: Incoming
+    operation: str | None = None
+    action: str | None = None
+    job_id: str | None = None
+    violations: tuple[Violation, ...] = ()
+    fault: Fault | None = None
+    # The body as validated; without one the entry shows what was sent, parsed if it parses.
+    request_body: Any = None
+
+    def exchange(self, outcome: Outcome) -> Exchange:
+        incoming, request_body = self.incoming, self.request_body
+        if request_body is None and incoming.body:
+            try:
+                request_body = parse_json(incoming.body)
+            except ValueError:
+                request_body = incoming.body.decode("utf-8", "replace")
+        return Exchange(
+            seq=self.seq,
+            at=self.arrived,
+            method=incoming.method,
+            path=incoming.path,
+            query=incoming.query_string,
+            operation=self.operation,
+            action=self.action,
+            job_id=self.job_id,
+            status=0 if outcome.drop else outcome.status,
+            request_headers=dict(incoming.headers),
+            response_headers=dict(outcome.headers),
+            request_body=request_body,
+            response_body=outcome.body,
+            violations=self.violations,
+            fault=self.fault.pointer if self.fault is not None else None,
+        )
