@@ -5,6 +5,7 @@ Profiles and scenarios are parsed into frozen values at the edge; this is that e
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -14,7 +15,7 @@ import yaml
 
 from emulator.errors import LoadError
 
-__all__ = ["Reader", "escape", "read_yaml"]
+__all__ = ["Reader", "escape", "parse_yaml", "read_yaml"]
 
 _REQUIRED: Any = object()
 
@@ -25,12 +26,21 @@ def escape(token: str) -> str:
 
 
 class _Loader(yaml.SafeLoader):
-    """YAML 1.2 booleans: only true and false. YAML 1.1 also reads on/off/yes/no as booleans,
-    and a scenario state's ``on:`` (its exits) must stay the key ``"on"``."""
+    """The one YAML dialect of specs, profiles and scenarios: safe, with JSON's data model.
+
+    Keys are strings (``200:`` is the status "200"); timestamps stay strings, because JSON
+    Schema and the wire only know strings; booleans are YAML 1.2's, only true and false (YAML
+    1.1 also reads on/off/yes/no as booleans, and a scenario state's ``on:`` must stay "on").
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        return {_key(k): v for k, v in mapping.items()}
 
 
+_DROPPED_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _DROPPED_TAGS]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
@@ -40,19 +50,35 @@ _Loader.add_implicit_resolver(
 )
 
 
+def _key(key: object) -> object:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key) if isinstance(key, int | float) or key is None else key
+
+
+def parse_yaml(text: str, file: str, error: type[LoadError]) -> Any:
+    """Parse YAML (or JSON) text, or raise ``error`` naming ``file``, line and column."""
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            pass  # maybe YAML flow style; YAML reports its own position below
+    try:
+        return yaml.load(text, Loader=_Loader)  # a SafeLoader: builds plain data only
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise error(file, "/", f"invalid YAML{where}: {problem}") from None
+
+
 def read_yaml(path: Path, error: type[LoadError]) -> Any:
     """Parse a YAML (or JSON) file, or raise ``error`` with the line and column."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise error(str(path), "/", f"cannot read file: {exc.strerror or exc}") from None
-    try:
-        return yaml.load(text, Loader=_Loader)  # a SafeLoader: builds plain data only
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise error(str(path), "/", f"invalid YAML{where}: {problem}") from None
+    return parse_yaml(text, str(path), error)
 
 
 class Reader:

@@ -172,3 +172,31 @@ def test_has_raw_and_names() -> None:
     assert r.raw("b") == [1]
     assert r.raw("c", "default") == "default"
     assert list(r.names()) == ["a", "b"]
+
+
+RULES = "on: {next: done}\nyes: 1\n200: ok\nwhen: 2026-01-01T00:00:00Z\nflag: true\n"
+EXPECTED = {"on": {"next": "done"}, "yes": 1, "200": "ok", "when": "2026-01-01T00:00:00Z",
+            "flag": True}  # fmt: skip
+
+
+def test_specs_profiles_and_scenarios_are_read_with_the_same_rules(tmp_path: Path) -> None:
+    from emulator.openapi.load import read_document
+
+    path = tmp_path / "any.yaml"
+    path.write_text(RULES)
+    assert read_yaml(path, ScenarioError) == read_yaml(path, ProfileError) == EXPECTED
+    assert read_document(path) == EXPECTED  # the spec loader's reader is the same one
+
+
+def test_bad_yaml_is_named_alike_for_every_kind_of_file(tmp_path: Path) -> None:
+    from emulator.errors import SpecError
+    from emulator.openapi.load import read_document
+
+    path = tmp_path / "bad.yaml"
+    path.write_text("a: [1, 2\n")
+    with pytest.raises(SpecError) as spec:
+        read_document(path)
+    with pytest.raises(ScenarioError) as scenario:
+        read_yaml(path, ScenarioError)
+    assert str(spec.value).split(": ", 1)[1] == str(scenario.value).split(": ", 1)[1]
+    assert "invalid YAML at line" in str(spec.value)

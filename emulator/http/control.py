@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import Request as HTTPRequest
 from starlette.responses import JSONResponse, Response
 
 from emulator.http.crash import CRASH_HEADERS, crash_body, crash_violation
@@ -52,7 +52,7 @@ class Control:
         self.scenarios = scenarios
         self.jobs = jobs
 
-    async def handle(self, ns: Namespace, request: Request, path: str) -> Response:
+    async def handle(self, ns: Namespace, request: HTTPRequest, path: str) -> Response:
         parts = [p for p in path.split("/") if p][1:]
         method = request.method
         try:
@@ -63,7 +63,7 @@ class Control:
         except Exception as exc:
             return self._crashed(ns, request, path, exc)
 
-    def _crashed(self, ns: Namespace, request: Request, path: str, exc: Exception) -> Response:
+    def _crashed(self, ns: Namespace, request: HTTPRequest, path: str, exc: Exception) -> Response:
         """A crash of the control plane, answered and journaled like one of the API's."""
         problem = crash_body(exc, request.method, path)
         ns.journal.record(
@@ -78,7 +78,7 @@ class Control:
         return JSONResponse(problem, 500, CRASH_HEADERS, media_type=PROBLEM_JSON)
 
     def _route(
-        self, ns: Namespace, method: str, parts: list[str], body: Any, request: Request
+        self, ns: Namespace, method: str, parts: list[str], body: Any, request: HTTPRequest
     ) -> Any:
         head = parts[0] if parts else "health"
         rest = parts[1:]
@@ -244,7 +244,7 @@ class Control:
         return {"requests": limit.requests, "per": limit.per} if limit else {"requests": None}
 
 
-async def _json_body(request: Request) -> Any:
+async def _json_body(request: HTTPRequest) -> Any:
     raw = await request.body()
     if not raw.strip():
         return None

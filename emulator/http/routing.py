@@ -15,11 +15,11 @@ from urllib.parse import unquote, urlsplit
 
 from emulator.openapi.model import Operation
 
-__all__ = ["Match", "Router", "base_path", "compile_template"]
+__all__ = ["RouteMatch", "Router", "base_path", "compile_path"]
 
 
 @dataclass(frozen=True, slots=True)
-class Match:
+class RouteMatch:
     """The outcome of routing: an operation with its path parameters, or why there is none.
 
     ``operation`` is None when nothing matched; then ``allowed`` lists the methods the path
@@ -31,10 +31,10 @@ class Match:
     allowed: tuple[str, ...] = ()
 
 
-def compile_template(template: str) -> tuple[str | None, ...]:
+def compile_path(template: str) -> tuple[str | None, ...]:
     """Split a path template into segments: a literal string, or None for a parameter slot.
 
-    >>> compile_template("/job/{id}/retry")
+    >>> compile_path("/job/{id}/retry")
     ('job', None, 'retry')
     """
     return tuple(
@@ -53,7 +53,7 @@ class _Route:
 
 
 def _route(template: str, operations: Mapping[str, Operation]) -> _Route:
-    segments = compile_template(template)
+    segments = compile_path(template)
     names = tuple(
         seg[1:-1]
         for seg in template.removeprefix("/").split("/")
@@ -76,7 +76,7 @@ class Router:
         for route in sorted(routes, key=lambda r: r.rank):
             self._by_length.setdefault(len(route.segments), []).append(route)
 
-    def match(self, method: str, path: str) -> Match:
+    def match(self, method: str, path: str) -> RouteMatch:
         """Route ``method path``; HEAD falls back to GET as HTTP requires."""
         parts = path.removeprefix("/").split("/")
         for route in self._by_length.get(len(parts), ()):
@@ -87,13 +87,13 @@ class Router:
             if op is None and method == "HEAD":
                 op = route.methods.get("GET")
             if op is not None:
-                return Match(op, params)
+                return RouteMatch(op, params)
             # The most static route that binds the path is the resource it names (OpenAPI:
             # concrete paths before templated ones), so a method it lacks is a 405, not a
             # fall-through to a template that happens to take the same path.
             allowed = set(route.methods) | ({"HEAD"} if "GET" in route.methods else set())
-            return Match(None, allowed=tuple(sorted(allowed)))
-        return Match(None)
+            return RouteMatch(None, allowed=tuple(sorted(allowed)))
+        return RouteMatch(None)
 
 
 def _bind(route: _Route, parts: list[str]) -> dict[str, str] | None:

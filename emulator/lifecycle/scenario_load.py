@@ -80,8 +80,9 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def _json_only(value: Any, file: str, pointer: str) -> None:
-    """Refuse what YAML reads but JSON cannot say (timestamps, binary, sets, number keys):
-    scenario values end up in response bodies, and the wire has no datetime."""
+    """Refuse what YAML reads but JSON cannot say (explicit ``!!timestamp``, binary, sets,
+    complex keys): scenario values end up in response bodies, and the wire has no datetime.
+    Plain timestamps and number keys are read as strings already (``emulator.yamlread``)."""
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):

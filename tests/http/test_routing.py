@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.http.routing import Match, Router, compile_template
+from emulator.http.routing import RouteMatch, Router, compile_path
 from emulator.openapi import load_spec
 from tests.support import DATA
 
@@ -16,13 +16,13 @@ def router() -> Router:
     return Router(load_spec(SPEC).operations)
 
 
-def key(match: Match) -> str | None:
+def key(match: RouteMatch) -> str | None:
     return match.operation.key if match.operation is not None else None
 
 
 def test_compile_template_marks_parameter_slots() -> None:
-    assert compile_template("/job/{id}/retry") == ("job", None, "retry")
-    assert compile_template("/job/{job-id}") == ("job", None)
+    assert compile_path("/job/{id}/retry") == ("job", None, "retry")
+    assert compile_path("/job/{job-id}") == ("job", None)
 
 
 def test_static_segment_beats_template(router: Router) -> None:
