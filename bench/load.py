@@ -1,0 +1,171 @@
+"""HTTP load, side by side: the bare route, the emulator as ``jobs-emulator serve`` runs, Prism.
+
+For each route (poll, create with a body, retry, a list page of 20) ``wrk`` loads each server
+for the same time with the same connections, server and load on different CPUs. The emulator
+is measured twice: in a namespace holding only the benchmark's own jobs, and in one holding
+100k more (created over HTTP beforehand, which is also where its RSS is read).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import httpx
+import servers
+import wrk
+
+APP = "bench-app"
+ROUTES = ("poll", "create", "retry", "list")
+FAILED_JOBS = 200  # retries rotate over these, so no one job's history grows long
+PLACEHOLDER_ID = "0b5c5a2e-6a4f-4e8e-9a4b-3c2d1e0f9a8b"
+SPEC = "specs/writer.yaml"
+
+
+def _create(root: str, prefix: str, scenario: str) -> str:
+    response = httpx.post(
+        f"{root}{prefix}/v1/applications/{APP}/jobs", content=wrk.BODY,
+        headers={"authorization": wrk.AUTH, "content-type": "application/json",
+                 "x-emulator-scenario": scenario},
+    )  # fmt: skip
+    response.raise_for_status()
+    return str(response.json()["id"])
+
+
+def _scripts(prefix: str, poll_id: str, failed: list[str]) -> dict[str, str]:
+    jobs = f"{prefix}/v1/applications/jobs"
+    return {
+        "poll": wrk.script("GET", [f"{jobs}/{poll_id}"]),
+        "create": wrk.script("POST", [f"{prefix}/v1/applications/{APP}/jobs"], wrk.BODY),
+        "retry": wrk.script("POST", [f"{jobs}/{i}/retry" for i in failed]),
+        "list": wrk.script("GET", [f"{prefix}/v1/applications/{APP}/jobs?limit=20"]),
+    }
+
+
+def _emulator_scripts(root: str, prefix: str) -> dict[str, str]:
+    poll_id = _create(root, prefix, "long-running")
+    for _ in range(19):  # a full first page
+        _create(root, prefix, "long-running")
+    failed = [_create(root, prefix, "always-failed") for _ in range(FAILED_JOBS)]
+    return _scripts(prefix, poll_id, failed)
+
+
+def _load_all(
+    label: str, root: str, scripts: dict[str, str], args: argparse.Namespace
+) -> dict[str, Any]:
+    out = {}
+    for route in ROUTES:
+        # A short warm-up first: caches, JIT-less but allocator and connection warm.
+        wrk.run(root, scripts[route], connections=args.connections, seconds=min(1, args.seconds))
+        out[route] = wrk.run(root, scripts[route], connections=args.connections,
+                             seconds=args.seconds)  # fmt: skip
+        r = out[route]
+        bad = f", {r['non_2xx']} non-2xx" if r["non_2xx"] else ""
+        print(f"  {label:16s}{route:7s}{r['rps']:9.0f} req/s  p50 {r['p50_ms']:6.2f} ms"
+              f"  p99 {r['p99_ms']:6.2f} ms{bad}")  # fmt: skip
+    return out
+
+
+def compare(args: argparse.Namespace) -> dict[str, Any]:
+    if not wrk.available():
+        print("\nHTTP load: SKIPPED: wrk is not installed (apt-get install wrk)")
+        return {"skipped": "wrk is not installed"}
+    print(
+        f"\n== HTTP load: wrk, 1 thread, {args.connections} connections, {args.seconds:g} s per "
+        f"route; server on CPU {servers.SERVER_CPU}, wrk on CPU {servers.LOAD_CPU} =="
+    )
+    results: dict[str, Any] = {"servers": {}, "rss_mb": {}}
+    bare = servers.start("bare")
+    try:
+        results["rss_mb"]["bare idle"] = bare.rss_mb()
+        scripts = _scripts("", PLACEHOLDER_ID, [PLACEHOLDER_ID])
+        results["servers"]["bare"] = _load_all("bare", bare.root, scripts, args)
+    finally:
+        bare.stop()
+    emulator = servers.start(
+        "emulator", "--scenarios", "bench/scenarios", ready="/_emulator/health"
+    )
+    try:
+        results["rss_mb"]["emulator idle"] = emulator.rss_mb()
+        scripts = _emulator_scripts(emulator.root, "")
+        results["servers"]["emulator"] = _load_all("emulator", emulator.root, scripts, args)
+        prefix = "/_ns/full"
+        scripts = _emulator_scripts(emulator.root, prefix)
+        fill = wrk.fill_script(f"{prefix}/v1/applications/{APP}/jobs", args.jobs)
+        wrk.run(emulator.root + prefix + f"/v1/applications/{APP}/jobs", fill,
+                connections=args.connections, seconds=300, timeout=330)  # fmt: skip
+        jobs = len(httpx.get(f"{emulator.root}{prefix}/_emulator/jobs", timeout=60).json()["jobs"])
+        results["full_jobs"] = jobs
+        results["rss_mb"][f"emulator, {jobs} jobs"] = emulator.rss_mb()
+        label = f"emulator {jobs // 1000}k"
+        results["servers"]["emulator full"] = _load_all(label, emulator.root, scripts, args)
+    finally:
+        emulator.stop()
+    why_not = "--no-prism" if args.no_prism else servers.prism_available()
+    if why_not is None:
+        prism = servers.start("prism", SPEC, timeout=120)
+        try:
+            scripts = _scripts("", PLACEHOLDER_ID, [PLACEHOLDER_ID])
+            results["servers"]["prism"] = _load_all("prism", prism.root, scripts, args)
+        finally:
+            prism.stop()
+    else:
+        results["prism_skipped"] = why_not
+        print(f"  prism: SKIPPED: {why_not}")
+    print("\n" + table(results))
+    return results
+
+
+TARGETS = {"poll": 0.70, "create": 0.50, "list": 0.40}
+
+
+def table(results: dict[str, Any]) -> str:
+    s = results["servers"]
+    head = f"{'route':7s}{'server':16s}{'req/s':>8s}{'p50 ms':>8s}{'p99 ms':>8s}{'vs bare':>9s}"
+    lines = [head + f"{'vs prism':>10s}{'vs 0 jobs':>10s}{'target':>10s}"]
+    for route in ROUTES:
+        for name, figures in s.items():
+            r = figures[route]
+            row = f"{route:7s}{name:16s}{r['rps']:8.0f}{r['p50_ms']:8.2f}{r['p99_ms']:8.2f}"
+            row += f"{r['rps'] / s['bare'][route]['rps']:9.2f}"
+            row += f"{r['rps'] / s['prism'][route]['rps']:9.1f}x" if "prism" in s else f"{'-':>10s}"
+            empty = s["emulator"][route]["rps"]
+            row += f"{r['rps'] / empty:10.2f}" if name == "emulator full" else f"{'':10s}"
+            target = TARGETS.get(route)
+            if name == "emulator" and target is not None:
+                met = r["rps"] / s["bare"][route]["rps"] >= target
+                row += f"{'>=' + format(target, '.2f'):>6s} {'ok' if met else 'MISS'}"
+            lines.append(row)
+    lines.append("RSS: " + ", ".join(f"{k} {v:.0f} MB" for k, v in results["rss_mb"].items()))
+    if "prism_skipped" in results:
+        lines.append(f"Prism skipped: {results['prism_skipped']}")
+    return "\n".join(lines)
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    """Requests/s and p99 per route and server, as bars (matplotlib: the ``bench`` extra)."""
+    if "servers" not in results:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(results["servers"])
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
+    width = 0.8 / len(names)
+    for i, name in enumerate(names):
+        xs = [r + (i - (len(names) - 1) / 2) * width for r in range(len(ROUTES))]
+        figures = results["servers"][name]
+        label = name.replace("full", f"with {results.get('full_jobs', 0):,} jobs")
+        top.bar(xs, [figures[r]["rps"] for r in ROUTES], width, label=label)
+        bottom.bar(xs, [figures[r]["p99_ms"] for r in ROUTES], width, label=label)
+    top.set_ylabel("requests/s (higher is better)")
+    bottom.set_ylabel("p99 latency, ms (lower is better)")
+    bottom.set_xticks(range(len(ROUTES)), ROUTES)
+    top.legend(fontsize="small")
+    top.set_title("jobs-emulator vs the bare Starlette route and Prism (wrk, one server core)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)

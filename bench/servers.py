@@ -1,0 +1,124 @@
+"""The servers the benchmark loads, each a subprocess pinned to one CPU with ``taskset``.
+
+- ``bare``: the cheapest Starlette app answering the same four routes with bodies of the same
+  size, on the same uvicorn stack the emulator gets (uvloop, httptools, no access log);
+- ``emulator``: ``jobs-emulator serve``, exactly as a user starts it, with the benchmark's
+  scenarios (``bench/scenarios``);
+- ``prism``: Stoplight Prism mocking the same spec, through ``npx`` (skipped when it cannot run).
+
+Every child has a hard time limit (``timeout``), and ``Server.stop`` ends it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+HOST = "127.0.0.1"
+SERVER_CPU, LOAD_CPU = "0", "1"
+HARD_LIMIT_S = "900"  # whatever happens to the parent, no server outlives this
+PRISM = ["npx", "--yes", "@stoplight/prism-cli@5"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def pinned(cpu: str, command: list[str]) -> list[str]:
+    """``command`` on one CPU (when ``taskset`` exists), ended after the hard limit."""
+    prefix = ["timeout", HARD_LIMIT_S]
+    if shutil.which("taskset"):
+        prefix += ["taskset", "-c", cpu]
+    return [*prefix, *command]
+
+
+@dataclass
+class Server:
+    kind: str
+    process: subprocess.Popen[bytes]
+    port: int
+    started_s: float  # launch to first answer: the cold start, imports included
+
+    @property
+    def root(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server process (the one under ``timeout``/``taskset``)."""
+        pid = _leaf(self.process.pid)
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _leaf(pid: int) -> int:
+    # timeout and taskset exec or fork: follow single children down to the real server.
+    while True:
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return pid
+        if len(children) != 1:
+            return pid
+        pid = int(children[0])
+
+
+def start(kind: str, *args: str, ready: str = "/", timeout: float = 60.0) -> Server:
+    port = free_port()
+    if kind == "bare":
+        command = [sys.executable, str(HERE / "bare_server.py"), str(port)]
+    elif kind == "emulator":
+        command = [str(Path(sys.executable).parent / "jobs-emulator"), "serve", "--port", str(port)]
+        command += list(args)
+    else:
+        command = [*PRISM, "mock", *args, "--host", HOST, "--port", str(port), "--errors", "false"]
+    launched = time.perf_counter()
+    process = subprocess.Popen(
+        pinned(SERVER_CPU, command), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = launched + timeout
+    while True:
+        if process.poll() is not None:
+            error = process.stderr.read().decode() if process.stderr else ""
+            raise RuntimeError(f"{kind} did not start: {error.strip()[-500:]}")
+        try:
+            httpx.get(f"http://{HOST}:{port}{ready}", timeout=1)
+            return Server(kind, process, port, time.perf_counter() - launched)
+        except httpx.TransportError:
+            if time.perf_counter() > deadline:
+                process.kill()
+                raise RuntimeError(f"{kind} did not answer within {timeout:g} s") from None
+            time.sleep(0.01)
+
+
+def prism_available() -> str | None:
+    """None when Prism runs here, else why not."""
+    if shutil.which("npx") is None:
+        return "npx is not installed"
+    try:
+        subprocess.run([*PRISM, "--version"], capture_output=True, timeout=180, check=True)
+    except (subprocess.SubprocessError, OSError) as exc:
+        return f"npx could not run Prism ({type(exc).__name__})"
+    return None
