@@ -129,7 +129,8 @@ def _compile_string(template: str) -> Renderer:
 def _follow(context: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     value: Any = context
     for part in path:
-        if not isinstance(value, Mapping):
+        # Contexts are plain dicts: the exact type test spares the ABC check on every step.
+        if type(value) is not dict and not isinstance(value, Mapping):
             return None
         value = value.get(part, _MISSING)
         if value is _MISSING:
