@@ -147,8 +147,3 @@ def _origin(http: HTTPRequest, full_path: str, path: str) -> str:
     # The scope's scheme, not ``http.url.scheme``: Starlette builds and parses a whole URL for it
     # (a tenth of a poll's time).
     return f"{http.scope.get('scheme', 'http')}://{host}{prefix}"
-
-
-def success_status(op: Operation) -> int:
-    codes = sorted(int(s) for s in op.responses if s.isdigit() and s.startswith("2"))
-    return codes[0] if codes else 200
