@@ -9,12 +9,11 @@ from starlette.testclient import TestClient
 
 from emulator import ProfileError, ScenarioError, Settings, SpecError, build
 from emulator.bundle import BUNDLED_APIS, bundled_profile, bundled_scenarios
-from tests.support import TESTS
+from tests.support import TESTS, WRITER
 
 TESTS = TESTS
 PROFILES = TESTS / "data" / "profiles"
 WRITER_SPEC = TESTS.parent / "specs" / "writer.yaml"
-WRITER = {"Authorization": "Bearer My API Key"}
 
 EXPECTED = {
     "writer": ({"create", "retrieve", "list", "retry"}, 4),

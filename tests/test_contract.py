@@ -12,11 +12,9 @@ Two checks are tuned, for documented reasons, and both are asserted directly in 
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 from unittest import mock
 
-import jwt
 import schemathesis
 import schemathesis.specs.openapi.stateful as stateful
 from hypothesis import HealthCheck, settings
@@ -24,7 +22,8 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.stateful.state_machine import APIStateMachine
 from starlette.testclient import TestClient
 
-from emulator import DEFAULT_JWT_SECRET, Emulator, Settings, build
+from emulator import Emulator, Settings, build
+from tests.support import osapi_token
 
 POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 STATEFUL = settings(
@@ -38,9 +37,7 @@ STATEFUL = settings(
 
 
 def admin_token() -> str:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the documented default secret is a short HMAC key
-        return jwt.encode({"roles": ["admin"]}, DEFAULT_JWT_SECRET, "HS256")
+    return osapi_token("admin")
 
 
 def contract(

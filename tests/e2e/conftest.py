@@ -17,8 +17,9 @@ import pytest
 from emulator.bundle import build
 from emulator.http.server import LiveServer
 from emulator.settings import Settings
+from emulator.testing.handle import EmulatorHandle
 
-from .e2e_support import REFERENCE_OSAPI, SCENARIOS, Emu
+from .e2e_support import REFERENCE_OSAPI, SCENARIOS
 
 MANUAL = Settings(manual_clock=True, strict=True)
 
@@ -64,31 +65,32 @@ def _namespace(request: pytest.FixtureRequest) -> str:
     return f"{name}-{next(_counter)}"
 
 
-def _emu(server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Emu]:
-    emu = Emu(server.url, _namespace(request))
+def _emu(server: LiveServer, request: pytest.FixtureRequest) -> Iterator[EmulatorHandle]:
+    # The fixture's own handle (emulator.testing.handle), on a server these tests start.
+    handle = EmulatorHandle.for_server(server.url, _namespace(request))
     try:
-        yield emu
+        yield handle
     finally:
-        emu.close()
+        handle.close()
 
 
 @pytest.fixture
-def writer(writer_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Emu]:
+def writer(writer_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[EmulatorHandle]:
     yield from _emu(writer_server, request)
 
 
 @pytest.fixture
-def retab_emu(retab_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Emu]:
+def retab_emu(retab_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[EmulatorHandle]:
     yield from _emu(retab_server, request)
 
 
 @pytest.fixture
 def writer_faults(
     writer_faults_server: LiveServer, request: pytest.FixtureRequest
-) -> Iterator[Emu]:
+) -> Iterator[EmulatorHandle]:
     yield from _emu(writer_faults_server, request)
 
 
 @pytest.fixture
-def osapi(osapi_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Emu]:
+def osapi(osapi_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[EmulatorHandle]:
     yield from _emu(osapi_server, request)

@@ -13,9 +13,10 @@ import httpx
 import jwt
 import pytest
 
-from emulator.settings import DEFAULT_JWT_SECRET
+from emulator.testing.handle import EmulatorHandle
+from tests.support import osapi_token
 
-from .e2e_support import Emu
+from .e2e_support import assert_clean, entries
 
 # The emulator's documented default secret is 20 bytes; PyJWT warns about short HMAC keys.
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
@@ -23,17 +24,13 @@ pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthW
 CREATE = {"operation": {"type": "node.hostname.get"}, "target_hostname": "_any"}
 
 
-def token(*roles: str) -> str:
-    return jwt.encode({"roles": list(roles)}, DEFAULT_JWT_SECRET, algorithm="HS256")
-
-
-def client(emu: Emu, *roles: str) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {token(*roles)}"} if roles else {}
+def client(emu: EmulatorHandle, *roles: str) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {osapi_token(*roles)}"} if roles else {}
     return httpx.Client(base_url=emu.url, headers=headers, timeout=10)
 
 
 @pytest.fixture
-def admin(osapi: Emu) -> httpx.Client:
+def admin(osapi: EmulatorHandle) -> httpx.Client:
     return client(osapi, "admin")
 
 
@@ -51,7 +48,9 @@ def get(http: httpx.Client, job_id: str) -> dict[str, Any]:
     return job
 
 
-def test_create_answers_created_with_a_store_wide_revision(osapi: Emu, admin: httpx.Client) -> None:
+def test_create_answers_created_with_a_store_wide_revision(
+    osapi: EmulatorHandle, admin: httpx.Client
+) -> None:
     first, second = create(admin), create(admin)
     assert first["status"] == second["status"] == "created"  # not the spec example's value
     assert uuid.UUID(first["job_id"]).version == 4
@@ -63,10 +62,12 @@ def test_create_answers_created_with_a_store_wide_revision(osapi: Emu, admin: ht
         "submitted",
         CREATE["operation"],
     )
-    osapi.assert_clean()
+    assert_clean(osapi)
 
 
-def test_retry_creates_a_new_job_and_marks_the_original(osapi: Emu, admin: httpx.Client) -> None:
+def test_retry_creates_a_new_job_and_marks_the_original(
+    osapi: EmulatorHandle, admin: httpx.Client
+) -> None:
     original = create(admin)["job_id"]
     retried = admin.post(f"/job/{original}/retry")
     assert retried.status_code == 201
@@ -84,7 +85,7 @@ def test_retry_creates_a_new_job_and_marks_the_original(osapi: Emu, admin: httpx
     assert not [e for e in spawned["timeline"] if e["event"] == "retried"]
 
     # No state check: a completed job retries too. submitted 5 s, processing 30 s.
-    osapi.advance(35)
+    osapi.clock.advance(35)
     assert get(admin, original)["status"] == "completed"
     again = admin.post(f"/job/{original}/retry", json={"target_hostname": "web-2"})
     assert again.status_code == 201
@@ -92,10 +93,10 @@ def test_retry_creates_a_new_job_and_marks_the_original(osapi: Emu, admin: httpx
     assert len([e for e in get(admin, original)["timeline"] if e["event"] == "retried"]) == 2
     total = admin.get("/job", params={"limit": 0}).json()["total_items"]
     assert total == 3
-    osapi.assert_clean()
+    assert_clean(osapi)
 
 
-def test_delete_then_get_and_retry_are_404(osapi: Emu, admin: httpx.Client) -> None:
+def test_delete_then_get_and_retry_are_404(osapi: EmulatorHandle, admin: httpx.Client) -> None:
     job_id = create(admin)["job_id"]
     deleted = admin.delete(f"/job/{job_id}")
     assert (deleted.status_code, deleted.content) == (204, b"")
@@ -103,10 +104,10 @@ def test_delete_then_get_and_retry_are_404(osapi: Emu, admin: httpx.Client) -> N
         assert response.status_code == 404
         assert response.json() == {"error": f"job not found: {job_id}"}
     assert admin.delete(f"/job/{job_id}").status_code == 404
-    osapi.assert_clean()
+    assert_clean(osapi)
 
 
-def test_read_only_token_cannot_write(osapi: Emu, admin: httpx.Client) -> None:
+def test_read_only_token_cannot_write(osapi: EmulatorHandle, admin: httpx.Client) -> None:
     job_id = create(admin)["job_id"]
     reader = client(osapi, "read")
     assert reader.get(f"/job/{job_id}").status_code == 200
@@ -116,10 +117,10 @@ def test_read_only_token_cannot_write(osapi: Emu, admin: httpx.Client) -> None:
         assert response.json()["error"].startswith("Insufficient permissions")
         assert "job:write" in response.json()["error"]
     assert admin.get("/job").json()["total_items"] == 1  # neither write took effect
-    osapi.assert_clean()
+    assert_clean(osapi)
 
 
-def test_malformed_uuid_is_400_before_auth_and_missing_token_is_401(osapi: Emu) -> None:
+def test_malformed_uuid_is_400_before_auth_and_missing_token_is_401(osapi: EmulatorHandle) -> None:
     anonymous = client(osapi)
     for response in (anonymous.get("/job/not-a-uuid"), anonymous.post("/job/42/retry")):
         assert response.status_code == 400
@@ -134,12 +135,12 @@ def test_malformed_uuid_is_400_before_auth_and_missing_token_is_401(osapi: Emu) 
     )
     bad = anonymous.get("/job", headers={"Authorization": f"Bearer {forged}"})
     assert bad.status_code == 401
-    entries = osapi.journal()
-    assert not [e for e in entries if e["status"] >= 500]
-    assert not [v for e in entries for v in e["violations"] if v["side"] == "response"]
+    seen = entries(osapi)
+    assert not [e for e in seen if e["status"] >= 500]
+    assert not [v for e in seen for v in e["violations"] if v["side"] == "response"]
 
 
-def test_static_routes_beat_the_job_id_template(osapi: Emu, admin: httpx.Client) -> None:
+def test_static_routes_beat_the_job_id_template(osapi: EmulatorHandle, admin: httpx.Client) -> None:
     create(admin)
     create(admin, {"operation": {"type": "network.dns.get"}, "target_hostname": "_any"})
     stats = admin.get("/job/status")
@@ -151,33 +152,35 @@ def test_static_routes_beat_the_job_id_template(osapi: Emu, admin: httpx.Client)
     workers = admin.get("/job/workers")
     assert workers.status_code == 200
     assert isinstance(workers.json()["workers"], list)
-    routed = {e["path"]: e["operation"] for e in osapi.journal(method="GET")}
+    routed = {e["path"]: e["operation"] for e in entries(osapi, method="GET")}
     assert routed["/job/status"] not in (None, routed.get("/job/{id}"))
-    assert [e["action"] for e in osapi.journal(method="GET")] == ["stats", None]
-    osapi.assert_clean()
+    assert [e["action"] for e in entries(osapi, method="GET")] == ["stats", None]
+    assert_clean(osapi)
 
 
 def test_broadcast_reaches_partial_failure_with_worker_states(
-    osapi: Emu, admin: httpx.Client
+    osapi: EmulatorHandle, admin: httpx.Client
 ) -> None:
     body = {"operation": {"type": "network.dns.get"}, "target_hostname": "_all"}
     job_id = create(admin, body)["job_id"]
-    assert osapi.job(job_id)["scenario"] == "partial-failure"  # chosen by its match rule
-    osapi.advance(5)
+    assert osapi.jobs.get(job_id)["scenario"] == "partial-failure"  # chosen by its match rule
+    osapi.clock.advance(5)
     running = get(admin, job_id)
     assert running["status"] == "processing"
     assert set(running["worker_states"]) == {"web-1", "web-2"}
-    osapi.advance(30)
+    osapi.clock.advance(30)
     done = get(admin, job_id)
     assert done["status"] == "partial_failure"
     assert done["worker_states"]["web-1"]["status"] == "completed"
     assert done["worker_states"]["web-2"]["status"] == "failed"
     assert done["error"] == "1 of 2 workers failed"
     assert [e["event"] for e in done["timeline"]] == ["submitted", "started", "failed"]
-    osapi.assert_clean()
+    assert_clean(osapi)
 
 
-def test_list_limit_zero_is_unlimited_and_items_never_null(osapi: Emu, admin: httpx.Client) -> None:
+def test_list_limit_zero_is_unlimited_and_items_never_null(
+    osapi: EmulatorHandle, admin: httpx.Client
+) -> None:
     empty = admin.get("/job")
     assert empty.status_code == 200
     assert empty.json() == {"total_items": 0, "items": []}
@@ -191,4 +194,4 @@ def test_list_limit_zero_is_unlimited_and_items_never_null(osapi: Emu, admin: ht
     assert [item["id"] for item in tail["items"]] == list(reversed(ids))[10:]
     none_failed = admin.get("/job", params={"status": "failed"}).json()
     assert none_failed == {"total_items": 0, "items": []}
-    osapi.assert_clean()
+    assert_clean(osapi)

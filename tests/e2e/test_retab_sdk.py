@@ -10,13 +10,15 @@ import retab
 from retab.exceptions import APIError, InternalServerError
 from retab.types.jobs import Job
 
-from .e2e_support import Emu
+from emulator.testing.handle import EmulatorHandle
+
+from .e2e_support import assert_clean, entries
 
 REQUEST = {"document": {"url": "https://example.com/invoice.pdf"}, "model": "retab-small"}
 ENDPOINT = "/v1/documents/extract"
 
 
-def client(emu: Emu) -> retab.Retab:
+def client(emu: EmulatorHandle) -> retab.Retab:
     return retab.Retab(api_key="k", base_url=emu.url + "/v1")
 
 
@@ -24,15 +26,15 @@ def create(sdk: retab.Retab, **metadata: str) -> Job:
     return sdk.jobs.create(endpoint=ENDPOINT, request=REQUEST, metadata=metadata or None)
 
 
-def raw_job(emu: Emu, job_id: str, **query: str) -> dict[str, Any]:
+def raw_job(emu: EmulatorHandle, job_id: str, **query: str) -> dict[str, Any]:
     """The job as the wire carries it: fields the SDK's model drops are visible here."""
-    response = emu.http.get(f"{emu.url}/v1/jobs/{job_id}", params=query, headers={"Api-Key": "k"})
+    response = emu.client().get(f"/v1/jobs/{job_id}", params=query, headers={"Api-Key": "k"})
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
 
 
-def use_scenario(emu: Emu, name: str) -> None:
+def use_scenario(emu: EmulatorHandle, name: str) -> None:
     # The SDK's create() takes no extra headers: pick the namespace's default instead.
     emu.control("PUT", "scenario", {"default": name})
 
@@ -45,20 +47,20 @@ def no_backoff_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return waits
 
 
-def test_create_and_retrieve_with_and_without_response(retab_emu: Emu) -> None:
+def test_create_and_retrieve_with_and_without_response(retab_emu: EmulatorHandle) -> None:
     sdk = client(retab_emu)
     job = create(sdk, customer="acme")
     assert (job.status, job.endpoint, job.metadata) == ("queued", ENDPOINT, {"customer": "acme"})
     assert job.id.startswith("job_") and len(job.id) == 25
     assert job.expires_at == job.created_at + 7 * 24 * 3600
 
-    retab_emu.advance(10)  # queued lasts 10 s
+    retab_emu.clock.advance(10)  # queued lasts 10 s
     assert sdk.jobs.retrieve(job.id).status == "in_progress"
-    retab_emu.advance(60)  # in_progress lasts 60 s
+    retab_emu.clock.advance(60)  # in_progress lasts 60 s
     done = sdk.jobs.retrieve(job.id)
     assert done.status == "completed"
     assert done.response is None and done.request is None  # left out unless asked
-    assert "response" not in retab_emu.journal(operation="retrieve")[-1]["response_body"]
+    assert "response" not in entries(retab_emu, operation="retrieve")[-1]["response_body"]
 
     full = sdk.jobs.retrieve(job.id, include_response=True)
     assert full.response is not None
@@ -68,14 +70,14 @@ def test_create_and_retrieve_with_and_without_response(retab_emu: Emu) -> None:
     assert sdk.jobs.retrieve_full(job.id).request == REQUEST
     assert full.started_at == job.created_at + 10
     assert full.completed_at == job.created_at + 70
-    retab_emu.assert_clean()
+    assert_clean(retab_emu)
 
 
-def test_retry_resets_the_same_job_to_queued(retab_emu: Emu) -> None:
+def test_retry_resets_the_same_job_to_queued(retab_emu: EmulatorHandle) -> None:
     use_scenario(retab_emu, "fail-then-retry")
     sdk = client(retab_emu)
     job = create(sdk)
-    retab_emu.advance(70)
+    retab_emu.clock.advance(70)
     failed = sdk.jobs.retrieve(job.id)
     assert failed.status == "failed"
     assert failed.error is not None and failed.error.code == "provider_timeout"
@@ -86,22 +88,22 @@ def test_retry_resets_the_same_job_to_queued(retab_emu: Emu) -> None:
     assert wire["last_failure_code"] == "provider_timeout"
     assert wire["attempt_count"] == 1
 
-    retab_emu.advance(70)
+    retab_emu.clock.advance(70)
     done = sdk.jobs.retrieve(job.id, include_response=True)
     assert (done.id, done.status) == (job.id, "completed")
     assert done.response is not None
     assert raw_job(retab_emu, job.id)["attempt_count"] == 2
-    assert [e["status"] for e in retab_emu.journal(operation="retry")] == [200]
-    retab_emu.assert_clean()
+    assert [e["status"] for e in entries(retab_emu, operation="retry")] == [200]
+    assert_clean(retab_emu)
 
 
 def test_retry_dispatch_delayed_503_then_refused_resend(
-    retab_emu: Emu, no_backoff_sleep: list[float]
+    retab_emu: EmulatorHandle, no_backoff_sleep: list[float]
 ) -> None:
     use_scenario(retab_emu, "retry-dispatch-delayed")
     sdk = client(retab_emu)
     job = create(sdk)
-    retab_emu.advance(70)
+    retab_emu.clock.advance(70)
     assert sdk.jobs.retrieve(job.id).status == "failed"
 
     with pytest.raises(APIError) as raised:
@@ -114,23 +116,25 @@ def test_retry_dispatch_delayed_503_then_refused_resend(
     assert error.message == "Job cannot be retried from status queued"
     assert len(no_backoff_sleep) == 1  # one backoff wait between the two sends
 
-    retries = retab_emu.journal(operation="retry")
+    retries = entries(retab_emu, operation="retry")
     assert [e["status"] for e in retries] == [503, 400]
     assert retries[0]["response_body"] == {"detail": "Retry queued; dispatch is delayed"}
     assert retries[0]["fault"] is not None and retries[1]["fault"] is None
     assert retries[1]["response_body"] == {"detail": "Job cannot be retried from status queued"}
 
     # The first /retry did reset the job: it is queued, and later completes.
-    assert retab_emu.job(job.id)["status"] == "queued"
+    assert retab_emu.jobs.get(job.id)["status"] == "queued"
     assert sdk.jobs.retrieve(job.id).status == "queued"
-    retab_emu.advance(30)
+    retab_emu.clock.advance(30)
     assert sdk.jobs.retrieve(job.id).status == "in_progress"
-    retab_emu.advance(60)
+    retab_emu.clock.advance(60)
     assert sdk.jobs.retrieve(job.id).status == "completed"
-    assert [e for e in retab_emu.journal(violations=True)] == []
+    assert [e for e in entries(retab_emu, violations=True)] == []
 
 
-def test_cancel_queued_is_immediate_and_terminal_cancel_is_refused(retab_emu: Emu) -> None:
+def test_cancel_queued_is_immediate_and_terminal_cancel_is_refused(
+    retab_emu: EmulatorHandle,
+) -> None:
     sdk = client(retab_emu)
     queued = create(sdk)
     cancelled = sdk.jobs.cancel(queued.id)
@@ -143,42 +147,44 @@ def test_cancel_queued_is_immediate_and_terminal_cancel_is_refused(retab_emu: Em
     assert again.value.message == "Job cannot be cancelled from status cancelled"
 
     finished = create(sdk)
-    retab_emu.advance(70)
+    retab_emu.clock.advance(70)
     assert sdk.jobs.retrieve(finished.id).status == "completed"
     with pytest.raises(APIError) as terminal:
         sdk.jobs.cancel(finished.id)
     assert terminal.value.status_code == 400
-    assert [e["status"] for e in retab_emu.journal(operation="cancel")] == [200, 400, 400]
-    retab_emu.assert_clean()
+    assert [e["status"] for e in entries(retab_emu, operation="cancel")] == [200, 400, 400]
+    assert_clean(retab_emu)
 
 
-def test_cancel_while_running_is_accepted_and_the_job_still_completes(retab_emu: Emu) -> None:
+def test_cancel_while_running_is_accepted_and_the_job_still_completes(
+    retab_emu: EmulatorHandle,
+) -> None:
     use_scenario(retab_emu, "cancel-while-running")
     sdk = client(retab_emu)
     job = create(sdk)
-    retab_emu.advance(10)
+    retab_emu.clock.advance(10)
     assert sdk.jobs.retrieve(job.id).status == "in_progress"
 
     accepted = sdk.jobs.cancel(job.id)
     assert accepted.status == "in_progress"
     # The SDK's Job model has no `cancelled` field (it ignores extras): read it off the wire.
     assert "cancelled" not in Job.model_fields
-    assert retab_emu.journal(operation="cancel")[0]["response_body"]["cancelled"] is True
+    assert entries(retab_emu, operation="cancel")[0]["response_body"]["cancelled"] is True
 
-    retab_emu.advance(120)
+    retab_emu.clock.advance(120)
     done = sdk.jobs.retrieve(job.id, include_response=True)
     assert done.status == "completed"
     assert done.response is not None
     assert raw_job(retab_emu, job.id)["cancelled"] is True
-    retab_emu.assert_clean()
+    assert_clean(retab_emu)
 
 
-def test_cursor_listing_in_both_orders(retab_emu: Emu) -> None:
+def test_cursor_listing_in_both_orders(retab_emu: EmulatorHandle) -> None:
     sdk = client(retab_emu)
     ids = []
     for _ in range(7):
         ids.append(create(sdk).id)
-        retab_emu.advance(1)
+        retab_emu.clock.advance(1)
     j = dict(enumerate(ids, start=1))
 
     def page(**kwargs: Any) -> tuple[list[str], bool, str | None, str | None]:
@@ -201,4 +207,4 @@ def test_cursor_listing_in_both_orders(retab_emu: Emu) -> None:
 
     empty = sdk.jobs.list(limit=3, order="asc", after=j[7])
     assert (empty.data, empty.has_more, empty.first_id, empty.last_id) == ([], False, None, None)
-    retab_emu.assert_clean()
+    assert_clean(retab_emu)

@@ -5,31 +5,19 @@ from __future__ import annotations
 
 import functools
 import random
-import warnings
 from pathlib import Path
 from typing import Any
 
-import jwt
 import pytest
 from starlette.testclient import TestClient
 
-from emulator import DEFAULT_JWT_SECRET, Emulator, Settings, build
-from tests.support import REPO
+from emulator import Emulator, Settings, build
+from tests.support import REPO, RETAB, WRITER, osapi_auth
 
 ROOT = REPO
 WRITER_SPEC = ROOT / "specs" / "writer.yaml"
-WRITER = {"Authorization": "Bearer My API Key"}
-RETAB = {"Api-Key": "k"}
 JSON = {"content-type": "application/json"}
 UNKNOWN_UUID = "0d8e7a51-3f2b-4e9c-a1d6-7b4c5e2f8a91"
-
-
-def osapi_auth(*roles: str) -> dict[str, str]:
-    with warnings.catch_warnings():
-        # The documented default secret is shorter than PyJWT likes; the emulator signs with it.
-        warnings.simplefilter("ignore")
-        token = jwt.encode({"roles": list(roles or ("admin",))}, DEFAULT_JWT_SECRET, "HS256")
-    return {"Authorization": f"Bearer {token}"}
 
 
 OSAPI = osapi_auth()

@@ -10,9 +10,8 @@ from starlette.testclient import TestClient
 
 from emulator import Settings, build
 from emulator.bundle import bundled_scenarios
-from tests.support import REPO
+from tests.support import REPO, WRITER
 
-WRITER = {"Authorization": "Bearer My API Key"}
 NS_HEADER = "X-Emulator-Namespace"
 START = 1_767_225_600.0  # the manual clock's start, 2026-01-01T00:00:00Z
 

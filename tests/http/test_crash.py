@@ -15,10 +15,7 @@ from emulator.errors import ContractViolationError, ProfileError, ScenarioError,
 from emulator.http.app import Emulator
 from emulator.testing.handle import EmulatorHandle, check_violations
 from emulator.testing.inprocess import EventLoopThread, InProcessTransport
-from tests.support import DATA, REPO
-
-WRITER = {"Authorization": "Bearer k"}
-INPUTS = {"inputs": [{"id": "topic", "value": ["shoes"]}]}
+from tests.support import DATA, REPO, WRITER, WRITER_INPUTS
 
 
 def _app() -> Emulator:
@@ -45,7 +42,7 @@ def test_a_crash_in_the_pipeline_is_a_journaled_problem_500(
     app = _app()
     monkeypatch.setattr(app.jobs, "act", _boom)
     c = TestClient(app, raise_server_exceptions=False)
-    r = c.post("/v1/applications/a/jobs", json=INPUTS, headers=WRITER)
+    r = c.post("/v1/applications/a/jobs", json=WRITER_INPUTS, headers=WRITER)
     _assert_crash_answer(r, "POST /v1/applications/a/jobs")
     (entry,) = c.get("/_emulator/journal").json()["entries"]
     assert entry["status"] == 500 and entry["request_body"]
@@ -81,7 +78,7 @@ def test_the_plugin_reports_a_crash_like_a_violation(monkeypatch: pytest.MonkeyP
             "http://emulator.local", "crash", transport=lambda: InProcessTransport(app, loop.loop)
         )
         handle.reset()
-        handle.client().post("/v1/applications/a/jobs", json=INPUTS, headers=WRITER)
+        handle.client().post("/v1/applications/a/jobs", json=WRITER_INPUTS, headers=WRITER)
         with pytest.raises(ContractViolationError) as info:
             check_violations(handle)
         handle.close()

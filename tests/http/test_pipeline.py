@@ -14,9 +14,7 @@ from emulator import Settings, build
 from emulator.http.messages import Incoming, Outcome, Trace
 from emulator.http.pipeline import Pipeline
 from emulator.lifecycle.namespace import Namespace
-
-WRITER = {"Authorization": "Bearer k"}
-INPUTS = {"inputs": [{"id": "topic", "value": ["shoes"]}]}
+from tests.support import WRITER, WRITER_INPUTS
 
 
 def test_an_outcome_is_frozen_and_serialised_once() -> None:
@@ -41,7 +39,7 @@ def test_a_trace_is_the_journal_entry_of_an_outcome() -> None:
 def test_a_strict_violation_carries_no_internal_header() -> None:
     app = build(api="writer", settings=Settings(manual_clock=True, strict=True))
     c = TestClient(app)
-    job_id = c.post("/v1/applications/a/jobs", json=INPUTS, headers=WRITER).json()["id"]
+    job_id = c.post("/v1/applications/a/jobs", json=WRITER_INPUTS, headers=WRITER).json()["id"]
     c.post(f"/_emulator/jobs/{job_id}", json={"status": "bogus"})
     r = c.get(f"/v1/applications/jobs/{job_id}", headers=WRITER)
     assert r.status_code == 500
@@ -56,7 +54,7 @@ def test_the_pipeline_serves_without_the_app() -> None:
     ns = Namespace("alone", manual_clock=True, seed=0, journal_limit=10)
     headers = {"authorization": "Bearer k", "content-type": "application/json"}
     incoming = Incoming(
-        "POST", "/v1/applications/a/jobs", "", [], headers, json.dumps(INPUTS).encode()
+        "POST", "/v1/applications/a/jobs", "", [], headers, json.dumps(WRITER_INPUTS).encode()
     )
     outcome = asyncio.run(pipeline.serve(ns, incoming))
     assert outcome.status == 202 and outcome.body["status"] == "in_progress"

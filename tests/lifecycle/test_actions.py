@@ -4,33 +4,18 @@ provider's own words, cancel rules, delete."""
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
-import jwt
 import pytest
 from starlette.testclient import TestClient
 
-from emulator import DEFAULT_JWT_SECRET, Settings, build
+from tests.support import RETAB, WRITER, emulator_for, osapi_auth
 
-WRITER = {"Authorization": "Bearer My API Key"}
-RETAB = {"Api-Key": "k"}
 START = 1_767_225_600  # the manual clock's start
 WEEK = 7 * 24 * 3600
 
 
-def osapi_auth() -> dict[str, str]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the documented default secret is a short HMAC key
-        token = jwt.encode({"roles": ["write"]}, DEFAULT_JWT_SECRET, "HS256")
-    return {"Authorization": f"Bearer {token}"}
-
-
-OSAPI = osapi_auth()
-
-
-def emulator_for(api: str) -> TestClient:
-    return TestClient(build(api=api, settings=Settings(manual_clock=True)), base_url="http://e")
+OSAPI = osapi_auth("write")
 
 
 @pytest.fixture(scope="module")

@@ -4,33 +4,17 @@ queue stats."""
 from __future__ import annotations
 
 import json
-import warnings
 from typing import Any
 
-import jwt
 import pytest
 import writerai
 from starlette.testclient import TestClient
 
-from emulator import DEFAULT_JWT_SECRET, Settings, build
+from emulator import Settings, build
 from emulator.http.server import LiveServer
-
-WRITER = {"Authorization": "Bearer My API Key"}
-RETAB = {"Api-Key": "k"}
-
-
-def osapi_auth() -> dict[str, str]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the documented default secret is a short HMAC key
-        token = jwt.encode({"roles": ["admin"]}, DEFAULT_JWT_SECRET, "HS256")
-    return {"Authorization": f"Bearer {token}"}
-
+from tests.support import RETAB, WRITER, emulator_for, osapi_auth
 
 OSAPI = osapi_auth()
-
-
-def emulator_for(api: str) -> TestClient:
-    return TestClient(build(api=api, settings=Settings(manual_clock=True)), base_url="http://e")
 
 
 @pytest.fixture(scope="module")

@@ -4,18 +4,16 @@ loaded as is and served under the bundled osapi profile; every answer fits that 
 from __future__ import annotations
 
 import hashlib
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-import jwt
 import pytest
 from starlette.testclient import TestClient
 
-from emulator import DEFAULT_JWT_SECRET, Settings, build
+from emulator import Settings, build
 from emulator.openapi import load_spec
 from emulator.openapi.validation import check_response
-from tests.support import REPO
+from tests.support import REPO, osapi_token
 
 REFERENCE = REPO.parent / "shared" / "reference-specs" / "osapi"
 JOB_SPEC = REFERENCE / "job" / "gen" / "api.yaml"
@@ -25,10 +23,7 @@ pytestmark = pytest.mark.skipif(not JOB_SPEC.is_file(), reason="reference specs 
 
 
 def auth(*roles: str) -> dict[str, str]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the documented default secret is a short HMAC key
-        token = jwt.encode({"roles": list(roles)}, DEFAULT_JWT_SECRET, "HS256")
-    return {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {osapi_token(*roles)}"}
 
 
 @pytest.fixture(scope="module")
