@@ -31,6 +31,8 @@ def _add_options(parser: argparse.ArgumentParser, context: Context) -> None:
             kwargs["choices"] = list(opt.choices)
         elif opt.kind is bool:
             kwargs["action"] = argparse.BooleanOptionalAction
+        elif opt.kind is tuple:
+            kwargs["action"] = "append"
         else:
             kwargs["type"] = opt.kind
             kwargs["metavar"] = "PATH" if opt.path else "N" if opt.kind is int else "TEXT"

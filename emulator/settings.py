@@ -28,7 +28,9 @@ with that default and help text. The keywords of ``option``:
 - ``path=True``: a file or folder, relative to the rootdir (ini, marker) or the working
   directory (command line) in pytest.
 
-The option's type is its default's (bool, int, float, str); a bool is ``--x`` / ``--no-x``.
+The option's type is its default's (bool, int, float, str); a bool is ``--x`` / ``--no-x``; a
+tuple of strings (default ``()``) is repeatable (``--webhook A --webhook B``; in an ini file,
+one value per line).
 """
 
 from __future__ import annotations
@@ -177,6 +179,8 @@ class Option:
         for word, meant in (self.choices or {}).items():
             if meant == value and type(meant) is type(value):
                 return word
+        if isinstance(value, tuple):
+            return " ".join(value) or "none"
         return str(value).lower() if isinstance(value, bool) else str(value)
 
     def parse(self, raw: Any) -> Any:
@@ -187,6 +191,11 @@ class Option:
             if raw is None and self.default is None:
                 return None
             raise ValueError(f"{self.key} must be one of {', '.join(self.choices)}, not {raw!r}")
+        if self.kind is tuple:
+            items = raw.split() if isinstance(raw, str) else raw
+            if isinstance(items, list | tuple) and all(isinstance(i, str) for i in items):
+                return tuple(items)
+            raise ValueError(f"{self.key} takes a list of strings, not {raw!r}")
         if self.kind is bool and isinstance(raw, str) and raw.lower() in _BOOL_WORDS:
             return _BOOL_WORDS[raw.lower()]
         if self.kind in (int, float) and isinstance(raw, str):

@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 
-from emulator import cli
+from emulator import cli, settings
 from emulator.settings import (
     DEFAULT_JWT_SECRET,
     Listen,
@@ -96,3 +96,22 @@ def test_a_default_is_written_in_one_module_only(literal: str) -> None:
         p.name for p in sorted((REPO / "emulator").rglob("*.py")) if literal in p.read_text()
     ]
     assert len(holders) == 1, holders
+
+
+def test_a_tuple_option_is_repeatable_everywhere() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Extra:
+        hooks: tuple[str, ...] = option((), "where to send events", kind=tuple)
+
+    (opt,) = (o for o in settings._declared(Extra))
+    assert opt.parse(["a", "b"]) == ("a", "b")  # --hooks a --hooks b
+    assert opt.parse("a\nb") == ("a", "b")  # one per ini line
+    assert opt.parse(("a",)) == ("a",) and opt.word(()) == "none"
+    with pytest.raises(ValueError, match="hooks takes a list of strings"):
+        opt.parse(3)
+    parser = argparse.ArgumentParser()
+    parser.add_argument(opt.flag, dest=opt.key, action="append")
+    assert opt.parse(vars(parser.parse_args(["--hooks", "a", "--hooks", "b"]))["hooks"]) == (
+        "a",
+        "b",
+    )

@@ -71,6 +71,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             group.addoption(flag, dest=dest, action="store_true", default=None, help=text)
             no_flag = "--emulator-no-" + opt.flag[2:]
             group.addoption(no_flag, dest=dest, action="store_false", help=f"not {flag}")
+        elif opt.kind is tuple:
+            group.addoption(flag, dest=dest, action="append", default=None, help=text)
         else:
             choices = list(opt.choices) if opt.choices is not None else None
             group.addoption(flag, dest=dest, default=None, choices=choices, help=text)
