@@ -38,6 +38,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any, Literal
 
 __all__ = [
@@ -55,8 +56,16 @@ __all__ = [
     "resolve",
 ]
 
-BUNDLED_APIS = ("writer", "retab", "osapi")
-DEFAULT_API = BUNDLED_APIS[0]
+DEFAULT_API = "writer"
+# Every profile shipped in emulator.specs is a bundled API: a new one is data, not code.
+BUNDLED_APIS = (
+    DEFAULT_API,
+    *sorted(
+        name
+        for entry in resources.files("emulator.specs").iterdir()
+        if (name := entry.name.removesuffix(".profile.yaml")) != entry.name and name != DEFAULT_API
+    ),
+)
 # Documented in the README: tests sign their JWTs with it unless --jwt-secret says otherwise.
 DEFAULT_JWT_SECRET = "jobs-emulator-secret"
 

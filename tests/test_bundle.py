@@ -19,6 +19,8 @@ EXPECTED = {
     "writer": ({"create", "retrieve", "list", "retry"}, 4),
     "retab": ({"create", "retrieve", "status", "list", "retry", "cancel"}, 6),
     "osapi": ({"create", "retrieve", "list", "retry", "delete", "stats"}, 7),
+    "openai": ({"create", "retrieve", "list", "cancel"}, 4),
+    "replicate": ({"create", "retrieve", "list", "cancel"}, 4),
 }
 
 
@@ -35,7 +37,9 @@ def test_bundled_api_binds_every_action_to_an_operation(api: str) -> None:
 
 
 def test_unknown_bundled_api_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match="unknown API 'nope'; bundled: writer, retab, osapi"):
+    with pytest.raises(
+        ValueError, match="unknown API 'nope'; bundled: writer, openai, osapi, replicate, retab"
+    ):
         build(api="nope")
 
 

@@ -53,6 +53,8 @@ def error_reply(
     context: dict[str, Any] = {**spec.variables, **variables}
     message = variables.get("message") or render(spec.variables.get("message", kind), context)
     context["message"] = message
+    # Problem-details envelopes repeat the HTTP status in the body.
+    context.setdefault("status", status or spec.status)
     # Envelopes that list field errors get one entry even for refusals that are not about a field.
     context.setdefault("violations", [{"loc": [], "msg": message, "type": kind}])
     return ErrorReply(status or spec.status, render(spec.body, context), spec.media_type)

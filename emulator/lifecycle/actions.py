@@ -88,7 +88,8 @@ class JobActions:
         rules = self.profile.job
         if rules.id_kind == "uuid4":
             return rules.id_prefix + str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        return rules.id_prefix + "".join(rng.choice(_NANOID) for _ in range(rules.id_length))
+        alphabet = rules.id_alphabet or _NANOID
+        return rules.id_prefix + "".join(rng.choice(alphabet) for _ in range(rules.id_length))
 
     def scenario_of(self, job: Job) -> Scenario:
         return self.scenarios[job.scenario]

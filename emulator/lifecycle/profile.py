@@ -68,6 +68,8 @@ class JobRules:
     id_prefix: str = ""
     id_kind: Literal["uuid4", "nanoid"] = "uuid4"
     id_length: int = 21
+    # The characters of nanoid ids; None: URL-safe letters, digits, ``_`` and ``-``.
+    id_alphabet: str | None = None
     timestamps: Literal["rfc3339", "unix"] = "rfc3339"
     expires_after: float | None = None
     partition: str | None = None

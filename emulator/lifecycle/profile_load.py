@@ -112,12 +112,16 @@ def _check_view(views: Reader, view: str, stamps: set[str]) -> None:
 def _job(r: Reader) -> JobRules:
     r.only("id", "timestamps", "expires_after", "partition", "revision", "stamps")
     raw_id = r.raw("id", "uuid4")
+    alphabet = None
     if raw_id == "uuid4":
         prefix, kind, length = "", "uuid4", 36
     elif isinstance(raw_id, dict):
         ids = r.section("id")
-        ids.only("prefix", "nanoid")
+        ids.only("prefix", "nanoid", "alphabet")
         prefix, kind, length = ids.text("prefix", ""), "nanoid", ids.integer("nanoid", 21)
+        alphabet = ids.opt_text("alphabet")
+        if alphabet is not None and len(set(alphabet)) < 2:
+            ids.fail("alphabet", "an id alphabet needs at least two different characters")
     else:
         r.fail("id", "expected 'uuid4' or {prefix: ..., nanoid: length}")
     stamps = r.text("timestamps", "rfc3339")
@@ -127,6 +131,7 @@ def _job(r: Reader) -> JobRules:
         id_prefix=prefix,
         id_kind=cast(Literal["uuid4", "nanoid"], kind),
         id_length=length,
+        id_alphabet=alphabet,
         timestamps=cast(Literal["rfc3339", "unix"], stamps),
         expires_after=r.opt_number("expires_after"),
         partition=r.opt_text("partition"),

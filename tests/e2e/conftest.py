@@ -45,6 +45,16 @@ def retab_server() -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="session")
+def openai_server() -> Iterator[LiveServer]:
+    yield from _serve(api="openai", settings=MANUAL)
+
+
+@pytest.fixture(scope="session")
+def replicate_server() -> Iterator[LiveServer]:
+    yield from _serve(api="replicate", settings=MANUAL)
+
+
+@pytest.fixture(scope="session")
 def writer_faults_server() -> Iterator[LiveServer]:
     yield from _serve(api="writer", scenarios=SCENARIOS / "writer-faults", settings=MANUAL)
 
@@ -82,6 +92,16 @@ def writer(writer_server: LiveServer, request: pytest.FixtureRequest) -> Iterato
 @pytest.fixture
 def retab_emu(retab_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[EmulatorHandle]:
     yield from _emu(retab_server, request)
+
+
+@pytest.fixture
+def openai_emu(openai_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Emu]:
+    yield from _emu(openai_server, request)
+
+
+@pytest.fixture
+def replicate_emu(replicate_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Emu]:
+    yield from _emu(replicate_server, request)
 
 
 @pytest.fixture

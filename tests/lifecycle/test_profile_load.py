@@ -35,7 +35,9 @@ def test_every_bundled_profile_loads(api: str) -> None:
 
 
 def test_bundled_profiles_carry_their_provider_differences() -> None:
-    writer, retab, osapi = (load_profile(bundled_profile(api)) for api in BUNDLED_APIS)
+    writer, retab, osapi = (
+        load_profile(bundled_profile(api)) for api in ("writer", "retab", "osapi")
+    )
     assert (writer.retry.model, writer.retry.status, writer.retry.allowed_from) == (
         "reset", 202, frozenset({"failed"}),
     )  # fmt: skip
