@@ -95,12 +95,16 @@ def retab_emu(retab_server: LiveServer, request: pytest.FixtureRequest) -> Itera
 
 
 @pytest.fixture
-def openai_emu(openai_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Emu]:
+def openai_emu(
+    openai_server: LiveServer, request: pytest.FixtureRequest
+) -> Iterator[EmulatorHandle]:
     yield from _emu(openai_server, request)
 
 
 @pytest.fixture
-def replicate_emu(replicate_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Emu]:
+def replicate_emu(
+    replicate_server: LiveServer, request: pytest.FixtureRequest
+) -> Iterator[EmulatorHandle]:
     yield from _emu(replicate_server, request)
 
 

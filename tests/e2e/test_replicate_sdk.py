@@ -11,13 +11,15 @@ import pytest
 import replicate
 from replicate.exceptions import ReplicateError
 
-from .e2e_support import Emu
+from emulator.testing.handle import EmulatorHandle
+
+from .e2e_support import assert_clean, entries
 
 VERSION = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa"
 
 
 @pytest.fixture
-def sdk(replicate_emu: Emu) -> Iterator[replicate.Client]:
+def sdk(replicate_emu: EmulatorHandle) -> Iterator[replicate.Client]:
     # The SDK adds /v1 to its base URL itself; the emulator serves the spec's paths there.
     client = replicate.Client(api_token="r8_test", base_url=replicate_emu.url)
     yield client
@@ -25,7 +27,7 @@ def sdk(replicate_emu: Emu) -> Iterator[replicate.Client]:
 
 
 def test_a_prediction_starts_processes_and_succeeds(
-    replicate_emu: Emu, sdk: replicate.Client
+    replicate_emu: EmulatorHandle, sdk: replicate.Client
 ) -> None:
     prediction = sdk.predictions.create(version=VERSION, input={"text": "Alice"})
     assert (prediction.status, prediction.input, prediction.output) == (
@@ -40,26 +42,30 @@ def test_a_prediction_starts_processes_and_succeeds(
     assert (prediction.status, prediction.started_at) == ("starting", None)
     prediction.reload()
     assert prediction.status == "processing" and prediction.started_at is not None
-    replicate_emu.advance(20)
+    replicate_emu.clock.advance(20)
     prediction.reload()
     assert (prediction.status, prediction.output) == ("succeeded", "hello Alice")
     assert prediction.completed_at is not None and prediction.metrics == {
         "predict_time": 19.8, "total_time": 20.4,
     }  # fmt: skip
-    replicate_emu.assert_clean()
+    assert_clean(replicate_emu)
 
 
-def test_a_failed_prediction_carries_its_error(replicate_emu: Emu, sdk: replicate.Client) -> None:
-    replicate_emu.control("PUT", "scenario", {"default": "always-fail"})
+def test_a_failed_prediction_carries_its_error(
+    replicate_emu: EmulatorHandle, sdk: replicate.Client
+) -> None:
+    replicate_emu.use_scenario("always-fail")
     prediction = sdk.predictions.create(version=VERSION, input={"text": "Bob"})
-    replicate_emu.advance(7)
+    replicate_emu.clock.advance(7)
     failed = sdk.predictions.get(prediction.id)
     assert (failed.status, failed.error) == ("failed", "CUDA out of memory")
     assert failed.logs is not None and "Traceback" in failed.logs
-    replicate_emu.assert_clean()
+    assert_clean(replicate_emu)
 
 
-def test_cancel_is_immediate_and_spelt_canceled(replicate_emu: Emu, sdk: replicate.Client) -> None:
+def test_cancel_is_immediate_and_spelt_canceled(
+    replicate_emu: EmulatorHandle, sdk: replicate.Client
+) -> None:
     prediction = sdk.predictions.create(version=VERSION, input={"text": "Carol"})
     prediction.reload()
     prediction.reload()
@@ -70,20 +76,22 @@ def test_cancel_is_immediate_and_spelt_canceled(replicate_emu: Emu, sdk: replica
         sdk.predictions.cancel(prediction.id)
     assert (again.value.status, again.value.title) == (400, "Invalid state")
     assert again.value.detail == "Prediction cannot be canceled: it is canceled."
-    replicate_emu.assert_clean()
+    assert_clean(replicate_emu)
 
 
-def test_an_unknown_prediction_is_not_found(replicate_emu: Emu, sdk: replicate.Client) -> None:
+def test_an_unknown_prediction_is_not_found(
+    replicate_emu: EmulatorHandle, sdk: replicate.Client
+) -> None:
     with pytest.raises(ReplicateError) as missing:
         sdk.predictions.get("nosuchprediction")
     assert (missing.value.status, missing.value.detail) == (
         404, "The requested resource could not be found.",
     )  # fmt: skip
-    replicate_emu.assert_clean()
+    assert_clean(replicate_emu)
 
 
 def test_paginate_follows_next_urls_to_the_null_at_the_end(
-    replicate_emu: Emu, sdk: replicate.Client
+    replicate_emu: EmulatorHandle, sdk: replicate.Client
 ) -> None:
     # 100 predictions a page, as Replicate pages them: 205 make three pages.
     with httpx.Client(timeout=10, headers={"Authorization": "Bearer r8_test"}) as http:
@@ -97,6 +105,6 @@ def test_paginate_follows_next_urls_to_the_null_at_the_end(
     assert [p.id for page in pages for p in page.results] == ids[::-1]
     assert pages[0].next == f"{replicate_emu.url}/v1/predictions?cursor={ids[105]}"
     assert (pages[-1].next, pages[-1].previous) == (None, None)
-    queries = [e["query"] for e in replicate_emu.journal(operation="predictions.list")]
+    queries = [e["query"] for e in entries(replicate_emu, operation="predictions.list")]
     assert queries == ["", f"cursor={ids[105]}", f"cursor={ids[5]}"]
-    replicate_emu.assert_clean()
+    assert_clean(replicate_emu)
