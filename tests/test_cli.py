@@ -45,10 +45,12 @@ def test_check_accepts_the_bundled_defaults_and_lists_scenarios(
     assert (code, err) == (0, "")
     assert out.splitlines() == [
         "ok: writer: 4 operations; scenarios: always-fail, fail-then-retry, happy-path",
-        "ok: retab: 6 operations; scenarios: always-fail, cancel-while-running, "
-        "fail-then-retry, happy-path, retry-dispatch-delayed",
+        "ok: openai: 4 operations; scenarios: always-fail, expires, happy-path",
         "ok: osapi: 7 operations; scenarios: always-fail, fail-then-retry, happy-path, "
         "partial-failure",
+        "ok: replicate: 4 operations; scenarios: always-fail, happy-path",
+        "ok: retab: 6 operations; scenarios: always-fail, cancel-while-running, "
+        "fail-then-retry, happy-path, retry-dispatch-delayed",
     ]
 
 
