@@ -43,6 +43,7 @@ class JobDispatch:
         self.actions = JobActions(profile, scenarios) if profile and scenarios else None
         self.action_of: dict[str, str] = {}
         self.id_param: dict[str, str] = {}
+        self._success: dict[str, int] = {}
         if profile is not None:
             for action, ref in profile.operations.items():
                 op = spec.operation(ref)
@@ -94,7 +95,9 @@ class JobDispatch:
         job_id: str | None,
         scenario: Scenario,
     ) -> Reply:
-        success = success_status(op)
+        success = self._success.get(op.key)
+        if success is None:  # the spec does not change: worked out once per operation
+            success = self._success[op.key] = success_status(op)
         actions = self.actions
         if actions is None or action is None:
             return self.synthesize(op, success)

@@ -67,7 +67,7 @@ def start(
 def observe(job: Job, scenario: Scenario, now: float, rules: Rules, *, poll: bool) -> Job:
     """Bring ``job`` up to ``now``; a poll counts as one observation of the state it sees."""
     if poll:
-        job = replace(job, polls=job.polls + 1)
+        job = job.polled()
     while job.override is None:
         state = scenario.state(job.attempt, job.state_index)
         limit = state.duration

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Literal
 
 from emulator.lifecycle.engine import Rules, cancel, current, force, observe, retry_in_place, start
@@ -333,3 +334,10 @@ def test_force_imposes_a_state_that_the_script_does_not_move() -> None:
     assert job.last_failure_code == "forced"
     assert events(job)[-1] == (T0 + 4, "status:failed")
     assert current(run_to_end(job, sc, T0 + 1_000), sc) == forced
+
+
+def test_a_poll_copies_every_field_of_the_job_and_adds_one_poll() -> None:
+    values = {f.name: f"v-{f.name}" for f in dataclasses.fields(Job)}
+    job = Job(**{**values, "polls": 41})  # type: ignore[arg-type]
+    polled = job.polled()
+    assert polled == dataclasses.replace(job, polls=42) and job.polls == 41
