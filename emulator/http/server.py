@@ -6,6 +6,7 @@ reports the port the kernel chose once it is listening.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import threading
@@ -106,4 +107,9 @@ class LiveServer:
 
 def serve_forever(app: Any, host: str, port: int) -> None:
     """Run in the foreground until interrupted (Ctrl-C)."""
+    # The loaded spec, validators and imports live as long as the process: frozen, the cyclic
+    # collector stops walking their ~40k objects on every full collection (tens of ms each,
+    # paid by whichever request triggers it: the p99).
+    gc.collect()
+    gc.freeze()
     uvicorn.Server(_config(app, host, port, "warning")).run()

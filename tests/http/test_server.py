@@ -56,3 +56,17 @@ def test_without_uvloop_and_httptools_it_serves_on_asyncio_and_h11(
     with LiveServer(_loop_module) as live:
         loop, protocol = _served_by(live)
     assert loop.startswith("asyncio") and protocol == "H11Protocol"
+
+
+def test_serving_in_the_foreground_freezes_what_was_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    ran: list[int] = []
+    monkeypatch.setattr(
+        server.uvicorn.Server, "run", lambda self: ran.append(gc.get_freeze_count())
+    )
+    try:
+        server.serve_forever(_loop_module, "127.0.0.1", 0)
+    finally:
+        gc.unfreeze()
+    assert ran and ran[0] > 0  # the app and its imports, out of the collector's sight
