@@ -36,6 +36,7 @@ __all__ = [
     "bundled_profile",
     "bundled_scenarios",
     "check_scenarios",
+    "sample_request",
 ]
 
 _VIEW_OF_ACTION = {"retrieve": "job", "status": "status", "cancel": "job"}
@@ -134,7 +135,7 @@ def check_stateless(app: Emulator) -> None:
 def check_scenarios(profile: Profile, spec: Spec, scenarios: dict[str, Scenario]) -> None:
     """Refuse any scenario state whose rendered job the spec would not allow."""
     actions = JobActions(profile, scenarios)
-    request = _sample_request(profile, spec)
+    request = sample_request(profile, spec)
     for scenario in scenarios.values():
         for a_index, attempt in enumerate(scenario.attempts):
             for s_index in range(len(attempt.states)):
@@ -174,7 +175,7 @@ def _check_view(
         )  # fmt: skip
 
 
-def _sample_request(profile: Profile, spec: Spec) -> dict[str, Any]:
+def sample_request(profile: Profile, spec: Spec) -> dict[str, Any]:
     """A valid create request, so views that echo the request render as they would live."""
     synth = Synthesizer(0, spec.registry)
     op = spec.operation(profile.operations["create"])

@@ -2,6 +2,8 @@
 
 jobs-emulator serve [--api NAME | --spec PATH] [--profile PATH] [--scenarios PATH] [options]
 jobs-emulator check [--api NAME | --spec PATH] [--profile PATH] [--scenarios PATH]
+jobs-emulator contract --base-url URL [--api NAME | --spec PATH] [...]   (emulator.contract)
+jobs-emulator record --base-url URL [--api NAME | --spec PATH] [...]     (emulator.contract)
 
 The options, their defaults and help texts come from ``emulator.settings`` (see
 ``jobs-emulator serve --help``); none is declared here.
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from emulator.bundle import build
+from emulator.contract.commands import COMMANDS, add_commands, run_command
 from emulator.errors import LoadError
 from emulator.settings import BUNDLED_APIS, Context, Sources, options, resolve
 
@@ -49,13 +52,17 @@ def _parser() -> argparse.ArgumentParser:
     _add_options(commands.add_parser("serve", help="serve an emulator over HTTP"), "serve")
     check = commands.add_parser("check", help="validate spec, profile and scenarios; serve nothing")
     _add_options(check, "check")
+    add_commands(commands, lambda sub: _add_options(sub, "check"))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     given = vars(_parser().parse_args(argv))
-    if given.pop("command") == "check":
+    command = given.pop("command")
+    if command == "check":
         return _check(resolve("check", given).sources)
+    if command in COMMANDS:
+        return run_command(command, given)
     config = resolve("serve", given)
     sources, listen = config.sources, config.listen
     try:

@@ -20,6 +20,8 @@ ALLOWED: dict[str, set[str]] = {
     "emulator.http": BASE | {"emulator.openapi", "emulator.lifecycle"},
     "emulator.testing": BASE
     | {"emulator.openapi", "emulator.lifecycle", "emulator.http", "emulator.bundle"},
+    "emulator.contract": BASE
+    | {"emulator.openapi", "emulator.lifecycle", "emulator.http", "emulator.bundle"},
 }
 
 

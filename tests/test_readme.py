@@ -234,7 +234,7 @@ class Session:
 
     def cli(self, argv: list[str]) -> str:
         """``jobs-emulator ...`` in-process; ``serve`` hands its app to a LiveServer and returns."""
-        argv = [a for a in argv if a != "&"]
+        argv = [self.local(a) for a in argv if a != "&"]
 
         def serve_forever(app: Any, host: str, port: int) -> None:
             if port in self.servers:
@@ -256,6 +256,15 @@ class Session:
         finally:
             emulator.http.server.serve_forever = real
         return out.getvalue()
+
+    def local(self, arg: str) -> str:
+        """A documented ``http://127.0.0.1:4010`` as the URL its ``serve &`` really listens on
+        (``contract --base-url``, ``record``), so a command meets the server the docs started."""
+        for port, server in self.servers.items():
+            for host in ("http://127.0.0.1", "http://localhost"):
+                if arg == f"{host}:{port}" or arg.startswith(f"{host}:{port}/"):
+                    return server.url + arg[len(f"{host}:{port}") :]
+        return arg
 
     def curl(self, args: list[str], pipe: str) -> str:
         method, headers, data, url = None, {}, None, None

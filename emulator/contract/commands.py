@@ -1,0 +1,105 @@
+"""The ``contract`` and ``record`` subcommands: their options and what each run prints.
+
+Exit status: 0 clean, 1 findings (the build fails), 2 the run could not be carried out (files
+refused at load, target down, slow or not speaking HTTP, bad options). Progress lines go to
+stderr as the run goes; the summary goes to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from emulator.bundle import build
+from emulator.contract.report import EXIT_NOT_RUN, Report
+from emulator.contract.runner import ContractOptions, run_contract
+from emulator.contract.target import CouldNotRun, parse_auth
+from emulator.errors import LoadError
+from emulator.http.app import Emulator
+from emulator.settings import options, resolve
+
+__all__ = ["COMMANDS", "add_commands", "run_command"]
+
+COMMANDS = ("contract",)
+
+
+def _target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", required=True, help="the service to check, e.g. "
+                        "https://api.example.com (nothing else is ever contacted)")  # fmt: skip
+    parser.add_argument("--auth", action="append", default=[], metavar="HEADER:VALUE",
+                        help="a header sent with every request, e.g. 'Api-Key: sk-1' "
+                        "(repeatable; never written to any report or file)")  # fmt: skip
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                        help="seconds to wait for one answer (default: 10)")  # fmt: skip
+
+
+def add_commands(commands: Any, sources: Callable[[argparse.ArgumentParser], None]) -> None:
+    """Add ``contract`` and ``record`` to the CLI's subcommands; ``sources`` adds the loading
+    options (``--api``, ``--spec``, ...) as ``emulator.settings`` declares them."""
+    contract = commands.add_parser(
+        "contract", help="check a running service against a spec (and a profile's scenarios)"
+    )
+    sources(contract)
+    _target_options(contract)
+    add = contract.add_argument
+    add("--max-examples", type=int, default=10, metavar="N",
+        help="positive and negative cases per operation (default: 10)")  # fmt: skip
+    add("--max-time", type=float, default=300.0, metavar="S",
+        help="stop generating after S seconds (default: 300)")  # fmt: skip
+    add("--stateful", action="store_true",
+        help="also walk jobs through create, poll, retry, cancel and list")  # fmt: skip
+    add("--step-seconds", type=float, default=30.0, metavar="S",
+        help="on an emulator, seconds the clock moves between polls")  # fmt: skip
+    add("--poll-interval", type=float, default=2.0, metavar="S",
+        help="on a real service, seconds between polls (default: 2)")  # fmt: skip
+    add("--poll-timeout", type=float, default=120.0, metavar="S",
+        help="on a real service, give up on a job after S seconds")  # fmt: skip
+    contract.add_argument("--report", metavar="FILE", help="write a JUnit XML report")
+    contract.add_argument("--json", metavar="FILE", help="write a JSON report")
+
+
+def _load(given: Mapping[str, Any]) -> Emulator:
+    keys = {opt.key for opt in options("check")}
+    sources = resolve("check", {k: v for k, v in given.items() if k in keys}).sources
+    return build(api=sources.bundled_api, spec=sources.spec, profile=sources.profile,
+                 scenarios=sources.scenarios)  # fmt: skip
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def run_command(command: str, given: Mapping[str, Any]) -> int:
+    """Run ``command`` with the parsed options ``given`` (by key); the exit status."""
+    args = argparse.Namespace(command=command, **given)
+    try:
+        app = _load(given)
+        headers = parse_auth(args.auth)
+        if args.max_examples < 1 or args.max_time <= 0 or args.timeout <= 0:
+            raise CouldNotRun("--max-examples, --max-time and --timeout must be positive")
+    except (LoadError, CouldNotRun) as exc:
+        print(f"jobs-emulator {args.command}: {exc}", file=sys.stderr)
+        return EXIT_NOT_RUN
+    options = ContractOptions(
+        base_url=args.base_url, headers=headers, max_examples=args.max_examples,
+        stateful=args.stateful, max_time=args.max_time, timeout=args.timeout,
+        step_seconds=args.step_seconds, poll_interval=args.poll_interval,
+        poll_timeout=args.poll_timeout,
+    )  # fmt: skip
+    report = run_contract(app, options, _progress)
+    return _finish(report, args)
+
+
+def _finish(report: Report, args: argparse.Namespace) -> int:
+    print(report.summary(), flush=True)
+    try:
+        if args.report:
+            report.write_junit(args.report)
+        if args.json:
+            report.write_json(args.json)
+    except OSError as exc:
+        print(f"jobs-emulator contract: cannot write a report: {exc}", file=sys.stderr)
+        return EXIT_NOT_RUN
+    return report.exit_code
