@@ -146,7 +146,7 @@ class Checks:
                 return
             try:
                 response = case.call(
-                    base_url=target.base_url, headers=self.headers(), timeout=target.timeout,
+                    base_url=target.api_url, headers=self.headers(), timeout=target.timeout,
                     allow_redirects=False,
                 )  # fmt: skip
             except requests.Timeout:

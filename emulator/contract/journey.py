@@ -103,7 +103,8 @@ class Journey:
                     self.problems.append((step.label, f"link {name}: {expression} is not in the "
                                                       f"{step.seen.status} answer"))  # fmt: skip
                 return None if value is None else str(value)
-        key = view_key(self.profile, view, "{job.id}")
+        # A profile without a ``created`` view answers a create with its ``job`` view.
+        key = view_key(self.profile, view, "{job.id}") or view_key(self.profile, "job", "{job.id}")
         body = step.seen.body
         return str(body[key]) if key and isinstance(body, dict) and key in body else None
 

@@ -21,6 +21,7 @@ from emulator.contract.journey import Journey, Plan
 from emulator.contract.report import Finding, Report, Section
 from emulator.contract.target import CouldNotRun, Target
 from emulator.http.app import Emulator
+from emulator.http.routing import base_path
 from emulator.lifecycle.scenario import Scenario
 
 __all__ = ["ContractOptions", "run_contract", "wants_cancel"]
@@ -65,13 +66,16 @@ def run_contract(
     report = Report(f"contract: {app.spec.title}", options.base_url)
     budget = Budget(options.max_time)
     try:
-        target = target or Target(options.base_url, options.headers, timeout=options.timeout)
+        target = target or Target(
+            options.base_url, options.headers, timeout=options.timeout,
+            api_prefix=base_path(app.spec.document),
+        )  # fmt: skip
         target.probe()
         if target.is_emulator:
             target.fresh()
         spec = app.spec
         config = schemathesis_config(
-            spec, app.profile, base_url=target.base_url, headers=target.headers,
+            spec, app.profile, base_url=target.api_url, headers=target.headers,
             max_examples=options.max_examples, seed=options.seed,
         )  # fmt: skip
         labels = {f"{op.method} {op.path}": op.key for op in spec.operations}

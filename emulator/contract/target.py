@@ -68,6 +68,7 @@ class Target:
         *,
         timeout: float = 10.0,
         client: httpx.Client | None = None,
+        api_prefix: str = "",
     ) -> None:
         parts = urlsplit(base_url)
         if client is None and (parts.scheme not in ("http", "https") or not parts.hostname):
@@ -75,14 +76,17 @@ class Target:
                 f"--base-url {base_url!r}: give an http(s) URL, e.g. http://127.0.0.1:4010"
             )
         self.base_url = base_url.rstrip("/")
+        # The spec's server path (``/v1``) is where its operations live, unless the URL given
+        # already ends with it; an emulator's control plane stays at the root.
+        prefix = api_prefix.rstrip("/")
+        has_prefix = bool(prefix) and self.base_url.endswith(prefix)
+        self.root = self.base_url[: -len(prefix)] if has_prefix else self.base_url
+        self.api_url = self.root + prefix
         self.headers = dict(headers or {})
         self.timeout = timeout
         self.client = client or httpx.Client(timeout=timeout, follow_redirects=False)
         self.namespace = f"contract-{uuid.uuid4().hex[:12]}"
         self._emulator: bool | None = None
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
 
     def request(
         self,
@@ -92,14 +96,15 @@ class Target:
         json_body: Any = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        root: bool = False,
     ) -> Seen:
         sent = {**self.headers, **self.scoped_headers(), **(headers or {})}
         started = time.monotonic()
         try:
+            url = (self.root if root else self.api_url) + path
             response = self.client.request(
-                method, self.url(path), json=json_body, params=params, headers=sent,
-                timeout=self.timeout,
-            )  # fmt: skip
+                method, url, json=json_body, params=params, headers=sent, timeout=self.timeout
+            )
         except httpx.TimeoutException:
             raise CouldNotRun(
                 f"{self.base_url} did not answer {method} {path} within {self.timeout:g} s; "
@@ -121,12 +126,12 @@ class Target:
 
     def probe(self) -> None:
         """Fail early, with a clear message, if nothing HTTP answers at the base URL."""
-        self.request("GET", "/")
+        self.request("GET", "/", root=True)
 
     @property
     def is_emulator(self) -> bool:
         if self._emulator is None:
-            seen = self.request("GET", "/_emulator/health")
+            seen = self.request("GET", "/_emulator/health", root=True)
             body = seen.body
             self._emulator = (
                 seen.status == 200 and isinstance(body, dict) and body.get("status") == "ok"
@@ -141,7 +146,7 @@ class Target:
     def control(self, method: str, path: str, body: Any = None) -> Any:
         if not self.is_emulator:
             return None
-        seen = self.request(method, f"/_emulator/{path}", json_body=body)
+        seen = self.request(method, f"/_emulator/{path}", json_body=body, root=True)
         if seen.status >= 400:
             raise CouldNotRun(f"the emulator at {self.base_url} refused {path}: {seen.body}")
         return seen.body

@@ -29,6 +29,8 @@ def admin_token() -> str:
 
 AUTH = {
     "writer": "Authorization: Bearer My API Key",
+    "openai": "Authorization: Bearer sk-openai-secret-123",
+    "replicate": "Authorization: Bearer r8_replicate_secret_123",
     "retab": "Api-Key: sk-retab-secret-123",
     "osapi": f"Authorization: Bearer {admin_token()}",
 }

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import junitparser
 import pytest
 
-from emulator import LiveServer
+from emulator import BUNDLED_APIS, LiveServer
 from emulator.cli import main
 
 from .conftest import AUTH, RawServer, altered_emulator, altered_profile, closed_port
@@ -29,6 +29,10 @@ def contract(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, 
 def suites(path: Path) -> dict[str, junitparser.TestSuite]:
     xml = junitparser.JUnitXml.fromfile(str(path))
     return {suite.name: suite for suite in xml}
+
+
+def test_every_bundled_api_has_credentials_here() -> None:
+    assert set(AUTH) == set(BUNDLED_APIS)
 
 
 @pytest.mark.parametrize("api", sorted(AUTH))
