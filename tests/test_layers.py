@@ -17,9 +17,16 @@ BASE = {"emulator.errors", "emulator.yamlread", "emulator.settings"}
 ALLOWED: dict[str, set[str]] = {
     "emulator.openapi": {"emulator.errors", "emulator.yamlread"},
     "emulator.lifecycle": {"emulator.errors", "emulator.yamlread", "emulator.openapi"},
-    "emulator.http": BASE | {"emulator.openapi", "emulator.lifecycle"},
+    "emulator.dashboard": {"emulator.errors", "emulator.openapi", "emulator.lifecycle"},
+    "emulator.http": BASE | {"emulator.openapi", "emulator.lifecycle", "emulator.dashboard"},
     "emulator.testing": BASE
-    | {"emulator.openapi", "emulator.lifecycle", "emulator.http", "emulator.bundle"},
+    | {
+        "emulator.openapi",
+        "emulator.lifecycle",
+        "emulator.http",
+        "emulator.bundle",
+        "emulator.dashboard",
+    },
     "emulator.contract": BASE
     | {"emulator.openapi", "emulator.lifecycle", "emulator.http", "emulator.bundle"},
 }

@@ -6,9 +6,10 @@ validate it, ``auth`` applies the security rules, ``dispatch`` runs the job acti
 ``emulator.lifecycle`` bound to it (or synthesizes a stateless answer), ``envelope`` shapes
 refusals in the provider's words, ``selfcheck`` holds the response to the spec and the
 ``messages.Trace`` of the exchange becomes its journal entry. ``control`` is the ``/_emulator``
-control plane; ``crash`` answers what nothing else did; ``server`` runs the app with uvicorn.
+control plane (``dashboard``: its page at ``/_emulator/ui`` and the views the page reads);
+``crash`` answers what nothing else did; ``server`` runs the app with uvicorn.
 
 May import: ``emulator.errors``, ``emulator.settings``, ``emulator.yamlread``,
-``emulator.openapi``, ``emulator.lifecycle``. Never ``emulator.testing`` or the face
-(``emulator.cli``, ``emulator.bundle``).
+``emulator.openapi``, ``emulator.lifecycle``, ``emulator.dashboard``. Never ``emulator.testing``
+or the face (``emulator.cli``, ``emulator.bundle``).
 """

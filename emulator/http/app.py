@@ -71,7 +71,7 @@ class Emulator:
         )
         self.namespaces = Namespaces(self._new_namespace)
         self.namespaces.on_create = self.jobs.seed_jobs
-        self.control = Control(spec, profile, self.scenarios, self.jobs)
+        self.control = Control(spec, profile, self.scenarios, self.jobs, self.namespaces)
 
     def _new_namespace(self, name: str) -> Namespace:
         s = self.settings

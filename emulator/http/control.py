@@ -13,11 +13,12 @@ from starlette.requests import Request as HTTPRequest
 from starlette.responses import JSONResponse, Response
 
 from emulator.http.crash import CRASH_HEADERS, crash_body, crash_violation
+from emulator.http.dashboard import Inspect, InspectError, ui_response
 from emulator.http.dispatch import JobDispatch
 from emulator.http.envelope import PROBLEM_JSON
 from emulator.lifecycle.actions import Refusal, default_scenario
 from emulator.lifecycle.journal import Exchange, Journal
-from emulator.lifecycle.namespace import Namespace, RateLimit
+from emulator.lifecycle.namespace import Namespace, Namespaces, RateLimit
 from emulator.lifecycle.profile import Profile
 from emulator.lifecycle.scenario import Scenario, State
 from emulator.lifecycle.views import format_time
@@ -46,19 +47,23 @@ class Control:
         profile: Profile | None,
         scenarios: Mapping[str, Scenario],
         jobs: JobDispatch,
+        namespaces: Namespaces | None = None,
     ) -> None:
         self.spec = spec
         self.profile = profile
         self.scenarios = scenarios
         self.jobs = jobs
+        self.inspect = Inspect(jobs.actions, self.clock, namespaces)
 
     async def handle(self, ns: Namespace, request: HTTPRequest, path: str) -> Response:
         parts = [p for p in path.split("/") if p][1:]
         method = request.method
+        if parts[:1] == ["ui"] and method in ("GET", "HEAD"):
+            return ui_response(parts[1:])
         try:
             body = await _json_body(request)
             return JSONResponse(self._route(ns, method, parts, body, request))
-        except ControlError as exc:
+        except (ControlError, InspectError) as exc:
             return JSONResponse({"error": str(exc)}, exc.status)
         except Exception as exc:
             return self._crashed(ns, request, path, exc)
@@ -83,6 +88,8 @@ class Control:
         head = parts[0] if parts else "health"
         rest = parts[1:]
         q = request.query_params
+        if (view := self.inspect.route(ns, method, head, rest, q)) is not None:
+            return view
         if head == "health" and method in ("GET", "HEAD"):
             return self.health()
         if head == "reset" and method == "POST":
