@@ -4,6 +4,7 @@ jobs-emulator serve [--api NAME | --spec PATH] [--profile PATH] [--scenarios PAT
 jobs-emulator check [--api NAME | --spec PATH] [--profile PATH] [--scenarios PATH]
 jobs-emulator contract --base-url URL [--api NAME | --spec PATH] [...]   (emulator.contract)
 jobs-emulator record --base-url URL [--api NAME | --spec PATH] [...]     (emulator.contract)
+jobs-emulator report --journal FILE [--out FILE.html]
 
 The options, their defaults and help texts come from ``emulator.settings`` (see
 ``jobs-emulator serve --help``); none is declared here.
@@ -18,6 +19,7 @@ from typing import Any
 
 from emulator.bundle import build
 from emulator.contract.commands import COMMANDS, add_commands, run_command
+from emulator.dashboard.command import add_report_command, run_report
 from emulator.errors import LoadError
 from emulator.settings import BUNDLED_APIS, Context, Sources, options, resolve
 
@@ -53,11 +55,15 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate spec, profile and scenarios; serve nothing")
     _add_options(check, "check")
     add_commands(commands, lambda sub: _add_options(sub, "check"))
+    add_report_command(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    given = vars(_parser().parse_args(argv))
+    args = _parser().parse_args(argv)
+    if args.command == "report":
+        return run_report(args)
+    given = vars(args)
     command = given.pop("command")
     if command == "check":
         return _check(resolve("check", given).sources)

@@ -6,10 +6,10 @@ Fenced blocks in README.md and docs/*.md run by their language:
   as a script. Either way it must pass.
 - ``console``: every block of a document is one terminal session, in order, in a scratch
   directory. ``$ jobs-emulator ...`` runs the CLI (``serve ... &`` serves the app it builds on a
-  free port), ``$ curl ...`` is sent to that server (piped into a small ``jq``), ``$ pytest`` runs
-  pytest, ``$ python`` runs Python, ``$ echo $?`` prints the last exit status. The output must
-  match the lines after the command; ``...`` matches anything and runs of whitespace compare
-  equal (doctest's ELLIPSIS and NORMALIZE_WHITESPACE).
+  free port), ``$ curl ...`` is sent to that server (piped into a small ``jq``, or saved with
+  ``-o FILE``), ``$ pytest`` runs pytest, ``$ python`` runs Python, ``$ echo $?`` prints the
+  last exit status. The output must match the lines after the command; ``...`` matches
+  anything and runs of whitespace compare equal (doctest's ELLIPSIS and NORMALIZE_WHITESPACE).
 - ``yaml``: a scenario (it has ``attempts:``) is loaded and checked against the bundled API the
   ``api:`` directive names (writer by default; ``none``: checked by a console example instead);
   a fragment under a ``profile: NAME`` directive is laid over that bundled profile and built.
@@ -267,7 +267,7 @@ class Session:
         return arg
 
     def curl(self, args: list[str], pipe: str) -> str:
-        method, headers, data, url = None, {}, None, None
+        method, headers, data, url, output = None, {}, None, None, None
         include, show_errors = False, True
         items = iter(args)
         for arg in items:
@@ -276,6 +276,8 @@ class Session:
                 show_errors = "S" in arg or "s" not in arg
             elif arg == "-X":
                 method = next(items)
+            elif arg == "-o":
+                output = next(items)
             elif arg == "-H":
                 name, _, value = next(items).partition(":")
                 headers[name.strip()] = value.strip()
@@ -301,6 +303,10 @@ class Session:
         except httpx.RemoteProtocolError:  # a dropped connection, as curl reports it
             self.status = 52
             return "curl: (52) Empty reply from server\n" if show_errors else ""
+        if output is not None:  # curl -o FILE: the body goes to the file, nothing is shown
+            (self.cwd / output).write_text(response.text, encoding="utf-8")
+            self.status = 0
+            return ""
         body = jq(pipe, response.json()) if pipe else response.text
         if include:
             head = [f"HTTP/1.1 {response.status_code} {response.reason_phrase}"]
