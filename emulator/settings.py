@@ -154,6 +154,10 @@ class Settings:
         choices=("none", "examples"),
     )  # fmt: skip
     journal_limit: int = option(10_000, "exchanges kept per namespace journal", where=())
+    max_body: int = option(
+        10 * 1024 * 1024, "the largest request body accepted, in bytes; a larger one gets the "
+        "provider's 413",
+    )  # fmt: skip
     # None: the path of the spec's first ``servers`` URL.
     base_path: str | None = option(
         None, "the path the API is served under (default: the path of the spec's servers URL)",

@@ -19,6 +19,7 @@ from emulator.http.auth import Authenticator
 from emulator.http.control import Control
 from emulator.http.crash import guarded
 from emulator.http.dispatch import JobDispatch
+from emulator.http.limits import header_breach, read_body
 from emulator.http.messages import Incoming, Outcome
 from emulator.http.pipeline import Pipeline
 from emulator.http.routing import Router, base_path, normal_base_path
@@ -96,18 +97,24 @@ class Emulator:
         http = HTTPRequest(scope, receive)
         name, path = split_namespace(http.headers.get(NAMESPACE_HEADER), scope["path"])
         ns = self.namespaces.get(name)
+        breach = header_breach(scope)
+        body = b""
+        if breach is None:
+            length = http.headers.get("content-length")
+            body, breach = await read_body(length, http.stream(), self.settings.max_body)
         if path == "/_emulator" or path.startswith("/_emulator/"):
-            response = await self.control.handle(ns, http, path)
+            response = await self.control.handle(ns, http, path, body, breach)
             await response(scope, receive, send)
             return None
         incoming = Incoming(
             method=scope["method"],
             path=path,
             query_string=scope.get("query_string", b"").decode("latin-1"),
-            query=list(http.query_params.multi_items()),
+            query=[] if breach else list(http.query_params.multi_items()),
             headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
-            body=await http.body(),
+            body=body,
             origin=_origin(http, scope["path"], path),
+            breach=breach,
         )
         outcome = await self.pipeline.serve(ns, incoming)
         if outcome.drop:

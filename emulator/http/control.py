@@ -16,6 +16,7 @@ from emulator.http.crash import CRASH_HEADERS, crash_body, crash_violation
 from emulator.http.dashboard import Inspect, InspectError, ui_response
 from emulator.http.dispatch import JobDispatch
 from emulator.http.envelope import PROBLEM_JSON
+from emulator.http.limits import Breach
 from emulator.lifecycle.actions import Refusal, default_scenario
 from emulator.lifecycle.journal import Exchange, Journal
 from emulator.lifecycle.namespace import Namespace, Namespaces, RateLimit
@@ -55,13 +56,17 @@ class Control:
         self.jobs = jobs
         self.inspect = Inspect(jobs.actions, self.clock, namespaces)
 
-    async def handle(self, ns: Namespace, request: HTTPRequest, path: str) -> Response:
+    async def handle(
+        self, ns: Namespace, request: HTTPRequest, path: str, raw: bytes, breach: Breach | None
+    ) -> Response:
         parts = [p for p in path.split("/") if p][1:]
         method = request.method
         if parts[:1] == ["ui"] and method in ("GET", "HEAD"):
             return ui_response(parts[1:])
         try:
-            body = await _json_body(request)
+            if breach is not None:
+                raise ControlError(413 if breach.where == "body" else 431, breach.message)
+            body = _json_body(raw)
             return JSONResponse(self._route(ns, method, parts, body, request))
         except (ControlError, InspectError) as exc:
             return JSONResponse({"error": str(exc)}, exc.status)
@@ -251,8 +256,7 @@ class Control:
         return {"requests": limit.requests, "per": limit.per} if limit else {"requests": None}
 
 
-async def _json_body(request: HTTPRequest) -> Any:
-    raw = await request.body()
+def _json_body(raw: bytes) -> Any:
     if not raw.strip():
         return None
     try:

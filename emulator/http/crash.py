@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
@@ -67,6 +68,8 @@ async def guarded(handler: Handler, scope: Scope, receive: Receive, send: Send) 
 
     try:
         return await handler(scope, receive, tracking_send)
+    except ClientDisconnect:  # the client left mid-request: there is nobody to answer
+        return None
     except Exception as exc:
         if started:  # half a response is on the wire: nothing sensible can follow it
             logger.error("jobs-emulator: %s after the response started", _describe(exc),

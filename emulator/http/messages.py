@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from emulator.http.envelope import ErrorReply
+from emulator.http.limits import Breach
 from emulator.lifecycle.journal import Exchange
 from emulator.lifecycle.scenario import Fault
 from emulator.openapi.validation import parse_json
@@ -31,6 +32,8 @@ class Incoming:
     body: bytes
     # Scheme, host and namespace prefix: what links in responses start with.
     origin: str = ""
+    # A size limit the request broke: it is refused before anything reads it.
+    breach: Breach | None = None
 
 
 @dataclass(frozen=True, slots=True)

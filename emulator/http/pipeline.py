@@ -16,6 +16,7 @@ from emulator.http.auth import Authenticator
 from emulator.http.crash import CRASH_HEADERS, crash_body, crash_violation
 from emulator.http.dispatch import JobDispatch
 from emulator.http.envelope import PROBLEM_JSON, error_reply, violation_details
+from emulator.http.limits import LIMIT_KINDS
 from emulator.http.messages import DROPPED, Incoming, Outcome, Trace
 from emulator.http.routing import Router
 from emulator.http.selfcheck import ResponseCheck
@@ -72,10 +73,13 @@ class Pipeline:
             return outcome
         action = self.jobs.action_of.get(op.key)
         job_id = match.params.get(self.jobs.id_param.get(op.key, ""), None)
-        parsed = self.checkers[op.key].check(
-            match.params, incoming.query, incoming.headers,
-            incoming.headers.get("content-type", ""), incoming.body,
-        )  # fmt: skip
+        if incoming.breach is not None:
+            parsed = ParsedRequest({}, {}, None, (incoming.breach.violation(),))
+        else:
+            parsed = self.checkers[op.key].check(
+                match.params, incoming.query, incoming.headers,
+                incoming.headers.get("content-type", ""), incoming.body,
+            )  # fmt: skip
         request_violations: tuple[Violation, ...] = parsed.violations if self.strict else ()
         request = Request(
             match.params, parsed.query, parsed.params, parsed.body, incoming.headers,
@@ -119,7 +123,10 @@ class Pipeline:
         self, ns: Namespace, op: Operation, incoming: Incoming, parsed: ParsedRequest
     ) -> None:
         """Raise the refusal the provider would answer first: the rate limit, then auth and
-        request checks in the profile's order."""
+        request checks in the profile's order. A size limit comes before all: it is the
+        provider's gateway talking."""
+        if incoming.breach is not None:
+            raise Refusal(incoming.breach.kind, {"message": incoming.breach.message})
         wait = self.jobs.rate_limit_wait(ns)
         if wait is not None:
             raise Refusal("rate_limited", {"retry_after": wait})
@@ -136,7 +143,9 @@ class Pipeline:
     def _refused(self, refusal: Refusal) -> Outcome:
         error = error_reply(self.profile, refusal.kind, refusal.variables)
         wait = refusal.variables["retry_after"] if refusal.kind == "rate_limited" else None
-        return Outcome.error(error, {"retry-after": str(wait)} if wait is not None else None)
+        outcome = Outcome.error(error, {"retry-after": str(wait)} if wait is not None else None)
+        # No spec describes a gateway's size limits: the self-check does not hold them to it.
+        return replace(outcome, checked=False) if refusal.kind in LIMIT_KINDS else outcome
 
     def _faulted(self, fault: Fault, reply: Reply | None) -> Outcome:
         """The answer a fault makes, on its own or over the reply of the action it let run."""

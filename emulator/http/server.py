@@ -54,13 +54,16 @@ class _DropNoise(logging.Filter):
 
 
 logging.getLogger("uvicorn.error").addFilter(_DropNoise())
+_HEAD_LIMIT = 1024 * 1024
 
 
 def _config(app: Any, host: str, port: int, log_level: str) -> uvicorn.Config:
+    # h11's own header limit answers in plain text; the app's (limits.py) is lower and answers
+    # in the provider's envelope, so uvicorn's only stops what is absurdly large.
     loop, http = stack()
     return uvicorn.Config(
         app, host=host, port=port, log_level=log_level, lifespan="off", access_log=False,
-        loop=loop, http=http,
+        loop=loop, http=http, h11_max_incomplete_event_size=_HEAD_LIMIT,
     )  # fmt: skip
 
 

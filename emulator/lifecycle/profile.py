@@ -57,7 +57,10 @@ DEFAULT_ERRORS: dict[str, tuple[int, str]] = {
     "method_not_allowed": (405, "method not allowed"),
     "invalid_state": (409, "the job cannot be {action} in status {job.status}"),
     "conflict": (409, "conflict"),
+    "payload_too_large": (413, "the request body is too large"),
+    "uri_too_long": (414, "the request URI is too long"),
     "rate_limited": (429, "too many requests"),
+    "headers_too_large": (431, "the request headers are too large"),
     "server_error": (500, "internal server error"),
     "unavailable": (503, "service unavailable"),
 }
