@@ -23,8 +23,8 @@ from emulator.lifecycle.namespace import Namespace, Namespaces, RateLimit
 from emulator.lifecycle.profile import Profile
 from emulator.lifecycle.scenario import Scenario, State
 from emulator.lifecycle.views import format_time
+from emulator.openapi.jsonparse import parse_json
 from emulator.openapi.model import Spec
-from emulator.openapi.validation import parse_json
 
 __all__ = ["Control"]
 

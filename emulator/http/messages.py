@@ -16,7 +16,7 @@ from emulator.http.envelope import ErrorReply
 from emulator.http.limits import Breach
 from emulator.lifecycle.journal import Exchange
 from emulator.lifecycle.scenario import Fault
-from emulator.openapi.validation import parse_json
+from emulator.openapi.jsonparse import parse_json
 from emulator.openapi.violation import Violation
 
 __all__ = ["Incoming", "Outcome", "Trace"]

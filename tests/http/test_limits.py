@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from emulator import Emulator, Settings, build
 from emulator.http.limits import MAX_HEADER_BYTES, MAX_QUERY_BYTES
-from emulator.openapi.validation import MAX_JSON_DEPTH, parse_json
+from emulator.openapi.jsonparse import MAX_JSON_DEPTH, parse_json
 
 WRITER = {"Authorization": "Bearer k", "content-type": "application/json"}
 
