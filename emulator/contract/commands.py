@@ -14,15 +14,14 @@ from typing import Any
 
 from emulator.bundle import build
 from emulator.contract.report import EXIT_NOT_RUN, Report
-from emulator.contract.runner import ContractOptions, run_contract
-from emulator.contract.target import CouldNotRun, parse_auth
+from emulator.contract.target import CouldNotRun, Target, parse_auth
 from emulator.errors import LoadError
 from emulator.http.app import Emulator
 from emulator.settings import options, resolve
 
 __all__ = ["COMMANDS", "add_commands", "run_command"]
 
-COMMANDS = ("contract",)
+COMMANDS = ("contract", "record")
 
 
 def _target_options(parser: argparse.ArgumentParser) -> None:
@@ -54,10 +53,21 @@ def add_commands(commands: Any, sources: Callable[[argparse.ArgumentParser], Non
         help="on an emulator, seconds the clock moves between polls")  # fmt: skip
     add("--poll-interval", type=float, default=2.0, metavar="S",
         help="on a real service, seconds between polls (default: 2)")  # fmt: skip
+    add("--replay", metavar="SCENARIO[,...]",
+        help="play these scenarios' journeys and report every difference")  # fmt: skip
     add("--poll-timeout", type=float, default=120.0, metavar="S",
         help="on a real service, give up on a job after S seconds")  # fmt: skip
     contract.add_argument("--report", metavar="FILE", help="write a JUnit XML report")
     contract.add_argument("--json", metavar="FILE", help="write a JSON report")
+    record = commands.add_parser(
+        "record", help="forward to a real service; write what it does as scenarios"
+    )
+    sources(record)
+    _target_options(record)
+    record.add_argument("--out", default="recorded", metavar="DIR",
+                        help="where scenarios, journal.jsonl and drift.json go")  # fmt: skip
+    record.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    record.add_argument("--port", type=int, default=4010, help="port to listen on")
 
 
 def _load(given: Mapping[str, Any]) -> Emulator:
@@ -82,14 +92,43 @@ def run_command(command: str, given: Mapping[str, Any]) -> int:
     except (LoadError, CouldNotRun) as exc:
         print(f"jobs-emulator {args.command}: {exc}", file=sys.stderr)
         return EXIT_NOT_RUN
+    if command == "record":
+        return _record(app, args, headers)
+    # schemathesis and hypothesis take seconds to import: only a contract run pays for them.
+    from emulator.contract.runner import ContractOptions, run_contract
+
     options = ContractOptions(
         base_url=args.base_url, headers=headers, max_examples=args.max_examples,
         stateful=args.stateful, max_time=args.max_time, timeout=args.timeout,
         step_seconds=args.step_seconds, poll_interval=args.poll_interval,
         poll_timeout=args.poll_timeout,
     )  # fmt: skip
-    report = run_contract(app, options, _progress)
+    if args.replay:
+        from emulator.contract.replay import run_replay
+
+        names = [n.strip() for n in args.replay.split(",") if n.strip()]
+        report = run_replay(app, names, options, _progress)
+    else:
+        report = run_contract(app, options, _progress)
     return _finish(report, args)
+
+
+def _record(app: Emulator, args: argparse.Namespace, headers: dict[str, str]) -> int:
+    from emulator.contract.record import Recorder
+    from emulator.http.server import serve_forever
+
+    try:
+        Target(args.base_url).close()  # refuses a URL that is not http(s)
+        if app.profile is None:
+            raise CouldNotRun("record needs a profile (--api or --profile) to tell jobs apart")
+        recorder = Recorder(app, args.base_url, args.out, headers, args.timeout)
+    except (CouldNotRun, OSError) as exc:
+        print(f"jobs-emulator record: {exc}", file=sys.stderr)
+        return EXIT_NOT_RUN
+    print(f"jobs-emulator record: http://{args.host}:{args.port} forwards to {args.base_url}; "
+          f"scenarios, journal.jsonl and drift.json go to {args.out}/", flush=True)  # fmt: skip
+    serve_forever(recorder, args.host, args.port)
+    return 0
 
 
 def _finish(report: Report, args: argparse.Namespace) -> int:

@@ -102,9 +102,7 @@ class Target:
         started = time.monotonic()
         try:
             url = (self.root if root else self.api_url) + path
-            response = self.client.request(
-                method, url, json=json_body, params=params, headers=sent, timeout=self.timeout
-            )
+            response = self.client.request(method, url, json=json_body, params=params, headers=sent)
         except httpx.TimeoutException:
             raise CouldNotRun(
                 f"{self.base_url} did not answer {method} {path} within {self.timeout:g} s; "

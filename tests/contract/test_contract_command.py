@@ -172,3 +172,12 @@ def test_only_the_given_url_is_contacted_and_time_is_bounded(
     assert code == 0
     assert "skipped (--max-time 1 s spent)" in err
     assert Counting.hits == []
+
+
+def test_the_cli_imports_schemathesis_only_for_a_contract_run() -> None:
+    import subprocess
+    import sys
+
+    probe = "import emulator.cli, sys; print('schemathesis' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
