@@ -13,7 +13,8 @@ from typing import Any
 import servers
 import yaml
 
-BUNDLED = ("writer", "retab", "osapi")
+from emulator.bundle import BUNDLED_APIS as BUNDLED
+
 COPIES = 25
 
 
