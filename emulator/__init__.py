@@ -1,6 +1,6 @@
 """jobs-emulator: emulate asynchronous job APIs from an OpenAPI spec, on a clock tests control."""
 
-from emulator.bundle import BUNDLED_APIS, build
+from emulator.bundle import BUNDLED_APIS, build, example_profile
 from emulator.errors import (
     ContractViolationError,
     EmulatorError,
@@ -31,6 +31,7 @@ __all__ = [
     "SpecError",
     "SystemClock",
     "build",
+    "example_profile",
 ]
 
 __version__ = "0.1.0"

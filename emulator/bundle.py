@@ -19,6 +19,7 @@ from emulator.lifecycle.profile import Profile
 from emulator.lifecycle.profile_load import load_profile
 from emulator.lifecycle.scenario import Scenario
 from emulator.lifecycle.scenario_load import load_scenarios
+from emulator.lifecycle.webhook_check import check_webhooks
 from emulator.openapi import load_spec
 from emulator.openapi.model import Spec
 from emulator.openapi.synthesis import Synthesizer
@@ -33,6 +34,7 @@ __all__ = [
     "bundled_profile",
     "bundled_scenarios",
     "check_scenarios",
+    "example_profile",
     "sample_request",
 ]
 
@@ -43,6 +45,12 @@ def bundled_profile(api: str) -> Path:
     if api not in BUNDLED_APIS:
         raise ValueError(f"unknown API {api!r}; bundled: {', '.join(BUNDLED_APIS)}")
     return Path(str(resources.files("emulator.specs").joinpath(f"{api}.profile.yaml")))
+
+
+def example_profile(name: str) -> Path:
+    """A documented example profile shipped under specs/examples (``batch``: webhooks)."""
+    folder = resources.files("emulator.specs").joinpath("examples", "profiles")
+    return Path(str(folder.joinpath(f"{name}.profile.yaml")))
 
 
 def bundled_scenarios(api: str) -> Path:
@@ -77,6 +85,7 @@ def build(
             loaded_scenarios = load_scenarios(folder)
             base = base_path(loaded_spec.document)
             check_scenarios(loaded_profile, loaded_spec, loaded_scenarios, base)
+        check_webhooks(loaded_profile, loaded_spec, loaded_scenarios)
     app = Emulator(loaded_spec, loaded_profile, loaded_scenarios, settings)
     check_stateless(app)
     return app

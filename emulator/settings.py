@@ -163,6 +163,15 @@ class Settings:
         None, "the path the API is served under (default: the path of the spec's servers URL)",
         kind=str,
     )  # fmt: skip
+    webhooks: tuple[str, ...] = option(
+        (), "subscribe every namespace to the profile's webhooks at URL (only the events listed "
+        "after it: URL,EVENT,...); repeatable", key="webhook", where=("serve",), kind=tuple,
+    )  # fmt: skip
+    webhook_allow: tuple[str, ...] = option(
+        (), "a host (or host:port) that webhook deliveries may go to besides loopback; "
+        "repeatable", kind=tuple,
+    )  # fmt: skip
+    webhook_concurrency: int = option(8, "webhook deliveries in flight at once", where=())
 
 
 @dataclass(frozen=True, slots=True)

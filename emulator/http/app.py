@@ -24,6 +24,7 @@ from emulator.http.messages import Incoming, Outcome
 from emulator.http.pipeline import Pipeline
 from emulator.http.routing import Router, base_path, normal_base_path
 from emulator.http.selfcheck import ResponseCheck
+from emulator.http.webhooks import WebhookHub
 from emulator.lifecycle.namespace import Namespace, Namespaces
 from emulator.lifecycle.profile import DEFAULT_CHECK_ORDER, AuthRules, Profile
 from emulator.lifecycle.scenario import Scenario
@@ -72,6 +73,13 @@ class Emulator:
         )
         self.namespaces = Namespaces(self._new_namespace)
         self.namespaces.on_create = self.jobs.seed_jobs
+        hooks = profile.webhooks if profile else None
+        self.webhooks = None
+        if hooks is not None and self.actions is not None:
+            self.webhooks = WebhookHub(
+                hooks, spec, self.actions, self.settings, self.namespaces, self
+            )
+        self.jobs.webhooks = self.webhooks
         self.control = Control(spec, profile, self.scenarios, self.jobs, self.namespaces)
 
     def _new_namespace(self, name: str) -> Namespace:
@@ -82,6 +90,8 @@ class Emulator:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
         if scope["type"] == "http":
+            if self.webhooks is not None:
+                self.webhooks.ensure_running()
             return await guarded(self._http, scope, receive, send)
         if scope["type"] == "lifespan":
             while True:

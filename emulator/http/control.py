@@ -17,6 +17,7 @@ from emulator.http.dashboard import Inspect, InspectError, ui_response
 from emulator.http.dispatch import JobDispatch
 from emulator.http.envelope import PROBLEM_JSON
 from emulator.http.limits import Breach
+from emulator.http.webhook_control import WebhookControl, WebhookControlError
 from emulator.lifecycle.actions import Refusal, default_scenario
 from emulator.lifecycle.journal import Exchange, Journal
 from emulator.lifecycle.namespace import Namespace, Namespaces, RateLimit
@@ -55,6 +56,7 @@ class Control:
         self.scenarios = scenarios
         self.jobs = jobs
         self.inspect = Inspect(jobs.actions, self.clock, namespaces)
+        self.webhooks = WebhookControl(jobs.webhooks)
 
     async def handle(
         self, ns: Namespace, request: HTTPRequest, path: str, raw: bytes, breach: Breach | None
@@ -66,9 +68,17 @@ class Control:
         try:
             if breach is not None:
                 raise ControlError(413 if breach.where == "body" else 431, breach.message)
+            if parts[:1] == ["webhooks"] and parts[1:] == ["receiver"] and method == "POST":
+                return self.webhooks.receive(ns, request, raw)
             body = _json_body(raw)
-            return JSONResponse(self._route(ns, method, parts, body, request))
-        except (ControlError, InspectError) as exc:
+            if parts[:1] == ["webhooks"]:
+                return JSONResponse(await self.webhooks.handle(ns, method, parts[1:], body))
+            answer = self._route(ns, method, parts, body, request)
+            if parts[:1] == ["clock"] and method == "POST" and self.jobs.webhooks is not None:
+                # A test that moves time asserts on deliveries right after: deliver first.
+                await self.jobs.webhooks.deliver_due(ns)
+            return JSONResponse(answer)
+        except (ControlError, InspectError, WebhookControlError) as exc:
             return JSONResponse({"error": str(exc)}, exc.status)
         except Exception as exc:
             return self._crashed(ns, request, path, exc)
@@ -102,6 +112,7 @@ class Control:
             if clock not in (None, "manual", "real"):
                 raise ControlError(400, "clock must be 'manual' or 'real'")
             ns.reset(manual_clock=None if clock is None else clock == "manual")
+            self.webhooks.reset(ns)
             self.jobs.seed_jobs(ns)
             return {"reset": ns.name, "clock": self.clock(ns)}
         if head == "clock":
@@ -177,6 +188,7 @@ class Control:
             )
             try:
                 actions.force(ns, rest[0], state)
+                self.jobs.track(ns, rest[0])
             except Refusal:
                 raise ControlError(404, f"no job {rest[0]!r} in namespace {ns.name!r}") from None
             return self._job(ns, rest[0])

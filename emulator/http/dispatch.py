@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from emulator.http.webhooks import WebhookHub
 from emulator.lifecycle.actions import JobActions, Refusal, Reply, Request, default_scenario
 from emulator.lifecycle.faults import pick_fault, rate_limit_wait
 from emulator.lifecycle.listing import list_jobs, queue_stats
@@ -41,6 +42,8 @@ class JobDispatch:
         self.fallback = settings.fallback
         self.synth = Synthesizer(settings.seed, spec.registry)
         self.actions = JobActions(profile, scenarios) if profile and scenarios else None
+        # Set by the app when the profile declares webhooks.
+        self.webhooks: WebhookHub | None = None
         self.action_of: dict[str, str] = {}
         self.id_param: dict[str, str] = {}
         self._success: dict[str, int] = {}
@@ -55,7 +58,10 @@ class JobDispatch:
                 self.id_param[op.key] = names[-1]
 
     def seed_jobs(self, ns: Namespace) -> None:
-        """Create the jobs scenario files ask for, with their fixed ids and states."""
+        """Create the jobs scenario files ask for, with their fixed ids and states; subscribe
+        the namespace to the webhooks the command line and scenarios name."""
+        if self.webhooks is not None:
+            self.webhooks.setup(ns)
         if self.actions is None:
             return
         for scenario in self.scenarios.values():
@@ -64,6 +70,11 @@ class JobDispatch:
                     ns, scenario, seed.request, job_id=seed.id,
                     attempt=seed.attempt, state_index=seed.state,
                 )  # fmt: skip
+
+    def track(self, ns: Namespace, job_id: str | None) -> None:
+        """A request touched ``job_id``: queue the webhooks its transitions fired."""
+        if self.webhooks is not None:
+            self.webhooks.track(ns, job_id)
 
     def rate_limit_wait(self, ns: Namespace) -> int | None:
         return rate_limit_wait(ns, ns.clock.now())

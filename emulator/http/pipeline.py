@@ -97,6 +97,7 @@ class Pipeline:
             else:
                 reply = self.jobs.act(ns, op, action, request, job_id, scenario)
                 job_id = reply.job_id or job_id
+                self.jobs.track(ns, job_id)
                 if fault is None:
                     outcome = Outcome(reply.status, reply.body, headers=dict(reply.headers))
                 else:

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from emulator.lifecycle.clock import ManualClock, OffsetClock
 from emulator.lifecycle.journal import Journal
+from emulator.lifecycle.outbox import Outbox
 from emulator.lifecycle.store import JobStore
 
 __all__ = ["ControllableClock", "Namespace", "Namespaces", "RateLimit"]
@@ -54,6 +55,7 @@ class Namespace:
         self.fault_counts: dict[tuple[str, ...], int] = {}
         self.fault_fired: dict[tuple[str, ...], int] = {}
         self.recent_requests: deque[float] = deque()
+        self.outbox = Outbox(random.Random(f"{self._seed}:{self.name}:webhooks"))
 
     @property
     def manual_clock(self) -> bool:

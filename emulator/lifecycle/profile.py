@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from emulator.lifecycle.template import Renderer, compile_template
+from emulator.lifecycle.webhooks import WebhookRules
 
 __all__ = [
     "ACTIONS",
@@ -181,6 +182,7 @@ class Profile:
     errors: Mapping[str, ErrorKind]
     timeline: TimelineRules | None
     count_by: Mapping[str, str]
+    webhooks: WebhookRules | None = None
 
     # The views compiled once, derived from ``views`` (see ``template.compile_template``).
     renderers: Mapping[str, Renderer] = field(init=False, compare=False, repr=False)

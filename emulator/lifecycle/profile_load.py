@@ -22,6 +22,7 @@ from emulator.lifecycle.profile import (
     TimelineRules,
 )
 from emulator.lifecycle.template import compile_template, placeholders
+from emulator.lifecycle.webhook_load import load_webhook_rules
 from emulator.yamlread import Reader, read_yaml
 
 __all__ = ["load_profile"]
@@ -29,7 +30,7 @@ __all__ = ["load_profile"]
 _TOP_KEYS = (
     "name", "spec", "scenarios", "default_scenario", "operations", "job", "statuses", "auth",
     "check_order", "retry", "cancel", "delete", "list", "hidden", "views", "errors",
-    "timeline", "stats",
+    "timeline", "stats", "webhooks",
 )  # fmt: skip
 
 
@@ -74,6 +75,7 @@ def load_profile(path: str | Path) -> Profile:
         errors=_errors(r.section("errors")),
         timeline=_timeline(r.section("timeline")) if r.has("timeline") else None,
         count_by=_count_by(r.section("stats")),
+        webhooks=load_webhook_rules(r.section("webhooks")) if r.has("webhooks") else None,
     )
 
 

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from emulator.lifecycle.delivery import DeliveryFault, Subscription
+
 __all__ = [
     "Duration",
     "Fault",
@@ -98,6 +100,8 @@ class Scenario:
     match: Match = field(default_factory=Match)
     faults: tuple[Fault, ...] = ()
     seed_jobs: tuple[SeedJob, ...] = ()
+    subscriptions: tuple[Subscription, ...] = ()
+    webhook_faults: tuple[DeliveryFault, ...] = ()
 
     def attempt(self, index: int) -> Attempt:
         return self.attempts[min(index, len(self.attempts) - 1)]

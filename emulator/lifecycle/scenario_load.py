@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from emulator.errors import ScenarioError
+from emulator.lifecycle.delivery import DeliveryFault, Subscription
 from emulator.lifecycle.scenario import Attempt, Duration, Fault, Match, Scenario, SeedJob, State
 from emulator.yamlread import escape, read_yaml
 
@@ -76,6 +77,11 @@ def load_scenario(path: str | Path) -> Scenario:
         match=Match(**{k: dict(v) for k, v in doc.get("match", {}).items()}),
         faults=tuple(_fault(f, i) for i, f in enumerate(doc.get("faults", ()))),
         seed_jobs=seeds,
+        subscriptions=tuple(
+            _subscription(raw, file.stem, i)
+            for i, raw in enumerate(doc.get("webhooks", {}).get("subscriptions", ()))
+        ),
+        webhook_faults=tuple(_delivery_fault(f) for f in doc.get("webhooks", {}).get("faults", ())),
     )
 
 
@@ -174,6 +180,30 @@ def _fault(raw: Mapping[str, Any], index: int) -> Fault:
         commit=bool(raw.get("commit", False)),
         scope=cast(Literal["job", "namespace"], raw.get("scope", "job")),
         pointer=f"/faults/{index}",
+    )
+
+
+def _subscription(raw: Mapping[str, Any], scenario: str, index: int) -> Subscription:
+    events = raw.get("events")
+    return Subscription(
+        id=f"{scenario}-{index + 1}",
+        url=raw["url"],
+        secret=raw.get("secret", ""),  # the namespace draws one when empty
+        events=None if events is None else frozenset(events),
+        source=f"scenario {scenario}",
+    )
+
+
+def _delivery_fault(raw: Mapping[str, Any]) -> DeliveryFault:
+    return DeliveryFault(
+        kind=raw["fault"],
+        event=raw.get("event"),
+        nth=raw.get("nth"),
+        every=raw.get("every"),
+        probability=raw.get("probability"),
+        times=raw.get("times"),
+        seconds=float(raw.get("seconds", 60.0)),
+        copies=int(raw.get("copies", 1)),
     )
 
 

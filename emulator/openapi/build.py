@@ -24,6 +24,7 @@ from emulator.openapi.model import (
     Spec,
 )
 from emulator.openapi.security import requirements, security_schemes
+from emulator.openapi.webhooks import declared_webhooks
 
 __all__ = ["build_spec", "load_spec"]
 
@@ -46,6 +47,7 @@ def build_spec(docs: Documents, inliner: SchemaInliner, root: Located, version: 
     """The ``Spec`` of the root document ``root`` (already checked to be OpenAPI 3.0/3.1)."""
     builder = _Builder(docs, inliner, root)
     operations = builder.operations()  # before reading the registry: it grows as schemas load
+    webhooks = declared_webhooks(docs, root, builder._content)
     info = root.node.get("info")
     title = info.get("title") if isinstance(info, dict) else None
     return Spec(
@@ -56,6 +58,7 @@ def build_spec(docs: Documents, inliner: SchemaInliner, root: Located, version: 
         security_schemes=builder.schemes,
         registry=inliner.registry,
         document=root.node,
+        webhooks=webhooks,
     )
 
 

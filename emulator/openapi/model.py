@@ -113,6 +113,8 @@ class Spec:
     security_schemes: Mapping[str, SecurityScheme]
     registry: Registry[Any]
     document: Mapping[str, Any]
+    # Request bodies of the webhooks and callbacks it declares (see ``openapi.webhooks``).
+    webhooks: Mapping[str, MediaType] = field(default_factory=dict)
 
     def operation(self, ref: str) -> Operation | None:
         """The operation named ``ref`` (operationId or ``"METHOD /path"``), if any."""

@@ -20,6 +20,7 @@ import httpx
 
 from emulator.errors import ContractViolationError, EmulatorError
 from emulator.testing.journal_query import JournalQuery
+from emulator.testing.webhooks import EmulatorWebhooks
 from emulator.testing.wire import HttpxWire, LoopbackWire, Wire
 
 __all__ = [
@@ -146,6 +147,7 @@ class EmulatorHandle:
         self.clock = EmulatorClock(self)
         self.jobs = EmulatorJobs(self)
         self.journal = JournalQuery(self._journal)
+        self.webhooks = EmulatorWebhooks(self)
 
     @classmethod
     def for_server(cls, root: str, namespace: str, **kwargs: Any) -> EmulatorHandle:
@@ -226,6 +228,7 @@ class EmulatorHandle:
         """Close the clients this handle made (a shared control wire stays open)."""
         for wire in self._wires:
             wire.close()
+        self.webhooks.close()
         for client in self._clients:
             client.close()
         self._wires.clear()

@@ -49,6 +49,8 @@ class TestOptions:
     clock: str = "manual"
     scenario: str | None = None
     in_process: bool = False
+    # True: the built-in receiver gets every event; a list of event names: those; a URL.
+    webhooks: bool | str | tuple[str, ...] = False
 
 
 class EmulatorPool:

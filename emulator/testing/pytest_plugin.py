@@ -25,13 +25,15 @@ at teardown with the request, the rule and the JSON path.
 
 Options, first found wins: the ``@pytest.mark.emulator(...)`` marker (every option
 ``emulator.settings`` offers to pytest: ``api``, ``spec``, ``profile``, ``scenarios``, ``clock``,
-``strict``, ``seed``, ``jwt_secret``, ``fallback``, ...; and, per test, ``scenario`` and
-``in_process``), the command line (``--emulator-api``, ``--emulator-clock``,
+``strict``, ``seed``, ``jwt_secret``, ``fallback``, ...; and, per test, ``scenario``,
+``in_process`` and ``webhooks``), the command line (``--emulator-api``, ``--emulator-clock``,
 ``--emulator-strict`` / ``--emulator-no-strict``, ...), the ini file (``emulator_api``,
 ``emulator_strict``, ...), then the defaults declared in ``emulator.settings``: the writer API
 (when no spec or profile is named), strict, manual clock. Relative paths start from the rootdir
 (command line: the working directory). With ``in_process=True`` nothing listens on a socket:
 give the SDK ``http_client=emulator.client()`` as well as ``base_url=emulator.url``.
+``webhooks=True`` subscribes the built-in receiver (``emulator.webhooks``) to every webhook
+event, a list to those events, a URL sends them there (docs/webhooks.md).
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ from emulator.testing.pool import EmulatorPool, ServerConfig, TestOptions
 __all__ = ["EmulatorPool", "ServerConfig", "TestOptions", "emulator", "emulator_pool"]
 
 # What only a test's marker says: per namespace, not per server.
-_PER_TEST = ("scenario", "in_process")
+_PER_TEST = ("scenario", "in_process", "webhooks")
 _KEYS = tuple(o.key for o in options("pytest"))
 MARKER_KWARGS = frozenset((*_KEYS, *_PER_TEST))
 _PATHS = frozenset(o.key for o in options("pytest") if o.path)
@@ -94,13 +96,15 @@ def resolve_options(config: pytest.Config, markers: Iterable[pytest.Mark] = ()) 
         for key, value in values.items():
             given[key] = _path(value, base) if key in _PATHS else value
     scenario, in_process = given.pop("scenario", None), bool(given.pop("in_process", False))
+    hooks = given.pop("webhooks", False)
     try:
         resolved = resolve("pytest", given)
     except ValueError as exc:
         raise pytest.UsageError(f"emulator {exc}") from None
     server = ServerConfig(resolved.sources, replace(resolved.settings, manual_clock=True))
     clock = "manual" if resolved.settings.manual_clock else "real"
-    return TestOptions(server, clock, scenario, in_process)
+    hooks = hooks if isinstance(hooks, bool | str) else tuple(hooks)
+    return TestOptions(server, clock, scenario, in_process, hooks)
 
 
 def _layers(
@@ -145,6 +149,11 @@ def _prepare(handle: EmulatorHandle, options: TestOptions) -> None:
         handle.reset()  # applies the clock mode and the scenario
     elif options.scenario is not None:
         handle.use_scenario(options.scenario)
+    hooks = options.webhooks
+    if hooks is not False:  # True: every event to the built-in receiver; events; or a URL
+        url = hooks if isinstance(hooks, str) else None
+        events = hooks if isinstance(hooks, tuple) else None
+        handle.webhooks.subscribe(url, events=events)
 
 
 @pytest.fixture(scope="session")
