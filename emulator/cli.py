@@ -79,6 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LoadError as exc:
         print(f"jobs-emulator: refused to start: {exc}", file=sys.stderr)
         return 2
+    if config.settings.webhooks and app.webhooks is None:
+        print("jobs-emulator: refused to start: --webhook given, but the profile declares no "
+              "webhooks (see docs/webhooks.md)", file=sys.stderr)  # fmt: skip
+        return 2
     from emulator.http.server import serve_forever, stack
 
     name = app.profile.name if app.profile else "stateless"

@@ -11,17 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from emulator.http.server import LiveServer
 from emulator.lifecycle.signing import TOLERANCE
 from emulator.lifecycle.signing import verify as check_signature
 from emulator.lifecycle.webhooks import Scheme, Signing
 
-if TYPE_CHECKING:
-    from emulator.testing.handle import EmulatorHandle
-
 __all__ = ["EmulatorWebhooks", "ReceivedWebhook", "verify_signature"]
+
+
+class ControlPlane(Protocol):
+    """What of a namespace's handle this needs: its URL and its control calls."""
+
+    @property
+    def url(self) -> str: ...
+
+    def control(self, method: str, path: str, body: Any = None, /, **query: str) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +61,7 @@ def verify_signature(
 
 
 class EmulatorWebhooks:
-    def __init__(self, handle: EmulatorHandle) -> None:
+    def __init__(self, handle: ControlPlane) -> None:
         self._handle = handle
         self._servers: list[LiveServer] = []
         self.secret: str | None = None

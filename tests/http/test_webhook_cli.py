@@ -29,7 +29,7 @@ def test_cli_subscriptions_start_every_namespace_and_survive_a_reset() -> None:
     )  # fmt: skip
     assert sub.secret.startswith("whsec_")
     ns.reset()
-    app.seed_jobs(ns)
+    app.jobs.seed_jobs(ns)
     assert len(ns.outbox.subscriptions) == 1
     assert app.webhooks is not None
     assert host_allowed("https://hooks.example.test/x", app.webhooks.sender.allow)
