@@ -51,7 +51,11 @@ def test_the_plugin_offers_each_option_as_flag_ini_key_and_marker_argument(
         assert pytestconfig.getoption(f"emulator_{opt.key}") is None  # registered, unset
         assert pytestconfig.getini(f"emulator_{opt.key}") == ""
         assert opt.key in MARKER_KWARGS
-    assert MARKER_KWARGS - {o.key for o in options("pytest")} == {"scenario", "in_process"}
+    assert MARKER_KWARGS - {o.key for o in options("pytest")} == {
+        "scenario",
+        "in_process",
+        "webhooks",
+    }
 
 
 def test_each_place_has_its_defaults() -> None:

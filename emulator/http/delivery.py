@@ -47,8 +47,11 @@ class Sender:
     def client(self) -> httpx.AsyncClient:
         if self._client is None:  # made on the loop that sends
             transport = httpx.ASGITransport(app=self._app)
+            # No keep-alive: deliveries are few, and a pooled socket would outlive the loop.
             self._client = httpx.AsyncClient(
-                timeout=self.rules.timeout, mounts={f"http://{SELF_HOST}": transport}
+                timeout=self.rules.timeout,
+                mounts={f"http://{SELF_HOST}": transport},
+                limits=httpx.Limits(max_keepalive_connections=0),
             )
         return self._client
 

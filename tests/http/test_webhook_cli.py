@@ -40,3 +40,15 @@ def test_serve_refuses_webhooks_for_a_profile_without_them(
 ) -> None:
     assert main(["serve", "--api", "writer", "--webhook", "http://127.0.0.1:9/x"]) == 2
     assert "declares no webhooks" in capsys.readouterr().err
+
+
+def test_repeatable_options_take_lists_and_ini_words() -> None:
+    from emulator.settings import resolve
+
+    serve = resolve("serve", {"webhook": ["http://127.0.0.1/a", "http://127.0.0.1/b,x"]})
+    assert serve.settings.webhooks == ("http://127.0.0.1/a", "http://127.0.0.1/b,x")
+    assert resolve("pytest", {"webhook_allow": "a.test b.test"}).settings.webhook_allow == (
+        "a.test", "b.test",
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="webhook_allow takes a list of strings"):
+        resolve("pytest", {"webhook_allow": 3})
