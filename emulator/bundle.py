@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from emulator.errors import ProfileError, SpecError
+from emulator.errors import ProfileError
 from emulator.http.app import Emulator
 from emulator.http.dispatch import success_status
 from emulator.http.routing import base_path
@@ -21,6 +21,7 @@ from emulator.lifecycle.scenario import Scenario
 from emulator.lifecycle.scenario_load import load_scenarios
 from emulator.lifecycle.webhook_check import check_webhooks
 from emulator.openapi import load_spec
+from emulator.openapi.flaws import Flaw
 from emulator.openapi.model import Spec
 from emulator.openapi.synthesis import Synthesizer
 from emulator.settings import BUNDLED_APIS, DEFAULT_API, Settings
@@ -64,8 +65,10 @@ def build(
     profile: str | Path | None = None,
     scenarios: str | Path | None = None,
     settings: Settings | None = None,
+    exhaustive: bool = False,
 ) -> Emulator:
     """Load and check everything, then return the ASGI app. Raises LoadError subclasses.
+    ``exhaustive`` (``check --all``) also compiles and synthesises every unbound operation.
 
     ``api`` picks a bundled profile (and its spec and scenarios); ``spec``, ``profile`` and
     ``scenarios`` replace any of them, e.g. the bundled osapi profile over upstream's spec.
@@ -76,7 +79,11 @@ def build(
     spec_path = Path(spec) if spec else (loaded_profile.spec_path if loaded_profile else None)
     if spec_path is None:
         raise ProfileError(str(profile_path), "/spec", "no spec given and the profile names none")
-    loaded_spec = load_spec(spec_path)
+    # With a profile, only what it binds must be flawless; without one, everything is served
+    # from the spec and must be.
+    bound = list(loaded_profile.operations.values()) if loaded_profile else None
+    strict_spec = settings.strict_spec if settings else False
+    loaded_spec = load_spec(spec_path, bound=bound, strict=strict_spec)
     loaded_scenarios: dict[str, Scenario] = {}
     if loaded_profile is not None:
         check_profile(loaded_profile, loaded_spec)
@@ -87,7 +94,11 @@ def build(
             check_scenarios(loaded_profile, loaded_spec, loaded_scenarios, base)
         check_webhooks(loaded_profile, loaded_spec, loaded_scenarios)
     app = Emulator(loaded_spec, loaded_profile, loaded_scenarios, settings)
-    check_stateless(app)
+    # Synthesising every unbound operation of a vendor's spec would cost the load its speed:
+    # with a profile that is for `check --all` (or --strict-spec), and only a warning there.
+    if loaded_profile is None or exhaustive or strict_spec:
+        fatal = loaded_profile is None or strict_spec
+        app.warnings = (*app.warnings, *check_stateless(app, fatal=fatal))
     return app
 
 
@@ -108,8 +119,10 @@ def check_profile(profile: Profile, spec: Spec) -> None:
             )  # fmt: skip
 
 
-def check_stateless(app: Emulator) -> None:
-    """Refuse an operation the emulator would answer from its schema when no value fits it."""
+def check_stateless(app: Emulator, *, fatal: bool = True) -> list[Flaw]:
+    """Refuse (or with ``fatal`` false, warn of) an operation the emulator would answer from
+    its schema when no value fits it."""
+    found: list[Flaw] = []
     for op in app.spec.operations:
         if app.jobs.action_of.get(op.key) is not None:
             continue
@@ -132,10 +145,14 @@ def check_stateless(app: Emulator) -> None:
                 continue
             problem = f"no value this emulator makes satisfies it ({error.message})"
         pointer = f"{op.pointer}/responses/{status}/content/{escape(media_type)}/schema"
-        raise SpecError(
+        flaw = Flaw(
             str(app.spec.path), pointer,
             f"{op.key} is served from its schema, but {problem}; fix the schema or add an example",
         )  # fmt: skip
+        if fatal:
+            raise flaw.error()
+        found.append(flaw)
+    return found
 
 
 def check_scenarios(

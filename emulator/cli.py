@@ -21,7 +21,7 @@ from emulator.bundle import build
 from emulator.contract.commands import COMMANDS, add_commands, run_command
 from emulator.dashboard.command import add_report_command, run_report
 from emulator.errors import LoadError
-from emulator.settings import BUNDLED_APIS, Context, Sources, options, resolve
+from emulator.settings import BUNDLED_APIS, Context, Settings, Sources, options, resolve
 
 __all__ = ["main"]
 
@@ -66,45 +66,72 @@ def main(argv: Sequence[str] | None = None) -> int:
     given = vars(args)
     command = given.pop("command")
     if command == "check":
-        return _check(resolve("check", given).sources)
+        checking = resolve("check", given)
+        return _check(checking.sources, checking.settings)
     if command in COMMANDS:
         return run_command(command, given)
     config = resolve("serve", given)
     sources, listen = config.sources, config.listen
+    from emulator.http import server  # uvicorn: only for serving
+
+    try:
+        sock = server.bind(listen.host, listen.port)
+    except OSError as exc:
+        print(
+            f"jobs-emulator: cannot listen on {listen.host}:{listen.port}: {exc}", file=sys.stderr
+        )
+        return 2
     try:
         app = build(
             api=sources.bundled_api, spec=sources.spec, profile=sources.profile,
             scenarios=sources.scenarios, settings=config.settings,
         )  # fmt: skip
     except LoadError as exc:
+        sock.close()
         print(f"jobs-emulator: refused to start: {exc}", file=sys.stderr)
         return 2
     if config.settings.webhooks and app.webhooks is None:
         print("jobs-emulator: refused to start: --webhook given, but the profile declares no "
               "webhooks (see docs/webhooks.md)", file=sys.stderr)  # fmt: skip
+        sock.close()
         return 2
-    from emulator.http.server import serve_forever, stack
+    _warn(app.warnings, limit=_STARTUP_WARNINGS)
 
     name = app.profile.name if app.profile else "stateless"
     clock = "manual" if config.settings.manual_clock else "real"
     print(
         f"jobs-emulator: serving {app.spec.title} ({name}, {len(app.spec.operations)} operations,"
         f" {len(app.scenarios)} scenarios, clock {clock}) on http://{listen.host}:{listen.port}"
-        f" ({stack()})",
+        f" ({server.stack()})",
         flush=True,
     )
-    serve_forever(app, listen.host, listen.port)
+    server.serve_forever(app, listen.host, listen.port, sock)
     return 0
 
 
-def _check(sources: Sources) -> int:
+_STARTUP_WARNINGS = 20
+
+
+def _warn(warnings: Sequence[object], limit: int | None = None) -> None:
+    """Each tolerated flaw on its own line (file: pointer: reason); the rest counted."""
+    shown = warnings if limit is None else warnings[:limit]
+    for warning in shown:
+        print(f"warning: {warning}", file=sys.stderr)
+    if len(warnings) > len(shown):
+        more = len(warnings) - len(shown)
+        note = f"warning: ... and {more} more (`jobs-emulator check` lists them all)"
+        print(note, file=sys.stderr)
+
+
+def _check(sources: Sources, settings: Settings) -> int:
     named = sources.api or sources.spec or sources.profile
     targets = [sources.bundled_api] if named else list(BUNDLED_APIS)
     failed = False
     for api in targets:
         try:
             app = build(api=api, spec=sources.spec, profile=sources.profile,
-                        scenarios=sources.scenarios)  # fmt: skip
+                        scenarios=sources.scenarios, settings=settings,
+                        exhaustive=settings.exhaustive)  # fmt: skip
         except LoadError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed = True
@@ -112,4 +139,5 @@ def _check(sources: Sources) -> int:
         scenarios = ", ".join(sorted(app.scenarios)) or "none"
         label = app.profile.name if app.profile else str(app.spec.path)
         print(f"ok: {label}: {len(app.spec.operations)} operations; scenarios: {scenarios}")
+        _warn(app.warnings)
     return 1 if failed else 0

@@ -172,6 +172,14 @@ class Settings:
         "repeatable", kind=tuple,
     )  # fmt: skip
     webhook_concurrency: int = option(8, "webhook deliveries in flight at once", where=())
+    strict_spec: bool = option(
+        False, "refuse the spec for any flaw, even in operations the profile does not bind",
+        where=("serve", "pytest", "check"),
+    )  # fmt: skip
+    exhaustive: bool = option(
+        False, "also compile and synthesise every operation the profile does not bind (for CI)",
+        where=("check",), key="all",
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

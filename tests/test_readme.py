@@ -35,6 +35,7 @@ import re
 import runpy
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -236,14 +237,20 @@ class Session:
         """``jobs-emulator ...`` in-process; ``serve`` hands its app to a LiveServer and returns."""
         argv = [self.local(a) for a in argv if a != "&"]
 
-        def serve_forever(app: Any, host: str, port: int) -> None:
+        def serve_forever(app: Any, host: str, port: int, sock: Any = None) -> None:
+            if sock is not None:
+                sock.close()
             if port in self.servers:
                 self.servers.pop(port).stop()
             self.servers[port] = LiveServer(app, host).start()
 
+        def bind(host: str, port: int) -> socket.socket:
+            return real_bind(host, 0)  # the documented port may be taken on a shared machine
+
         out = io.StringIO()
-        real = emulator.http.server.serve_forever
+        real, real_bind = emulator.http.server.serve_forever, emulator.http.server.bind
         emulator.http.server.serve_forever = serve_forever
+        emulator.http.server.bind = bind  # type: ignore[assignment]
         try:
             with (
                 contextlib.chdir(self.cwd),
@@ -255,6 +262,7 @@ class Session:
             self.status = exc.code if isinstance(exc.code, int) else 1
         finally:
             emulator.http.server.serve_forever = real
+            emulator.http.server.bind = real_bind  # type: ignore[assignment]
         return out.getvalue()
 
     def local(self, arg: str) -> str:

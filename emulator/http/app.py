@@ -28,8 +28,9 @@ from emulator.http.webhooks import WebhookHub
 from emulator.lifecycle.namespace import Namespace, Namespaces
 from emulator.lifecycle.profile import DEFAULT_CHECK_ORDER, AuthRules, Profile
 from emulator.lifecycle.scenario import Scenario
+from emulator.openapi.flaws import Flaw
 from emulator.openapi.model import Spec
-from emulator.openapi.validation import RequestChecker
+from emulator.openapi.validation import RequestCheckers
 from emulator.settings import Settings
 
 __all__ = ["NAMESPACE_HEADER", "Emulator", "split_namespace", "to_response"]
@@ -51,6 +52,8 @@ class Emulator:
     ) -> None:
         self.spec = spec
         self.profile = profile
+        # What loading tolerated: listed at startup and by `check`.
+        self.warnings: tuple[Flaw, ...] = spec.warnings
         self.scenarios = dict(scenarios or {})
         self.settings = settings or Settings()
         self.jobs = JobDispatch(spec, profile, self.scenarios, self.settings)
@@ -62,7 +65,7 @@ class Emulator:
         rules = profile.auth if profile else AuthRules()
         self.pipeline = Pipeline(
             router=Router(spec.operations, prefix=self.base_path),
-            checkers={op.key: RequestChecker(op) for op in spec.operations},
+            checkers=RequestCheckers(spec.operations),
             auth=Authenticator(spec.security_schemes, rules, self.settings.jwt_secret),
             jobs=self.jobs,
             self_check=ResponseCheck(),

@@ -85,6 +85,8 @@ class Trace:
     fault: Fault | None = None
     # The body as validated; without one the entry shows what was sent, parsed if it parses.
     request_body: Any = None
+    spec_gap: int | None = None  # an undeclared status the profile sends: the spec's gap
+    spec_flaws: tuple[str, ...] = ()  # flaws tolerated at load: parts served unchecked
 
     def exchange(self, outcome: Outcome) -> Exchange:
         incoming, request_body = self.incoming, self.request_body
@@ -109,4 +111,6 @@ class Trace:
             response_body=outcome.body,
             violations=self.violations,
             fault=self.fault.pointer if self.fault is not None else None,
+            spec_gap=self.spec_gap,
+            spec_flaws=self.spec_flaws,
         )

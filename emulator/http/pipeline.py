@@ -19,7 +19,7 @@ from emulator.http.envelope import PROBLEM_JSON, error_reply, violation_details
 from emulator.http.limits import LIMIT_KINDS
 from emulator.http.messages import DROPPED, Incoming, Outcome, Trace
 from emulator.http.routing import Router
-from emulator.http.selfcheck import ResponseCheck
+from emulator.http.selfcheck import ResponseCheck, flaw_marks, spec_gap
 from emulator.lifecycle.actions import Refusal, Reply, Request
 from emulator.lifecycle.namespace import Namespace
 from emulator.lifecycle.profile import Profile
@@ -109,14 +109,21 @@ class Pipeline:
         if outcome.drop:
             ns.journal.record(replace(trace, violations=request_violations).exchange(outcome))
             return outcome
-        violations = request_violations + tuple(self.self_check.check(op, outcome))
+        checked = request_violations + tuple(self.self_check.check(op, outcome))
+        violations, gap = spec_gap(checked, self.profile)
         if self.strict and any(v.side == "response" for v in violations):
             outcome = _violation_outcome(op.key, [v for v in violations if v.side == "response"])
         elif violations:
             text = _header_text("; ".join(map(str, violations)))
             outcome = outcome.with_headers({"x-emulator-violations": text})
         ns.journal.record(
-            replace(trace, violations=violations, request_body=parsed.body).exchange(outcome)
+            replace(
+                trace,
+                violations=violations,
+                request_body=parsed.body,
+                spec_gap=gap,
+                spec_flaws=flaw_marks(op),
+            ).exchange(outcome)
         )
         return outcome
 

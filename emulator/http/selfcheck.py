@@ -7,11 +7,12 @@ same verdict, so only responses never seen before are validated.
 from __future__ import annotations
 
 from emulator.http.messages import Outcome
+from emulator.lifecycle.profile import Profile
 from emulator.openapi.model import Operation
 from emulator.openapi.validation import check_response
 from emulator.openapi.violation import Violation
 
-__all__ = ["ResponseCheck"]
+__all__ = ["ResponseCheck", "flaw_marks", "spec_gap"]
 
 
 class ResponseCheck:
@@ -33,3 +34,22 @@ class ResponseCheck:
                 self._conforming.clear()
             self._conforming[key] = None
         return violations
+
+
+def spec_gap(
+    violations: tuple[Violation, ...], profile: Profile | None
+) -> tuple[tuple[Violation, ...], int | None]:
+    """``violations`` less an undeclared status, and that status: the profile says the provider
+    sends it, so it is the spec's gap, not the emulator's fault (unless the profile says
+    ``undeclared: violation``). The body of a declared status is still checked."""
+    if profile is not None and profile.undeclared == "violation":
+        return violations, None
+    gap = next((v for v in violations if v.rule == "status"), None)
+    if gap is None:
+        return violations, None
+    return tuple(v for v in violations if v is not gap), int(gap.location[-1])
+
+
+def flaw_marks(op: Operation) -> tuple[str, ...]:
+    """What the journal says of ``op``'s flaws tolerated at load (those parts are unchecked)."""
+    return tuple(f"{flaw.pointer}: {flaw.reason}" for flaw in op.flaws)

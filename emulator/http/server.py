@@ -9,13 +9,14 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+import socket
 import threading
 import time
 from typing import Any, NamedTuple
 
 import uvicorn
 
-__all__ = ["LiveServer", "Stack", "serve_forever", "stack"]
+__all__ = ["LiveServer", "Stack", "bind", "serve_forever", "stack"]
 
 
 class Stack(NamedTuple):
@@ -108,11 +109,27 @@ class LiveServer:
         self.stop()
 
 
-def serve_forever(app: Any, host: str, port: int) -> None:
-    """Run in the foreground until interrupted (Ctrl-C)."""
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``; ``OSError`` (a busy port) before anything claims
+    to be serving."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve_forever(app: Any, host: str, port: int, sock: socket.socket | None = None) -> None:
+    """Run in the foreground until interrupted (Ctrl-C), on ``sock`` when ``bind`` made one."""
     # The loaded spec, validators and imports live as long as the process: frozen, the cyclic
     # collector stops walking their ~40k objects on every full collection (tens of ms each,
     # paid by whichever request triggers it: the p99).
     gc.collect()
     gc.freeze()
-    uvicorn.Server(_config(app, host, port, "warning")).run()
+    uvicorn.Server(_config(app, host, port, "warning")).run(sockets=[sock] if sock else None)

@@ -35,6 +35,10 @@ class Exchange:
     response_body: Any = None
     violations: tuple[Violation, ...] = ()
     fault: str | None = None
+    # The status, when the spec declares none like it for the operation: the spec's gap.
+    spec_gap: int | None = None
+    # Flaws of the operation's spec tolerated at load: those parts were served unchecked.
+    spec_flaws: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +57,10 @@ class Exchange:
             "response_body": self.response_body,
             "violations": [v.as_dict() for v in self.violations],
             "fault": self.fault,
+            "spec_gap": None
+            if self.spec_gap is None
+            else {"status": self.spec_gap, "operation": self.operation},
+            "spec_flaws": list(self.spec_flaws),
         }
 
 

@@ -183,6 +183,8 @@ class Profile:
     timeline: TimelineRules | None
     count_by: Mapping[str, str]
     webhooks: WebhookRules | None = None
+    # A status the operation does not declare: a spec gap (served, journaled) or a violation.
+    undeclared: Literal["gap", "violation"] = "gap"
 
     # The views compiled once, derived from ``views`` (see ``template.compile_template``).
     renderers: Mapping[str, Renderer] = field(init=False, compare=False, repr=False)

@@ -30,7 +30,7 @@ __all__ = ["load_profile"]
 _TOP_KEYS = (
     "name", "spec", "scenarios", "default_scenario", "operations", "job", "statuses", "auth",
     "check_order", "retry", "cancel", "delete", "list", "hidden", "views", "errors",
-    "timeline", "stats", "webhooks",
+    "timeline", "stats", "webhooks", "undeclared",
 )  # fmt: skip
 
 
@@ -76,7 +76,15 @@ def load_profile(path: str | Path) -> Profile:
         timeline=_timeline(r.section("timeline")) if r.has("timeline") else None,
         count_by=_count_by(r.section("stats")),
         webhooks=load_webhook_rules(r.section("webhooks")) if r.has("webhooks") else None,
+        undeclared=_undeclared(r),
     )
+
+
+def _undeclared(r: Reader) -> Literal["gap", "violation"]:
+    value = r.text("undeclared", "gap")
+    if value not in ("gap", "violation"):
+        r.fail("undeclared", f"expected gap or violation, got {value!r}")
+    return "gap" if value == "gap" else "violation"
 
 
 # What each view may name: the context ``emulator.views`` and ``emulator.listing`` fill.

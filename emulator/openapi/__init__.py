@@ -9,7 +9,6 @@ deterministic bodies from schemas and examples.
 May import: ``emulator.errors`` and ``emulator.yamlread``. Nothing of lifecycles, HTTP or testing.
 """
 
-from emulator.openapi.build import load_spec
 from emulator.openapi.formats import FORMAT_CHECKER, compile_validator
 from emulator.openapi.model import (
     MediaType,
@@ -22,6 +21,7 @@ from emulator.openapi.model import (
     SecurityScheme,
     Spec,
 )
+from emulator.openapi.spec_file import load_spec
 
 __all__ = [
     "FORMAT_CHECKER",

@@ -1,18 +1,20 @@
-"""From an OpenAPI file (read by ``load``) to the typed ``Spec``: operations, parameters, bodies,
-responses and security, with every schema inlined and its validator compiled once."""
+"""From a loaded OpenAPI document to the typed ``Spec``: operations, parameters, bodies,
+responses and security. Schemas are checked once each here and inlined and compiled on first
+use (``compiled.LazySchema``).
+
+What is wrong inside an operation nothing binds is tolerated: a warning, and that part is
+served unchecked. In a bound operation (or anywhere, with ``strict``) it refuses the spec.
+"""
 
 from __future__ import annotations
 
 import copy
-import os
 import re
-from pathlib import Path
+from collections.abc import Collection
 from typing import Any
 
-from jsonschema.exceptions import SchemaError
-from jsonschema.protocols import Validator
-
-from emulator.openapi.formats import compile_validator
+from emulator.openapi.compiled import FixedSchema, HeaderSpec, LazySchema
+from emulator.openapi.flaws import Flaw, SchemaScan
 from emulator.openapi.load import Documents, Located, SchemaInliner, join
 from emulator.openapi.model import (
     MediaType,
@@ -21,16 +23,17 @@ from emulator.openapi.model import (
     ParameterLocation,
     RequestBody,
     ResponseSpec,
+    SchemaSource,
     Spec,
 )
 from emulator.openapi.security import requirements, security_schemes
+from emulator.openapi.tolerance import tolerate
 from emulator.openapi.webhooks import declared_webhooks
 
-__all__ = ["build_spec", "load_spec"]
-
-_VERSION = re.compile(r"3\.[01]\.[0-9]+(?:-[0-9A-Za-z.-]+)?")
+__all__ = ["build_spec"]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_PATH_ITEM_KEYS = frozenset({"$ref", "summary", "description", "servers", "parameters"})
 _LOCATIONS: dict[object, ParameterLocation] = {
     "path": "path",
     "query": "query",
@@ -41,13 +44,24 @@ _LOCATIONS: dict[object, ParameterLocation] = {
 _IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 _STATUS = re.compile(r"[1-5](?:[0-9]{2}|XX)|default")
 _TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
+_ANYTHING = FixedSchema({})
 
 
-def build_spec(docs: Documents, inliner: SchemaInliner, root: Located, version: str) -> Spec:
-    """The ``Spec`` of the root document ``root`` (already checked to be OpenAPI 3.0/3.1)."""
+def build_spec(
+    docs: Documents,
+    inliner: SchemaInliner,
+    root: Located,
+    version: str,
+    *,
+    bound: Collection[str] | None = None,
+    strict: bool = False,
+) -> Spec:
+    """The ``Spec`` of ``root`` (already checked to be OpenAPI 3.0/3.1). ``bound`` names the
+    operations a profile binds (operationId or ``METHOD /path``; ``None``: all of them)."""
     builder = _Builder(docs, inliner, root)
     operations = builder.operations()  # before reading the registry: it grows as schemas load
     webhooks = declared_webhooks(docs, root, builder._content)
+    warnings = tolerate(operations, bound, strict, [*builder.unservable, *builder.scan.notes])
     info = root.node.get("info")
     title = info.get("title") if isinstance(info, dict) else None
     return Spec(
@@ -59,6 +73,7 @@ def build_spec(docs: Documents, inliner: SchemaInliner, root: Located, version: 
         registry=inliner.registry,
         document=root.node,
         webhooks=webhooks,
+        warnings=warnings,
     )
 
 
@@ -67,6 +82,9 @@ class _Builder:
         self._docs = docs
         self._inliner = inliner
         self._root = root
+        self.scan = SchemaScan(docs)
+        self.unservable: list[Flaw] = []
+        self._flaws: list[Flaw] = []  # of the operation being built
         self.schemes = security_schemes(docs, root.child("components").child("securitySchemes"))
         default = root.child("security")
         self._security = () if default.node is None else requirements(default, self.schemes)
@@ -88,11 +106,15 @@ class _Builder:
             item = self._docs.follow(listed)
             if not isinstance(item.node, dict):
                 raise listed.error("a path item must be a mapping")
+            self._unservable(item)
+            self._flaws = []
             common = self._parameters(item.child("parameters"))
+            common_flaws = list(self._flaws)
             for method in _METHODS:
                 if method not in item.node:
                     continue
                 pointer = join(listed.pointer, method)  # where it is listed in the root document
+                self._flaws = list(common_flaws)
                 op = self._operation(template, item.child(method), pointer, common)
                 if op.operation_id is not None:
                     if op.operation_id in ids:
@@ -100,6 +122,15 @@ class _Builder:
                     ids.add(op.operation_id)
                 operations.append(op)
         return tuple(operations)
+
+    def _unservable(self, item: Located) -> None:
+        for key in item.node:
+            if key not in _PATH_ITEM_KEYS and key not in _METHODS and not key.startswith("x-"):
+                reason = (
+                    f"{key!r} is not an HTTP method OpenAPI 3.1 lists ({', '.join(_METHODS)}): "
+                    f"this operation cannot be served and is left out"
+                )
+                self.unservable.append(Flaw(str(item.file), join(item.pointer, key), reason))
 
     def _operation(
         self, template: str, at: Located, pointer: str, common: dict[Any, Parameter]
@@ -129,6 +160,7 @@ class _Builder:
             responses=self._responses(at.child("responses")),
             security=security,
             pointer=pointer,
+            flaws=tuple(dict.fromkeys(self._flaws)),
         )
 
     def _parameters(self, at: Located) -> dict[Any, Parameter]:
@@ -157,23 +189,21 @@ class _Builder:
             raise at.error(f"path parameter {name!r} must be `required: true`", "required")
         if location == "header" and name.lower() in _IGNORED_HEADERS:
             return None
-        schema, validator = self._schema(_schema_of(at))
+        source = self._schema(_schema_of(at))
         style = node.get("style", "form" if location in ("query", "cookie") else "simple")
         explode = node.get("explode", style == "form")
         if not isinstance(style, str) or not isinstance(explode, bool):
             raise at.error(f"parameter {name!r}: bad `style`/`explode`")
-        return Parameter(name, location, bool(required), schema, validator, style, explode)
+        return Parameter(name, location, bool(required), source, style, explode)
 
-    def _schema(self, at: Located | None) -> tuple[Any, Validator]:
-        """The inlined schema at ``at`` (no schema: anything goes) and its validator."""
+    def _schema(self, at: Located | None) -> SchemaSource:
+        """The schema at ``at`` (no schema: anything goes), inlined and compiled on first use;
+        its flaws are found now and charged to the operation being built."""
         if at is None:
-            return {}, compile_validator({}, self._inliner.registry)
-        schema = self._inliner.schema(at)
-        try:
-            return schema, compile_validator(schema, self._inliner.registry)
-        except SchemaError as exc:
-            place = "/".join(str(p) for p in exc.path)
-            raise at.error(f"invalid schema (at {place or 'its root'}): {exc.message}") from None
+            return _ANYTHING
+        flaws = self.scan.flaws_of(at.file, at.pointer, at.node)
+        self._flaws.extend(flaws)
+        return LazySchema(at, self._inliner, flaws)
 
     def _content(self, at: Located) -> dict[str, MediaType]:
         if at.node is None:
@@ -186,14 +216,11 @@ class _Builder:
             if not isinstance(media.node, dict):
                 raise media.error("a media type object must be a mapping")
             schema_at = media.child("schema")
-            schema, validator = (None, None)
-            if schema_at.node is not None:
-                schema, validator = self._schema(schema_at)
-            examples = self._examples(media, schema)
-            out[media_type] = MediaType(media_type, schema, validator, examples)
+            source = None if schema_at.node is None else self._schema(schema_at)
+            out[media_type] = MediaType(media_type, source, self._examples(media))
         return out
 
-    def _examples(self, media: Located, schema: Any) -> tuple[Any, ...]:
+    def _examples(self, media: Located) -> tuple[Any, ...]:
         found = [media.node["example"]] if "example" in media.node else []
         named = media.child("examples")
         if isinstance(named.node, dict):
@@ -201,10 +228,6 @@ class _Builder:
                 example = self._docs.follow(named.child(name))
                 if isinstance(example.node, dict) and "value" in example.node:
                     found.append(example.node["value"])
-        if not found and isinstance(schema, dict):
-            found = [schema["example"]] if "example" in schema else []
-            if isinstance(schema.get("examples"), list):
-                found.extend(schema["examples"])
         return tuple(copy.deepcopy(found))
 
     def _request_body(self, listed: Located) -> RequestBody:
@@ -237,27 +260,25 @@ class _Builder:
             )
         return out
 
-    def _headers(self, at: Located) -> dict[str, dict[str, Any]]:
+    def _headers(self, at: Located) -> dict[str, HeaderSpec]:
         """Header objects as plain mappings: ``required``, ``description``, ``schema`` and its
         compiled ``validator``."""
         if at.node is None:
             return {}
         if not isinstance(at.node, dict):
             raise at.error("`headers` must be a mapping")
-        out: dict[str, dict[str, Any]] = {}
+        out: dict[str, HeaderSpec] = {}
         for name in at.node:
             if name.lower() == "content-type":  # OpenAPI: ignored, `content` decides it
                 continue
             header = self._docs.follow(at.child(name))
             if not isinstance(header.node, dict):
                 raise at.error("a header must be a mapping", name)
-            schema, validator = self._schema(_schema_of(header))
-            out[name] = {
-                "required": header.node.get("required") is True,
-                "description": header.node.get("description", ""),
-                "schema": schema,
-                "validator": validator,
-            }
+            out[name] = HeaderSpec(
+                header.node.get("required") is True,
+                header.node.get("description", ""),
+                self._schema(_schema_of(header)),
+            )
         return out
 
 
@@ -274,22 +295,3 @@ def _schema_of(at: Located) -> Located | None:
         (media_type,) = content
         return at.child("content").child(media_type).child("schema")
     return None
-
-
-def load_spec(path: str | os.PathLike[str]) -> Spec:
-    """Load an OpenAPI 3.0/3.1 document (YAML or JSON) and every file it references, with all
-    validators compiled. Raises ``SpecError`` naming the file and JSON pointer at fault."""
-    documents = Documents(Path(path).resolve())
-    root = Located(documents.root, "", documents.root_document)
-    if not isinstance(root.node, dict):
-        raise root.error("an OpenAPI document must be a mapping at the top level")
-    version = root.node.get("openapi")
-    if not isinstance(version, str) or not _VERSION.fullmatch(version):
-        if version is None and "swagger" in root.node:
-            reason = f"Swagger {root.node['swagger']} is not supported; convert to OpenAPI 3.x"
-        elif version is None:
-            reason = "no `openapi` field; expected an OpenAPI 3.0.x or 3.1.x document"
-        else:
-            reason = f"unsupported OpenAPI version {version!r}; expected 3.0.x or 3.1.x"
-        raise root.error(reason, "openapi")
-    return build_spec(documents, SchemaInliner(documents), root, version)

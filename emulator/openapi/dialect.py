@@ -106,7 +106,8 @@ def convert_node(node: Mapping[str, Any], *, openapi_30: bool) -> dict[str, Any]
             del out[exclusive]
             if flag and bound in out:
                 out[exclusive] = out.pop(bound)
-    if openapi_30 and "nullable" in out:
+    # 3.1 has no `nullable`, but specs converted from 3.0 keep it and mean it (see flaws.py).
+    if "nullable" in out:
         nullable = out.pop("nullable")
         if nullable is True:
             return apply_nullable(out)

@@ -134,9 +134,11 @@ def is_ipv6(instance: object) -> bool:
     return True
 
 
-def compile_validator(schema: Any, registry: Registry[Any]) -> Validator:
+def compile_validator(schema: Any, registry: Registry[Any], *, checked: bool = False) -> Validator:
     """A 2020-12 validator for ``schema`` (``$ref`` placeholders resolve through ``registry``)
     with ``FORMAT_CHECKER``. Raises ``jsonschema.exceptions.SchemaError`` for a schema the
-    2020-12 metaschema rejects, so a bad schema fails at load time, not on the first request."""
-    Draft202012Validator.check_schema(schema)
+    2020-12 metaschema rejects, unless the caller ``checked`` it already (a spec's schemas are
+    checked once each at load, never again per operation that reaches them)."""
+    if not checked:
+        Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)

@@ -7,12 +7,14 @@ dangling ``$ref`` that is the file holding the ``$ref`` and the pointer of the `
 from __future__ import annotations
 
 import copy
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urldefrag, urlsplit
 
-from referencing import Registry
+from referencing import Registry, Resource
+from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT202012
 
 from emulator.errors import SpecError
@@ -28,6 +30,7 @@ from emulator.yamlread import escape, parse_yaml
 __all__ = ["Documents", "Located", "SchemaInliner", "join", "read_document"]
 
 _NOWHERE = 1 << 30  # a stack index no placeholder can have
+_DEEP = 20_000
 
 
 def read_document(path: Path) -> Any:
@@ -137,25 +140,31 @@ class SchemaInliner:
         self._resources: dict[str, Any] = {}
         # Lowest stack index a placeholder pointed at since the innermost `_ref` began.
         self._reach = _NOWHERE
-        self._registry: Registry[Any] | None = None
+        self._created: dict[str, Resource[Any]] = {}
+        self.registry: Registry[Any] = Registry(retrieve=self._retrieve)  # type: ignore[call-arg]
 
     def schema(self, at: Located) -> Any:
         """``at.node`` as a self-contained schema, independent of every other one handed out."""
         self._stack, self._reach = [(at.file, at.pointer)], _NOWHERE  # a ref back here recurses
+        # The walk recurses along $ref chains: a vendor's deep graphs need more than the default.
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, _DEEP))
         try:
             return copy.deepcopy(self._walk(at, moved=0))
+        except RecursionError:
+            raise at.error("the $ref graph under this schema is too deep to inline") from None
         finally:
             self._stack = []
+            sys.setrecursionlimit(limit)
 
-    @property
-    def registry(self) -> Registry[Any]:
-        """The recursive schemas met so far, by the URI their ``$ref`` placeholders use."""
-        if self._registry is None:
-            self._registry = Registry().with_resources(
-                (uri, DRAFT202012.create_resource(copy.deepcopy(contents)))
-                for uri, contents in self._resources.items()
-            )
-        return self._registry
+    def _retrieve(self, uri: str) -> Resource[Any]:
+        # Schemas are inlined lazily, so the registry grows after the spec is built: it asks
+        # here for each recursive schema by the URI its `$ref` placeholders use.
+        if uri not in self._resources:
+            raise NoSuchResource(uri)
+        if uri not in self._created:
+            self._created[uri] = DRAFT202012.create_resource(copy.deepcopy(self._resources[uri]))
+        return self._created[uri]
 
     # `moved` is the stack depth at which the walk last descended into a part of the instance.
     def _walk(self, at: Located, moved: int) -> Any:
@@ -197,7 +206,7 @@ class SchemaInliner:
                 self._memo[key] = inlined
             self._reach = min(outer_reach, self._reach)
         siblings = {k: v for k, v in at.node.items() if k != "$ref"}
-        nullable = self._docs.openapi_30(at.file) and siblings.pop("nullable", None) is True
+        nullable = siblings.pop("nullable", None) is True
         if siblings:
             inlined = merge(inlined, self._walk(Located(at.file, at.pointer, siblings), moved))
         return apply_nullable(inlined) if nullable else inlined
@@ -212,5 +221,4 @@ class SchemaInliner:
                 self._resources[uri] = self._walk(target, moved=0)
             finally:
                 self._stack, self._reach = saved
-            self._registry = None
         return {"$ref": uri}

@@ -2,7 +2,7 @@
 
 Schemas inside these values are plain JSON Schema 2020-12 dicts: every ``$ref`` is already
 inlined, except a recursive one, which stays a ``$ref`` that ``Spec.registry`` resolves.
-Validators are compiled once, when the spec is loaded, never per request.
+Validators are compiled once, on first use (``compiled.LazySchema``), never per request.
 """
 
 from __future__ import annotations
@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from jsonschema.protocols import Validator
 from referencing import Registry
+
+if TYPE_CHECKING:
+    from emulator.openapi.flaws import Flaw
 
 __all__ = [
     "MediaType",
@@ -22,6 +25,7 @@ __all__ = [
     "ParameterLocation",
     "RequestBody",
     "ResponseSpec",
+    "SchemaSource",
     "SecurityRequirement",
     "SecurityScheme",
     "Spec",
@@ -33,14 +37,44 @@ ParameterLocation = Literal["path", "query", "header", "cookie"]
 SecurityRequirement = Mapping[str, tuple[str, ...]]
 
 
+class SchemaSource(Protocol):
+    """A schema and its validator, perhaps made only when first asked for (``compiled``)."""
+
+    @property
+    def schema(self) -> Any: ...
+    @property
+    def validator(self) -> Validator: ...
+    @property
+    def flaws(self) -> tuple[Flaw, ...]: ...
+    def compile(self) -> tuple[Flaw, ...]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class MediaType:
-    """One entry of a `content` map: a schema and the examples the spec gives for it."""
+    """One entry of a `content` map: a schema and the examples the spec gives for it
+    (``given``; without any, the schema's own ``example``/``examples``)."""
 
     media_type: str
-    schema: Mapping[str, Any] | None
-    validator: Validator | None
-    examples: tuple[Any, ...] = ()
+    source: SchemaSource | None
+    given: tuple[Any, ...] = ()
+
+    @property
+    def schema(self) -> Mapping[str, Any] | None:
+        return None if self.source is None else self.source.schema
+
+    @property
+    def validator(self) -> Validator | None:
+        return None if self.source is None else self.source.validator
+
+    @property
+    def examples(self) -> tuple[Any, ...]:
+        schema = self.schema
+        if self.given or not isinstance(schema, Mapping):
+            return self.given
+        found = [schema["example"]] if "example" in schema else []
+        if isinstance(schema.get("examples"), list):
+            found.extend(schema["examples"])
+        return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +82,18 @@ class Parameter:
     name: str
     location: ParameterLocation
     required: bool
-    schema: Mapping[str, Any]
-    validator: Validator
+    source: SchemaSource
     style: str = "form"
     explode: bool = True
+
+    @property
+    def schema(self) -> Mapping[str, Any]:
+        schema = self.source.schema
+        return schema if isinstance(schema, Mapping) else {}
+
+    @property
+    def validator(self) -> Validator:
+        return self.source.validator
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +136,8 @@ class Operation:
     responses: Mapping[str, ResponseSpec]
     security: tuple[SecurityRequirement, ...]
     pointer: str
+    # What is wrong in it (each flawed part is served unchecked); bound operations have none.
+    flaws: tuple[Flaw, ...] = ()
 
     @property
     def key(self) -> str:
@@ -115,6 +159,8 @@ class Spec:
     document: Mapping[str, Any]
     # Request bodies of the webhooks and callbacks it declares (see ``openapi.webhooks``).
     webhooks: Mapping[str, MediaType] = field(default_factory=dict)
+    # Flaws tolerated at load (unbound operations), unservable operations, 3.0 keywords in 3.1.
+    warnings: tuple[Flaw, ...] = ()
 
     def operation(self, ref: str) -> Operation | None:
         """The operation named ``ref`` (operationId or ``"METHOD /path"``), if any."""

@@ -7,7 +7,7 @@ Everything compiled here is compiled once per operation, when the app is built.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from emulator.openapi.violation import Violation
 __all__ = [
     "ParsedRequest",
     "RequestChecker",
+    "RequestCheckers",
     "check_response",
     "media_for",
     "parse_json",
@@ -176,6 +177,19 @@ class RequestChecker:
         return body, _schema_errors(media.validator, body, ("body",), "request")
 
 
+class RequestCheckers(dict[str, RequestChecker]):
+    """A ``RequestChecker`` per operation key, made on the operation's first request: a large
+    spec's unused operations never pay for their validators."""
+
+    def __init__(self, operations: Iterable[Operation]) -> None:
+        super().__init__()
+        self._operations = {op.key: op for op in operations}
+
+    def __missing__(self, key: str) -> RequestChecker:
+        checker = self[key] = RequestChecker(self._operations[key])
+        return checker
+
+
 def _raw(
     param: Parameter,
     path_params: Mapping[str, str],
@@ -237,7 +251,7 @@ def check_response(
     if declared is None:
         known = ", ".join(sorted(operation.responses))
         text = f"status {status} is not declared for {operation.key} (declared: {known})"
-        return [Violation("response", ("status",), "status", text)]
+        return [Violation("response", ("status", status), "status", text)]
     if not declared.content:
         if body is not None:
             text = f"status {status} of {operation.key} declares no body, but one was sent"

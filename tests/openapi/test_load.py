@@ -71,7 +71,8 @@ def test_loads_openapi_31_json(trees: Spec) -> None:
     validator = json_schema_of(op(trees, "putTree"), "200")
     assert validator.is_valid({"trees": [{"value": 1, "label": None, "weight": 0.5}]})
     assert not validator.is_valid({"trees": [{"value": 1, "weight": 0}]})  # numeric exclusiveMin
-    assert not validator.is_valid({"legacy": None})  # `nullable` means nothing in 3.1
+    assert validator.is_valid({"legacy": None})  # 3.0's `nullable` in 3.1: honoured, warned
+    assert not validator.is_valid({"legacy": 1})
 
 
 def test_each_file_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from emulator.openapi.compiled import FixedSchema
 from emulator.openapi.model import MediaType
 from emulator.openapi.synthesis import Synthesizer
 
@@ -208,7 +209,7 @@ def test_shape_rules() -> None:
 
 def test_examples_win_over_generation() -> None:
     schema = {"type": "object", "properties": {"id": UUID}}
-    media = MediaType("application/json", schema, None, ({"id": "from-spec"},))
+    media = MediaType("application/json", FixedSchema(schema), ({"id": "from-spec"},))
     body = Synthesizer().for_media(media, "op:200")
     assert body == {"id": "from-spec"}
     body["id"] = "mutated"
@@ -216,16 +217,16 @@ def test_examples_win_over_generation() -> None:
 
 
 def test_example_choice_is_deterministic_per_seed_and_salt() -> None:
-    media = MediaType("application/json", None, None, tuple(range(10)))
+    media = MediaType("application/json", None, tuple(range(10)))
     picks = {Synthesizer(seed=s).for_media(media, "op") for s in range(20)}
     assert len(picks) > 1
     assert Synthesizer(seed=4).for_media(media, "op") == Synthesizer(seed=4).for_media(media, "op")
 
 
 def test_media_without_examples_is_generated() -> None:
-    media = MediaType("application/json", UUID, None)
+    media = MediaType("application/json", FixedSchema(UUID))
     assert_valid(UUID, Synthesizer().for_media(media, "op"))
-    assert isinstance(Synthesizer().for_media(MediaType("text/plain", None, None), "op"), str)
+    assert isinstance(Synthesizer().for_media(MediaType("text/plain", None), "op"), str)
 
 
 def test_recursive_schema_terminates_and_validates() -> None:

@@ -1,0 +1,43 @@
+"""``load_spec``: an OpenAPI file in, a ``Spec`` out (``load`` reads, ``build`` builds)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Collection
+from pathlib import Path
+
+from emulator.openapi.build import build_spec
+from emulator.openapi.load import Documents, Located, SchemaInliner
+from emulator.openapi.model import Spec
+
+__all__ = ["load_spec"]
+
+_VERSION = re.compile(r"3\.[01]\.[0-9]+(?:-[0-9A-Za-z.-]+)?")
+
+
+def load_spec(
+    path: str | os.PathLike[str],
+    *,
+    bound: Collection[str] | None = None,
+    strict: bool = False,
+) -> Spec:
+    """Load an OpenAPI 3.0/3.1 document (YAML or JSON) and every file it references. Raises
+    ``SpecError`` naming the file and JSON pointer at fault. ``bound`` names the operations
+    that must be flawless (``None``: all); their validators are compiled now, the rest on first
+    use, and a flaw in those is a warning in ``Spec.warnings``. ``strict``: every flaw refuses."""
+    documents = Documents(Path(path).resolve())
+    root = Located(documents.root, "", documents.root_document)
+    if not isinstance(root.node, dict):
+        raise root.error("an OpenAPI document must be a mapping at the top level")
+    version = root.node.get("openapi")
+    if not isinstance(version, str) or not _VERSION.fullmatch(version):
+        if version is None and "swagger" in root.node:
+            reason = f"Swagger {root.node['swagger']} is not supported; convert to OpenAPI 3.x"
+        elif version is None:
+            reason = "no `openapi` field; expected an OpenAPI 3.0.x or 3.1.x document"
+        else:
+            reason = f"unsupported OpenAPI version {version!r}; expected 3.0.x or 3.1.x"
+        raise root.error(reason, "openapi")
+    inliner = SchemaInliner(documents)
+    return build_spec(documents, inliner, root, version, bound=bound, strict=strict)
