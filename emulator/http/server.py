@@ -132,4 +132,8 @@ def serve_forever(app: Any, host: str, port: int, sock: socket.socket | None = N
     # paid by whichever request triggers it: the p99).
     gc.collect()
     gc.freeze()
-    uvicorn.Server(_config(app, host, port, "warning")).run(sockets=[sock] if sock else None)
+    runner = uvicorn.Server(_config(app, host, port, "warning"))
+    if sock is None:
+        runner.run()
+    else:
+        runner.run(sockets=[sock])
