@@ -40,7 +40,8 @@ def test_the_command_line_offers_each_option_from_its_declaration() -> None:
     for opt in options("serve"):
         assert opt.flag in serve
     assert {"--clock", "--strict", "--no-strict", "--jwt-secret", "--port"} <= serve
-    assert {o.flag for o in options("check")} == check - {"-h", "--help"}
+    negated = {"--no-" + o.flag[2:] for o in options("check") if o.kind is bool}
+    assert {o.flag for o in options("check")} == check - {"-h", "--help"} - negated
     assert "--port" not in check
 
 

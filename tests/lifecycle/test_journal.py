@@ -121,4 +121,6 @@ def test_as_dict_is_json_shaped() -> None:
         "seq", "at", "method", "path", "query", "operation", "action", "job_id", "status",
         "request_headers", "response_headers", "request_body", "response_body", "violations",
         "fault",
+        "spec_gap",
+        "spec_flaws",
     }  # fmt: skip
