@@ -13,7 +13,6 @@ values.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
@@ -24,7 +23,7 @@ from emulator.bundle import sample_request
 from emulator.contract.journey import Journey, Plan, Step, view_key
 from emulator.contract.report import Finding, Report, Section
 from emulator.contract.runner import SCENARIO_HEADER, ContractOptions, wants_cancel
-from emulator.contract.target import CouldNotRun, Target
+from emulator.contract.target import CouldNotRun, Target, reporting
 from emulator.http.app import Emulator
 from emulator.http.routing import base_path
 from emulator.lifecycle.scenario import Scenario
@@ -175,11 +174,9 @@ def _retry_model(steps: list[Step], id_keys: list[str]) -> str | None:
 def run_replay(
     app: Emulator, names: list[str], options: ContractOptions, progress: Callable[[str], None]
 ) -> Report:
-    started = time.monotonic()
     report = Report(f"replay: {app.spec.title}", options.base_url)
     section = report.section("replay")
-    target: Target | None = None
-    try:
+    with reporting(report) as opened:
         if app.profile is None:
             raise CouldNotRun("--replay needs a profile (--api or --profile) to play scenarios")
         unknown = [n for n in names if n not in app.scenarios]
@@ -188,16 +185,11 @@ def run_replay(
             raise CouldNotRun(f"--replay {','.join(unknown)}: no such scenario; known: {known}")
         target = Target(options.base_url, options.headers, timeout=options.timeout,
                         api_prefix=base_path(app.spec.document))  # fmt: skip
+        opened.append(target)
         target.probe()
         progress(f"replay: {len(names)} scenarios against {options.base_url}")
         for name in names:
             _replay_one(app, name, target, section, options, progress)
-    except CouldNotRun as exc:
-        report.error = str(exc)
-    finally:
-        if target is not None:
-            target.close()
-    report.elapsed = time.monotonic() - started
     return report
 
 

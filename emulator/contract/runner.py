@@ -9,7 +9,6 @@ serves (chosen per job with ``X-Emulator-Scenario``), plus one that cancels a ru
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,7 @@ from emulator.contract.conformance import Budget, Checks
 from emulator.contract.expectations import expected_undeclared, schemathesis_config
 from emulator.contract.journey import Journey, Plan
 from emulator.contract.report import Finding, Report, Section
-from emulator.contract.target import CouldNotRun, Target
+from emulator.contract.target import Target, reporting
 from emulator.http.app import Emulator
 from emulator.http.routing import base_path
 from emulator.lifecycle.scenario import Scenario
@@ -62,14 +61,14 @@ def run_contract(
     target: Target | None = None,
 ) -> Report:
     """Check the service at ``options.base_url`` against ``app``'s spec (and profile)."""
-    started = time.monotonic()
     report = Report(f"contract: {app.spec.title}", options.base_url)
     budget = Budget(options.max_time)
-    try:
+    with reporting(report) as opened:
         target = target or Target(
             options.base_url, options.headers, timeout=options.timeout,
             api_prefix=base_path(app.spec.document),
         )  # fmt: skip
+        opened.append(target)
         target.probe()
         if target.is_emulator:
             target.fresh()
@@ -86,12 +85,6 @@ def run_contract(
         checks.run(report.section("conformance"), budget, progress)
         if options.stateful and app.profile is not None:
             _stateful(app, target, checks, report.section("stateful"), budget, options, progress)
-    except CouldNotRun as exc:
-        report.error = str(exc)
-    finally:
-        if target is not None:
-            target.close()
-    report.elapsed = time.monotonic() - started
     return report
 
 

@@ -12,13 +12,15 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from emulator.contract.report import Report
 from emulator.errors import EmulatorError
 from emulator.http.app import NAMESPACE_HEADER
 
@@ -27,6 +29,22 @@ __all__ = ["CouldNotRun", "Seen", "Target", "parse_auth"]
 
 class CouldNotRun(EmulatorError):
     """The run could not be carried out (exit status 2); the message says what to fix."""
+
+
+@contextmanager
+def reporting(report: Report) -> Iterator[list[Target]]:
+    """A run into ``report``: its elapsed time, the targets it opened closed, and a
+    ``CouldNotRun`` kept as the report's error (exit status 2) rather than raised."""
+    started = time.monotonic()
+    opened: list[Target] = []
+    try:
+        yield opened
+    except CouldNotRun as exc:
+        report.error = str(exc)
+    finally:
+        for target in opened:
+            target.close()
+        report.elapsed = time.monotonic() - started
 
 
 def parse_auth(values: Sequence[str]) -> dict[str, str]:
