@@ -10,20 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request as HTTPRequest
-from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from emulator.http.auth import Authenticator
 from emulator.http.control import Control
 from emulator.http.crash import guarded
 from emulator.http.dispatch import JobDispatch
-from emulator.http.limits import header_breach, read_body
-from emulator.http.messages import Incoming, Outcome
+from emulator.http.limits import header_breach, read_body, request_chunks
+from emulator.http.messages import Incoming
 from emulator.http.pipeline import Pipeline
 from emulator.http.routing import Router, base_path, normal_base_path
 from emulator.http.selfcheck import ResponseCheck
+from emulator.http.sending import send_outcome
 from emulator.http.webhooks import WebhookHub
 from emulator.lifecycle.namespace import Namespace, Namespaces
 from emulator.lifecycle.profile import DEFAULT_CHECK_ORDER, AuthRules, Profile
@@ -33,7 +34,7 @@ from emulator.openapi.model import Spec
 from emulator.openapi.validation import RequestCheckers
 from emulator.settings import Settings
 
-__all__ = ["NAMESPACE_HEADER", "Emulator", "split_namespace", "to_response"]
+__all__ = ["NAMESPACE_HEADER", "Emulator", "split_namespace"]
 
 NAMESPACE_HEADER = "x-emulator-namespace"
 # uvicorn closes the connection without a response when an ASGI app returns a value.
@@ -107,44 +108,37 @@ class Emulator:
         return None
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> Any:
-        http = HTTPRequest(scope, receive)
-        name, path = split_namespace(http.headers.get(NAMESPACE_HEADER), scope["path"])
+        # Read off the raw scope: Starlette's Request, Headers and QueryParams cost more than a
+        # poll's own work, and the API path needs only these few values.
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        full_path: str = scope["path"]
+        name, path = split_namespace(headers.get(NAMESPACE_HEADER), full_path)
         ns = self.namespaces.get(name)
         breach = header_breach(scope)
         body = b""
         if breach is None:
-            length = http.headers.get("content-length")
-            body, breach = await read_body(length, http.stream(), self.settings.max_body)
+            length = headers.get("content-length")
+            body, breach = await read_body(length, request_chunks(receive), self.settings.max_body)
         if path == "/_emulator" or path.startswith("/_emulator/"):
-            response = await self.control.handle(ns, http, path, body, breach)
+            response = await self.control.handle(ns, HTTPRequest(scope), path, body, breach)
             await response(scope, receive, send)
             return None
+        query_string = scope.get("query_string", b"").decode("latin-1")
         incoming = Incoming(
             method=scope["method"],
             path=path,
-            query_string=scope.get("query_string", b"").decode("latin-1"),
-            query=[] if breach else list(http.query_params.multi_items()),
-            headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
+            query_string=query_string,
+            query=[] if breach or not query_string else parse_qsl(query_string, True),
+            headers=headers,
             body=body,
-            origin=_origin(http, scope["path"], path),
+            origin=_origin(scope, headers, full_path, path),
             breach=breach,
         )
         outcome = await self.pipeline.serve(ns, incoming)
         if outcome.drop:
             return _DROPPED
-        await to_response(outcome, head=scope["method"] == "HEAD")(scope, receive, send)
+        await send_outcome(outcome, send, head=scope["method"] == "HEAD")
         return None
-
-
-def to_response(outcome: Outcome, *, head: bool = False) -> Response:
-    payload = outcome.payload
-    if payload is None:
-        return Response(status_code=outcome.status, headers=dict(outcome.headers))
-    if head:
-        # HEAD answers with GET's headers, Content-Length included, and no body.
-        headers = {**outcome.headers, "content-length": str(len(payload))}
-        return Response(b"", outcome.status, headers, media_type=outcome.media_type)
-    return Response(payload, outcome.status, dict(outcome.headers), media_type=outcome.media_type)
 
 
 def split_namespace(header: str | None, path: str) -> tuple[str, str]:
@@ -160,10 +154,8 @@ def split_namespace(header: str | None, path: str) -> tuple[str, str]:
     return (header or "default"), path
 
 
-def _origin(http: HTTPRequest, full_path: str, path: str) -> str:
+def _origin(scope: Scope, headers: Mapping[str, str], full_path: str, path: str) -> str:
     """Scheme, host and namespace prefix, as the client addressed this server."""
-    host = http.headers.get("host") or "{}:{}".format(*(http.scope.get("server") or ("", 0)))
+    host = headers.get("host") or "{}:{}".format(*(scope.get("server") or ("", 0)))
     prefix = full_path[: len(full_path) - len(path)] if full_path.endswith(path) else ""
-    # The scope's scheme, not ``http.url.scheme``: Starlette builds and parses a whole URL for it
-    # (a tenth of a poll's time).
-    return f"{http.scope.get('scheme', 'http')}://{host}{prefix}"
+    return f"{scope.get('scheme', 'http')}://{host}{prefix}"

@@ -12,7 +12,8 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from starlette.types import Scope
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope
 
 from emulator.openapi.violation import Violation
 
@@ -23,6 +24,7 @@ __all__ = [
     "Breach",
     "header_breach",
     "read_body",
+    "request_chunks",
 ]
 
 MAX_HEADER_BYTES = 32 * 1024
@@ -57,6 +59,20 @@ def header_breach(scope: Scope) -> Breach | None:
         message = f"the query string takes {query} bytes; the limit is {MAX_QUERY_BYTES}"
         return Breach("uri_too_long", "query", MAX_QUERY_BYTES, message)
     return None
+
+
+async def request_chunks(receive: Receive) -> AsyncIterator[bytes]:
+    """The request body's chunks as the server receives them (what Starlette's
+    ``Request.stream`` does, without building a Request)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        if chunk:
+            yield chunk
+        if not message.get("more_body", False):
+            return
 
 
 def _body_breach(size: int | str, limit: int) -> Breach:

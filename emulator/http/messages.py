@@ -2,12 +2,11 @@
 ``Trace`` the pipeline keeps of it, from which its journal entry is made.
 
 An outcome is built once and never changed; its body is serialised once, on first use, for
-both the self-check's verdict cache and the wire.
+both the self-check's verdict cache and the wire (or arrives serialised, from a cached view).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -16,6 +15,7 @@ from emulator.http.envelope import ErrorReply
 from emulator.http.limits import Breach
 from emulator.lifecycle.journal import Exchange
 from emulator.lifecycle.scenario import Fault
+from emulator.lifecycle.view_cache import encode_body
 from emulator.openapi.jsonparse import parse_json
 from emulator.openapi.violation import Violation
 
@@ -46,7 +46,8 @@ class Outcome:
     # The emulator's own words (its problem details, refusals no profile shapes) are not the
     # provider's, so the self-check does not hold them to the spec.
     checked: bool = True
-    _payload: bytes | None = field(default=None, init=False, compare=False, repr=False)
+    # ``body`` as sent on the wire, when it is already known (a cached view); else made once.
+    encoded: bytes | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def error(cls, error: ErrorReply, headers: Mapping[str, str] | None = None) -> Outcome:
@@ -56,24 +57,25 @@ class Outcome:
     @property
     def payload(self) -> bytes | None:
         """The body as sent on the wire."""
-        if self._payload is None and self.body is not None:
-            text = json.dumps(self.body, separators=(",", ":"), ensure_ascii=False)
-            object.__setattr__(self, "_payload", text.encode())  # a cache, not a change
-        return self._payload
+        if self.encoded is None and self.body is not None:
+            object.__setattr__(self, "encoded", encode_body(self.body))  # a cache, not a change
+        return self.encoded
 
     def with_headers(self, extra: Mapping[str, str]) -> Outcome:
         """The same answer with more headers; the body is not serialised again."""
-        grown = replace(self, headers={**self.headers, **extra})
-        object.__setattr__(grown, "_payload", self._payload)
-        return grown
+        return replace(self, headers={**self.headers, **extra})
 
 
 DROPPED = Outcome(0, None, drop=True, checked=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Trace:
-    """What the pipeline learnt about one request: its journal entry, once it has an outcome."""
+    """What the pipeline learnt about one request: its journal entry, once it has an outcome.
+
+    Filled in as the request goes through the pipeline (one object per request, not a copy
+    per step), and turned into the journal's frozen ``Exchange`` at the end.
+    """
 
     seq: int
     arrived: float
@@ -105,8 +107,10 @@ class Trace:
             action=self.action,
             job_id=self.job_id,
             status=0 if outcome.drop else outcome.status,
-            request_headers=dict(incoming.headers),
-            response_headers=dict(outcome.headers),
+            # Neither is changed after it is made (``with_headers`` makes a new outcome): the
+            # journal keeps them without a copy.
+            request_headers=incoming.headers,
+            response_headers=outcome.headers,
             request_body=request_body,
             response_body=outcome.body,
             violations=self.violations,

@@ -54,9 +54,12 @@ class Pipeline:
         except Exception as exc:
             body = crash_body(exc, incoming.method, incoming.path)
             outcome = Outcome(500, body, PROBLEM_JSON, dict(CRASH_HEADERS))
-            raw = incoming.body[:4096].decode("utf-8", "replace") if incoming.body else None
-            crashed = replace(trace, violations=(crash_violation(body),), request_body=raw)
-            ns.journal.record(crashed.exchange(outcome))
+            trace.request_body = (
+                incoming.body[:4096].decode("utf-8", "replace") if incoming.body else None
+            )
+            trace.violations = (crash_violation(body),)
+            trace.spec_gap, trace.spec_flaws = None, ()
+            ns.journal.record(trace.exchange(outcome))
             return outcome
 
     async def _answer(self, ns: Namespace, trace: Trace) -> Outcome:
@@ -71,12 +74,13 @@ class Pipeline:
             outcome = Outcome.error(error_reply(self.profile, kind, {"message": message}), allow)
             ns.journal.record(trace.exchange(outcome))
             return outcome
-        action = self.jobs.action_of.get(op.key)
-        job_id = match.params.get(self.jobs.id_param.get(op.key, ""), None)
+        key = op.key
+        action = self.jobs.action_of.get(key)
+        job_id = match.params.get(self.jobs.id_param.get(key, ""), None)
         if incoming.breach is not None:
             parsed = ParsedRequest({}, {}, None, (incoming.breach.violation(),))
         else:
-            parsed = self.checkers[op.key].check(
+            parsed = self.checkers[key].check(
                 match.params, incoming.query, incoming.headers,
                 incoming.headers.get("content-type", ""), incoming.body,
             )  # fmt: skip
@@ -89,7 +93,7 @@ class Pipeline:
         try:
             self._admit(ns, op, incoming, parsed)
             scenario = self.jobs.scenario_for(ns, action, request, job_id)
-            fault = self.jobs.pick_fault(ns, scenario, action, op.key, job_id)
+            fault = self.jobs.pick_fault(ns, scenario, action, key, job_id)
             if fault is not None and fault.latency:
                 await _delay(ns, fault.latency)
             if fault is not None and not fault.commit and (fault.status or fault.drop):
@@ -99,32 +103,28 @@ class Pipeline:
                 job_id = reply.job_id or job_id
                 self.jobs.track(ns, job_id)
                 if fault is None:
-                    outcome = Outcome(reply.status, reply.body, headers=dict(reply.headers))
+                    outcome = Outcome(reply.status, reply.body, headers=dict(reply.headers),
+                                      encoded=reply.payload)  # fmt: skip
                 else:
                     outcome = self._faulted(fault, reply)
         except Refusal as refusal:
             job_id = refusal.job_id or job_id
             outcome = self._refused(refusal)
-        trace = replace(trace, operation=op.key, action=action, job_id=job_id, fault=fault)
+        trace.operation, trace.action, trace.job_id, trace.fault = key, action, job_id, fault
         if outcome.drop:
-            ns.journal.record(replace(trace, violations=request_violations).exchange(outcome))
+            trace.violations = request_violations
+            ns.journal.record(trace.exchange(outcome))
             return outcome
         checked = request_violations + tuple(self.self_check.check(op, outcome))
         violations, gap = spec_gap(checked, self.profile)
         if self.strict and any(v.side == "response" for v in violations):
-            outcome = _violation_outcome(op.key, [v for v in violations if v.side == "response"])
+            outcome = _violation_outcome(key, [v for v in violations if v.side == "response"])
         elif violations:
             text = _header_text("; ".join(map(str, violations)))
             outcome = outcome.with_headers({"x-emulator-violations": text})
-        ns.journal.record(
-            replace(
-                trace,
-                violations=violations,
-                request_body=parsed.body,
-                spec_gap=gap,
-                spec_flaws=flaw_marks(op),
-            ).exchange(outcome)
-        )
+        trace.violations, trace.request_body, trace.spec_gap = violations, parsed.body, gap
+        trace.spec_flaws = flaw_marks(op)
+        ns.journal.record(trace.exchange(outcome))
         return outcome
 
     def _admit(
@@ -135,7 +135,7 @@ class Pipeline:
         provider's gateway talking."""
         if incoming.breach is not None:
             raise Refusal(incoming.breach.kind, {"message": incoming.breach.message})
-        wait = self.jobs.rate_limit_wait(ns)
+        wait = self.jobs.rate_limit_wait(ns) if ns.rate_limit is not None else None
         if wait is not None:
             raise Refusal("rate_limited", {"retry_after": wait})
         for step in self.check_order:

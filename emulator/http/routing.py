@@ -17,6 +17,8 @@ from emulator.openapi.model import Operation
 
 __all__ = ["RouteMatch", "Router", "base_path", "compile_path"]
 
+_RECENT_PATHS = 4096
+
 
 @dataclass(frozen=True, slots=True)
 class RouteMatch:
@@ -75,9 +77,22 @@ class Router:
         self._by_length: dict[int, list[_Route]] = {}
         for route in sorted(routes, key=lambda r: r.rank):
             self._by_length.setdefault(len(route.segments), []).append(route)
+        # Recent answers: a polling client sends the same path over and over. Bounded, since
+        # paths come from clients; a match and its params are never changed once made.
+        self._recent: dict[tuple[str, str], RouteMatch] = {}
 
     def match(self, method: str, path: str) -> RouteMatch:
         """Route ``method path``; HEAD falls back to GET as HTTP requires."""
+        key = (method, path)
+        found = self._recent.get(key)
+        if found is None:
+            found = self._match(method, path)
+            if len(self._recent) >= _RECENT_PATHS:
+                self._recent.clear()
+            self._recent[key] = found
+        return found
+
+    def _match(self, method: str, path: str) -> RouteMatch:
         parts = path.removeprefix("/").split("/")
         for route in self._by_length.get(len(parts), ()):
             params = _bind(route, parts)

@@ -9,63 +9,22 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from emulator.lifecycle import engine
 from emulator.lifecycle.job import Event, Job
 from emulator.lifecycle.namespace import Namespace
 from emulator.lifecycle.profile import Profile
+from emulator.lifecycle.replies import Refusal, Reply, Request
 from emulator.lifecycle.scenario import Scenario, State
 from emulator.lifecycle.template import lookup
+from emulator.lifecycle.view_cache import Rendered, ViewCache
 from emulator.lifecycle.views import job_context, render_view
 
 __all__ = ["JobActions", "Refusal", "Reply", "Request", "default_scenario"]
 
 _NANOID = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
-
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    """What a handler needs of an HTTP request, already validated."""
-
-    path: Mapping[str, Any]
-    query: Mapping[str, Any]
-    params: Mapping[str, Any]
-    body: Any
-    headers: Mapping[str, str] = field(default_factory=dict)
-    # Where the client reached the API: scheme, host, any namespace prefix and the spec's base
-    # path (``http://127.0.0.1:4010/_ns/t1/v1``); ``url`` adds the operation's path.
-    base_url: str = ""
-    url: str = ""
-
-    def param(self, name: str) -> Any:
-        """A declared parameter's value, else the raw query value of that name: profiles may
-        read parameters (cursors) that the spec does not declare."""
-        if name in self.params:
-            return self.params[name]
-        return self.query.get(name)
-
-    def context(self) -> dict[str, Any]:
-        return {"body": self.body, "path": dict(self.path), "query": dict(self.query)}
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    status: int
-    body: Any
-    job_id: str | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-class Refusal(Exception):
-    """The provider would refuse: answer with the profile's error ``kind``."""
-
-    def __init__(self, kind: str, variables: Mapping[str, Any], job_id: str | None = None):
-        super().__init__(kind)
-        self.kind = kind
-        self.variables = variables
-        self.job_id = job_id
 
 
 class JobActions:
@@ -80,6 +39,7 @@ class JobActions:
             cancelled=profile.cancel.to,
             expires_after=profile.job.expires_after,
         )
+        self.views = ViewCache()
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -114,7 +74,8 @@ class JobActions:
         now = ns.clock.now()
 
         def step(job: Job) -> tuple[Job, None]:
-            return engine.observe(job, self.scenario_of(job), now, self.rules, poll=poll), None
+            scenario = self.scenario_of(job)
+            return engine.observe(job, scenario, now, self.rules, poll=poll, in_place=True), None
 
         found = ns.store.update(job_id, step)
         if found is None:
@@ -125,13 +86,29 @@ class JobActions:
         return job_context(job, self.scenario_of(job), self.profile)
 
     def view(self, job: Job, name: str, request: Request | None = None) -> Any:
-        hidden = frozenset(
+        base_url = request.base_url if request is not None else ""
+        return self._render(job, name, base_url, self._hidden(request))
+
+    def cached_view(self, job: Job, name: str, request: Request) -> Rendered:
+        """``view``, reused while ``job`` has not changed: for polls and list pages, which
+        show the same unchanged jobs over and over (created views are shown once)."""
+        hidden = self._hidden(request)
+        key = (name, request.base_url, hidden)
+        return self.views.get(job, key, lambda: self._render(job, name, request.base_url, hidden))
+
+    def _hidden(self, request: Request | None) -> frozenset[str]:
+        hidden = self.profile.hidden
+        if not hidden:
+            return frozenset()
+        return frozenset(
             key
-            for key, param in self.profile.hidden.items()
+            for key, param in hidden.items()
             if request is None or request.params.get(param) is not True
         )
+
+    def _render(self, job: Job, name: str, base_url: str, hidden: frozenset[str]) -> Any:
         context = self.context(job)
-        context["base_url"] = request.base_url if request is not None else ""
+        context["base_url"] = base_url
         return render_view(self.profile, name, context, hidden)
 
     def profile_view(self, name: str, context: Mapping[str, Any]) -> Any:
@@ -174,11 +151,13 @@ class JobActions:
 
     def retrieve(self, ns: Namespace, job_id: str, request: Request, success: int) -> Reply:
         job = self.observe(ns, job_id, poll=True)
-        return Reply(success, self.view(job, "job", request), job.id)
+        shown = self.cached_view(job, "job", request)
+        return Reply(success, shown.body, job.id, payload=shown.payload)
 
     def status(self, ns: Namespace, job_id: str, request: Request, success: int) -> Reply:
         job = self.observe(ns, job_id, poll=True)
-        return Reply(success, self.view(job, "status", request), job.id)
+        shown = self.cached_view(job, "status", request)
+        return Reply(success, shown.body, job.id, payload=shown.payload)
 
     def retry(self, ns: Namespace, job_id: str, request: Request) -> Reply:
         rules = self.profile.retry

@@ -64,10 +64,16 @@ def start(
     return job
 
 
-def observe(job: Job, scenario: Scenario, now: float, rules: Rules, *, poll: bool) -> Job:
-    """Bring ``job`` up to ``now``; a poll counts as one observation of the state it sees."""
+def observe(
+    job: Job, scenario: Scenario, now: float, rules: Rules, *, poll: bool, in_place: bool = False
+) -> Job:
+    """Bring ``job`` up to ``now``; a poll counts as one observation of the state it sees.
+
+    ``in_place``: count the poll on ``job`` itself (``Job.count_poll``), for the store's own
+    job under its lock; otherwise ``job`` is left as it was.
+    """
     if poll:
-        job = job.polled()
+        job = job.count_poll() if in_place else job.polled()
     while job.override is None:
         state = scenario.state(job.attempt, job.state_index)
         limit = state.duration

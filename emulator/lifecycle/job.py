@@ -1,7 +1,8 @@
 """A job as the emulator stores it: where it is in its scenario, and what it has been through.
 
 Jobs are frozen values; every change makes a new one, so the store swaps them atomically and a
-reader never sees half an update.
+reader never sees half an update. The one exception is the poll counter: a poll that does not
+move the job bumps it in place, under the store's lock (see ``Job.count_poll``).
 """
 
 from __future__ import annotations
@@ -61,16 +62,28 @@ class Job:
         return decode_request(self.request_json)
 
     def polled(self) -> Job:
-        """This job with one more poll: the one change every poll makes.
+        """A copy of this job with one more poll (the pure form of ``count_poll``).
 
         Copied slot by slot: ``dataclasses.replace`` re-runs the frozen ``__init__`` with
-        keyword arguments, twice as slow, and this runs on every poll of every job.
+        keyword arguments, twice as slow.
         """
         new = object.__new__(Job)
         for name in _JOB_SLOTS:
             object.__setattr__(new, name, getattr(self, name))
         object.__setattr__(new, "polls", self.polls + 1)
         return new
+
+    def count_poll(self) -> Job:
+        """Count one more poll, in place, and return this same job.
+
+        The one change every poll makes, so it makes no new job: a new value per poll would
+        be one more object promoted to the collector's oldest generation per request, and the
+        job's identity would change when nothing a client sees did. Views never show
+        ``polls``, so a view rendered from this job stays right (``ViewCache`` relies on it).
+        Call it only on the stored job, inside ``JobStore.update``.
+        """
+        object.__setattr__(self, "polls", self.polls + 1)
+        return self
 
 
 _JOB_SLOTS: tuple[str, ...] = Job.__slots__

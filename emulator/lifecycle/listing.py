@@ -58,7 +58,7 @@ def list_jobs(actions: JobActions, ns: Namespace, request: Request, success: int
     following = offset + len(page) if page and offset + len(page) < total else None
     next_token = None if following is None else _token(following)
     context = {
-        "items": [actions.view(j, "job", request) for j in page],
+        "items": [actions.cached_view(j, "job", request).body for j in page],
         "total": total,
         "offset": offset,
         "limit": limit if limit is not None else 0,
@@ -199,7 +199,7 @@ def _cursor_page(
         page.append(job)
     if backwards:
         page.reverse()
-    items = [actions.view(j, "job", request) for j in page]
+    items = [actions.cached_view(j, "job", request).body for j in page]
     context = {
         "items": items,
         "first_id": page[0].id if page else None,

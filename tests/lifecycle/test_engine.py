@@ -341,3 +341,15 @@ def test_a_poll_copies_every_field_of_the_job_and_adds_one_poll() -> None:
     job = Job(**{**values, "polls": 41})  # type: ignore[arg-type]
     polled = job.polled()
     assert polled == dataclasses.replace(job, polls=42) and job.polls == 41
+
+
+def test_a_poll_in_place_counts_on_the_stored_job_and_a_pure_poll_leaves_it() -> None:
+    sc = scenario(attempt(lasting("queued", polls=3), State("completed")))
+    job = start("j", sc, {}, T0, RULES)
+    pure = observe(job, sc, T0, RULES, poll=True)
+    assert (pure is not job, pure.polls, job.polls) == (True, 1, 0)
+    counted = observe(job, sc, T0, RULES, poll=True, in_place=True)
+    assert (counted is job, job.polls) == (True, 1)
+    for _ in range(3):
+        job = observe(job, sc, T0, RULES, poll=True, in_place=True)
+    assert status_of(job, sc) == "completed" and job.polls == 1  # the move made a new job

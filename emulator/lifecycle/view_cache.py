@@ -1,0 +1,66 @@
+"""Rendered job views and their JSON bytes, reused while the job they show has not changed.
+
+A polling client asks for the same job again and again, and between two state changes every
+answer is the same: rendering the view, encoding it and hashing the bytes for the self-check's
+verdict cache would be the same work each time. An entry remembers the job it was rendered
+from; every change to a job makes a new ``Job`` (the poll counter, which no view shows, is the
+one field bumped in place), so ``entry.job is job`` is exactly "nothing a view shows changed".
+
+Cached bodies are shared between answers: nothing downstream may change them in place (a
+fault's ``merge`` makes a new dict, and the journal keeps them as they were sent).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.lifecycle.job import Job
+
+__all__ = ["Rendered", "ViewCache", "encode_body"]
+
+
+def encode_body(body: Any) -> bytes:
+    """A body as the emulator sends it: compact JSON, UTF-8, non-ASCII kept as is."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One view of one job: the body, its bytes on the wire, and the job it shows."""
+
+    job: Job
+    body: Any
+    payload: bytes | None
+
+
+class ViewCache:
+    """At most ``size`` rendered views; when full it starts over (a poll loop refills it at
+    once, and an unbounded cache would hold a rendered copy of every job)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._entries: dict[Hashable, Rendered] = {}
+        self._size = size
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, job: Job, key: Hashable, render: Callable[[], Any]) -> Rendered:
+        """The view ``key`` of ``job``: cached if rendered from this very job, else rendered
+        now by ``render()`` and kept. ``key`` must hold everything besides the job that the
+        view depends on (its name, the base URL, the hidden fields)."""
+        full = (job.id, key)
+        entry = self._entries.get(full)
+        if entry is not None and entry.job is job:
+            return entry
+        body = render()
+        entry = Rendered(job, body, None if body is None else encode_body(body))
+        if len(self._entries) >= self._size:
+            self._entries.clear()
+        self._entries[full] = entry
+        return entry
+
+    def clear(self) -> None:
+        self._entries.clear()

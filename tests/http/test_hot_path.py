@@ -1,0 +1,100 @@
+"""What the request path may skip and what it never does: a poll reuses the route, the rendered
+view and its bytes, but every answer is still self-checked and journaled, and goes out with
+the headers Starlette's Response would have sent."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from starlette.responses import Response
+from starlette.testclient import TestClient
+
+from emulator import Settings, build
+from emulator.http.messages import Outcome
+from emulator.http.routing import Router
+from emulator.http.sending import send_outcome
+from tests.support import WRITER, WRITER_INPUTS
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(build(api="writer", settings=Settings(manual_clock=True)))
+
+
+def new_job(c: TestClient, status: str) -> str:
+    job_id: str = c.post("/v1/applications/a/jobs", json=WRITER_INPUTS, headers=WRITER).json()["id"]
+    assert c.post(f"/_emulator/jobs/{job_id}", json={"status": status}).status_code == 200
+    return job_id
+
+
+def test_a_cached_view_that_breaks_the_spec_is_caught_on_every_poll(client: TestClient) -> None:
+    job_id = new_job(client, "bogus")  # not a status the spec allows
+    since = client.get("/_emulator/journal").json()["entries"][-1]["seq"]
+    answers = [client.get(f"/v1/applications/jobs/{job_id}", headers=WRITER) for _ in range(4)]
+    # Strict (the default): the emulator refuses to serve what its spec forbids, every time.
+    assert [r.status_code for r in answers] == [500] * 4
+    assert all("'bogus' is not one of" in r.json()["detail"] for r in answers)
+    polls = [e for e in client.get("/_emulator/journal").json()["entries"] if e["seq"] > since]
+    assert len(polls) == 4  # every exchange is journaled
+    assert all(e["violations"][0]["path"] == "$.body.status" for e in polls)
+    client.post(f"/_emulator/jobs/{job_id}", json={"status": "completed"})
+    fixed = client.get(f"/v1/applications/jobs/{job_id}", headers=WRITER)
+    assert fixed.status_code == 200 and fixed.json()["status"] == "completed"
+
+
+def test_the_journal_keeps_what_each_poll_was_sent(client: TestClient) -> None:
+    job_id = new_job(client, "in_progress")
+    for n in range(3):
+        client.get(f"/v1/applications/jobs/{job_id}", headers={**WRITER, "x-poll": str(n)})
+    entries = client.get("/_emulator/journal", params={"job_id": job_id}).json()["entries"]
+    polls = [e for e in entries if e["action"] == "retrieve"]
+    assert [e["request_headers"]["x-poll"] for e in polls] == ["0", "1", "2"]
+
+
+def test_a_repeated_path_is_routed_once_and_the_memory_of_paths_is_bounded() -> None:
+    app = build(api="writer", settings=Settings(manual_clock=True))
+    router: Router = app.pipeline.router
+    first = router.match("GET", "/v1/applications/jobs/j1")
+    assert router.match("GET", "/v1/applications/jobs/j1") is first
+    assert first.params == {"job_id": "j1"}
+    for n in range(5000):
+        router.match("GET", f"/v1/applications/jobs/j{n}")
+    assert len(router._recent) <= 4096
+    assert router.match("GET", "/v1/applications/jobs/j1").params == {"job_id": "j1"}
+
+
+def sent(outcome: Outcome, *, head: bool = False) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        messages.append(message)
+
+    asyncio.run(send_outcome(outcome, send, head=head))
+    return messages
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        Outcome(200, {"id": "é"}),
+        Outcome(202, [1, 2], headers={"X-Request-Id": "r1", "retry-after": "3"}),
+        Outcome(404, {"error": "x"}, "application/problem+json"),
+        Outcome(204, None),
+        Outcome(200, None, headers={"Location": "/x"}),
+        Outcome(200, "text", "text/plain"),
+        Outcome(200, {"a": 1}, headers={"content-type": "application/vnd.x+json"}),
+    ],
+)
+def test_an_outcome_goes_out_as_starlette_would_send_it(outcome: Outcome) -> None:
+    start, body = sent(outcome)
+    payload = outcome.payload
+    if payload is None:
+        expected = Response(status_code=outcome.status, headers=dict(outcome.headers))
+    else:
+        expected = Response(payload, outcome.status, dict(outcome.headers), outcome.media_type)
+    assert (start["status"], start["headers"]) == (expected.status_code, expected.raw_headers)
+    assert body["body"] == expected.body
+    head_start, head_body = sent(outcome, head=True)
+    assert head_start["headers"] == expected.raw_headers and head_body["body"] == b""
