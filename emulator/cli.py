@@ -13,6 +13,7 @@ The options, their defaults and help texts come from ``emulator.settings`` (see
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -96,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sock.close()
         return 2
     _warn(app.warnings, limit=_STARTUP_WARNINGS)
+    if config.settings.control_token is None and not _loopback(listen.host):
+        print(f"warning: listening on {listen.host}, beyond this machine, with an unlocked "
+              "control plane: anyone who can reach the port can reset, force or read any "
+              "namespace; start with --control-token TOKEN", file=sys.stderr)  # fmt: skip
 
     name = app.profile.name if app.profile else "stateless"
     clock = "manual" if config.settings.manual_clock else "real"
@@ -110,6 +115,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 _STARTUP_WARNINGS = 20
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` only takes connections from this machine (``0.0.0.0`` takes all)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a name: it may resolve to anything
+        return False
 
 
 def _warn(warnings: Sequence[object], limit: int | None = None) -> None:

@@ -176,6 +176,19 @@ class Settings:
         False, "refuse the spec for any flaw, even in operations the profile does not bind",
         where=("serve", "pytest", "check"),
     )  # fmt: skip
+    control_token: str | None = option(
+        None, "a secret every /_emulator control and dashboard request must carry (header "
+        "x-emulator-token or Authorization: Bearer); without it they get a 401",
+        kind=str,
+    )  # fmt: skip
+    journal_secrets: bool = option(
+        False, "show API keys, bearer tokens and cookies in journal output instead of redacting "
+        "them",
+    )  # fmt: skip
+    api_keys: tuple[str, ...] = option(
+        (), "accept only this API key or bearer token (others get the provider's 401); "
+        "repeatable", key="api_key", kind=tuple,
+    )  # fmt: skip
     exhaustive: bool = option(
         False, "also compile and synthesise every operation the profile does not bind (for CI)",
         where=("check",), key="all",

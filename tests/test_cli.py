@@ -112,6 +112,27 @@ def test_serve_refuses_broken_files_before_serving(
     assert one_line(err).startswith(f"jobs-emulator: refused to start: {file}: /")
 
 
+@pytest.mark.parametrize(
+    ("options", "warned"),
+    [(["--host", "0.0.0.0"], True), (["--host", "192.0.2.7"], True), (["--host", "ci-box"], True),
+     (["--host", "0.0.0.0", "--control-token", "t"], False), ([], False),
+     (["--host", "::1"], False), (["--host", "localhost"], False)],
+)  # fmt: skip
+def test_serve_warns_when_reachable_beyond_loopback_without_a_control_token(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    options: list[str],
+    warned: bool,
+) -> None:
+    # Nothing binds or listens: the warning is printed before serving.
+    bound: list[tuple[object, ...]] = []
+    monkeypatch.setattr("emulator.http.server.bind", lambda *args: bound.append(args) or None)
+    monkeypatch.setattr("emulator.http.server.serve_forever", lambda *args: None)
+    code, _, err = run(["serve", *options], capsys)
+    assert code == 0 and len(bound) == 1
+    assert ("unlocked control plane" in err and "--control-token" in err) is warned, err
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -8,7 +8,7 @@ their requests but no status bands (the journal alone does not say what the job 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,15 @@ def by_job(entries: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, 
     return grouped
 
 
-def export(ns: Namespace, actions: JobActions | None, clock: Mapping[str, Any]) -> dict[str, Any]:
-    """Everything the report draws for ``ns``, jobs brought up to the clock first."""
-    entries = [e.as_dict() for e in ns.journal.entries()]
+def export(
+    ns: Namespace,
+    actions: JobActions | None,
+    clock: Mapping[str, Any],
+    shown: Callable[[dict[str, Any]], dict[str, Any]] = lambda entry: entry,
+) -> dict[str, Any]:
+    """Everything the report draws for ``ns``, jobs brought up to the clock first; each journal
+    entry as ``shown`` lets it leave the emulator (with its secrets redacted)."""
+    entries = [shown(e.as_dict()) for e in ns.journal.entries()]
     grouped = by_job(entries)
     now = float(clock["now"])
     jobs = []

@@ -67,7 +67,9 @@ class Emulator:
         self.pipeline = Pipeline(
             router=Router(spec.operations, prefix=self.base_path),
             checkers=RequestCheckers(spec.operations),
-            auth=Authenticator(spec.security_schemes, rules, self.settings.jwt_secret),
+            auth=Authenticator(
+                spec.security_schemes, rules, self.settings.jwt_secret, self.settings.api_keys
+            ),
             jobs=self.jobs,
             self_check=ResponseCheck(),
             profile=profile,
@@ -84,7 +86,9 @@ class Emulator:
                 hooks, spec, self.actions, self.settings, self.namespaces, self
             )
         self.jobs.webhooks = self.webhooks
-        self.control = Control(spec, profile, self.scenarios, self.jobs, self.namespaces)
+        self.control = Control(
+            spec, profile, self.scenarios, self.jobs, self.namespaces, self.settings
+        )
 
     def _new_namespace(self, name: str) -> Namespace:
         s = self.settings

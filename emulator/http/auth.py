@@ -1,13 +1,15 @@
 """Security requirements, checked the way the provider checks them.
 
 Presence, not secrecy: a bearer token or API key only has to be there (an SDK's own tests may use
-``My API Key``). A profile with ``auth.kind: jwt`` also verifies the token's signature with the
-emulator's secret and grants the permissions its roles carry.
+``My API Key``), unless ``--api-key`` names the keys accepted: then any other API key or bearer
+token is refused as ``invalid_token``, the provider's 401, as a revoked key would be. A profile
+with ``auth.kind: jwt`` also verifies the token's signature with the emulator's secret and
+grants the permissions its roles carry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,10 +31,16 @@ class AuthFailure:
 
 class Authenticator:
     def __init__(
-        self, schemes: Mapping[str, SecurityScheme], rules: AuthRules, jwt_secret: str
+        self,
+        schemes: Mapping[str, SecurityScheme],
+        rules: AuthRules,
+        jwt_secret: str,
+        accepted: Iterable[str] = (),
     ) -> None:
         self._schemes = schemes
         self._rules = rules
+        # Empty: any key is accepted.
+        self._accepted = frozenset(accepted)
         self._key = _hmac_key(jwt_secret, rules.algorithm)
 
     def check(
@@ -61,6 +69,8 @@ class Authenticator:
             credential = _credential(scheme, headers, query)
             if not credential:
                 return AuthFailure("unauthenticated", {"scheme": name})
+            if self._accepted and _is_key(scheme) and credential not in self._accepted:
+                return AuthFailure("invalid_token", {"scheme": name, "reason": "key not accepted"})
             if self._rules.kind == "jwt" and scheme.location is None:
                 failure = self._verify(credential, scopes)
                 if failure is not None:
@@ -84,6 +94,11 @@ class Authenticator:
         if missing:
             return AuthFailure("forbidden", {"required": ", ".join(missing)})
         return None
+
+
+def _is_key(scheme: SecurityScheme) -> bool:
+    """An API key or a bearer token: what ``--api-key`` restricts (not a basic login)."""
+    return scheme.kind == "apiKey" or scheme.scheme != "basic"
 
 
 def _credential(

@@ -1,7 +1,9 @@
 """The control plane under ``/_emulator/``: health, reset, clock, jobs, scenarios, journal.
 
 It speaks plain JSON and belongs to the namespace of the request, like the API does, so a test
-resets, moves time and reads the journal of its own namespace only.
+resets, moves time and reads the journal of its own namespace only. With ``--control-token``
+every request must carry the token (``control_lock``); journal output has its secrets redacted
+(``redaction``) unless ``--journal-secrets``.
 """
 
 from __future__ import annotations
@@ -12,32 +14,23 @@ from typing import Any
 from starlette.requests import Request as HTTPRequest
 from starlette.responses import JSONResponse, Response
 
+from emulator.http.control_lock import ControlLock
 from emulator.http.crash import CRASH_HEADERS, crash_body, crash_violation
 from emulator.http.dashboard import Inspect, InspectError, ui_response
 from emulator.http.dispatch import JobDispatch
 from emulator.http.envelope import PROBLEM_JSON
 from emulator.http.limits import Breach
+from emulator.http.namespace_control import ControlError, NamespaceControl, json_body
+from emulator.http.redaction import Redactor
 from emulator.http.webhook_control import WebhookControl, WebhookControlError
-from emulator.lifecycle.actions import Refusal, default_scenario
 from emulator.lifecycle.journal import Exchange, Journal
-from emulator.lifecycle.namespace import Namespace, Namespaces, RateLimit
+from emulator.lifecycle.namespace import Namespace, Namespaces
 from emulator.lifecycle.profile import Profile
-from emulator.lifecycle.scenario import Scenario, State
-from emulator.lifecycle.views import format_time
-from emulator.openapi.jsonparse import parse_json
+from emulator.lifecycle.scenario import Scenario
 from emulator.openapi.model import Spec
+from emulator.settings import Settings
 
 __all__ = ["Control"]
-
-# The last instant an RFC 3339 timestamp can name (9999-12-31T23:59:59Z): past it, every
-# response that carries a time would fail to render.
-_LATEST = 253_402_300_799.0
-
-
-class ControlError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class Control:
@@ -50,12 +43,18 @@ class Control:
         scenarios: Mapping[str, Scenario],
         jobs: JobDispatch,
         namespaces: Namespaces | None = None,
+        settings: Settings | None = None,
     ) -> None:
+        settings = settings or Settings()
         self.spec = spec
         self.profile = profile
         self.scenarios = scenarios
         self.jobs = jobs
-        self.inspect = Inspect(jobs.actions, self.clock, namespaces)
+        self.lock = ControlLock(settings.control_token)
+        self.redactor = Redactor(spec.security_schemes, keep=settings.journal_secrets)
+        self.state = NamespaceControl(profile, scenarios, jobs)
+        self.clock = self.state.clock
+        self.inspect = Inspect(jobs.actions, self.clock, namespaces, self.redactor.entry)
         self.webhooks = WebhookControl(jobs.webhooks)
 
     async def handle(
@@ -63,14 +62,16 @@ class Control:
     ) -> Response:
         parts = [p for p in path.split("/") if p][1:]
         method = request.method
+        if (refused := self.lock.refusal(request, parts)) is not None:
+            return refused
         if parts[:1] == ["ui"] and method in ("GET", "HEAD"):
-            return ui_response(parts[1:])
+            return self.lock.admit(request, parts, ui_response(parts[1:]))
         try:
             if breach is not None:
                 raise ControlError(413 if breach.where == "body" else 431, breach.message)
             if parts[:1] == ["webhooks"] and parts[1:] == ["receiver"] and method == "POST":
                 return self.webhooks.receive(ns, request, raw)
-            body = _json_body(raw)
+            body = json_body(raw)
             if parts[:1] == ["webhooks"]:
                 return JSONResponse(await self.webhooks.handle(ns, method, parts[1:], body))
             answer = self._route(ns, method, parts, body, request)
@@ -116,15 +117,15 @@ class Control:
             self.jobs.seed_jobs(ns)
             return {"reset": ns.name, "clock": self.clock(ns)}
         if head == "clock":
-            return self._clock(ns, method, rest, body)
+            return self.state.clock_call(ns, method, rest, body)
         if head == "jobs":
-            return self._jobs(ns, method, rest, body)
+            return self.state.jobs_call(ns, method, rest, body)
         if head in ("scenarios", "scenario"):
-            return self._scenarios(ns, method, body)
+            return self.state.scenarios_call(ns, method, body)
         if head == "journal" and method == "GET":
             return self._journal(ns, rest, q)
         if head == "rate-limit":
-            return self._rate_limit(ns, method, body)
+            return self.state.rate_limit_call(ns, method, body)
         if head == "openapi.json" and method == "GET":
             return self.spec.document
         raise ControlError(404, f"no control endpoint {method} /_emulator/{'/'.join(parts)}")
@@ -136,97 +137,6 @@ class Control:
             "spec": e.spec.title,
             "profile": e.profile.name if e.profile else None,
             "operations": len(e.spec.operations),
-        }
-
-    def clock(self, ns: Namespace) -> dict[str, Any]:
-        now = ns.clock.now()
-        mode = "manual" if ns.manual_clock else "real"
-        return {"now": now, "iso": format_time(now, "rfc3339"), "mode": mode}
-
-    def _clock(self, ns: Namespace, method: str, rest: list[str], body: Any) -> Any:
-        if method == "GET" and not rest:
-            return self.clock(ns)
-        if method == "POST" and rest in (["advance"], ["set"]):
-            key = "seconds" if rest == ["advance"] else "now"
-            value = body.get(key) if isinstance(body, dict) else None
-            if not isinstance(value, int | float) or isinstance(value, bool):
-                raise ControlError(400, f'send {{"{key}": <number>}}')
-            if (ns.clock.now() + value if key == "seconds" else value) > _LATEST:
-                raise ControlError(400, "the clock cannot go past 9999-12-31T23:59:59Z")
-            try:
-                ns.clock.advance(value) if key == "seconds" else ns.clock.set(value)
-            except ValueError as exc:
-                raise ControlError(400, str(exc)) from None
-            return self.clock(ns)
-        raise ControlError(405, "use GET /_emulator/clock or POST /_emulator/clock/advance")
-
-    def _jobs(self, ns: Namespace, method: str, rest: list[str], body: Any) -> Any:
-        actions = self.jobs.actions
-        if actions is None:
-            raise ControlError(404, "this emulator has no profile, so it keeps no jobs")
-        if not rest and method == "GET":
-            return {"jobs": [self._job(ns, job.id) for job in ns.store.all()]}
-        if len(rest) != 1:
-            raise ControlError(404, "use /_emulator/jobs or /_emulator/jobs/{id}")
-        if method == "GET":
-            return self._job(ns, rest[0])
-        if method in ("POST", "PUT"):
-            fields = body.get("fields") if isinstance(body, dict) else None
-            if (
-                not isinstance(body, dict)
-                or not isinstance(body.get("status"), str)
-                or not (fields is None or isinstance(fields, dict))
-            ):
-                raise ControlError(
-                    400, 'send {"status": "<status>", "error"?, "result"?, "fields"?}'
-                )
-            state = State(
-                status=body["status"],
-                error=body.get("error"),
-                result=body.get("result"),
-                fields=dict(fields or {}),
-            )
-            try:
-                actions.force(ns, rest[0], state)
-                self.jobs.track(ns, rest[0])
-            except Refusal:
-                raise ControlError(404, f"no job {rest[0]!r} in namespace {ns.name!r}") from None
-            return self._job(ns, rest[0])
-        raise ControlError(405, "GET, POST or PUT")
-
-    def _job(self, ns: Namespace, job_id: str) -> dict[str, Any]:
-        actions = self.jobs.actions
-        assert actions is not None
-        try:
-            job = actions.observe(ns, job_id, poll=False)
-        except Refusal:
-            raise ControlError(404, f"no job {job_id!r} in namespace {ns.name!r}") from None
-        return {
-            "id": job.id,
-            "status": actions.status_of(job),
-            "scenario": job.scenario,
-            "attempt": job.attempt,
-            "state": job.state_index,
-            "polls": job.polls,
-            "view": actions.view(job, "job"),
-        }
-
-    def _scenarios(self, ns: Namespace, method: str, body: Any) -> Any:
-        scenarios = self.scenarios
-        if method == "PUT":
-            name = body.get("default") if isinstance(body, dict) else None
-            if name is not None and not isinstance(name, str):
-                raise ControlError(400, 'send {"default": "<scenario name>"} or {"default": null}')
-            if name is not None and name not in scenarios:
-                known = ", ".join(sorted(scenarios))
-                raise ControlError(400, f"unknown scenario {name!r}; known: {known}")
-            ns.default_scenario = name
-        return {
-            "default": default_scenario(ns, self.profile, scenarios),
-            "scenarios": [
-                {"name": s.name, "description": s.description, "file": s.file}
-                for s in scenarios.values()
-            ],
         }
 
     def _journal(self, ns: Namespace, rest: list[str], q: Any) -> Any:
@@ -251,27 +161,4 @@ class Control:
                 "min_interval": min(gaps) if gaps else None,
                 "statuses": [e.status for e in entries],
             }
-        return {"entries": [e.as_dict() for e in entries]}
-
-    def _rate_limit(self, ns: Namespace, method: str, body: Any) -> Any:
-        if method == "DELETE":
-            ns.rate_limit = None
-        elif method == "PUT":
-            requests, per = (
-                (body.get("requests"), body.get("per")) if isinstance(body, dict) else (0, 0)
-            )
-            ok = isinstance(requests, int) and not isinstance(requests, bool) and requests >= 1
-            if not ok or not isinstance(per, int | float) or isinstance(per, bool) or per <= 0:
-                raise ControlError(400, 'send {"requests": <int>, "per": <seconds>}')
-            ns.rate_limit = RateLimit(body["requests"], float(body["per"]))
-        limit = ns.rate_limit
-        return {"requests": limit.requests, "per": limit.per} if limit else {"requests": None}
-
-
-def _json_body(raw: bytes) -> Any:
-    if not raw.strip():
-        return None
-    try:
-        return parse_json(raw)
-    except ValueError:
-        raise ControlError(400, "the control plane takes JSON bodies") from None
+        return {"entries": [self.redactor.entry(e.as_dict()) for e in entries]}

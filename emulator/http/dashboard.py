@@ -66,10 +66,13 @@ class Inspect:
         actions: JobActions | None,
         clock: Callable[[Namespace], dict[str, Any]],
         namespaces: Namespaces | None,
+        shown: Callable[[dict[str, Any]], dict[str, Any]] = lambda entry: entry,
     ) -> None:
         self.actions = actions
         self.clock = clock
         self.namespaces = namespaces
+        # A journal entry as it may leave the emulator (secrets redacted).
+        self.shown = shown
 
     def route(
         self, ns: Namespace, method: str, head: str, rest: list[str], q: Mapping[str, str]
@@ -89,7 +92,7 @@ class Inspect:
         if head == "journal" and rest == ["page"]:
             return self._journal_page(ns, q)
         if head == "journal" and rest == ["export"]:
-            return export(ns, self.actions, self.clock(ns))
+            return export(ns, self.actions, self.clock(ns), self.shown)
         return None
 
     def _namespace(self, name: str, current: Namespace) -> dict[str, Any]:
@@ -130,7 +133,7 @@ class Inspect:
             job = actions.observe(ns, job_id, poll=False)
         except Refusal:
             raise InspectError(404, f"no job {job_id!r} in namespace {ns.name!r}") from None
-        entries = [e.as_dict() for e in ns.journal.entries(job_id=job_id)]
+        entries = [self.shown(e.as_dict()) for e in ns.journal.entries(job_id=job_id)]
         now = float(self.clock(ns)["now"])
         return job_timeline(job, actions.status_of(job), now, entries, actions.rules)
 
@@ -154,7 +157,7 @@ class Inspect:
             entries.reverse()
         chosen = entries[offset : offset + limit]
         return {"total": len(entries), "offset": offset, "limit": limit,
-                "entries": [e.as_dict() for e in chosen]}  # fmt: skip
+                "entries": [self.shown(e.as_dict()) for e in chosen]}  # fmt: skip
 
 
 def _haystack(e: Exchange) -> str:

@@ -120,7 +120,8 @@ class EmulatorHandle:
     ``clock`` is ``"manual"`` or ``"real"``; ``scenario`` is the namespace's default scenario.
     Both are re-applied by ``reset()``. ``control`` is the wire control calls travel on (they
     go to absolute URLs), shared by the handles on one server so that no test pays for a client
-    or a connection; without it the handle opens its own.
+    or a connection; without it the handle opens its own, which sends ``token`` (the server's
+    ``--control-token``) with every call.
     """
 
     def __init__(
@@ -133,8 +134,10 @@ class EmulatorHandle:
         scenario: str | None = None,
         transport: TransportFactory | None = None,
         control: Wire | None = None,
+        token: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
+        self.token = token
         self.namespace = namespace
         self.api = api
         self.clock_mode = clock
@@ -167,9 +170,9 @@ class EmulatorHandle:
 
     def _own_wire(self) -> Wire:
         if self._transport is None and self.url.startswith("http://"):
-            wire: Wire = LoopbackWire(self.url)
+            wire: Wire = LoopbackWire(self.url, token=self.token)
         else:
-            wire = HttpxWire(self.client(timeout=10.0))
+            wire = HttpxWire(self.client(timeout=10.0), self.token)
         self._wires.append(wire)
         return wire
 
@@ -186,7 +189,8 @@ class EmulatorHandle:
         if status >= 400:
             text = content.decode(errors="replace")
             try:
-                reason = json.loads(content).get("error", text)
+                answer = json.loads(content)
+                reason = answer.get("error") or answer.get("detail") or text
             except (ValueError, AttributeError):
                 reason = text
             raise EmulatorError(f"{method} /_emulator/{path}: {status} {reason}")

@@ -93,14 +93,16 @@ class EmulatorPool:
         transport = self.in_process(config) if options.in_process else None
         root = IN_PROCESS_ROOT if options.in_process else self.root(config)
         key = (config, options.in_process)
+        token = config.settings.control_token
         if key not in self._controls:
             self._controls[key] = (
-                HttpxWire(plain_http_client(root, transport=transport())) if transport
-                else LoopbackWire(root)
+                HttpxWire(plain_http_client(root, transport=transport()), token) if transport
+                else LoopbackWire(root, token=token)
             )  # fmt: skip
         return EmulatorHandle.for_server(
             root, namespace, api=config.api, clock=options.clock,
             scenario=options.scenario, transport=transport, control=self._controls[key],
+            token=token,
         )  # fmt: skip
 
     def close(self) -> None:

@@ -1,5 +1,8 @@
 """How a handle's control calls travel: one kept-alive plain-HTTP connection, or any httpx client.
 
+A wire given a ``token`` sends it with every call as ``x-emulator-token``, for a server started
+with ``--control-token``.
+
 A control call is small JSON to a server the test suite runs on loopback, so the client's own
 cost is what a test pays: httpx spends about half a millisecond per request before the server
 sees it, the standard library's ``http.client`` a tenth of that. httpx stays for what only it
@@ -15,6 +18,8 @@ from typing import Protocol
 
 import httpx
 
+from emulator.http.control_lock import TOKEN_HEADER
+
 __all__ = ["HttpxWire", "LoopbackWire", "Wire"]
 
 
@@ -26,12 +31,20 @@ class Wire(Protocol):
     def close(self) -> None: ...
 
 
+def _headers(body: bytes | None, token: str | None) -> dict[str, str]:
+    headers = {"content-type": "application/json"} if body is not None else {}
+    if token is not None:
+        headers[TOKEN_HEADER] = token
+    return headers
+
+
 class HttpxWire:
-    def __init__(self, client: httpx.Client) -> None:
+    def __init__(self, client: httpx.Client, token: str | None = None) -> None:
         self.client = client
+        self.token = token
 
     def send(self, method: str, url: str, body: bytes | None) -> tuple[int, bytes]:
-        headers = {"content-type": "application/json"} if body is not None else None
+        headers = _headers(body, self.token)
         response = self.client.request(method, url, content=body, headers=headers)
         return response.status_code, response.content
 
@@ -42,17 +55,18 @@ class HttpxWire:
 class LoopbackWire:
     """One keep-alive connection to a plain-HTTP server; calls from several threads take turns."""
 
-    def __init__(self, root: str, timeout: float = 10.0) -> None:
+    def __init__(self, root: str, timeout: float = 10.0, token: str | None = None) -> None:
         parts = urllib.parse.urlsplit(root)
         if parts.scheme != "http" or parts.hostname is None:
             raise ValueError(f"LoopbackWire speaks plain HTTP, not {root!r}")
         self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
         self._lock = threading.Lock()
+        self.token = token
 
     def send(self, method: str, url: str, body: bytes | None) -> tuple[int, bytes]:
         parts = urllib.parse.urlsplit(url)
         target = f"{parts.path}?{parts.query}" if parts.query else parts.path
-        headers = {"content-type": "application/json"} if body is not None else {}
+        headers = _headers(body, self.token)
         with self._lock:
             try:
                 return self._exchange(method, target, body, headers)

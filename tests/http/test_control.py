@@ -140,7 +140,7 @@ def test_journal_filters_and_since(c: TestClient) -> None:
     assert first["operation"] == "createJob" and first["action"] == "create"
     assert first["job_id"] == job_id and first["request_body"] == {"inputs": []}
     assert first["response_body"]["id"] == job_id
-    assert first["request_headers"]["authorization"] == "Bearer My API Key"
+    assert first["request_headers"]["authorization"] == "Bearer [redacted]"  # --journal-secrets
 
     def seqs(**query: str) -> list[int]:
         found = ok(c.get("/_emulator/journal", params=query))["entries"]

@@ -55,7 +55,7 @@ def test_a_crash_in_the_control_plane_is_a_journaled_problem_500(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     app = _app()
-    monkeypatch.setattr(app.control, "clock", _boom)
+    monkeypatch.setattr(app.control.state, "clock_call", _boom)
     c = TestClient(app, raise_server_exceptions=False)
     _assert_crash_answer(c.get("/_emulator/clock"), "GET /_emulator/clock")
     (entry,) = c.get("/_emulator/journal").json()["entries"]

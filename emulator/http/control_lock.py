@@ -1,0 +1,74 @@
+"""Who may use the control plane: with ``--control-token``, only requests that carry the token.
+
+A test client sends it as ``x-emulator-token: TOKEN`` or ``Authorization: Bearer TOKEN``; both
+are accepted on every ``/_emulator`` path. A browser cannot add headers to the requests a page
+makes, so opening ``/_emulator/ui?token=TOKEN`` sets it as an ``HttpOnly``, ``SameSite=Strict``
+cookie that the dashboard's own reads then carry. The cookie only opens ``GET`` and ``HEAD``
+(the dashboard only reads): another site's page can never make a browser reset or force state.
+
+What stays open: ``POST /_emulator/webhooks/receiver``, where webhook deliveries land (from this
+emulator, or from a provider the test points at it), like the API itself. Anything else without
+the token gets a ``401`` problem+json naming what to send.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from starlette.requests import Request as HTTPRequest
+from starlette.responses import JSONResponse, Response
+
+from emulator.http.envelope import PROBLEM_JSON
+
+__all__ = ["TOKEN_COOKIE", "TOKEN_HEADER", "ControlLock"]
+
+TOKEN_HEADER = "x-emulator-token"
+TOKEN_COOKIE = "emulator_token"
+_OPEN = (("POST", ("webhooks", "receiver")),)
+_READS = ("GET", "HEAD")
+
+
+class ControlLock:
+    """Checks the control token of each control-plane request; no token set: all pass."""
+
+    def __init__(self, token: str | None) -> None:
+        self.token = token or None
+
+    def refusal(self, request: HTTPRequest, parts: list[str]) -> Response | None:
+        """None when ``request`` may go on; else the 401 to answer."""
+        if self.token is None or (request.method, tuple(parts)) in _OPEN:
+            return None
+        given = [request.headers.get(TOKEN_HEADER)]
+        word, _, bearer = (request.headers.get("authorization") or "").partition(" ")
+        if word.lower() == "bearer":
+            given.append(bearer.strip())
+        if request.method in _READS:
+            given += [request.cookies.get(TOKEN_COOKIE), self.page_token(request, parts)]
+        if any(g and self._matches(g) for g in given):
+            return None
+        what = "a wrong control token" if any(given) else "no control token"
+        problem = {
+            "type": "about:blank",
+            "title": "Unauthorized",
+            "status": 401,
+            "detail": f"this emulator's control plane is locked (--control-token) and "
+            f"{request.method} {request.url.path} carried {what}: send the header "
+            f"'{TOKEN_HEADER}: <token>' or 'Authorization: Bearer <token>'",
+        }
+        headers = {"www-authenticate": 'Bearer realm="jobs-emulator control"'}
+        return JSONResponse(problem, 401, headers, media_type=PROBLEM_JSON)
+
+    def page_token(self, request: HTTPRequest, parts: list[str]) -> str | None:
+        """The ``?token=`` the dashboard page was opened with (only the page takes one)."""
+        return request.query_params.get("token") if parts == ["ui"] else None
+
+    def admit(self, request: HTTPRequest, parts: list[str], response: Response) -> Response:
+        """The dashboard page, with the cookie its reads will carry when opened with the token."""
+        token = self.page_token(request, parts)
+        if self.token is not None and token and self._matches(token):
+            response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
+        return response
+
+    def _matches(self, given: str) -> bool:
+        assert self.token is not None
+        return hmac.compare_digest(given.encode(), self.token.encode())
