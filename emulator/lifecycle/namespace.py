@@ -16,7 +16,7 @@ from typing import Protocol
 from emulator.lifecycle.clock import ManualClock, OffsetClock
 from emulator.lifecycle.journal import Journal
 from emulator.lifecycle.outbox import Outbox
-from emulator.lifecycle.store import JobStore
+from emulator.lifecycle.store import JobStorage, JobStore
 
 __all__ = ["ControllableClock", "Namespace", "Namespaces", "RateLimit"]
 
@@ -36,12 +36,22 @@ class RateLimit:
 
 
 class Namespace:
-    def __init__(self, name: str, *, manual_clock: bool, seed: int, journal_limit: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        manual_clock: bool,
+        seed: int,
+        journal_limit: int,
+        store: JobStorage | None = None,
+    ) -> None:
         self.name = name
         self._manual = manual_clock
         self._seed = seed
         self.clock: ControllableClock = ManualClock() if manual_clock else OffsetClock()
-        self.store = JobStore()
+        self.store: JobStorage = JobStore() if store is None else store
+        # True when the namespace came back from a state file: its seeded jobs are in it.
+        self.restored = False
         self.journal = Journal(limit=journal_limit)
         self.default_scenario: str | None = None
         self.rate_limit: RateLimit | None = None

@@ -2,19 +2,53 @@
 
 Every change goes through ``update``, which swaps one frozen ``Job`` for another under a lock,
 so two requests on one job never interleave half-updates and no request touches another job.
+
+``JobStorage`` is what the actions, listings and control plane ask of a namespace's jobs;
+``JobStore`` keeps them in memory. Another backend (a state file, a service several emulators
+share) implements the same methods and the engine does not change: ``update`` is the one
+read-modify-write, so a shared backend makes it a transaction.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from emulator.lifecycle.job import Job
 
-__all__ = ["JobStore"]
+__all__ = ["JobStorage", "JobStore"]
 
 T = TypeVar("T")
+
+
+class JobStorage(Protocol):
+    """A namespace's jobs, as the engine's callers use them."""
+
+    def __len__(self) -> int: ...
+
+    def get(self, job_id: str) -> Job | None: ...
+
+    def add(self, job: Job) -> None:
+        """Keep ``job``: a new one goes last in creation order, a known id is replaced."""
+
+    def update(self, job_id: str, change: Callable[[Job], tuple[Job, T]]) -> tuple[Job, T] | None:
+        """Swap the job for ``change(job)[0]`` atomically; None when there is no such job."""
+
+    def delete(self, job_id: str) -> bool: ...
+
+    def count(self, partition: str | None = None, *, everywhere: bool = True) -> int: ...
+
+    def clear(self) -> None: ...
+
+    def ids(self, partition: str | None = None, *, everywhere: bool = True) -> list[str]:
+        """Ids in creation order, deleted ones possibly included (``walk`` skips them)."""
+
+    def walk(self, ids: list[str], start: int, step: int) -> Iterator[Job]: ...
+
+    def index_of(self, ids: list[str], job_id: str) -> int | None: ...
+
+    def all(self) -> Iterator[Job]: ...
 
 
 class JobStore:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
+from emulator import Settings, build
+from emulator.lifecycle.actions import Request
 from emulator.lifecycle.job import Job
-from emulator.lifecycle.store import JobStore
+from emulator.lifecycle.namespace import Namespace
+from emulator.lifecycle.store import JobStorage, JobStore
 
 
 def job(job_id: str, partition: str | None = None) -> Job:
@@ -171,3 +175,40 @@ def test_update_holds_the_job_while_the_change_runs() -> None:
     final = store.get("a")
     assert final is not None
     assert final.polls == 11  # neither change was lost
+
+
+class Recording(JobStore):
+    """A store that notes every write: what a persistent backend would hook."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def add(self, job: Job) -> None:
+        self.writes.append(f"add {job.id}")
+        super().add(job)
+
+    def update(self, job_id: str, change: Any) -> Any:
+        self.writes.append(f"update {job_id}")
+        return super().update(job_id, change)
+
+    def delete(self, job_id: str) -> bool:
+        self.writes.append(f"delete {job_id}")
+        return super().delete(job_id)
+
+
+def test_a_namespace_keeps_its_jobs_in_the_store_it_is_given() -> None:
+    app = build(api="writer", settings=Settings(manual_clock=True))
+    actions = app.actions
+    assert actions is not None
+    store = Recording()
+    storage: JobStorage = store  # the in-memory store is one implementation of the protocol
+    ns = Namespace("given", manual_clock=True, seed=0, journal_limit=10, store=storage)
+    request = Request(path={"application_id": "a"}, query={}, params={}, body={"inputs": []})
+    created = actions.create(ns, request, actions.choose_scenario(ns, request), 200)
+    assert created.job_id is not None
+    actions.retrieve(ns, created.job_id, request, 200)
+    actions.delete(ns, created.job_id)
+    job_id = created.job_id
+    assert store.writes == [f"add {job_id}", f"update {job_id}", f"delete {job_id}"]
+    assert len(ns.store) == 0
