@@ -8,6 +8,7 @@ from emulator.errors import (
     ProfileError,
     ScenarioError,
     SpecError,
+    StateFileError,
 )
 from emulator.http.app import Emulator
 from emulator.http.server import LiveServer
@@ -29,6 +30,7 @@ __all__ = [
     "ScenarioError",
     "Settings",
     "SpecError",
+    "StateFileError",
     "SystemClock",
     "build",
     "example_profile",

@@ -4,7 +4,8 @@
     ├── LoadError               a file the user gave us is unusable (spec, profile, scenario)
     │   ├── SpecError
     │   ├── ProfileError
-    │   └── ScenarioError
+    │   ├── ScenarioError
+    │   └── StateFileError      a --state-file that cannot be used (locked, damaged, ...)
     └── ContractViolationError  served traffic broke the spec (raised by the pytest plugin)
 
 Every LoadError names the file, the JSON pointer inside it and what is wrong, because the
@@ -20,6 +21,7 @@ __all__ = [
     "ProfileError",
     "ScenarioError",
     "SpecError",
+    "StateFileError",
 ]
 
 
@@ -47,6 +49,10 @@ class ProfileError(LoadError):
 
 class ScenarioError(LoadError):
     """A scenario file is malformed or would make the emulator break the spec."""
+
+
+class StateFileError(LoadError):
+    """A state file cannot be opened, locked or read back."""
 
 
 class ContractViolationError(EmulatorError, AssertionError):

@@ -158,6 +158,10 @@ class Settings:
         10 * 1024 * 1024, "the largest request body accepted, in bytes; a larger one gets the "
         "provider's 413",
     )  # fmt: skip
+    state_file: str | None = option(
+        None, "keep jobs, clocks, scenario defaults and journals in this SQLite file across "
+        "restarts (default: in memory only)", kind=str, path=True, where=("serve",),
+    )  # fmt: skip
     # None: the path of the spec's first ``servers`` URL.
     base_path: str | None = option(
         None, "the path the API is served under (default: the path of the spec's servers URL)",

@@ -6,7 +6,7 @@ Fenced blocks in README.md and docs/*.md run by their language:
   as a script. Either way it must pass.
 - ``console``: every block of a document is one terminal session, in order, in a scratch
   directory. ``$ jobs-emulator ...`` runs the CLI (``serve ... &`` serves the app it builds on a
-  free port), ``$ curl ...`` is sent to that server (piped into a small ``jq``, or saved with
+  free port, ``$ kill %1`` stops it), ``$ curl ...`` is sent to that server (piped into a small ``jq``, or saved with
   ``-o FILE``), ``$ pytest`` runs pytest, ``$ python`` runs Python, ``$ echo $?`` prints the
   last exit status. The output must match the lines after the command; ``...`` matches
   anything and runs of whitespace compare equal (doctest's ELLIPSIS and NORMALIZE_WHITESPACE).
@@ -222,6 +222,11 @@ class Session:
             return self.process([sys.executable, *words[1:]])
         if words[0] == "curl":
             return self.curl(words[1:], pipe.strip())
+        if words == ["kill", "%1"]:  # stops the servers `serve &` started
+            for server in self.servers.values():
+                server.stop()
+            self.servers.clear()
+            return ""
         raise AssertionError(f"the README test cannot run {command!r}: mark the block no-test")
 
     def process(self, argv: list[str]) -> str:

@@ -26,6 +26,7 @@ from emulator.http.routing import Router, base_path, normal_base_path
 from emulator.http.selfcheck import ResponseCheck
 from emulator.http.sending import send_outcome
 from emulator.http.webhooks import WebhookHub
+from emulator.lifecycle.backend import StateBackend
 from emulator.lifecycle.namespace import Namespace, Namespaces
 from emulator.lifecycle.profile import DEFAULT_CHECK_ORDER, AuthRules, Profile
 from emulator.lifecycle.scenario import Scenario
@@ -77,6 +78,7 @@ class Emulator:
             strict=self.settings.strict,
             base_path=self.base_path,
         )
+        self.state = self._open_state()
         self.namespaces = Namespaces(self._new_namespace)
         self.namespaces.on_create = self.jobs.seed_jobs
         hooks = profile.webhooks if profile else None
@@ -89,12 +91,38 @@ class Emulator:
         self.control = Control(
             spec, profile, self.scenarios, self.jobs, self.namespaces, self.settings
         )
+        if self.state is not None:
+            from emulator.lifecycle.durable import restore_all
+
+            restore_all(self.namespaces, self.state, self.scenarios)
+
+    def _open_state(self) -> StateBackend | None:
+        if self.settings.state_file is None:
+            return None
+        from emulator.lifecycle.statefile import SqliteState  # sqlite3: only when asked for
+
+        serves = self.profile.name if self.profile else self.spec.title
+        return SqliteState(
+            self.settings.state_file, serves=serves, journal_limit=self.settings.journal_limit
+        )
 
     def _new_namespace(self, name: str) -> Namespace:
         s = self.settings
+        if self.state is not None:
+            from emulator.lifecycle.durable import DurableNamespace
+
+            return DurableNamespace(
+                name, backend=self.state, manual_clock=s.manual_clock, seed=s.seed,
+                journal_limit=s.journal_limit,
+            )  # fmt: skip
         return Namespace(
             name, manual_clock=s.manual_clock, seed=s.seed, journal_limit=s.journal_limit
         )
+
+    def close(self) -> None:
+        """Let go of the state file, if any (the server calls it at shutdown)."""
+        if self.state is not None:
+            self.state.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
         if scope["type"] == "http":
@@ -107,6 +135,7 @@ class Emulator:
                 if message["type"] == "lifespan.startup":
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
+                    self.close()
                     await send({"type": "lifespan.shutdown.complete"})
                     return None
         return None

@@ -62,7 +62,7 @@ class JobDispatch:
         the namespace to the webhooks the command line and scenarios name."""
         if self.webhooks is not None:
             self.webhooks.setup(ns)
-        if self.actions is None:
+        if self.actions is None or ns.restored:  # a restored namespace has its seeds
             return
         for scenario in self.scenarios.values():
             for seed in scenario.seed_jobs:

@@ -101,6 +101,7 @@ class LiveServer:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)
+        _let_go(self.app)
 
     def __enter__(self) -> LiveServer:
         return self.start()
@@ -133,7 +134,17 @@ def serve_forever(app: Any, host: str, port: int, sock: socket.socket | None = N
     gc.collect()
     gc.freeze()
     runner = uvicorn.Server(_config(app, host, port, "warning"))
-    if sock is None:
-        runner.run()
-    else:
-        runner.run(sockets=[sock])
+    try:
+        if sock is None:
+            runner.run()
+        else:
+            runner.run(sockets=[sock])
+    finally:
+        _let_go(app)
+
+
+def _let_go(app: Any) -> None:
+    """A stopped emulator closes its state file (``--state-file``), so another may open it."""
+    close = getattr(app, "close", None)
+    if callable(close):
+        close()
