@@ -18,9 +18,8 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from emulator import Settings, build
+from emulator import Settings, StateFileError, build
 from emulator.cli import main
-from emulator import StateFileError
 from tests.support import WRITER, osapi_auth
 
 JOBS = "/v1/applications/app-1/jobs"
