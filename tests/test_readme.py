@@ -7,9 +7,10 @@ Fenced blocks in README.md and docs/*.md run by their language:
 - ``console``: every block of a document is one terminal session, in order, in a scratch
   directory. ``$ jobs-emulator ...`` runs the CLI (``serve ... &`` serves the app it builds on a
   free port, ``$ kill %1`` stops it), ``$ curl ...`` is sent to that server (piped into a
-  small ``jq``, or saved with ``-o FILE``), ``$ pytest`` runs pytest, ``$ python`` runs Python, ``$ echo $?`` prints the
-  last exit status. The output must match the lines after the command; ``...`` matches
-  anything and runs of whitespace compare equal (doctest's ELLIPSIS and NORMALIZE_WHITESPACE).
+  small ``jq``, or saved with ``-o FILE``), ``$ pytest`` runs pytest, ``$ python`` runs
+  Python, ``$ echo $?`` prints the last exit status. The output must match the lines after the
+  command; ``...`` matches anything and runs of whitespace compare equal (doctest's ELLIPSIS
+  and NORMALIZE_WHITESPACE).
 - ``yaml``: a scenario (it has ``attempts:``) is loaded and checked against the bundled API the
   ``api:`` directive names (writer by default; ``none``: checked by a console example instead);
   a fragment under a ``profile: NAME`` directive is laid over that bundled profile and built.
