@@ -274,7 +274,11 @@ def test_every_acknowledged_job_survives_a_sigkill(tmp_path: Path) -> None:
         for job_id, attempt in run.acked.items():
             assert job_id in jobs, f"acknowledged job {job_id} lost"
             assert attempt <= jobs[job_id]["attempt"] <= run.sent[job_id], job_id
-        assert set(jobs) <= set(run.sent), "no job the clients never asked for"
+        # A create committed as the server died has no answer, so no client knows its id:
+        # at most one per worker, in its first attempt.
+        unanswered = set(jobs) - set(run.sent)
+        assert len(unanswered) <= len(workers), unanswered
+        assert all(jobs[job_id]["attempt"] == 0 for job_id in unanswered)
         assert c.get("/_emulator/clock").json()["now"] == START + 90
         journal = c.get("/_emulator/journal", params={"operation": "create"}).json()
         assert {e["job_id"] for e in journal["entries"]} >= set(run.acked)
