@@ -22,6 +22,7 @@ from emulator.http.dispatch import JobDispatch
 from emulator.http.limits import header_breach, read_body, request_chunks
 from emulator.http.messages import Incoming
 from emulator.http.pipeline import Pipeline
+from emulator.http.request_check import RequestCheck
 from emulator.http.routing import Router, base_path, normal_base_path
 from emulator.http.selfcheck import ResponseCheck
 from emulator.http.sending import send_outcome
@@ -67,7 +68,7 @@ class Emulator:
         rules = profile.auth if profile else AuthRules()
         self.pipeline = Pipeline(
             router=Router(spec.operations, prefix=self.base_path),
-            checkers=RequestCheckers(spec.operations),
+            checkers=RequestCheck(RequestCheckers(spec.operations)),
             auth=Authenticator(
                 spec.security_schemes, rules, self.settings.jwt_secret, self.settings.api_keys
             ),
@@ -149,7 +150,8 @@ class Emulator:
         ns = self.namespaces.get(name)
         breach = header_breach(scope)
         body = b""
-        if breach is None:
+        # HTTP/1.1: a request with neither header has no body, so there is nothing to receive.
+        if breach is None and ("content-length" in headers or "transfer-encoding" in headers):
             length = headers.get("content-length")
             body, breach = await read_body(length, request_chunks(receive), self.settings.max_body)
         if path == "/_emulator" or path.startswith("/_emulator/"):

@@ -9,7 +9,6 @@ providers differ and clients notice.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from emulator.http.auth import Authenticator
@@ -18,6 +17,7 @@ from emulator.http.dispatch import JobDispatch
 from emulator.http.envelope import PROBLEM_JSON, error_reply, violation_details
 from emulator.http.limits import LIMIT_KINDS
 from emulator.http.messages import DROPPED, Incoming, Outcome, Trace
+from emulator.http.request_check import RequestCheck
 from emulator.http.routing import Router
 from emulator.http.selfcheck import ResponseCheck, flaw_marks, spec_gap
 from emulator.lifecycle.actions import Refusal, Reply, Request
@@ -25,7 +25,7 @@ from emulator.lifecycle.namespace import Namespace
 from emulator.lifecycle.profile import Profile
 from emulator.lifecycle.scenario import Fault
 from emulator.openapi.model import Operation
-from emulator.openapi.validation import ParsedRequest, RequestChecker
+from emulator.openapi.validation import ParsedRequest
 from emulator.openapi.violation import Violation
 
 __all__ = ["Pipeline"]
@@ -34,7 +34,7 @@ __all__ = ["Pipeline"]
 @dataclass(frozen=True, slots=True)
 class Pipeline:
     router: Router
-    checkers: Mapping[str, RequestChecker]
+    checkers: RequestCheck
     auth: Authenticator
     jobs: JobDispatch
     self_check: ResponseCheck
@@ -80,10 +80,7 @@ class Pipeline:
         if incoming.breach is not None:
             parsed = ParsedRequest({}, {}, None, (incoming.breach.violation(),))
         else:
-            parsed = self.checkers[key].check(
-                match.params, incoming.query, incoming.headers,
-                incoming.headers.get("content-type", ""), incoming.body,
-            )  # fmt: skip
+            parsed = self.checkers.check(op, key, match.params, incoming)
         request_violations: tuple[Violation, ...] = parsed.violations if self.strict else ()
         request = Request(
             match.params, parsed.query, parsed.params, parsed.body, incoming.headers,
@@ -93,7 +90,8 @@ class Pipeline:
         try:
             self._admit(ns, op, incoming, parsed)
             scenario = self.jobs.scenario_for(ns, action, request, job_id)
-            fault = self.jobs.pick_fault(ns, scenario, action, key, job_id)
+            if scenario.faults:
+                fault = self.jobs.pick_fault(ns, scenario, action, key, job_id)
             if fault is not None and fault.latency:
                 await _delay(ns, fault.latency)
             if fault is not None and not fault.commit and (fault.status or fault.drop):
@@ -101,7 +99,8 @@ class Pipeline:
             else:
                 reply = self.jobs.act(ns, op, action, request, job_id, scenario)
                 job_id = reply.job_id or job_id
-                self.jobs.track(ns, job_id)
+                if self.jobs.webhooks is not None:
+                    self.jobs.track(ns, job_id)
                 if fault is None:
                     outcome = Outcome(reply.status, reply.body, headers=dict(reply.headers),
                                       encoded=reply.payload)  # fmt: skip
@@ -115,15 +114,18 @@ class Pipeline:
             trace.violations = request_violations
             ns.journal.record(trace.exchange(outcome))
             return outcome
-        checked = request_violations + tuple(self.self_check.check(op, outcome))
-        violations, gap = spec_gap(checked, self.profile)
-        if self.strict and any(v.side == "response" for v in violations):
-            outcome = _violation_outcome(key, [v for v in violations if v.side == "response"])
-        elif violations:
-            text = _header_text("; ".join(map(str, violations)))
-            outcome = outcome.with_headers({"x-emulator-violations": text})
+        violations, gap = request_violations, None
+        response_violations = self.self_check.check(op, outcome)
+        if violations or response_violations:
+            checked = violations + tuple(response_violations)
+            violations, gap = spec_gap(checked, self.profile)
+            if self.strict and any(v.side == "response" for v in violations):
+                outcome = _violation_outcome(key, [v for v in violations if v.side == "response"])
+            elif violations:
+                text = _header_text("; ".join(map(str, violations)))
+                outcome = outcome.with_headers({"x-emulator-violations": text})
         trace.violations, trace.request_body, trace.spec_gap = violations, parsed.body, gap
-        trace.spec_flaws = flaw_marks(op)
+        trace.spec_flaws = flaw_marks(op) if op.flaws else ()
         ns.journal.record(trace.exchange(outcome))
         return outcome
 

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from starlette.responses import Response
 from starlette.testclient import TestClient
 
 from emulator import Settings, build
-from emulator.http.messages import Outcome
+from emulator.http.messages import Incoming, Outcome
+from emulator.http.request_check import RequestCheck
 from emulator.http.routing import Router
 from emulator.http.sending import send_outcome
-from tests.support import WRITER, WRITER_INPUTS
+from emulator.openapi import load_spec
+from emulator.openapi.validation import RequestCheckers
+from tests.support import DATA, WRITER, WRITER_INPUTS
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +102,34 @@ def test_an_outcome_goes_out_as_starlette_would_send_it(outcome: Outcome) -> Non
     assert body["body"] == expected.body
     head_start, head_body = sent(outcome, head=True)
     assert head_start["headers"] == expected.raw_headers and head_body["body"] == b""
+
+
+def incoming(path: str, query: str = "", headers: dict[str, str] | None = None) -> Incoming:
+    return Incoming("GET", path, query, parse_qsl(query, True), headers or {}, b"")
+
+
+def test_a_bodiless_request_is_checked_once_and_a_bad_one_is_refused_every_time() -> None:
+    app = build(api="writer", settings=Settings(manual_clock=True))
+    check = RequestCheck(app.pipeline.checkers.checkers)
+    op = app.spec.operation("listJobs")
+    assert op is not None
+    params = {"application_id": "a"}
+    first = check.check(op, op.key, params, incoming("/v1/applications/a/jobs", "limit=5"))
+    again = check.check(op, op.key, params, incoming("/v1/applications/a/jobs", "limit=5"))
+    assert again is first and first.params["limit"] == 5 and not first.violations
+    bad = [
+        check.check(op, op.key, params, incoming("/v1/applications/a/jobs", "limit=-1"))
+        for _ in range(2)
+    ]
+    assert all(b.violations and b.violations[0].location == ("query", "limit") for b in bad)
+
+
+def test_a_request_whose_headers_are_parameters_is_checked_every_time() -> None:
+    spec = load_spec(DATA / "specs" / "unit" / "validation.yaml")
+    op = spec.operation("listItems")
+    assert op is not None
+    check = RequestCheck(RequestCheckers(spec.operations))
+    good = {"x-trace-id": "0b5c5a2e-6a4f-4e8e-9a4b-3c2d1e0f9a8b"}
+    assert not check.check(op, op.key, {}, incoming("/items", "", good)).violations
+    refused = check.check(op, op.key, {}, incoming("/items", "", {"x-trace-id": "nope"}))
+    assert refused.violations[0].location[:2] == ("header", "X-Trace-Id")

@@ -1,0 +1,55 @@
+"""The check of each request against its operation, remembered for requests without a body.
+
+A polling client sends the same path and query over and over. For an operation that reads no
+header or cookie parameter, a bodiless request's verdict depends on nothing else, so it is
+worked out once: ``ParsedRequest`` values are never changed, and the verdict on the same input
+is the same verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from emulator.http.messages import Incoming
+from emulator.openapi.model import Operation
+from emulator.openapi.validation import ParsedRequest, RequestChecker
+
+__all__ = ["RequestCheck"]
+
+_REMEMBERED = 4096
+
+
+class RequestCheck:
+    def __init__(self, checkers: Mapping[str, RequestChecker]) -> None:
+        self.checkers = checkers
+        self._recent: dict[tuple[str, str, str], ParsedRequest] = {}
+        self._path_only: dict[str, bool] = {}
+
+    def check(
+        self, op: Operation, key: str, params: Mapping[str, str], incoming: Incoming
+    ) -> ParsedRequest:
+        """``incoming`` checked as a request to ``op`` (whose key is ``key``), with ``params``
+        its path parameters."""
+        memo = None
+        if not incoming.body and self._reads_path_and_query_only(op, key):
+            memo = (key, incoming.path, incoming.query_string)
+            found = self._recent.get(memo)
+            if found is not None:
+                return found
+        headers = incoming.headers
+        parsed = self.checkers[key].check(
+            params, incoming.query, headers, headers.get("content-type", ""), incoming.body
+        )
+        if memo is not None:
+            if len(self._recent) >= _REMEMBERED:
+                self._recent.clear()
+            self._recent[memo] = parsed
+        return parsed
+
+    def _reads_path_and_query_only(self, op: Operation, key: str) -> bool:
+        known = self._path_only.get(key)
+        if known is None:
+            known = self._path_only[key] = all(
+                p.location in ("path", "query") for p in op.parameters
+            )
+        return known
