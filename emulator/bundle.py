@@ -20,6 +20,7 @@ from emulator.lifecycle.profile_load import load_profile
 from emulator.lifecycle.scenario import Scenario
 from emulator.lifecycle.scenario_load import load_scenarios
 from emulator.lifecycle.webhook_check import check_webhooks
+from emulator.naming import check_default_scenario, resolve_faults
 from emulator.openapi import load_spec
 from emulator.openapi.flaws import Flaw
 from emulator.openapi.model import Spec
@@ -89,9 +90,10 @@ def build(
         check_profile(loaded_profile, loaded_spec)
         folder = Path(scenarios) if scenarios else loaded_profile.scenarios_dir
         if folder is not None:
-            loaded_scenarios = load_scenarios(folder)
+            loaded_scenarios = resolve_faults(loaded_profile, loaded_spec, load_scenarios(folder))
             base = base_path(loaded_spec.document)
             check_scenarios(loaded_profile, loaded_spec, loaded_scenarios, base)
+        check_default_scenario(loaded_profile, loaded_scenarios, folder)
         check_webhooks(loaded_profile, loaded_spec, loaded_scenarios)
     app = Emulator(loaded_spec, loaded_profile, loaded_scenarios, settings)
     # Synthesising every unbound operation of a vendor's spec would cost the load its speed:

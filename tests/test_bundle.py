@@ -72,18 +72,18 @@ def test_profile_without_spec_needs_one_given() -> None:
 
 
 def test_scenarios_folder_replaces_the_bundled_one(tmp_path: Path) -> None:
-    (tmp_path / "slow.yaml").write_text(
+    # The replacement holds the profile's default, happy-path (tests/test_naming.py: else refused).
+    (tmp_path / "happy-path.yaml").write_text(
         "description: Never finishes within a test.\n"
         "attempts:\n  - states:\n      - {status: in_progress, for: {seconds: 86400}}\n"
         "      - {status: completed, result: {suggestion: late}}\n",
         encoding="utf-8",
     )
     app = build(api="writer", scenarios=tmp_path, settings=Settings(manual_clock=True))
-    assert list(app.scenarios) == ["slow"]
+    assert list(app.scenarios) == ["happy-path"]
     c = TestClient(app)
     job = c.post("/v1/applications/a/jobs", json={"inputs": []}, headers=WRITER).json()
-    # The profile's default (happy-path) is missing, so the only scenario plays.
-    assert c.get(f"/_emulator/jobs/{job['id']}").json()["scenario"] == "slow"
+    assert c.get(f"/_emulator/jobs/{job['id']}").json()["scenario"] == "happy-path"
     c.post("/_emulator/clock/advance", json={"seconds": 3600})
     retrieved = c.get(f"/v1/applications/jobs/{job['id']}", headers=WRITER).json()
     assert retrieved["status"] == "in_progress"

@@ -56,6 +56,7 @@ from emulator.errors import LoadError
 from emulator.http.server import LiveServer
 from emulator.lifecycle.profile_load import load_profile
 from emulator.lifecycle.scenario_load import load_scenario
+from emulator.naming import resolve_faults
 from emulator.openapi import load_spec
 from tests.support import REPO
 
@@ -183,10 +184,11 @@ def test_yaml_example(block: Block, tmp_path: Path) -> None:
         spec = load_spec(profile.spec_path)
         if "refused" in block.directives:  # an example of a mistake: it must stay one
             with pytest.raises(LoadError):
-                check_scenarios(profile, spec, {"example": load_scenario(file)})
+                named = resolve_faults(profile, spec, {"example": load_scenario(file)})
+                check_scenarios(profile, spec, named)
         else:
             scenario = load_scenario(file)
-            check_scenarios(profile, spec, {scenario.name: scenario})
+            check_scenarios(profile, spec, resolve_faults(profile, spec, {scenario.name: scenario}))
     elif "profile" in block.directives:
         name = block.directives["profile"]
         base = yaml.safe_load(bundled_profile(name).read_text(encoding="utf-8"))

@@ -166,10 +166,7 @@ def _state(raw: Mapping[str, Any], exits: Mapping[str, int]) -> State:
 def _fault(raw: Mapping[str, Any], index: int) -> Fault:
     return Fault(
         operation=raw["operation"],
-        nth=raw.get("nth"),
-        every=raw.get("every"),
-        probability=raw.get("probability"),
-        times=raw.get("times"),
+        **_selection(raw),
         status=raw.get("status"),
         kind=raw.get("kind"),
         body=raw.get("body"),
@@ -181,6 +178,11 @@ def _fault(raw: Mapping[str, Any], index: int) -> Fault:
         scope=cast(Literal["job", "namespace"], raw.get("scope", "job")),
         pointer=f"/faults/{index}",
     )
+
+
+def _selection(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Which requests (or deliveries) a fault fires on: keys request and webhook faults share."""
+    return {key: raw.get(key) for key in ("nth", "every", "probability", "times")}
 
 
 def _subscription(raw: Mapping[str, Any], scenario: str, index: int) -> Subscription:
@@ -198,10 +200,7 @@ def _delivery_fault(raw: Mapping[str, Any]) -> DeliveryFault:
     return DeliveryFault(
         kind=raw["fault"],
         event=raw.get("event"),
-        nth=raw.get("nth"),
-        every=raw.get("every"),
-        probability=raw.get("probability"),
-        times=raw.get("times"),
+        **_selection(raw),
         seconds=float(raw.get("seconds", 60.0)),
         copies=int(raw.get("copies", 1)),
     )
