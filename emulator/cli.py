@@ -155,4 +155,4 @@ def _check(sources: Sources, settings: Settings) -> int:
         label = app.profile.name if app.profile else str(app.spec.path)
         print(f"ok: {label}: {len(app.spec.operations)} operations; scenarios: {scenarios}")
         _warn(app.warnings)
-    return 1 if failed else 0
+    return 2 if failed else 0

@@ -15,7 +15,7 @@ import yaml
 
 from emulator.errors import LoadError
 
-__all__ = ["Reader", "escape", "parse_yaml", "read_yaml"]
+__all__ = ["Reader", "escape", "parse_yaml", "read_text", "read_yaml"]
 
 _REQUIRED: Any = object()
 
@@ -61,7 +61,14 @@ def _key(key: object) -> object:
 
 
 def parse_yaml(text: str, file: str, error: type[LoadError]) -> Any:
-    """Parse YAML (or JSON) text, or raise ``error`` naming ``file``, line and column."""
+    """Parse YAML (or JSON) text, or raise ``error`` naming ``file``, line and column. A
+    ``.json`` file is JSON only: its mistakes are told as JSON ones."""
+    if file.endswith(".json"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            where = f"at line {exc.lineno}, column {exc.colno}"
+            raise error(file, "/", f"invalid JSON {where}: {exc.msg}") from None
     if text.lstrip().startswith(("{", "[")):
         try:
             return json.loads(text)
@@ -76,10 +83,24 @@ def parse_yaml(text: str, file: str, error: type[LoadError]) -> Any:
         raise error(file, "/", f"invalid YAML{where}: {problem}") from None
 
 
+def read_text(path: Path, error: type[LoadError]) -> str:
+    """The file's text (UTF-8, a leading byte-order mark dropped), or ``error`` when it is not
+    UTF-8. ``OSError`` propagates: only the caller knows who asked for the file."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - data.rfind(b"\n", 0, exc.start)
+        where = f"byte 0x{data[exc.start]:02x} at line {line}, column {column}"
+        reason = f"not UTF-8 text: {where}; save it as UTF-8"
+        raise error(str(path), "/", reason) from None
+
+
 def read_yaml(path: Path, error: type[LoadError]) -> Any:
     """Parse a YAML (or JSON) file, or raise ``error`` with the line and column."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, error)
     except OSError as exc:
         raise error(str(path), "/", f"cannot read file: {exc.strerror or exc}") from None
     return parse_yaml(text, str(path), error)

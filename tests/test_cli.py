@@ -168,3 +168,77 @@ def test_serve_starts_on_a_free_port_and_answers_health() -> None:
     assert f"http://127.0.0.1:{port}" in startup
     assert "7 operations" in startup and "osapi" in startup
     assert startup.endswith(f"({stack()})")  # the loop and parser it serves with
+
+
+# -- specs that cannot be served at all ------------------------------------------------------
+
+UNUSABLE_SPECS = [
+    ("bad.yaml", b"openapi: 3.1.0\npaths: {a: [\n", "/",
+     "invalid YAML at line 3, column 1: did not find expected node content"),
+    ("bad.json", b'{"openapi": "3.1.0",', "/",
+     "invalid JSON at line 1, column 21: Expecting property name enclosed in double quotes"),
+    ("list.yaml", b"- openapi\n- 3.1.0\n", "/",
+     "an OpenAPI document must be a mapping at the top level, not a list"),
+    ("empty.yaml", b"", "/", "the file is empty; expected an OpenAPI 3.0.x or 3.1.x document"),
+    ("no-openapi.yaml", b"info: {title: t}\npaths: {}\n", "/openapi",
+     "no `openapi` field; expected an OpenAPI 3.0.x or 3.1.x document"),
+    ("swagger.yaml", b"swagger: '2.0'\npaths: {}\n", "/openapi",
+     "Swagger 2.0 is not supported; convert to OpenAPI 3.x"),
+    ("latin1.yaml", b"openapi: 3.1.0\ninfo: {title: caf\xe9}\n", "/",
+     "not UTF-8 text: byte 0xe9 at line 2, column 18; save it as UTF-8"),
+    ("paths.yaml", b"openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: []\n", "/paths",
+     "`paths` must be a mapping of path templates to path items"),
+]  # fmt: skip
+
+
+def unusable(tmp_path: Path, name: str, content: bytes) -> Path:
+    spec = tmp_path / name
+    spec.write_bytes(content)
+    return spec
+
+
+@pytest.mark.parametrize(("name", "content", "pointer", "reason"), UNUSABLE_SPECS)
+def test_check_refuses_a_spec_that_cannot_be_read_with_status_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, content: bytes,
+    pointer: str, reason: str,
+) -> None:  # fmt: skip
+    spec = unusable(tmp_path, name, content)
+    code, out, err = run(["check", "--spec", str(spec)], capsys)
+    assert (code, out) == (2, "")
+    assert one_line(err) == f"error: {spec}: {pointer}: {reason}"
+
+
+@pytest.mark.parametrize(("name", "content", "pointer", "reason"), UNUSABLE_SPECS)
+def test_serve_refuses_a_spec_that_cannot_be_read_and_serves_nothing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    name: str, content: bytes, pointer: str, reason: str,
+) -> None:  # fmt: skip
+    served: list[object] = []
+    monkeypatch.setattr("emulator.http.server.serve_forever", lambda *args: served.append(args))
+    spec = unusable(tmp_path, name, content)
+    code, out, err = run(["serve", "--port", "0", "--api", "writer", "--spec", str(spec)], capsys)
+    assert (code, out, served) == (2, "", [])
+    assert one_line(err) == f"jobs-emulator: refused to start: {spec}: {pointer}: {reason}"
+
+
+def test_a_broken_bound_operation_refuses_the_spec(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    served: list[object] = []
+    monkeypatch.setattr("emulator.http.server.serve_forever", lambda *args: served.append(args))
+    text = (TESTS.parent / "specs" / "writer.yaml").read_text(encoding="utf-8")
+    head, _, tail = text.partition("operationId: retrieveJob\n")
+    spec = tmp_path / "writer.yaml"
+    spec.write_text(head + "operationId: retrieveJob\n" + tail.replace(
+        "$ref: '#/components/schemas/Job'", "$ref: '#/components/schemas/Jobs'", 1
+    ), encoding="utf-8")  # fmt: skip
+    line = (
+        f"{spec}: /paths/~1v1~1applications~1jobs~1{{job_id}}/get/responses/200/content/"
+        f"application~1json/schema/$ref: $ref '#/components/schemas/Jobs': {spec} has nothing "
+        "at '/components/schemas/Jobs' (no 'Jobs')"
+    )
+    code, out, err = run(["check", "--api", "writer", "--spec", str(spec)], capsys)
+    assert (code, out, one_line(err)) == (2, "", f"error: {line}")
+    code, out, err = run(["serve", "--port", "0", "--api", "writer", "--spec", str(spec)], capsys)
+    assert (code, out, served) == (2, "", [])
+    assert one_line(err) == f"jobs-emulator: refused to start: {line}"

@@ -32,7 +32,9 @@ class ErrorReply:
 
 def violation_details(violations: Sequence[Violation]) -> list[dict[str, Any]]:
     """Violations as ``{"loc", "msg", "type"}`` items, for envelopes that list them."""
-    return [{"loc": list(v.location), "msg": v.message, "type": v.rule} for v in violations]
+    return [
+        {"loc": list(v.location), "msg": v.reason or v.message, "type": v.rule} for v in violations
+    ]
 
 
 def error_reply(

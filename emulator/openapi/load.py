@@ -25,7 +25,7 @@ from emulator.openapi.dialect import (
     map_subschemas,
 )
 from emulator.openapi.dialect import merge_ref_siblings as merge
-from emulator.yamlread import escape, parse_yaml
+from emulator.yamlread import escape, parse_yaml, read_text
 
 __all__ = ["Documents", "Located", "SchemaInliner", "join", "read_document"]
 
@@ -35,7 +35,7 @@ _DEEP = 20_000
 
 def read_document(path: Path) -> Any:
     """Parse one YAML or JSON file. ``OSError`` propagates: only the caller knows who asked."""
-    return parse_yaml(path.read_text(encoding="utf-8"), str(path), SpecError)
+    return parse_yaml(read_text(path, SpecError), str(path), SpecError)
 
 
 def join(pointer: str, *tokens: str) -> str:

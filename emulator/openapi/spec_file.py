@@ -28,8 +28,11 @@ def load_spec(
     use, and a flaw in those is a warning in ``Spec.warnings``. ``strict``: every flaw refuses."""
     documents = Documents(Path(path).resolve())
     root = Located(documents.root, "", documents.root_document)
+    if root.node is None:
+        raise root.error("the file is empty; expected an OpenAPI 3.0.x or 3.1.x document")
     if not isinstance(root.node, dict):
-        raise root.error("an OpenAPI document must be a mapping at the top level")
+        kind = "a list" if isinstance(root.node, list) else f"a {type(root.node).__name__}"
+        raise root.error(f"an OpenAPI document must be a mapping at the top level, not {kind}")
     version = root.node.get("openapi")
     if not isinstance(version, str) or not _VERSION.fullmatch(version):
         if version is None and "swagger" in root.node:

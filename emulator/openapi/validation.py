@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from jsonschema.exceptions import ValidationError, best_match
 
@@ -79,7 +79,10 @@ def _coercer(param: Parameter) -> Callable[[list[str]], Any]:
 
 
 def _schema_errors(
-    validator: Any, value: Any, prefix: tuple[str | int, ...], side: str
+    validator: Any,
+    value: Any,
+    prefix: tuple[str | int, ...],
+    side: Literal["request", "response"],
 ) -> list[Violation]:
     if validator.is_valid(value):
         return []
@@ -91,12 +94,24 @@ def _schema_errors(
         required: Any = error.validator_value
         missing = [name for name in required if name not in error.instance]
         where = (*where, *missing[:1])
-    violation = Violation(side, where, str(error.validator), error.message)  # type: ignore[arg-type]
-    if prefix[0] == "body":
-        return [violation]
-    # Name the parameter first: the user has to know which one to fix before what is wrong.
-    label = f"{prefix[0]} parameter {prefix[1]!r}"
-    return [Violation(side, where, violation.rule, f"{label}: {error.message}")]  # type: ignore[arg-type]
+    if side == "response":  # the emulator's own answer: its path is in the violation's text
+        return [Violation(side, where, str(error.validator), error.message)]
+    # Name the field first: the user has to know which one to fix before what is wrong.
+    rule = str(error.validator)
+    if prefix[0] != "body":
+        label = f"{prefix[0]} parameter {prefix[1]!r}"
+        return [Violation(side, where, rule, f"{label}: {error.message}")]
+    field = _field_path(error.absolute_path)
+    label = f"body field {field!r}" if field else "request body"
+    return [Violation(side, where, rule, f"{label}: {error.message}", reason=error.message)]
+
+
+def _field_path(parts: Iterable[str | int]) -> str:
+    """``inputs[0].id``: where in a body, as a client's code would spell it."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
+    return out
 
 
 class RequestChecker:

@@ -22,6 +22,9 @@ class Violation:
     rule: str
     message: str
     kind: str = "invalid_request"
+    # The message without the field it names, for envelopes whose items carry the field
+    # apart (``{"loc": [...], "msg": ...}``); empty when the message is all there is.
+    reason: str = ""
 
     @property
     def path(self) -> str:

@@ -80,6 +80,23 @@ def test_writer_refuses_a_create_without_inputs() -> None:
     assert "'inputs' is a required property" in text
 
 
+def test_a_body_refusal_names_the_field_in_the_envelope_and_the_journal() -> None:
+    c = serve()
+    r = c.post("/v1/applications/app-1/jobs", json={"inputs": [{"k": 1}]}, headers=WRITER)
+    text = writer_error(r, 400, "BadRequest", "fail.badRequest.invalidParameters")
+    assert text == "body field 'inputs[0]': 'id' is a required property"
+    (entry,) = c.get("/_emulator/journal").json()["entries"]
+    assert entry["violations"] == [{"side": "request", "path": "$.body.inputs[0].id",
+                                    "rule": "required", "message": text}]  # fmt: skip
+
+
+def test_a_field_list_envelope_keeps_the_field_in_loc_and_the_reason_in_msg() -> None:
+    r = serve("retab").post("/v1/jobs", json={"endpoint": "/v1/nope"}, headers=RETAB)
+    assert r.status_code == 422, r.text
+    assert {"loc": ["body", "request"], "msg": "'request' is a required property",
+            "type": "required"} in r.json()["detail"]  # fmt: skip
+
+
 def test_writer_refuses_missing_credentials_with_401() -> None:
     r = serve().get(f"/v1/applications/jobs/{UNKNOWN_UUID}")
     writer_error(r, 401, "Unauthorized", "fail.unauthorized.badToken")

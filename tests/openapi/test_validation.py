@@ -199,6 +199,30 @@ def test_body_schema_errors_carry_the_json_path(spec: Spec) -> None:
     assert "inputs" in missing.message
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            b'{"inputs": [{"id": "a"}, {"id": ""}]}',
+            "body field 'inputs[1].id': '' should be non-empty",
+        ),
+        (b'{"inputs": [{}]}', "body field 'inputs[0]': 'id' is a required property"),
+        (b'{"inputs": 3}', "body field 'inputs': 3 is not of type 'array'"),
+        (b"{}", "request body: 'inputs' is a required property"),
+        (b"[]", "request body: [] is not of type 'object'"),
+    ],
+)
+def test_body_messages_name_the_field_as_parameter_messages_name_the_parameter(
+    spec: Spec, body: bytes, message: str
+) -> None:
+    assert only(check(spec, "createItem", content_type=JSON, body=body)).message == message
+
+
+def test_response_messages_keep_the_path_in_the_violation_not_the_message(spec: Spec) -> None:
+    (bad,) = response(spec, 200, {"items": [{"id": "a"}, {"id": 5}]})
+    assert bad.path == "$.body.items[1].id" and bad.message == "5 is not of type 'string'"
+
+
 def test_non_json_media_types_pass_the_text_through(spec: Spec) -> None:
     parsed = check(spec, "putNote", content_type="text/plain", body="héllo".encode())
     assert parsed.violations == ()
