@@ -28,6 +28,7 @@ from emulator.http.selfcheck import ResponseCheck
 from emulator.http.sending import send_outcome
 from emulator.http.webhooks import WebhookHub
 from emulator.lifecycle.backend import StateBackend
+from emulator.lifecycle.eviction import Limits
 from emulator.lifecycle.namespace import Namespace, Namespaces
 from emulator.lifecycle.profile import DEFAULT_CHECK_ORDER, AuthRules, Profile
 from emulator.lifecycle.scenario import Scenario
@@ -80,7 +81,9 @@ class Emulator:
             base_path=self.base_path,
         )
         self.state = self._open_state()
-        self.namespaces = Namespaces(self._new_namespace)
+        s = self.settings
+        limits = Limits(ttl=s.namespace_ttl, cap=s.max_namespaces, budget=s.max_memory)
+        self.namespaces = Namespaces(self._new_namespace, limits)
         self.namespaces.on_create = self.jobs.seed_jobs
         hooks = profile.webhooks if profile else None
         self.webhooks = None
@@ -114,11 +117,13 @@ class Emulator:
 
             return DurableNamespace(
                 name, backend=self.state, manual_clock=s.manual_clock, seed=s.seed,
-                journal_limit=s.journal_limit,
+                journal_limit=s.journal_limit, journal_bytes=s.journal_bytes,
+                journal_body=s.journal_body,
             )  # fmt: skip
         return Namespace(
-            name, manual_clock=s.manual_clock, seed=s.seed, journal_limit=s.journal_limit
-        )
+            name, manual_clock=s.manual_clock, seed=s.seed, journal_limit=s.journal_limit,
+            journal_bytes=s.journal_bytes, journal_body=s.journal_body,
+        )  # fmt: skip
 
     def close(self) -> None:
         """Let go of the state file, if any (the server calls it at shutdown)."""

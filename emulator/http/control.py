@@ -19,6 +19,7 @@ from emulator.http.crash import CRASH_HEADERS, crash_body, crash_violation
 from emulator.http.dashboard import Inspect, InspectError, ui_response
 from emulator.http.dispatch import JobDispatch
 from emulator.http.envelope import PROBLEM_JSON
+from emulator.http.eviction_control import EvictionControl
 from emulator.http.limits import Breach
 from emulator.http.namespace_control import ControlError, NamespaceControl, json_body
 from emulator.http.redaction import Redactor
@@ -56,6 +57,7 @@ class Control:
         self.clock = self.state.clock
         self.inspect = Inspect(jobs.actions, self.clock, namespaces, self.redactor.entry)
         self.webhooks = WebhookControl(jobs.webhooks)
+        self.spaces = EvictionControl(namespaces)
 
     async def handle(
         self, ns: Namespace, request: HTTPRequest, path: str, raw: bytes, breach: Breach | None
@@ -89,7 +91,7 @@ class Control:
         problem = crash_body(exc, request.method, path)
         ns.journal.record(
             Exchange(
-                seq=ns.journal.next_seq(), at=ns.clock.now(), method=request.method,
+                seq=0, at=ns.clock.now(), method=request.method,
                 path=path, query=request.url.query, operation=None, action="control",
                 job_id=None, status=500, request_headers=dict(request.headers),
                 response_headers=dict(CRASH_HEADERS), response_body=problem,
@@ -106,6 +108,8 @@ class Control:
         q = request.query_params
         if (view := self.inspect.route(ns, method, head, rest, q)) is not None:
             return view
+        if (answer := self.spaces.route(ns, method, head, rest)) is not None:
+            return answer
         if head == "health" and method in ("GET", "HEAD"):
             return self.health()
         if head == "reset" and method == "POST":
@@ -137,6 +141,7 @@ class Control:
             "spec": e.spec.title,
             "profile": e.profile.name if e.profile else None,
             "operations": len(e.spec.operations),
+            **self.spaces.counts(),
         }
 
     def _journal(self, ns: Namespace, rest: list[str], q: Any) -> Any:
@@ -161,4 +166,9 @@ class Control:
                 "min_interval": min(gaps) if gaps else None,
                 "statuses": [e.status for e in entries],
             }
-        return {"entries": [self.redactor.entry(e.as_dict()) for e in entries]}
+        ns.journal.seen(entries)  # read: their violations need not outlive eviction now
+        return {
+            "entries": [self.redactor.entry(e.as_dict()) for e in entries],
+            "dropped": ns.journal.dropped,
+            "dropped_violations": ns.journal.dropped_violations,
+        }

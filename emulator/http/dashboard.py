@@ -49,6 +49,12 @@ def ui_response(rest: list[str]) -> Response:
     return Response(asset(name), media_type=media, headers={"cache-control": "no-cache"})
 
 
+def _summary(ns: Namespace) -> dict[str, Any]:
+    entries = ns.journal.entries()
+    last = entries[-1].seq if entries else 0
+    return {"name": ns.name, "jobs": len(ns.store), "exchanges": len(entries), "last_seq": last}
+
+
 def _int(q: Mapping[str, str], name: str, default: int, top: int) -> int:
     raw = q.get(name)
     if raw is None:
@@ -81,10 +87,10 @@ class Inspect:
         if method != "GET":
             return None
         if head == "namespaces" and not rest:
-            names = self.namespaces.names() if self.namespaces else [ns.name]
-            return {"namespaces": [self._namespace(n, ns) for n in names]}
+            every = self.namespaces.live() if self.namespaces else [ns]
+            return {"namespaces": [_summary(n) for n in sorted(every, key=lambda n: n.name)]}
         if head == "activity" and not rest:
-            return {**self._namespace(ns.name, ns), "clock": self.clock(ns)}
+            return {**_summary(ns), "clock": self.clock(ns)}
         if head == "jobs" and not rest and {"offset", "limit", "status"} & q.keys():
             return self._jobs_page(ns, q)
         if head == "jobs" and len(rest) == 2 and rest[1] == "timeline":
@@ -94,12 +100,6 @@ class Inspect:
         if head == "journal" and rest == ["export"]:
             return export(ns, self.actions, self.clock(ns), self.shown)
         return None
-
-    def _namespace(self, name: str, current: Namespace) -> dict[str, Any]:
-        ns = self.namespaces.get(name) if self.namespaces and name != current.name else current
-        entries = ns.journal.entries()
-        last = entries[-1].seq if entries else 0
-        return {"name": name, "jobs": len(ns.store), "exchanges": len(entries), "last_seq": last}
 
     def _jobs_page(self, ns: Namespace, q: Mapping[str, str]) -> dict[str, Any]:
         actions = self.actions

@@ -112,7 +112,7 @@ class Sender:
         message = pending.message
         ns.journal.record(
             Exchange(
-                seq=ns.journal.next_seq(), at=pending.due, method="POST", path=sub.url,
+                seq=0, at=pending.due, method="POST", path=sub.url,
                 query="", operation=message.event, action="webhook", job_id=message.job_id,
                 status=status, request_headers=headers, response_headers={},
                 request_body=message.payload, response_body=answer, violations=violations,

@@ -78,10 +78,10 @@ class Trace:
     """What the pipeline learnt about one request: its journal entry, once it has an outcome.
 
     Filled in as the request goes through the pipeline (one object per request, not a copy
-    per step), and turned into the journal's frozen ``Exchange`` at the end.
+    per step), and turned into the journal's frozen ``Exchange`` at the end. The entry is
+    numbered when the journal records it, not on arrival (see ``Journal.record``).
     """
 
-    seq: int
     arrived: float
     incoming: Incoming
     operation: str | None = None
@@ -95,30 +95,38 @@ class Trace:
     spec_flaws: tuple[str, ...] = ()  # flaws tolerated at load: parts served unchecked
 
     def exchange(self, outcome: Outcome) -> Exchange:
-        incoming, request_body = self.incoming, self.request_body
-        if request_body is None and incoming.body:
-            try:
-                request_body = parse_json(incoming.body)
-            except ValueError:
-                request_body = incoming.body.decode("utf-8", "replace")
         return Exchange(
-            seq=self.seq,
+            seq=0,
             at=self.arrived,
-            method=incoming.method,
-            path=incoming.path,
-            query=incoming.query_string,
+            method=self.incoming.method,
+            path=self.incoming.path,
+            query=self.incoming.query_string,
             operation=self.operation,
             action=self.action,
             job_id=self.job_id,
             status=0 if outcome.drop else outcome.status,
             # Neither is changed after it is made (``with_headers`` makes a new outcome): the
             # journal keeps them without a copy.
-            request_headers=incoming.headers,
+            request_headers=self.incoming.headers,
             response_headers=outcome.headers,
-            request_body=request_body,
-            response_body=outcome.body,
+            request_body=self._request_body(),
+            # The bytes the wire gets, not the parsed body: a fraction of its memory.
+            response_body=outcome.payload,
             violations=self.violations,
             fault=self.fault.pointer if self.fault is not None else None,
             spec_gap=self.spec_gap,
             spec_flaws=self.spec_flaws,
         )
+
+    def _request_body(self) -> Any:
+        """The body as the journal keeps it: the JSON bytes the client sent when they parse
+        (as validated, or parsed now), else text."""
+        raw, validated = self.incoming.body, self.request_body
+        if not raw or isinstance(validated, str):
+            return validated
+        if validated is None:
+            try:
+                parse_json(raw)
+            except ValueError:
+                return raw.decode("utf-8", "replace")
+        return raw

@@ -48,7 +48,7 @@ class Pipeline:
 
         Whatever goes wrong inside is answered and journaled here, at the pipeline's edge.
         """
-        trace = Trace(ns.journal.next_seq(), ns.clock.now(), incoming)
+        trace = Trace(ns.clock.now(), incoming)
         try:
             return await self._answer(ns, trace)
         except Exception as exc:

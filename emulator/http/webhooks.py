@@ -222,8 +222,7 @@ class WebhookHub:
     def _due_namespaces(self) -> tuple[list[Namespace], float]:
         """Namespaces with something due now, and how long until the next one's is."""
         due, wait = [], _LOOK_AGAIN
-        for name in self.namespaces.names():
-            ns = self.namespaces.get(name)
+        for ns in self.namespaces.live():  # not a use: looking must not keep them from eviction
             at = ns.outbox.next_due()
             if at is None:
                 continue

@@ -43,6 +43,10 @@ def decode_job(text: str) -> Job:
 def encode_exchange(exchange: Exchange) -> str:
     record = _fields(exchange)
     record["violations"] = [_fields(v) for v in exchange.violations]
+    # Bodies the journal keeps as their JSON bytes go in as the JSON they are.
+    for name in ("request_body", "response_body"):
+        if isinstance(record[name], bytes):
+            record[name] = json.loads(record[name])
     return _dumps(record)
 
 
@@ -52,6 +56,7 @@ def decode_exchange(text: str) -> Exchange:
         Violation(**{**v, "location": tuple(v["location"])}) for v in record["violations"]
     )
     record["spec_flaws"] = tuple(record.get("spec_flaws") or ())
+    record["truncated"] = tuple((name, size) for name, size in record.get("truncated") or ())
     return Exchange(**_known(Exchange, record))
 
 

@@ -64,18 +64,19 @@ class _Store(JobStore):
 
 
 class _Journal(Journal):
-    def __init__(self, backend: StateBackend, namespace: str, limit: int) -> None:
-        super().__init__(limit=limit)
+    def __init__(
+        self, backend: StateBackend, namespace: str, limit: int, max_bytes: int, body_limit: int
+    ) -> None:
+        super().__init__(limit=limit, max_bytes=max_bytes, body_limit=body_limit)
         self._backend, self._namespace = backend, namespace
 
     def load(self, entries: list[Exchange]) -> None:
-        for entry in entries:
-            super().record(entry)
-        self._seq = max((e.seq for e in entries), default=0)
+        self.restore(entries)
 
-    def record(self, exchange: Exchange) -> None:
-        self._backend.record(self._namespace, exchange)
-        super().record(exchange)
+    def record(self, exchange: Exchange) -> Exchange:
+        kept = super().record(exchange)  # numbered (and truncated) as the journal keeps it
+        self._backend.record(self._namespace, kept)
+        return kept
 
     def clear(self) -> None:
         self._backend.clear_journal(self._namespace)
@@ -104,8 +105,9 @@ class _Clock:
 
 class DurableNamespace(Namespace):
     def __init__(
-        self, name: str, *, backend: StateBackend, manual_clock: bool, seed: int, journal_limit: int
-    ) -> None:
+        self, name: str, *, backend: StateBackend, manual_clock: bool, seed: int,
+        journal_limit: int, journal_bytes: int = 16 << 20, journal_body: int = 64 << 10,
+    ) -> None:  # fmt: skip
         self._backend = backend
         self._loading = True  # the base class sets every attribute: nothing to save yet
         self._restarts = 0
@@ -115,7 +117,7 @@ class DurableNamespace(Namespace):
             name, manual_clock=manual_clock, seed=seed, journal_limit=journal_limit,
             store=_Store(backend, name),
         )  # fmt: skip
-        self.journal = _Journal(backend, name, journal_limit)
+        self.journal = _Journal(backend, name, journal_limit, journal_bytes, journal_body)
         restored = backend.restore(name)
         if restored is not None:
             self._restore(restored)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import random
 import threading
-from collections import deque
+import time
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from emulator.lifecycle.clock import ManualClock, OffsetClock
+from emulator.lifecycle.eviction import NAMESPACE_BYTES, Eviction, Evictions, Limits, Reason
 from emulator.lifecycle.journal import Journal
 from emulator.lifecycle.outbox import Outbox
 from emulator.lifecycle.store import JobStorage, JobStore
@@ -44,6 +46,8 @@ class Namespace:
         seed: int,
         journal_limit: int,
         store: JobStorage | None = None,
+        journal_bytes: int = 16 * 1024 * 1024,
+        journal_body: int = 64 * 1024,
     ) -> None:
         self.name = name
         self._manual = manual_clock
@@ -52,7 +56,11 @@ class Namespace:
         self.store: JobStorage = JobStore() if store is None else store
         # True when the namespace came back from a state file: its seeded jobs are in it.
         self.restored = False
-        self.journal = Journal(limit=journal_limit)
+        self.journal = Journal(
+            limit=journal_limit, max_bytes=journal_bytes, body_limit=journal_body
+        )
+        # time.monotonic() of its last request: what idle means for eviction.
+        self.last_used = 0.0
         self.default_scenario: str | None = None
         self.rate_limit: RateLimit | None = None
         self.lock = threading.RLock()
@@ -88,27 +96,113 @@ class Namespace:
             self.revision += 1
             return self.revision
 
+    def nbytes(self) -> int:
+        """About what its jobs and journal hold: counted as they were added, never walked."""
+        return NAMESPACE_BYTES + self.store.nbytes + self.journal.nbytes
+
 
 class Namespaces:
-    """Namespaces by name, created on first use."""
+    """Namespaces by name, created on first use and evicted by ``limits`` (see eviction.py).
 
-    def __init__(self, factory: Callable[[str], Namespace]) -> None:
+    Kept in order of last use, so the one idle longest is always first. Evicting by age and
+    budget is a sweep over them, at most every ``SWEEP`` seconds: a request pays a clock read
+    and a dict move, never a walk.
+    """
+
+    SWEEP = 0.25
+
+    def __init__(self, factory: Callable[[str], Namespace], limits: Limits | None = None) -> None:
         self._factory = factory
-        self._items: dict[str, Namespace] = {}
-        self._lock = threading.Lock()
+        self.limits = limits or Limits()
+        self._items: OrderedDict[str, Namespace] = OrderedDict()
+        self._lock = threading.RLock()
         self.on_create: Callable[[Namespace], None] | None = None
+        self.evictions = Evictions()
+        # Seconds, for idleness: a test replaces it to compress hours into a moment.
+        self.monotonic: Callable[[], float] = time.monotonic
+        self._next_sweep = 0.0
 
     def get(self, name: str) -> Namespace:
-        found = self._items.get(name)
-        if found is not None:
-            return found
+        now = self.monotonic()
         with self._lock:
             found = self._items.get(name)
             if found is None:
                 found = self._items[name] = self._factory(name)
+                found.last_used = now
                 if self.on_create is not None:
                     self.on_create(found)
+                self._over_cap(now)
+            else:
+                self._items.move_to_end(name)
+                found.last_used = now
+            if now >= self._next_sweep:
+                self.sweep(now)
             return found
+
+    def peek(self, name: str) -> Namespace | None:
+        """The namespace if it exists, without creating it or counting as a use."""
+        return self._items.get(name)
+
+    def live(self) -> list[Namespace]:
+        """Every namespace, idle longest first, none of them touched."""
+        with self._lock:
+            return list(self._items.values())
 
     def names(self) -> list[str]:
         return sorted(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def free(self, name: str) -> bool:
+        """Forget ``name`` entirely (its owner is done with it); False if it did not exist."""
+        with self._lock:
+            gone = self._items.pop(name, None)
+        if gone is None:
+            return False
+        gone.reset()  # a namespace kept in a state file forgets it there too
+        self.evictions.freed += 1
+        return True
+
+    def nbytes(self) -> int:
+        """About what the jobs and journals of every namespace hold."""
+        return sum(ns.nbytes() for ns in self.live())
+
+    def sweep(self, now: float | None = None) -> None:
+        """Evict what is idle past the TTL, then the idle longest while over the budget."""
+        now = self.monotonic() if now is None else now
+        with self._lock:
+            self._next_sweep = now + self.SWEEP
+            ttl, budget = self.limits.ttl, self.limits.budget
+            if ttl > 0:
+                stale = []
+                for ns in self._items.values():  # idle longest first: stop at the first fresh
+                    if now - ns.last_used <= ttl:
+                        break
+                    if ns.name != "default":
+                        stale.append(ns)
+                for ns in stale:
+                    self._evict(ns, "ttl", now)
+            if budget > 0:
+                total = self.nbytes()
+                # The namespace of the request being served (the last one used) stays.
+                while total > budget and len(self._items) > 1:
+                    ns = next(iter(self._items.values()))
+                    total -= self._evict(ns, "memory", now)
+
+    def _over_cap(self, now: float) -> None:
+        cap = self.limits.cap
+        while cap > 0 and len(self._items) > cap:
+            oldest = next((ns for ns in self._items.values() if ns.name != "default"), None)
+            if oldest is None or oldest is next(reversed(self._items.values())):
+                return  # only the new one (and default) left
+            self._evict(oldest, "cap", now)
+
+    def _evict(self, ns: Namespace, reason: Reason, now: float) -> int:
+        size = ns.nbytes()
+        del self._items[ns.name]
+        self.evictions.note(
+            Eviction(ns.name, reason, Evictions.wall_clock(), now - ns.last_used, size,
+                     len(ns.store), len(ns.journal))
+        )  # fmt: skip
+        return size

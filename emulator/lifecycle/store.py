@@ -20,12 +20,20 @@ from emulator.lifecycle.job import Job
 __all__ = ["JobStorage", "JobStore"]
 
 T = TypeVar("T")
+# What a job costs besides its create request: the frozen Job, its first events, its index
+# slots (bench/inprocess.py memory: about 810 bytes a job, rounded up).
+JOB_BYTES = 1024
 
 
 class JobStorage(Protocol):
     """A namespace's jobs, as the engine's callers use them."""
 
     def __len__(self) -> int: ...
+
+    @property
+    def nbytes(self) -> int:
+        """About what the jobs hold in memory, counted as they come and go (the memory budget
+        reads it; a backend that keeps jobs elsewhere answers what it caches)."""
 
     def get(self, job_id: str) -> Job | None: ...
 
@@ -61,6 +69,12 @@ class JobStore:
         self._live: dict[str | None, int] = {}
         self._position: dict[str, int] = {}
         self._lock = threading.RLock()
+        self._bytes = 0
+
+    @property
+    def nbytes(self) -> int:
+        """About what the live jobs hold, counted as they come and go (for the memory budget)."""
+        return self._bytes
 
     def __len__(self) -> int:
         return len(self._jobs)
@@ -75,6 +89,9 @@ class JobStore:
                 self._order.append(job.id)
                 self._partitions.setdefault(job.partition, []).append(job.id)
                 self._live[job.partition] = self._live.get(job.partition, 0) + 1
+                self._bytes += JOB_BYTES + len(job.request_json)
+            else:
+                self._bytes += len(job.request_json) - len(self._jobs[job.id].request_json)
             self._jobs[job.id] = job
 
     def update(self, job_id: str, change: Callable[[Job], tuple[Job, T]]) -> tuple[Job, T] | None:
@@ -93,6 +110,7 @@ class JobStore:
             if job is None:
                 return False
             self._live[job.partition] -= 1
+            self._bytes -= JOB_BYTES + len(job.request_json)
             return True
 
     def count(self, partition: str | None = None, *, everywhere: bool = True) -> int:
@@ -106,6 +124,7 @@ class JobStore:
             self._partitions.clear()
             self._live.clear()
             self._position.clear()
+            self._bytes = 0
 
     def ids(self, partition: str | None = None, *, everywhere: bool = True) -> list[str]:
         """Ids in creation order (all of them, or one partition's)."""

@@ -203,6 +203,12 @@ class EmulatorHandle:
         if self.default_scenario is not None:
             self.use_scenario(self.default_scenario)
 
+    def free(self) -> None:
+        """Forget the namespace on the server, all of it (the fixture does it at teardown); a
+        later request starts a new one under the same name."""
+        self.control("DELETE", "namespace")
+        self._accepted_seq = 0
+
     def use_scenario(self, name: str | None) -> None:
         """Jobs created from now on play ``name``, unless a header or a ``match`` rule says else."""
         self.control("PUT", "scenario", {"default": name})

@@ -184,6 +184,6 @@ def emulator(
         check_violations(handle)
     finally:
         try:
-            handle.control("POST", "reset")  # free the namespace's jobs and journal
+            handle.free()
         finally:
             handle.close()

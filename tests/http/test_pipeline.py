@@ -27,10 +27,15 @@ def test_an_outcome_is_serialised_once() -> None:
 
 def test_a_trace_is_the_journal_entry_of_an_outcome() -> None:
     incoming = Incoming("POST", "/v1/x", "a=1", [("a", "1")], {"h": "v"}, b"not json")
-    entry = Trace(3, 10.0, incoming, operation="op", job_id="j").exchange(Outcome(201, {"id": 1}))
-    assert (entry.seq, entry.at, entry.operation, entry.job_id) == (3, 10.0, "op", "j")
-    assert (entry.status, entry.request_body, entry.response_body) == (201, "not json", {"id": 1})
-    dropped = Trace(4, 11.0, incoming).exchange(Outcome(0, None, drop=True))
+    entry = Trace(10.0, incoming, operation="op", job_id="j").exchange(Outcome(201, {"id": 1}))
+    assert (entry.at, entry.operation, entry.job_id) == (10.0, "op", "j")
+    shown = entry.as_dict()
+    assert (shown["status"], shown["request_body"], shown["response_body"]) == (
+        201, "not json", {"id": 1},
+    )  # fmt: skip
+    # The response is kept as the bytes the wire got, not as a second, parsed copy.
+    assert entry.response_body == b'{"id":1}'
+    dropped = Trace(11.0, incoming).exchange(Outcome(0, None, drop=True))
     assert dropped.status == 0
 
 

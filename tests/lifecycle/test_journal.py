@@ -12,7 +12,7 @@ BAD = Violation("response", ("body", "status"), "enum", "'x' is not one of ['a']
 
 def record(journal: Journal, **fields: Any) -> Exchange:
     values: dict[str, Any] = {
-        "seq": journal.next_seq(),
+        "seq": 0,
         "at": 0.0,
         "method": "GET",
         "path": "/jobs/1",
@@ -25,9 +25,7 @@ def record(journal: Journal, **fields: Any) -> Exchange:
         "response_headers": {},
     }
     values.update(fields)
-    exchange = Exchange(**values)
-    journal.record(exchange)
-    return exchange
+    return journal.record(Exchange(**values))
 
 
 def seqs(exchanges: list[Exchange]) -> list[int]:
@@ -45,9 +43,10 @@ def sample() -> Journal:
     return journal
 
 
-def test_sequence_numbers_increase() -> None:
+def test_sequence_numbers_increase_in_the_order_of_recording() -> None:
     journal = Journal()
-    assert [journal.next_seq() for _ in range(3)] == [1, 2, 3]
+    assert [record(journal, seq=99).seq for _ in range(3)] == [1, 2, 3]
+    assert journal.last_seq == 3
 
 
 def test_entries_in_order_without_filters() -> None:
@@ -98,7 +97,9 @@ def test_bounded_size_drops_the_oldest() -> None:
     for _ in range(5):
         record(journal)
     assert seqs(journal.entries()) == [3, 4, 5]
-    assert journal.next_seq() == 6  # numbering continues
+    assert journal.dropped == 2
+    journal.clear()
+    assert record(journal).seq == 6  # numbering continues
 
 
 def test_clear_empties_the_journal() -> None:
@@ -123,4 +124,54 @@ def test_as_dict_is_json_shaped() -> None:
         "fault",
         "spec_gap",
         "spec_flaws",
+        "truncated",
     }  # fmt: skip
+
+
+def test_bytes_bound_drops_the_oldest_and_counts_what_is_held() -> None:
+    journal = Journal(max_bytes=20_000, body_limit=100_000)
+    for _ in range(10):
+        record(journal, response_body=b'"' + b"x" * 4000 + b'"')
+    assert 0 < journal.nbytes <= 20_000
+    # An entry is its ~4 KB body plus ~1 KiB of object: three fit in 20,000 bytes.
+    assert seqs(journal.entries()) == [8, 9, 10] and journal.dropped == 7
+
+
+def test_a_large_body_keeps_its_first_kib_and_says_how_large_it_was() -> None:
+    journal = Journal(body_limit=4096)
+    big = b'{"text": "' + b"y" * 100_000 + b'"}'
+    entry = record(journal, request_body=big, response_body=b'{"id": 1}')
+    shown = entry.as_dict()
+    assert shown["truncated"] == {"request_body": len(big)}
+    assert shown["request_body"].startswith('{"text": "yyy') and len(shown["request_body"]) == 1024
+    assert shown["response_body"] == {"id": 1}  # decoded from the bytes kept
+    assert journal.nbytes < 5000
+
+
+def test_violations_pushed_out_unread_are_kept_until_read() -> None:
+    journal = Journal(limit=3)
+    record(journal, violations=(BAD,))
+    for _ in range(10):
+        record(journal)
+    assert seqs(journal.entries()) == [1, 9, 10, 11]
+    assert seqs(journal.entries(with_violations=True)) == [1]
+    journal.seen(journal.entries(with_violations=True))
+    assert seqs(journal.entries()) == [9, 10, 11]
+
+
+def test_violations_read_before_they_are_pushed_out_go_with_the_rest() -> None:
+    journal = Journal(limit=2)
+    record(journal, violations=(BAD,))
+    journal.seen(journal.entries())
+    for _ in range(3):
+        record(journal)
+    assert seqs(journal.entries()) == [3, 4]
+
+
+def test_kept_violations_are_bounded_too_and_the_loss_is_counted() -> None:
+    journal = Journal(limit=1, max_bytes=5_000)
+    for _ in range(20):
+        record(journal, violations=(BAD,))
+    assert journal.nbytes <= 2 * 5_000
+    assert journal.dropped_violations > 0
+    assert journal.entries()[-1].seq == 20
