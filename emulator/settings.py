@@ -154,24 +154,11 @@ class Settings:
         choices=("none", "examples"),
     )  # fmt: skip
     journal_limit: int = option(10_000, "exchanges kept per namespace journal", where=())
-    journal_bytes: int = option(
-        16 * 1024 * 1024, "bytes kept per namespace journal: past it the oldest exchanges go "
-        "(those with violations only once read)",
-    )  # fmt: skip
-    journal_body: int = option(
-        64 * 1024, "a journaled body larger than this, in bytes, keeps only its first KiB"
-    )
-    namespace_ttl: float = option(
-        3600.0, "seconds a namespace may stay idle before it is evicted (0: never; the "
-        "default namespace stays)",
-    )  # fmt: skip
-    max_namespaces: int = option(
-        10_000, "namespaces kept at once; past it the one idle longest is evicted"
-    )
-    max_memory: int = option(
-        256 * 1024 * 1024, "bytes of jobs and journals kept in all; past it the namespaces idle "
-        "longest are evicted",
-    )  # fmt: skip
+    journal_bytes: int = option(16 << 20, "bytes kept per namespace journal (oldest go first)")
+    journal_body: int = option(64 << 10, "a journaled body over this many bytes keeps 1 KiB")
+    namespace_ttl: float = option(3600.0, "seconds idle before a namespace is evicted (0: never)")
+    max_namespaces: int = option(10_000, "namespaces kept; past it the idle longest is evicted")
+    max_memory: int = option(200 << 20, "bytes of jobs and journals kept, in all namespaces")
     max_body: int = option(
         10 * 1024 * 1024, "the largest request body accepted, in bytes; a larger one gets the "
         "provider's 413",
