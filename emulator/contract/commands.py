@@ -10,14 +10,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from emulator.bundle import build
-from emulator.contract.report import EXIT_NOT_RUN, Report
-from emulator.contract.target import CouldNotRun, Target, parse_auth
 from emulator.errors import LoadError
-from emulator.http.app import Emulator
 from emulator.settings import options, resolve
+
+# The CLI builds its parser from this module on every start, ``serve`` included: what only a
+# contract or record run needs (httpx, XML reports, the app) is imported when one runs.
+if TYPE_CHECKING:
+    from emulator.contract.report import Report
+    from emulator.http.app import Emulator
 
 __all__ = ["COMMANDS", "add_commands", "run_command"]
 
@@ -71,6 +73,8 @@ def add_commands(commands: Any, sources: Callable[[argparse.ArgumentParser], Non
 
 
 def _load(given: Mapping[str, Any]) -> Emulator:
+    from emulator.bundle import build
+
     keys = {opt.key for opt in options("check")}
     sources = resolve("check", {k: v for k, v in given.items() if k in keys}).sources
     return build(api=sources.bundled_api, spec=sources.spec, profile=sources.profile,
@@ -83,6 +87,9 @@ def _progress(line: str) -> None:
 
 def run_command(command: str, given: Mapping[str, Any]) -> int:
     """Run ``command`` with the parsed options ``given`` (by key); the exit status."""
+    from emulator.contract.report import EXIT_NOT_RUN
+    from emulator.contract.target import CouldNotRun, parse_auth
+
     args = argparse.Namespace(command=command, **given)
     try:
         app = _load(given)
@@ -115,6 +122,8 @@ def run_command(command: str, given: Mapping[str, Any]) -> int:
 
 def _record(app: Emulator, args: argparse.Namespace, headers: dict[str, str]) -> int:
     from emulator.contract.record import Recorder
+    from emulator.contract.report import EXIT_NOT_RUN
+    from emulator.contract.target import CouldNotRun, Target
     from emulator.http.server import serve_forever
 
     try:
@@ -132,6 +141,8 @@ def _record(app: Emulator, args: argparse.Namespace, headers: dict[str, str]) ->
 
 
 def _finish(report: Report, args: argparse.Namespace) -> int:
+    from emulator.contract.report import EXIT_NOT_RUN
+
     print(report.summary(), flush=True)
     try:
         if args.report:

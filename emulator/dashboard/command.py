@@ -10,9 +10,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from emulator.dashboard.report import write
-from emulator.dashboard.snapshot import SnapshotError, load
-
 __all__ = ["add_report_command", "run_report"]
 
 
@@ -32,6 +29,10 @@ def add_report_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def run_report(args: argparse.Namespace) -> int:
+    # Here, not at the top: the CLI adds this command's parser on every start, serve included.
+    from emulator.dashboard.report import write
+    from emulator.dashboard.snapshot import SnapshotError, load
+
     source = Path(args.journal)
     try:
         snapshot = load(source)

@@ -13,8 +13,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import jwt
-
 from emulator.lifecycle.profile import AuthRules
 from emulator.openapi.model import Operation, SecurityScheme
 
@@ -78,6 +76,10 @@ class Authenticator:
         return None
 
     def _verify(self, token: str, scopes: tuple[str, ...]) -> AuthFailure | None:
+        # Only JWT profiles come here: PyJWT (and cryptography under it) is a large import
+        # that every other profile's cold start would pay for.
+        import jwt
+
         try:
             claims = jwt.decode(
                 token,

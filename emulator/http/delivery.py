@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from emulator.lifecycle.delivery import Subscription, host_allowed
 from emulator.lifecycle.journal import Exchange
@@ -20,6 +18,9 @@ from emulator.lifecycle.outbox import Attempt, Message, Pending
 from emulator.lifecycle.signing import TOLERANCE, sign
 from emulator.lifecycle.webhooks import WebhookRules
 from emulator.openapi.violation import Violation
+
+if TYPE_CHECKING:  # imported on the first delivery: serving without webhooks never needs it
+    import httpx
 
 __all__ = ["SELF_HOST", "Sender", "encode"]
 
@@ -46,6 +47,8 @@ class Sender:
 
     def client(self) -> httpx.AsyncClient:
         if self._client is None:  # made on the loop that sends
+            import httpx
+
             transport = httpx.ASGITransport(app=self._app)
             # No keep-alive: deliveries are few, and a pooled socket would outlive the loop.
             self._client = httpx.AsyncClient(
@@ -83,6 +86,8 @@ class Sender:
             reason = f"the payload breaks the spec: {problems[0]}"
             self._journal(ns, sub, pending, headers, 0, None, violations, "not sent: " + reason)
             return _attempt(sub, pending, "invalid", None, reason)
+        import httpx
+
         status: int | None = None
         error: str | None = None
         text: str | None = None
