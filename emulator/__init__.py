@@ -8,6 +8,8 @@ import importlib as _importlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
+from emulator import errors as _errors
+
 if _TYPE_CHECKING:
     from emulator.bundle import BUNDLED_APIS, build, example_profile
     from emulator.errors import (
@@ -49,15 +51,7 @@ __version__ = "0.1.0"
 
 _HOMES = {
     "emulator.bundle": ("BUNDLED_APIS", "build", "example_profile"),
-    "emulator.errors": (
-        "ContractViolationError",
-        "EmulatorError",
-        "LoadError",
-        "ProfileError",
-        "ScenarioError",
-        "SpecError",
-        "StateFileError",
-    ),
+    "emulator.errors": tuple(_errors.__all__),  # a small module with no imports
     "emulator.http.app": ("Emulator",),
     "emulator.http.server": ("LiveServer",),
     "emulator.lifecycle.clock": ("Clock", "ManualClock", "OffsetClock", "SystemClock"),
