@@ -38,10 +38,8 @@ event, a list to those events, a URL sends them there (docs/webhooks.md).
 
 from __future__ import annotations
 
-import itertools
-import os
+import hashlib
 import re
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -132,14 +130,15 @@ def _path(value: Any, base: Path) -> str | None:
     return str(path if path.is_absolute() else (base / path).resolve())
 
 
-_counter = itertools.count(1)
-
-
-def new_namespace(test_name: str) -> str:
-    """Unique per test, per xdist worker and per session; readable in a journal dump."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+def new_namespace(nodeid: str) -> str:
+    """The test's namespace, named after its node id: readable in a journal dump, and the same
+    on every run, on any xdist worker. The namespace's ids and ``probability`` faults come from
+    a generator seeded with the seed and this name, so the same seed and the same test give the
+    same ones every time. Each worker has its own servers, and node ids are unique in a
+    session, so no two tests share one (a rerun of a test finds it reset at teardown)."""
+    test_name = nodeid.rpartition("::")[2] or nodeid
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", test_name).strip("-")[:40]
-    return f"{worker}-{next(_counter)}-{slug}-{uuid.uuid4().hex[:6]}"
+    return f"{slug}-{hashlib.sha256(nodeid.encode()).hexdigest()[:12]}"
 
 
 def _prepare(handle: EmulatorHandle, options: TestOptions) -> None:
@@ -172,7 +171,7 @@ def emulator(
     __tracebackhide__ = True  # a violation report is about the test's traffic, not this code
     try:
         options = resolve_options(request.config, request.node.iter_markers("emulator"))
-        handle = emulator_pool.handle(options, new_namespace(request.node.name))
+        handle = emulator_pool.handle(options, new_namespace(request.node.nodeid))
     except (pytest.UsageError, EmulatorError) as exc:  # a bad option or file, not a bad test
         pytest.fail(f"emulator: {exc}", pytrace=False)
     try:

@@ -8,13 +8,16 @@ with ``pytester``: grouped, because each run costs a second or two.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import textwrap
+from typing import Any
 
 import pytest
 import writerai
 
 from emulator.testing.handle import EmulatorHandle
+from emulator.testing.pytest_plugin import new_namespace
 
 pytest_plugins = ["pytester"]
 
@@ -143,7 +146,8 @@ def writer(emulator, **kwargs):
 def test_url_carries_the_namespace_and_the_clock_is_manual(emulator):
     assert emulator.url.startswith("http://127.0.0.1:")
     assert emulator.url.endswith(f"/_ns/{emulator.namespace}")
-    assert emulator.namespace.startswith(os.environ["PYTEST_XDIST_WORKER"] + "-")
+    assert os.environ["PYTEST_XDIST_WORKER"] in ("gw0", "gw1")
+    assert emulator.namespace.startswith("test_url_carries_the_namespace_and_the_c-")
     assert emulator.api == "writer"
     start = emulator.clock.now
     assert emulator.clock.now == start
@@ -209,6 +213,64 @@ def test_forbidden_forced_state_fails_at_teardown(emulator):
 """
 
 
+# Reproducible seeds: each test writes the ids it got and the statuses its polls met.
+FLAKY = """
+description: in progress for ever; half the polls answer 503
+attempts:
+  - states:
+      - status: in_progress
+faults:
+  - operation: retrieve
+    probability: 0.5
+    status: 503
+"""
+
+SEEDED = """
+import json
+from pathlib import Path
+
+import pytest
+
+OUT = Path(__file__).parent / "out"
+
+
+@pytest.mark.emulator(scenarios="scn", scenario="flaky")
+@pytest.mark.parametrize("n", range(4))
+def test_ids_and_faults(emulator, n):
+    http = emulator.client(headers={"Authorization": "Bearer k"})
+    ids = [http.post("/v1/applications/a/jobs", json={"inputs": []}).json()["id"]
+           for _ in range(3)]
+    polls = [http.get(f"/v1/applications/jobs/{ids[0]}").status_code for _ in range(12)]
+    emulator.accept_violations()
+    OUT.mkdir(exist_ok=True)
+    (OUT / f"{n}.json").write_text(json.dumps({"ids": ids, "polls": polls}))
+
+
+@pytest.mark.emulator(seed=7)
+def test_another_seed(emulator):
+    http = emulator.client(headers={"Authorization": "Bearer k"})
+    job = http.post("/v1/applications/a/jobs", json={"inputs": []}).json()["id"]
+    (OUT / "seed7.json").write_text(json.dumps({"ids": [job], "polls": []}))
+"""
+
+# The second run takes the tests in the reverse order.
+REVERSIBLE = """
+from pathlib import Path
+
+
+def pytest_collection_modifyitems(config, items):
+    if (Path(str(config.rootpath)) / "reverse").exists():
+        items.reverse()
+"""
+
+
+def _seeded_outcomes(pytester: pytest.Pytester) -> dict[str, Any]:
+    found = {p.stem: json.loads(p.read_text()) for p in (pytester.path / "out").glob("*.json")}
+    for old in (pytester.path / "out").glob("*.json"):
+        old.unlink()
+    return found
+
+
 def _docstring_example() -> str:
     from emulator.testing import pytest_plugin
 
@@ -218,12 +280,20 @@ def _docstring_example() -> str:
     return example
 
 
-def test_fixtures_marker_isolation_and_violations_under_xdist(pytester: pytest.Pytester) -> None:
-    """One run of 15 tests on two workers; the plugin docstring's example is one of them."""
+def test_fixtures_marker_isolation_violations_and_seeds_under_xdist(
+    pytester: pytest.Pytester,
+) -> None:
+    """One run of 20 tests on two workers; the plugin docstring's example is one of them. The
+    seeded tests run again on one process, in reverse order, and meet the same ids and faults."""
     pytester.makeini(INNER_INI)
-    pytester.makepyfile(test_inner=FIXTURES_AND_MARKER, test_docstring=_docstring_example())
+    pytester.makeconftest(REVERSIBLE)
+    (pytester.path / "scn").mkdir()
+    (pytester.path / "scn" / "flaky.yaml").write_text(FLAKY)
+    pytester.makepyfile(
+        test_inner=FIXTURES_AND_MARKER, test_docstring=_docstring_example(), test_seeded=SEEDED
+    )
     result = pytester.runpytest_subprocess("-n", "2")
-    result.assert_outcomes(passed=13, errors=2)
+    result.assert_outcomes(passed=18, errors=2)
     result.stdout.fnmatch_lines(["*2 workers*"])
     output = result.stdout.str()
     # Counted in the tracebacks only: the short summary repeats them in full when CI is set.
@@ -240,11 +310,26 @@ def test_fixtures_marker_isolation_and_violations_under_xdist(pytester: pytest.P
         output,
     )
     seen = {p.name: p.read_text().split() for p in (pytester.path / "seen").iterdir()}
+    # Six namespaces, one per test (which worker ran which test is xdist's business).
     assert len(seen) == 6
-    # Each namespace names its worker (which worker ran which test is xdist's business).
-    assert {name.split("-")[0] for name in seen} <= {"gw0", "gw1"}
     ids = [job for jobs in seen.values() for job in jobs]
     assert len(ids) == len(set(ids)) == 12
+
+    spread = _seeded_outcomes(pytester)
+    (pytester.path / "reverse").touch()
+    pytester.runpytest_subprocess("-p", "no:xdist", "test_seeded.py").assert_outcomes(passed=5)
+    assert _seeded_outcomes(pytester) == spread and len(spread) == 5
+    seeded_ids = [i for run in spread.values() for i in run["ids"]]
+    assert len(set(seeded_ids)) == len(seeded_ids) == 13  # different tests, different ids
+    # The fault fires on some polls and not others: the same ones on each run.
+    assert {s for run in spread.values() for s in run["polls"]} == {200, 503}
+
+
+def test_a_namespace_is_named_after_its_node_id() -> None:
+    name = new_namespace("tests/test_x.py::test_y[a b]")
+    assert name == new_namespace("tests/test_x.py::test_y[a b]")
+    assert name.startswith("test_y-a-b-") and len(name) == len("test_y-a-b-") + 12
+    assert new_namespace("tests/test_z.py::test_y[a b]") != name
 
 
 OPTIONS = """
