@@ -7,7 +7,9 @@ namespace starts with.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from typing import Any
 
 from emulator.http.webhooks import WebhookHub
 from emulator.lifecycle.actions import JobActions, Refusal, Reply, Request, default_scenario
@@ -140,7 +142,22 @@ class JobDispatch:
         if declared is None or not declared.content:
             return Reply(status, None)
         media = declared.content.get("application/json") or next(iter(declared.content.values()))
-        return Reply(status, self.synth.for_media(media, f"{op.key}:{status}"))
+        return Reply(status, self.synth.for_media(media, f"{op.key}:{status}"),
+                     headers=self._required_headers(op, declared.headers, status))  # fmt: skip
+
+    def _required_headers(
+        self, op: Operation, declared: Mapping[str, Mapping[str, Any]], status: int
+    ) -> dict[str, str]:
+        """The response headers the spec requires, made from their schemas like the body."""
+        made = {}
+        for name, header in declared.items():
+            if header.get("required") is True:
+                try:
+                    value = self.synth.generate(header.get("schema") or {}, f"{op.key}:{name}")
+                except ValueError:  # no value to make: the self-check names the header
+                    continue
+                made[name.lower()] = json.dumps(value) if not isinstance(value, str) else value
+        return made
 
 
 def success_status(op: Operation) -> int:

@@ -1,7 +1,8 @@
 """The emulator's check of its own answers against the responses its spec declares.
 
 A poll usually sends the very bytes it sent last time: a verdict on identical bytes is the
-same verdict, so only responses never seen before are validated.
+same verdict, so only bodies never seen before are validated. The headers the response
+declares are checked every time (a few look-ups; most responses declare none).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from emulator.http.messages import Outcome
 from emulator.lifecycle.profile import Profile
 from emulator.openapi.model import Operation
+from emulator.openapi.response_headers import check_response_headers
 from emulator.openapi.validation import check_response
 from emulator.openapi.violation import Violation
 
@@ -25,15 +27,16 @@ class ResponseCheck:
     def check(self, op: Operation, outcome: Outcome) -> list[Violation]:
         if not outcome.checked:
             return []
+        headers = check_response_headers(op, outcome.status, outcome.headers)
         key = (op.key, outcome.status, outcome.media_type, outcome.payload)
         if key in self._conforming:
-            return []
+            return headers
         violations = check_response(op, outcome.status, outcome.media_type, outcome.body)
         if not violations:
             if len(self._conforming) >= self._cache_size:
                 self._conforming.clear()
             self._conforming[key] = None
-        return violations
+        return violations + headers
 
 
 def spec_gap(

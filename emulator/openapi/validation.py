@@ -25,6 +25,7 @@ __all__ = [
     "media_for",
     "parse_json",
     "response_for",
+    "scalar_reader",
 ]
 
 
@@ -65,6 +66,11 @@ def _scalar(kind: str | None) -> Callable[[str], Any]:
         return raw
 
     return coerce
+
+
+def scalar_reader(schema: Mapping[str, Any]) -> Callable[[str], Any]:
+    """Reads one text value (a header's) by the type ``schema`` gives it."""
+    return _scalar(_schema_type(schema))
 
 
 def _coercer(param: Parameter) -> Callable[[list[str]], Any]:

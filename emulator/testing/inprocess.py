@@ -8,6 +8,7 @@ helper thread and hands back an ordinary ``httpx.Response``.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from typing import Any
 
@@ -20,7 +21,8 @@ class InProcessTransport(httpx.BaseTransport):
     """Sends each request straight to an ASGI app running on ``loop``.
 
     A connection the app drops on purpose is reported as httpx reports it from a socket:
-    ``RemoteProtocolError``.
+    ``RemoteProtocolError``. An answer that takes longer than the client's read timeout is
+    given up as over a socket too: ``ReadTimeout``, and the app's handling of it is cancelled.
     """
 
     def __init__(self, app: Any, loop: asyncio.AbstractEventLoop) -> None:
@@ -30,7 +32,14 @@ class InProcessTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
         future = asyncio.run_coroutine_threadsafe(self._call(request, body), self.loop)
-        status, headers, content = future.result()
+        timeout = request.extensions.get("timeout", {}).get("read")
+        try:
+            status, headers, content = future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise httpx.ReadTimeout(
+                f"no answer from the in-process app within {timeout} s", request=request
+            ) from None
         if status is None:
             raise httpx.RemoteProtocolError(
                 "Server disconnected without sending a response.", request=request
