@@ -34,6 +34,7 @@ class Api:
     retrieve: str
     auth: dict[str, str]
     body: dict[str, Any]
+    act: str = "retry"  # the action on one job it has besides retrieve
 
 
 APIS = {
@@ -43,6 +44,12 @@ APIS = {
                  {"endpoint": "/v1/documents/extract", "request": {}}),
     "osapi": Api("osapi", "/job", "/job/", {"Authorization": f"Bearer {_osapi_token()}"},
                  {"operation": {"type": "node.hostname.get"}, "target_hostname": "_any"}),
+    "openai": Api("openai", "/v1/batches", "/v1/batches/", {"Authorization": "Bearer sk-test"},
+                  {"input_file_id": "file-1", "endpoint": "/v1/chat/completions",
+                   "completion_window": "24h"}, "cancel"),
+    "replicate": Api("replicate", "/v1/predictions", "/v1/predictions/",
+                     {"Authorization": "Bearer r8_test"}, {"version": "v1", "input": {}},
+                     "cancel"),
 }  # fmt: skip
 
 
@@ -102,18 +109,19 @@ HOSTILE = {
     "4k-char-job-id": Hostile(
         ("invalid_request", "not_found"), None, "GET", "retrieve", "j" * 4096
     ),
-    "retry-unknown-job": Hostile(
+    "act-on-unknown-job": Hostile(
         ("invalid_request", "not_found"),
         b"{}",
         "POST",
         "retrieve",
-        f"{UUID}/retry",
+        f"{UUID}/{{act}}",
     ),
     "unknown-path": Hostile(("route_not_found",), None, "GET", "/no/such/thing"),
     "unknown-method": Hostile(("method_not_allowed",), b"{}", "PATCH"),
     "no-credentials": Hostile(("unauthenticated",), None, "GET", "retrieve", UUID, auth=False),
     "non-ascii-credentials": Hostile(
-        ("unauthenticated", "invalid_token", "not_found"),
+        # Replicate checks the id's pattern before the credentials: a UUID is no prediction id.
+        ("unauthenticated", "invalid_token", "not_found", "invalid_request"),
         None,
         "GET",
         "retrieve",
@@ -138,7 +146,7 @@ def _send(api: Api, server: LiveServer, case: Hostile) -> httpx.Response:
     if case.target == "create":
         path = api.create
     elif case.target == "retrieve":
-        path = api.retrieve + case.suffix
+        path = api.retrieve + case.suffix.replace("{act}", api.act)
     else:
         path = case.target
     headers: dict[str, str | bytes] = {"content-type": "application/json"}
