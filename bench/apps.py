@@ -23,7 +23,7 @@ from emulator.lifecycle.job import Job
 from emulator.settings import Settings
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
-SCENARIO = "long-running"
+SCENARIO = "happy-path"
 APPLICATION = "bench-app"
 AUTH = "Bearer bench"
 BARE_JOB_ID = "0b5c5a2e-6a4f-4e8e-9a4b-3c2d1e0f9a8b"

@@ -44,9 +44,9 @@ def _scripts(prefix: str, poll_id: str, failed: list[str]) -> dict[str, str]:
 
 
 def _emulator_scripts(root: str, prefix: str) -> dict[str, str]:
-    poll_id = _create(root, prefix, "long-running")
+    poll_id = _create(root, prefix, "happy-path")
     for _ in range(19):  # a full first page
-        _create(root, prefix, "long-running")
+        _create(root, prefix, "happy-path")
     failed = [_create(root, prefix, "always-failed") for _ in range(FAILED_JOBS)]
     return _scripts(prefix, poll_id, failed)
 

@@ -25,7 +25,7 @@ _HEADERS = f"""
 wrk.headers["Authorization"] = "{AUTH}"
 wrk.headers["Accept"] = "application/json"
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-Emulator-Scenario"] = "long-running"
+wrk.headers["X-Emulator-Scenario"] = "happy-path"
 """
 
 

@@ -184,7 +184,9 @@ class JobActions:
             ns, self.scenario_of(job), {**job.request, "body": body}, attempt=job.attempt + 1
         )
         event = Event(now, "retry", {"new_id": spawned.id})
-        ns.store.update(job.id, lambda j: (replace(j, events=(*j.events, event)), None))
+        ns.store.update(
+            job.id, lambda j: (replace(j, events=engine.append_event(j.events, event)), None)
+        )
         return Reply(rules.status, self.view(spawned, "created", request), spawned.id)
 
     def cancel(self, ns: Namespace, job_id: str, request: Request) -> Reply:

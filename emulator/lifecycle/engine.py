@@ -14,7 +14,22 @@ from typing import Any
 from emulator.lifecycle.job import Event, Job, encode_request
 from emulator.lifecycle.scenario import Scenario, State
 
-__all__ = ["Rules", "cancel", "current", "force", "observe", "retry_in_place", "start"]
+__all__ = [
+    "MAX_EVENTS",
+    "Rules",
+    "append_event",
+    "cancel",
+    "current",
+    "force",
+    "observe",
+    "retry_in_place",
+    "start",
+]
+
+# A job's history is its first event (the create) and the latest ones: a client may retry one
+# job without end, and an unbounded history would grow its memory, and the copy each new
+# event makes of it, with every retry.
+MAX_EVENTS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +117,7 @@ def retry_in_place(job: Job, scenario: Scenario, now: float, rules: Rules) -> Jo
         started_at=None,
         completed_at=None,
         expires_at=_expiry(now, rules),
-        events=(*job.events, Event(now, "retry", {"new_id": job.id})),
+        events=append_event(job.events, Event(now, "retry", {"new_id": job.id})),
     )
     return _enter(reset, scenario.state(attempt, 0), 0, now, rules, polls=0)
 
@@ -122,6 +137,13 @@ def cancel(job: Job, scenario: Scenario, now: float, rules: Rules, *, immediate:
         nxt = job.state_index + 1
         return _enter(job, scenario.state(job.attempt, nxt), nxt, now, rules, polls=0)
     return job
+
+
+def append_event(events: tuple[Event, ...], event: Event) -> tuple[Event, ...]:
+    """``events`` and then ``event``, keeping the first and the latest ``MAX_EVENTS`` in all."""
+    if len(events) < MAX_EVENTS:
+        return (*events, event)
+    return (events[0], *events[len(events) - MAX_EVENTS + 2 :], event)
 
 
 def force(job: Job, state: State, now: float, rules: Rules) -> Job:
@@ -152,5 +174,7 @@ def _enter(job: Job, state: State, index: int, at: float, rules: Rules, *, polls
         changes["last_failure_code"] = str(code) if code is not None else state.status
     previous = job.events[-1].name if job.events else ""
     if previous != f"status:{state.status}":
-        changes["events"] = (*job.events, Event(at, f"status:{state.status}", state.fields))
+        changes["events"] = append_event(
+            job.events, Event(at, f"status:{state.status}", state.fields)
+        )
     return replace(job, **changes)

@@ -5,7 +5,16 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Literal
 
-from emulator.lifecycle.engine import Rules, cancel, current, force, observe, retry_in_place, start
+from emulator.lifecycle.engine import (
+    MAX_EVENTS,
+    Rules,
+    cancel,
+    current,
+    force,
+    observe,
+    retry_in_place,
+    start,
+)
 from emulator.lifecycle.job import Job
 from emulator.lifecycle.scenario import Attempt, Duration, Scenario, State
 
@@ -353,3 +362,17 @@ def test_a_poll_in_place_counts_on_the_stored_job_and_a_pure_poll_leaves_it() ->
     for _ in range(3):
         job = observe(job, sc, T0, RULES, poll=True, in_place=True)
     assert status_of(job, sc) == "completed" and job.polls == 1  # the move made a new job
+
+
+def test_a_job_retried_without_end_keeps_its_create_and_its_latest_events() -> None:
+    sc = scenario(attempt(State("failed", error={"code": "boom"})))
+    job = start("j", sc, {}, T0, RULES)
+    for n in range(1, 2001):
+        job = retry_in_place(job, sc, T0 + n, RULES)
+    assert len(job.events) <= MAX_EVENTS
+    assert job.events[0].name == "create" and job.events[0].at == T0
+    assert [(e.at, e.name) for e in job.events[-2:]] == [
+        (T0 + 2000, "retry"),
+        (T0 + 2000, "status:failed"),
+    ]
+    assert job.attempt == 2000
