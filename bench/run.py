@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py            # about four minutes on 2 cores
     .venv/bin/python bench/run.py --quick    # about a minute: 1 s per load, 20k jobs
     .venv/bin/python bench/run.py --profile  # also: cProfile of in-process polls
+    .venv/bin/python bench/run.py --update-readme  # and write the figures into README.md
 
 Writes bench/results/latest.json and bench/results/speed.png. Absolute figures move with the
 machine and whatever else runs on it; the ratios to the baselines of the same run are what to
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fixture_overhead
 import inprocess
 import load
+import readme
 import startup
 
 HERE = Path(__file__).resolve().parent
@@ -39,6 +41,9 @@ def options() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, help="seconds per load (3; quick 1)")
     parser.add_argument("--jobs", type=int, help="jobs in the full namespace (100k; quick 20k)")
     parser.add_argument("--no-prism", action="store_true", help="leave Prism out")
+    parser.add_argument(
+        "--update-readme", action="store_true", help="write this run's figures into README.md"
+    )
     args = parser.parse_args()
     args.seconds = args.seconds or (1.0 if args.quick else 3.0)
     args.jobs = args.jobs or (20_000 if args.quick else 100_000)
@@ -83,6 +88,9 @@ def main() -> None:
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     load.plot(results["http"], RESULTS / "speed.png")
     print(f"\nwrote {RESULTS / 'latest.json'} and {RESULTS / 'speed.png'}")
+    if args.update_readme:
+        readme.update(readme.README, results)
+        print(f"wrote this run's figures into {readme.README}")
     print(f"benchmark done in {time.perf_counter() - started:.0f} s")
 
 

@@ -1,0 +1,116 @@
+"""The README's performance figures, written from a benchmark's own results.
+
+    .venv/bin/python bench/readme.py [RESULTS.json]    # default: bench/results/latest.json
+
+``bench/run.py --update-readme`` does the same at the end of a run. Everything between the
+two markers in README.md is replaced, so the table, the lines under it and the plot always come
+from one run; ``tests/test_bench_readme.py`` checks that the README matches the committed JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+README = HERE.parent / "README.md"
+LATEST = HERE / "results" / "latest.json"
+START = "<!-- bench:start (written by bench/readme.py from bench/results/latest.json) -->"
+END = "<!-- bench:end -->"
+
+ROUTES = {
+    "poll": "poll",
+    "create": "create with a body",
+    "retry": "retry",
+    "list": "list page of 20",
+}
+
+
+def _rps(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def table(http: dict[str, Any]) -> list[str]:
+    servers = http["servers"]
+    bare, emulator = servers["bare"], servers["emulator"]
+    full, prism = servers.get("emulator full"), servers.get("prism")
+    jobs = http.get("full_jobs", 0)
+    head = ["route", "bare req/s", "emulator req/s (vs bare)", "emulator p50 / p99"]
+    if full is not None:
+        head.append(f"with {jobs // 1000}k jobs (vs empty)")
+    if prism is not None:
+        head += ["Prism req/s", "emulator vs Prism"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for route, label in ROUTES.items():
+        e = emulator[route]
+        row = [label, _rps(bare[route]["rps"])]
+        row.append(f"{_rps(e['rps'])} ({e['rps'] / bare[route]['rps']:.2f})")
+        row.append(f"{e['p50_ms']:.1f} / {e['p99_ms']:.1f} ms")
+        if full is not None:
+            row.append(f"{_rps(full[route]['rps'])} ({full[route]['rps'] / e['rps']:.2f})")
+        if prism is not None:
+            row += [_rps(prism[route]["rps"]), f"{e['rps'] / prism[route]['rps']:.1f}x"]
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def _startup(startup: dict[str, float]) -> str:
+    parts = [f"{name} {seconds:.2f} s" for name, seconds in startup.items() if name != "bare"]
+    return (
+        "Cold start to the first answer, imports included: " + ", ".join(parts)
+        + f" (the bare Starlette app: {startup['bare']:.2f} s)."
+    )  # fmt: skip
+
+
+def section(results: dict[str, Any]) -> str:
+    """The README's performance figures for ``results`` (what ``bench/run.py`` writes)."""
+    machine, args, http = results["machine"], results["args"], results["http"]
+    load = machine.get("load_average")
+    run = "`--quick` run" if args.get("quick") else "run"
+    lines = [
+        f"Figures from one {run} on {machine['cpus']} CPUs ({machine['python']}, "
+        f"{machine['stack']}, load average {load:.1f} at the start;",
+        f"{args['connections']} connections, {args['seconds']:g} s per route). Compare the "
+        "ratios, not the figures: they are measured against baselines of the same run.",
+        "",
+    ]
+    if "servers" in http:
+        lines += table(http)
+        rss = ", ".join(f"{name} {mb:.0f} MB" for name, mb in http["rss_mb"].items())
+        lines += ["", f"RSS: {rss}."]
+        if "prism_skipped" in http:
+            lines.append(f"Prism was skipped: {http['prism_skipped']}.")
+    else:
+        lines.append(f"HTTP load was skipped: {http.get('skipped', 'no results')}.")
+    lines.append(_startup(results["startup"]))
+    cost = results["inprocess"]
+    lines.append(
+        f"In-process CPU per poll: the bare app {cost['bare_us']:.1f} us, the emulator "
+        f"{cost['emulator_us']:.1f} us, so its own work is "
+        f"{cost['emulator_us'] - cost['bare_us']:.1f} us."
+    )
+    worst = max(r["overhead_ms"] for r in results["fixture"].values())
+    lines.append(f"The `emulator` fixture costs a test {worst:.1f} ms.")
+    lines += ["", "![requests/s and p99 per route and server](bench/results/speed.png)"]
+    return "\n".join([START, *lines, END])
+
+
+def update(readme: Path, results: dict[str, Any]) -> None:
+    """Replace the README's figures (between the markers) with those of ``results``."""
+    text = readme.read_text()
+    start, end = text.index(START), text.index(END) + len(END)
+    readme.write_text(text[:start] + section(results) + text[end:])
+
+
+def current(readme: Path) -> str:
+    """The figures the README shows now, markers included."""
+    text = readme.read_text()
+    return text[text.index(START) : text.index(END) + len(END)]
+
+
+if __name__ == "__main__":
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else LATEST
+    update(README, json.loads(source.read_text()))
+    print(f"README.md: performance figures from {source}")
