@@ -22,6 +22,7 @@ from emulator.bundle import build
 from emulator.contract.commands import COMMANDS, add_commands, run_command
 from emulator.dashboard.command import add_report_command, run_report
 from emulator.errors import LoadError
+from emulator.http.selfcheck import SpecGap, predicted_gaps
 from emulator.settings import BUNDLED_APIS, Context, Settings, Sources, options, resolve
 
 __all__ = ["main"]
@@ -154,5 +155,16 @@ def _check(sources: Sources, settings: Settings) -> int:
         scenarios = ", ".join(sorted(app.scenarios)) or "none"
         label = app.profile.name if app.profile else str(app.spec.path)
         print(f"ok: {label}: {len(app.spec.operations)} operations; scenarios: {scenarios}")
+        _gaps(predicted_gaps(app.profile, app.spec, app.scenarios))
         _warn(app.warnings)
     return 2 if failed else 0
+
+
+def _gaps(gaps: Sequence[SpecGap]) -> None:
+    """One line per operation: the statuses it will send undeclared, and why."""
+    by_operation: dict[str, list[SpecGap]] = {}
+    for gap in gaps:
+        by_operation.setdefault(gap.label, []).append(gap)
+    for label, found in by_operation.items():
+        statuses = ", ".join(f"{g.status} ({', '.join(g.reasons)})" for g in found)
+        print(f"  spec gap: {label}: undeclared {statuses}")

@@ -12,12 +12,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from emulator.http.selfcheck import predicted_gaps
 from emulator.lifecycle.profile import Profile
 from emulator.lifecycle.scenario import Scenario
-from emulator.openapi.model import Operation, Spec
+from emulator.openapi.model import Spec
 from emulator.openapi.validation import response_for
 
 __all__ = [
@@ -30,9 +31,7 @@ __all__ = [
 
 # What schemathesis may see for valid data besides 2xx: auth, a missing job, limits, outages.
 POSITIVE_STATUSES = ("2xx", "3xx", "401", "403", "404", "409", "429", "5xx")
-_JOB_BOUND = ("retrieve", "status", "retry", "cancel", "delete")
-_REQUEST_KINDS = ("invalid_request", "malformed_body", "unsupported_media_type")
-_AUTH_KINDS = ("unauthenticated", "invalid_token", "forbidden")
+_ANYTIME = ("server_error", "unavailable", "rate_limited", "conflict")
 
 
 def presence_only_auth(profile: Profile | None) -> bool:
@@ -52,43 +51,22 @@ def state_dependent(profile: Profile | None, spec: Spec) -> dict[str, int]:
     return found
 
 
-def _kinds_for(profile: Profile, action: str | None, op: Operation) -> Iterable[str]:
-    yield from ("server_error", "unavailable", "rate_limited", "conflict")
-    if op.parameters or op.request_body:
-        yield from _REQUEST_KINDS
-    if op.security and profile.auth.kind != "none":
-        yield from _AUTH_KINDS
-    if action in _JOB_BOUND:
-        yield "not_found"
-    if action == "retry":
-        yield profile.retry.refused
-    if action == "cancel":
-        yield profile.cancel.refused
-
-
 def expected_undeclared(
     profile: Profile | None, spec: Spec, scenarios: Mapping[str, Scenario] | None = None
 ) -> dict[str, frozenset[int]]:
-    """Per operation key, the statuses the profile and faults produce that the spec lacks."""
+    """Per operation key, the statuses the spec lacks that the emulator journals as spec gaps
+    (``emulator.gaps``), and those a real service may send any time (outages, rate limits)."""
     if profile is None:
         return {}
-    action_of: dict[str, str] = {}
-    for bound, ref in profile.operations.items():
-        op = spec.operation(ref)
-        if op is not None:
-            action_of[op.key] = bound
-    gaps: dict[str, frozenset[int]] = {}
+    gaps: dict[str, set[int]] = {}
+    for gap in predicted_gaps(profile, spec, scenarios, unbound=True):
+        gaps.setdefault(gap.operation, set()).add(gap.status)
+    anytime = {profile.error(kind).status for kind in _ANYTIME}
     for op in spec.operations:
-        action = action_of.get(op.key)
-        statuses = {profile.error(kind).status for kind in _kinds_for(profile, action, op)}
-        for scenario in (scenarios or {}).values():
-            for fault in scenario.faults:
-                if fault.status and fault.operation in (action, op.key):
-                    statuses.add(fault.status)
-        missing = frozenset(s for s in statuses if response_for(op, s) is None)
+        missing = {s for s in anytime if response_for(op, s) is None}
         if missing:
-            gaps[op.key] = missing
-    return gaps
+            gaps.setdefault(op.key, set()).update(missing)
+    return {key: frozenset(statuses) for key, statuses in gaps.items()}
 
 
 def schemathesis_config(

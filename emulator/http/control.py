@@ -23,6 +23,7 @@ from emulator.http.eviction_control import EvictionControl
 from emulator.http.limits import Breach
 from emulator.http.namespace_control import ControlError, NamespaceControl, json_body
 from emulator.http.redaction import Redactor
+from emulator.http.selfcheck import served_gaps
 from emulator.http.webhook_control import WebhookControl, WebhookControlError
 from emulator.lifecycle.journal import Exchange, Journal
 from emulator.lifecycle.namespace import Namespace, Namespaces
@@ -116,10 +117,11 @@ class Control:
             clock = body.get("clock") if isinstance(body, dict) else None
             if clock not in (None, "manual", "real"):
                 raise ControlError(400, "clock must be 'manual' or 'real'")
+            gaps = served_gaps(ns.journal.entries())  # what the journal held, for the report
             ns.reset(manual_clock=None if clock is None else clock == "manual")
             self.webhooks.reset(ns)
             self.jobs.seed_jobs(ns)
-            return {"reset": ns.name, "clock": self.clock(ns)}
+            return {"reset": ns.name, "clock": self.clock(ns), "spec_gaps": gaps}
         if head == "clock":
             return self.state.clock_call(ns, method, rest, body)
         if head == "jobs":

@@ -1,6 +1,7 @@
 """Control endpoints about namespaces themselves: freeing one, what was evicted, what they hold.
 
-``DELETE /_emulator/namespace`` frees the request's namespace (the pytest fixture's teardown);
+``DELETE /_emulator/namespace`` frees the request's namespace (the pytest fixture's teardown),
+answering the spec gaps its journal held;
 ``GET /_emulator/evictions`` lists the last evictions with the reason for each; ``health``
 carries the counts and the bytes held against the budget.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.http.selfcheck import served_gaps
 from emulator.lifecycle.namespace import Namespace, Namespaces
 
 __all__ = ["EvictionControl"]
@@ -24,7 +26,8 @@ class EvictionControl:
         if spaces is None or rest:
             return None
         if head == "namespace" and method == "DELETE":
-            return {"freed": ns.name, "existed": spaces.free(ns.name)}
+            gaps = served_gaps(ns.journal.entries())  # for the pytest plugin's summary
+            return {"freed": ns.name, "existed": spaces.free(ns.name), "spec_gaps": gaps}
         if head == "evictions" and method == "GET":
             return {
                 **self.counts(),

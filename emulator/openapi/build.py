@@ -13,6 +13,7 @@ import re
 from collections.abc import Collection
 from typing import Any
 
+from emulator.errors import SpecError
 from emulator.openapi.compiled import FixedSchema, HeaderSpec, LazySchema
 from emulator.openapi.flaws import Flaw, SchemaScan
 from emulator.openapi.load import Documents, Located, SchemaInliner, join
@@ -108,14 +109,24 @@ class _Builder:
                 raise listed.error("a path item must be a mapping")
             self._unservable(item)
             self._flaws = []
-            common = self._parameters(item.child("parameters"))
+            broken: SpecError | None = None
+            try:
+                common = self._parameters(item.child("parameters"))
+            except SpecError as exc:  # the operations below are served unchecked, or refused
+                common, broken = {}, exc
             common_flaws = list(self._flaws)
             for method in _METHODS:
                 if method not in item.node:
                     continue
                 pointer = join(listed.pointer, method)  # where it is listed in the root document
                 self._flaws = list(common_flaws)
-                op = self._operation(template, item.child(method), pointer, common)
+                at = item.child(method)
+                try:
+                    if broken is not None:
+                        raise broken
+                    op = self._operation(template, at, pointer, common)
+                except SpecError as exc:
+                    op = _unchecked(template, at, pointer, Flaw.of(exc))
                 if op.operation_id is not None:
                     if op.operation_id in ids:
                         raise item.error(f"duplicate operationId {op.operation_id!r}", method)
@@ -280,6 +291,23 @@ class _Builder:
                 self._schema(_schema_of(header)),
             )
         return out
+
+
+def _unchecked(template: str, at: Located, pointer: str, flaw: Flaw) -> Operation:
+    """An operation whose structure is broken (a bad parameter or response object, a
+    ``$ref`` to nothing): served without checks, or refused if a profile binds it."""
+    named = at.node.get("operationId") if isinstance(at.node, dict) else None
+    return Operation(
+        method=pointer.rsplit("/", 1)[1].upper(),
+        path=template,
+        operation_id=named if isinstance(named, str) else None,
+        parameters=(),
+        request_body=None,
+        responses={},
+        security=(),
+        pointer=pointer,
+        flaws=(flaw,),
+    )
 
 
 def _item(at: Located, index: int) -> Located:

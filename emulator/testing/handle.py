@@ -203,11 +203,13 @@ class EmulatorHandle:
         if self.default_scenario is not None:
             self.use_scenario(self.default_scenario)
 
-    def free(self) -> None:
+    def free(self) -> Any:
         """Forget the namespace on the server, all of it (the fixture does it at teardown); a
-        later request starts a new one under the same name."""
-        self.control("DELETE", "namespace")
+        later request starts a new one under the same name. The answer lists the spec gaps
+        its journal held (``spec_gaps``)."""
+        freed = self.control("DELETE", "namespace")
         self._accepted_seq = 0
+        return freed
 
     def use_scenario(self, name: str | None) -> None:
         """Jobs created from now on play ``name``, unless a header or a ``match`` rule says else."""

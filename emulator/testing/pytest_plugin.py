@@ -49,6 +49,8 @@ import pytest
 
 from emulator.errors import EmulatorError
 from emulator.settings import options, resolve
+from emulator.testing.gap_summary import PROPERTY as GAPS
+from emulator.testing.gap_summary import SpecGapSummary
 from emulator.testing.handle import EmulatorHandle, check_violations
 from emulator.testing.pool import EmulatorPool, ServerConfig, TestOptions
 
@@ -85,6 +87,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"emulator({arguments}): configure the `emulator` fixture for this test"
     )
+    config.pluginmanager.register(SpecGapSummary(), "emulator-spec-gaps")
 
 
 def resolve_options(config: pytest.Config, markers: Iterable[pytest.Mark] = ()) -> TestOptions:
@@ -183,6 +186,8 @@ def emulator(
         check_violations(handle)
     finally:
         try:
-            handle.free()
+            freed = handle.free()
+            if isinstance(freed, dict) and freed.get("spec_gaps"):
+                request.node.user_properties.append((GAPS, freed["spec_gaps"]))
         finally:
             handle.close()

@@ -115,3 +115,76 @@ def test_an_operation_with_a_method_openapi_does_not_list_is_a_warning(tmp_path:
     assert [w.pointer for w in spec.warnings] == ["/paths/~1things/query"]
     assert "'query' is not an HTTP method OpenAPI 3.1 lists" in spec.warnings[0].reason
     assert "cannot be served" in spec.warnings[0].reason
+
+
+# -- structural flaws: not a schema, but the objects around it ---------------------------------
+
+STRUCTURAL = {
+    # path, method -> the broken part, the pointer and the reason the warning gives
+    ("/broken/parameter", "get"): (
+        {"parameters": [{"in": "query"}]},
+        "/paths/~1broken~1parameter/get/parameters/0",
+        "a parameter needs a non-empty string `name`",
+    ),
+    ("/broken/response", "get"): (
+        {"responses": {"200": "ok"}},
+        "/paths/~1broken~1response/get/responses/200", "a response must be a mapping",
+    ),
+    ("/broken/ref", "get"): (
+        {"parameters": [{"$ref": "#/components/parameters/Nope"}]},
+        "/paths/~1broken~1ref/get/parameters/0/$ref",
+        "$ref '#/components/parameters/Nope': {file} has nothing at '/components/parameters/Nope' "
+        "(no 'parameters')",
+    ),
+}  # fmt: skip
+
+
+def structurally_flawed(tmp_path: Path) -> Path:
+    doc = generated.spec(operations=2, models=2, broken=False)
+    for (template, method), (part, _, _) in STRUCTURAL.items():
+        operation = {"operationId": template.replace("/", "_"),
+                     "responses": {"200": {"description": "ok"}}, **part}  # fmt: skip
+        doc["paths"][template] = {method: operation}
+    path = tmp_path / "structural.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_structural_flaws_of_unbound_operations_are_warnings_and_served_unchecked(
+    tmp_path: Path,
+) -> None:
+    path = structurally_flawed(tmp_path)
+    spec = load_spec(path, bound=generated.BOUND)
+    expected = [(str(path), pointer, reason.format(file=path))
+                for _, pointer, reason in STRUCTURAL.values()]  # fmt: skip
+    assert [(w.file, w.pointer, w.reason) for w in spec.warnings] == expected
+    c = TestClient(Emulator(spec, settings=Settings(strict=True, manual_clock=True)))
+    assert c.get("/broken/parameter", params={"anything": "goes"}).status_code == 200
+    entry = c.get("/_emulator/journal").json()["entries"][-1]
+    assert entry["spec_flaws"] == [f"{expected[0][1]}: {expected[0][2]}"]
+    assert c.get("/things").status_code == 200  # the bound operations are whole and checked
+
+
+@pytest.mark.parametrize("how", ["bound", "strict"])
+def test_a_structural_flaw_refuses_the_spec_when_bound_or_strict(tmp_path: Path, how: str) -> None:
+    path = structurally_flawed(tmp_path)
+    bound = [*generated.BOUND, "_broken_response"] if how == "bound" else generated.BOUND
+    with pytest.raises(SpecError) as info:
+        load_spec(path, bound=bound, strict=how == "strict")
+    first = "/paths/~1broken~1response/get/responses/200" if how == "bound" else (
+        "/paths/~1broken~1parameter/get/parameters/0")  # fmt: skip
+    assert info.value.pointer == first
+
+
+def test_a_broken_path_item_parameter_flaws_each_operation_under_it(tmp_path: Path) -> None:
+    doc = generated.spec(operations=2, models=2, broken=False)
+    ok = {"responses": {"200": {"description": "ok"}}}
+    doc["paths"]["/shared/{id}"] = {"parameters": ["id"], "get": ok, "delete": ok}
+    path = tmp_path / "shared.json"
+    path.write_text(json.dumps(doc))
+    spec = load_spec(path, bound=generated.BOUND)
+    assert [(w.pointer, w.reason) for w in spec.warnings] == [
+        ("/paths/~1shared~1{id}/parameters/0", "a parameter must be a mapping")
+    ]
+    assert {op.key for op in spec.operations if op.flaws} == {"GET /shared/{id}",
+                                                              "DELETE /shared/{id}"}  # fmt: skip

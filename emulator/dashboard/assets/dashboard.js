@@ -45,10 +45,10 @@
   }
 
   function problems(entry) {
-    const all = entry.violations || [];
-    const gaps = all.filter((v) => String(v.rule || "").includes("gap"))
-      .concat(entry.spec_gaps || entry.gaps || []);
-    return { violations: all.filter((v) => !String(v.rule || "").includes("gap")), gaps, fault: entry.fault };
+    // An undeclared status the profile sends is journaled as spec_gap: {status, operation}.
+    const gap = entry.spec_gap;
+    const gaps = gap ? [{ ...gap, message: `status ${gap.status} is not declared for ${gap.operation}` }] : [];
+    return { violations: entry.violations || [], gaps, fault: entry.fault };
   }
 
   function matchesJournal(entry, q) {
