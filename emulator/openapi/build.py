@@ -16,7 +16,7 @@ from typing import Any
 from emulator.errors import SpecError
 from emulator.openapi.compiled import FixedSchema, HeaderSpec, LazySchema
 from emulator.openapi.flaws import Flaw, SchemaScan
-from emulator.openapi.load import Documents, Located, SchemaInliner, join
+from emulator.openapi.load import Documents, Located, SchemaInliner, join, schema_of
 from emulator.openapi.model import (
     MediaType,
     Operation,
@@ -28,7 +28,7 @@ from emulator.openapi.model import (
     Spec,
 )
 from emulator.openapi.security import requirements, security_schemes
-from emulator.openapi.tolerance import tolerate
+from emulator.openapi.tolerance import tolerate, unchecked_operation, unservable
 from emulator.openapi.webhooks import declared_webhooks
 
 __all__ = ["build_spec"]
@@ -107,7 +107,7 @@ class _Builder:
             item = self._docs.follow(listed)
             if not isinstance(item.node, dict):
                 raise listed.error("a path item must be a mapping")
-            self._unservable(item)
+            self.unservable += unservable(item, _METHODS, _PATH_ITEM_KEYS)
             self._flaws = []
             broken: SpecError | None = None
             try:
@@ -122,11 +122,9 @@ class _Builder:
                 self._flaws = list(common_flaws)
                 at = item.child(method)
                 try:
-                    if broken is not None:
-                        raise broken
-                    op = self._operation(template, at, pointer, common)
+                    op = self._operation(template, at, pointer, common, broken)
                 except SpecError as exc:
-                    op = _unchecked(template, at, pointer, Flaw.of(exc))
+                    op = unchecked_operation(template, at, pointer, Flaw.of(exc))
                 if op.operation_id is not None:
                     if op.operation_id in ids:
                         raise item.error(f"duplicate operationId {op.operation_id!r}", method)
@@ -134,18 +132,16 @@ class _Builder:
                 operations.append(op)
         return tuple(operations)
 
-    def _unservable(self, item: Located) -> None:
-        for key in item.node:
-            if key not in _PATH_ITEM_KEYS and key not in _METHODS and not key.startswith("x-"):
-                reason = (
-                    f"{key!r} is not an HTTP method OpenAPI 3.1 lists ({', '.join(_METHODS)}): "
-                    f"this operation cannot be served and is left out"
-                )
-                self.unservable.append(Flaw(str(item.file), join(item.pointer, key), reason))
-
     def _operation(
-        self, template: str, at: Located, pointer: str, common: dict[Any, Parameter]
+        self,
+        template: str,
+        at: Located,
+        pointer: str,
+        common: dict[Any, Parameter],
+        broken: SpecError | None,
     ) -> Operation:
+        if broken is not None:  # the path item's own parameters
+            raise broken
         if not isinstance(at.node, dict):
             raise at.error("an operation must be a mapping")
         operation_id = at.node.get("operationId")
@@ -200,7 +196,7 @@ class _Builder:
             raise at.error(f"path parameter {name!r} must be `required: true`", "required")
         if location == "header" and name.lower() in _IGNORED_HEADERS:
             return None
-        source = self._schema(_schema_of(at))
+        source = self._schema(schema_of(at))
         style = node.get("style", "form" if location in ("query", "cookie") else "simple")
         explode = node.get("explode", style == "form")
         if not isinstance(style, str) or not isinstance(explode, bool):
@@ -288,38 +284,10 @@ class _Builder:
             out[name] = HeaderSpec(
                 header.node.get("required") is True,
                 header.node.get("description", ""),
-                self._schema(_schema_of(header)),
+                self._schema(schema_of(header)),
             )
         return out
 
 
-def _unchecked(template: str, at: Located, pointer: str, flaw: Flaw) -> Operation:
-    """An operation whose structure is broken (a bad parameter or response object, a
-    ``$ref`` to nothing): served without checks, or refused if a profile binds it."""
-    named = at.node.get("operationId") if isinstance(at.node, dict) else None
-    return Operation(
-        method=pointer.rsplit("/", 1)[1].upper(),
-        path=template,
-        operation_id=named if isinstance(named, str) else None,
-        parameters=(),
-        request_body=None,
-        responses={},
-        security=(),
-        pointer=pointer,
-        flaws=(flaw,),
-    )
-
-
 def _item(at: Located, index: int) -> Located:
     return Located(at.file, join(at.pointer, str(index)), at.node[index])
-
-
-def _schema_of(at: Located) -> Located | None:
-    """A parameter's or header's schema: ``schema``, or the one under its single ``content``."""
-    if "schema" in at.node:
-        return at.child("schema")
-    content = at.node.get("content")
-    if isinstance(content, dict) and len(content) == 1:
-        (media_type,) = content
-        return at.child("content").child(media_type).child("schema")
-    return None

@@ -27,7 +27,7 @@ from emulator.openapi.dialect import (
 from emulator.openapi.dialect import merge_ref_siblings as merge
 from emulator.yamlread import escape, parse_yaml, read_text
 
-__all__ = ["Documents", "Located", "SchemaInliner", "join", "read_document"]
+__all__ = ["Documents", "Located", "SchemaInliner", "join", "read_document", "schema_of"]
 
 _NOWHERE = 1 << 30  # a stack index no placeholder can have
 _DEEP = 20_000
@@ -222,3 +222,14 @@ class SchemaInliner:
             finally:
                 self._stack, self._reach = saved
         return {"$ref": uri}
+
+
+def schema_of(at: Located) -> Located | None:
+    """A parameter's or header's schema: ``schema``, or the one under its single ``content``."""
+    if "schema" in at.node:
+        return at.child("schema")
+    content = at.node.get("content")
+    if isinstance(content, dict) and len(content) == 1:
+        (media_type,) = content
+        return at.child("content").child(media_type).child("schema")
+    return None

@@ -8,13 +8,14 @@ and compiled at load, so the flaws only inlining reveals stop them at load too, 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence, Set
 
 from emulator.openapi.compiled import HeaderSpec
 from emulator.openapi.flaws import Flaw
+from emulator.openapi.load import Located, join
 from emulator.openapi.model import Operation, SchemaSource
 
-__all__ = ["compile_operation", "tolerate"]
+__all__ = ["compile_operation", "tolerate", "unchecked_operation", "unservable"]
 
 
 def tolerate(
@@ -54,3 +55,31 @@ def compile_operation(op: Operation) -> tuple[Flaw, ...]:
     if found:
         object.__setattr__(op, "flaws", (*op.flaws, *found))
     return found
+
+
+def unchecked_operation(template: str, at: Located, pointer: str, flaw: Flaw) -> Operation:
+    """An operation whose structure is broken (a bad parameter or response object, a
+    ``$ref`` to nothing): served without checks, or refused if a profile binds it."""
+    named = at.node.get("operationId") if isinstance(at.node, dict) else None
+    return Operation(
+        method=pointer.rsplit("/", 1)[1].upper(),
+        path=template,
+        operation_id=named if isinstance(named, str) else None,
+        parameters=(),
+        request_body=None,
+        responses={},
+        security=(),
+        pointer=pointer,
+        flaws=(flaw,),
+    )
+
+
+def unservable(item: Located, methods: Sequence[str], keys: Set[str]) -> list[Flaw]:
+    """A warning for each key of path item ``item`` that is no HTTP method OpenAPI lists (3.2's
+    ``query``, a typo): that operation cannot be routed, so it is left out."""
+    return [
+        Flaw(str(item.file), join(item.pointer, key), f"{key!r} is not an HTTP method OpenAPI "
+             f"3.1 lists ({', '.join(methods)}): this operation cannot be served and is left out")
+        for key in item.node
+        if key not in keys and key not in methods and not key.startswith("x-")
+    ]  # fmt: skip
