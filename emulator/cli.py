@@ -20,7 +20,7 @@ from typing import Any
 
 from emulator.bundle import build
 from emulator.contract.commands import COMMANDS, add_commands, run_command
-from emulator.dashboard.command import add_report_command, run_report
+from emulator.dashboard.command import run_report
 from emulator.errors import LoadError
 from emulator.http.selfcheck import SpecGap, predicted_gaps
 from emulator.settings import BUNDLED_APIS, Context, Settings, Sources, options, resolve
@@ -34,15 +34,19 @@ def _add_options(parser: argparse.ArgumentParser, context: Context) -> None:
         text = opt.help if default is None else f"{opt.help} (default: {opt.word(default)})"
         # Unset options stay out of the namespace, so resolve() alone fills in defaults.
         kwargs: dict[str, Any] = {"dest": opt.key, "default": argparse.SUPPRESS, "help": text}
+        if opt.required:
+            kwargs["required"] = True
         if opt.choices is not None:
             kwargs["choices"] = list(opt.choices)
         elif opt.kind is bool:
             kwargs["action"] = argparse.BooleanOptionalAction
         elif opt.kind is tuple:
             kwargs["action"] = "append"
+            kwargs["metavar"] = opt.metavar or "TEXT"
         else:
             kwargs["type"] = opt.kind
-            kwargs["metavar"] = "PATH" if opt.path else "N" if opt.kind is int else "TEXT"
+            number = "N" if opt.kind in (int, float) else "TEXT"
+            kwargs["metavar"] = opt.metavar or ("PATH" if opt.path else number)
         parser.add_argument(opt.flag, **kwargs)
 
 
@@ -56,17 +60,21 @@ def _parser() -> argparse.ArgumentParser:
     _add_options(commands.add_parser("serve", help="serve an emulator over HTTP"), "serve")
     check = commands.add_parser("check", help="validate spec, profile and scenarios; serve nothing")
     _add_options(check, "check")
-    add_commands(commands, lambda sub: _add_options(sub, "check"))
-    add_report_command(commands)
+    add_commands(commands, _add_options)
+    report = commands.add_parser(
+        "report", help="build a self-contained HTML timeline and journal from a saved journal"
+    )
+    _add_options(report, "report")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "report":
-        return run_report(args)
-    given = vars(args)
+    given = vars(_parser().parse_args(argv))
     command = given.pop("command")
+    if command == "report":
+        files = resolve("report", given).report_file
+        assert files.journal is not None  # required by the parser
+        return run_report(files.journal, files.out)
     if command == "check":
         checking = resolve("check", given)
         return _check(checking.sources, checking.settings)

@@ -8,7 +8,11 @@ Options come in three groups, each a frozen value:
 
 - ``Sources``: what to load (``--api``, ``--spec``, ``--profile``, ``--scenarios``);
 - ``Listen``: where ``serve`` listens (``--host``, ``--port``);
-- ``Settings``: how an emulator runs (strict checks, clock, seed, ...): what ``build()`` takes.
+- ``Settings``: how an emulator runs (strict checks, clock, seed, ...): what ``build()`` takes;
+- ``Target``, ``ContractRun``, ``Recording``: what ``contract`` and ``record`` check, forward
+  to and write;
+- ``Reporting``: what a whole pytest run writes (``--emulator-report``); ``ReportFile``: what
+  ``jobs-emulator report`` reads and writes.
 
 Adding an option is a one-place change: a field with ``option(...)`` in the group it belongs
 to (usually ``Settings``), then read it where it acts (``app.settings.max_body``)::
@@ -17,29 +21,18 @@ to (usually ``Settings``), then read it where it acts (``app.settings.max_body``
 
 That alone makes ``jobs-emulator serve --max-body N``, ``--emulator-max-body N``, the ini key
 ``emulator_max_body``, ``@pytest.mark.emulator(max_body=N)`` and ``Settings(max_body=N)``, each
-with that default and help text. The keywords of ``option``:
-
-- ``where``: where it shows, of ``"serve"``, ``"check"`` and ``"pytest"`` (default: serve and
-  pytest); ``where=()`` keeps it to Python (``Settings(...)``) only;
-- ``serve=`` / ``test=``: a default that differs under ``jobs-emulator serve`` or in tests
-  (``strict`` is off for ``serve``, the clock is manual in tests);
-- ``choices``: the words it takes, or a mapping of words to values (``--clock real|manual``
-  sets ``manual_clock``); ``key``: its public name when the field's differs (``clock``);
-- ``path=True``: a file or folder, relative to the rootdir (ini, marker) or the working
-  directory (command line) in pytest.
-
-The option's type is its default's (bool, int, float, str); a bool is ``--x`` / ``--no-x``; a
-tuple of strings (default ``()``) is repeatable (``--webhook A --webhook B``; in an ini file,
-one value per line).
+with that default and help text. ``emulator.option`` says what else ``option`` takes.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Literal
+
+from emulator.command_settings import ContractRun, Recording, ReportFile, Reporting, Target
+from emulator.option import Context, Option, declared, option
 
 __all__ = [
     "BUNDLED_APIS",
@@ -47,10 +40,15 @@ __all__ = [
     "DEFAULT_JWT_SECRET",
     "Config",
     "Context",
+    "ContractRun",
     "Listen",
     "Option",
+    "Recording",
+    "ReportFile",
+    "Reporting",
     "Settings",
     "Sources",
+    "Target",
     "option",
     "options",
     "resolve",
@@ -69,34 +67,7 @@ BUNDLED_APIS = (
 # Documented in the README: tests sign their JWTs with it unless --jwt-secret says otherwise.
 DEFAULT_JWT_SECRET = "jobs-emulator-secret"
 
-Context = Literal["python", "serve", "check", "pytest"]
-_LOADING = ("serve", "check", "pytest")
-_UNSET: Any = object()
-_KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number"}
-_BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True,
-               "false": False, "no": False, "off": False, "0": False}  # fmt: skip
-
-
-def option(
-    default: Any,
-    help: str,
-    *,
-    where: Iterable[str] = ("serve", "pytest"),
-    serve: Any = _UNSET,
-    test: Any = _UNSET,
-    choices: Iterable[str] | Mapping[str, Any] | None = None,
-    key: str | None = None,
-    kind: type | None = None,
-    path: bool = False,
-) -> Any:
-    """A field of an option group, with what the CLI and the plugin need to offer it."""
-    words = None if choices is None else (
-        dict(choices) if isinstance(choices, Mapping) else {w: w for w in choices}
-    )  # fmt: skip
-    overrides = {c: v for c, v in (("serve", serve), ("pytest", test)) if v is not _UNSET}
-    meta = {"help": help, "where": frozenset(where), "defaults": overrides, "choices": words,
-            "key": key, "kind": kind or type(default), "path": path}  # fmt: skip
-    return dataclasses.field(default=default, metadata=meta)
+_LOADING = ("serve", "check", "contract", "record", "pytest")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +102,8 @@ class Sources:
 class Listen:
     """Where ``jobs-emulator serve`` listens."""
 
-    host: str = option("127.0.0.1", "interface to listen on", where=("serve",))
-    port: int = option(4010, "port to listen on", where=("serve",))
+    host: str = option("127.0.0.1", "interface to listen on", where=("serve", "record"))
+    port: int = option(4010, "port to listen on", where=("serve", "record"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,74 +175,8 @@ class Settings:
     )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
-    """One declared option, as the command line and the plugin offer it."""
-
-    group: type
-    field: str
-    key: str
-    help: str
-    default: Any
-    kind: type
-    choices: Mapping[str, Any] | None
-    defaults: Mapping[str, Any]
-    where: frozenset[str]
-    path: bool
-
-    @property
-    def flag(self) -> str:
-        return "--" + self.key.replace("_", "-")
-
-    def default_in(self, context: Context) -> Any:
-        return self.defaults.get(context, self.default)
-
-    def word(self, value: Any) -> str:
-        """How ``value`` is written on a command line or in an ini file."""
-        for word, meant in (self.choices or {}).items():
-            if meant == value and type(meant) is type(value):
-                return word
-        if isinstance(value, tuple):
-            return " ".join(value) or "none"
-        return str(value).lower() if isinstance(value, bool) else str(value)
-
-    def parse(self, raw: Any) -> Any:
-        """The value of a word (command line, ini) or a value (marker); ValueError if wrong."""
-        if self.choices is not None:
-            if isinstance(raw, str) and raw in self.choices:
-                return self.choices[raw]
-            if raw is None and self.default is None:
-                return None
-            raise ValueError(f"{self.key} must be one of {', '.join(self.choices)}, not {raw!r}")
-        if self.kind is tuple:
-            items = raw.split() if isinstance(raw, str) else raw
-            if isinstance(items, list | tuple) and all(isinstance(i, str) for i in items):
-                return tuple(items)
-            raise ValueError(f"{self.key} takes a list of strings, not {raw!r}")
-        if self.kind is bool and isinstance(raw, str) and raw.lower() in _BOOL_WORDS:
-            return _BOOL_WORDS[raw.lower()]
-        if self.kind in (int, float) and isinstance(raw, str):
-            try:
-                return self.kind(raw)
-            except ValueError:
-                pass
-        if raw is None and self.default is None:
-            return None
-        if isinstance(raw, self.kind) and not (self.kind is not bool and isinstance(raw, bool)):
-            return raw
-        raise ValueError(f"{self.key} takes {_KIND_NAMES.get(self.kind, 'text')}, not {raw!r}")
-
-
-def _declared(group: type) -> tuple[Option, ...]:
-    return tuple(
-        Option(
-            group, f.name, default=f.default, **{**f.metadata, "key": f.metadata["key"] or f.name}
-        )
-        for f in dataclasses.fields(group)
-    )
-
-
-_OPTIONS = _declared(Sources) + _declared(Listen) + _declared(Settings)
+_GROUPS = (Sources, Listen, Settings, Target, ContractRun, Recording, Reporting, ReportFile)
+_OPTIONS = tuple(opt for group in _GROUPS for opt in declared(group))
 
 
 def options(context: Context | None = None) -> tuple[Option, ...]:
@@ -284,15 +189,25 @@ class Config:
     sources: Sources
     listen: Listen
     settings: Settings
+    target: Target = field(default_factory=Target)
+    contract: ContractRun = field(default_factory=ContractRun)
+    recording: Recording = field(default_factory=Recording)
+    reporting: Reporting = field(default_factory=Reporting)
+    report_file: ReportFile = field(default_factory=ReportFile)
 
 
 def resolve(context: Context, given: Mapping[str, Any]) -> Config:
-    """The options of ``context``: those ``given`` (by key, as words or values), else defaults."""
-    values: dict[type, dict[str, Any]] = {Sources: {}, Listen: {}, Settings: {}}
+    """The options of ``context``: those ``given`` (by key, as words or values), else defaults.
+
+    Only options offered in ``context`` are read (two groups may use one key in different
+    places: ``contract --report`` and ``pytest --emulator-report``); ``python`` reads all."""
+    values: dict[type, dict[str, Any]] = {group: {} for group in _GROUPS}
     for opt in _OPTIONS:
+        if context != "python" and context not in opt.where:
+            continue
         if opt.key in given:
             values[opt.group][opt.field] = opt.parse(given[opt.key])
         elif context in opt.defaults:
             values[opt.group][opt.field] = opt.defaults[context]
-    return Config(Sources(**values[Sources]), Listen(**values[Listen]),
-                  Settings(**values[Settings]))  # fmt: skip
+    groups: list[Any] = [group(**values[group]) for group in _GROUPS]
+    return Config(*groups)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from pathlib import Path
 
 import pytest
 
-from emulator import cli, settings
+from emulator import cli
+from emulator.option import declared
 from emulator.settings import (
     DEFAULT_JWT_SECRET,
     Listen,
@@ -19,6 +21,7 @@ from emulator.settings import (
     resolve,
 )
 from emulator.testing.pytest_plugin import MARKER_KWARGS
+from emulator.testing.report_plugin import session_option
 from tests.support import REPO
 
 
@@ -108,7 +111,7 @@ def test_a_tuple_option_is_repeatable_everywhere() -> None:
     class Extra:
         hooks: tuple[str, ...] = option((), "where to send events", kind=tuple)
 
-    (opt,) = (o for o in settings._declared(Extra))
+    (opt,) = (o for o in declared(Extra))
     assert opt.parse(["a", "b"]) == ("a", "b")  # --hooks a --hooks b
     assert opt.parse("a\nb") == ("a", "b")  # one per ini line
     assert opt.parse(("a",)) == ("a",) and opt.word(()) == "none"
@@ -120,3 +123,63 @@ def test_a_tuple_option_is_repeatable_everywhere() -> None:
         "a",
         "b",
     )
+
+
+@pytest.mark.parametrize("command", ["contract", "record", "report"])
+def test_the_other_commands_offer_exactly_their_declared_options(command: str) -> None:
+    declared = options(command)  # type: ignore[arg-type]
+    negated = {"--no-" + o.flag[2:] for o in declared if o.kind is bool}
+    assert {o.flag for o in declared} == flags_of(command) - {"-h", "--help"} - negated
+    required = {o.flag for o in declared if o.required}
+    assert required == {"report": {"--journal"}}.get(command, {"--base-url"})
+    with pytest.raises(SystemExit):  # argparse refuses a run without them
+        cli._parser().parse_args([command])
+
+
+def test_contract_options_resolve_with_their_defaults_and_words() -> None:
+    run = resolve("contract", {"base_url": "http://x", "max_examples": "3", "auth": ["A: b"]})
+    assert run.target.base_url == "http://x" and run.target.auth == ("A: b",)
+    assert run.target.timeout == 10.0 and run.contract.max_examples == 3
+    assert run.contract.stateful is False and run.recording.out == "recorded"
+    # The same key in two places (contract --report, pytest --emulator-report) never mixes.
+    assert resolve("contract", {"report": "junit.xml"}).contract.report == "junit.xml"
+    assert resolve("contract", {"report": "junit.xml"}).reporting.report is None
+    assert resolve("session", {"report": "reports"}).reporting.report == "reports"
+
+
+def test_no_command_or_plugin_declares_an_option_of_its_own() -> None:
+    """Only the two generic loops (cli, pytest plugin) turn declarations into options."""
+    places = {
+        str(p.relative_to(REPO)): n
+        for p in sorted((REPO / "emulator").rglob("*.py"))
+        if (n := sum(p.read_text().count(c) for c in ("add_argument(", "addoption(", "addini(")))
+    }
+    # The plugin: its hook pytest_addoption, four kinds of flag and the ini key.
+    assert places == {"emulator/cli.py": 1, "emulator/testing/pytest_plugin.py": 6}
+
+
+class FakeConfig:
+    def __init__(self, flag: str | None, ini: str, cwd: Path, root: Path) -> None:
+        self.flag, self.ini = flag, ini
+        self.invocation_params = type("Params", (), {"dir": cwd})()
+        self.rootpath = root
+
+    def getoption(self, name: str, default: object = None) -> object:
+        return self.flag if name == "emulator_report" else default
+
+    def getini(self, name: str) -> str:
+        return self.ini
+
+
+def test_the_report_folder_is_a_session_option_from_flag_or_ini(
+    pytestconfig: pytest.Config, tmp_path: Path
+) -> None:
+    assert pytestconfig.getoption("emulator_report") is None  # registered from Reporting
+    assert pytestconfig.getini("emulator_report") == ""
+    assert "report" not in MARKER_KWARGS  # one folder for the run, not per test
+    cwd, root = tmp_path / "cwd", tmp_path / "root"
+    flag = session_option(FakeConfig("out", "ignored", cwd, root), "report")  # type: ignore[arg-type]
+    assert flag == str((cwd / "out").resolve())
+    ini = session_option(FakeConfig(None, "reports", cwd, root), "report")  # type: ignore[arg-type]
+    assert ini == str((root / "reports").resolve())
+    assert session_option(FakeConfig(None, "", cwd, root), "report") is None  # type: ignore[arg-type]

@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any, cast
 
 from emulator.errors import LoadError
-from emulator.settings import options, resolve
+from emulator.settings import Context, Sources, resolve
 
 # The CLI builds its parser from this module on every start, ``serve`` included: what only a
 # contract or record run needs (httpx, XML reports, the app) is imported when one runs.
@@ -26,57 +27,24 @@ __all__ = ["COMMANDS", "add_commands", "run_command"]
 COMMANDS = ("contract", "record")
 
 
-def _target_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--base-url", required=True, help="the service to check, e.g. "
-                        "https://api.example.com (nothing else is ever contacted)")  # fmt: skip
-    parser.add_argument("--auth", action="append", default=[], metavar="HEADER:VALUE",
-                        help="a header sent with every request, e.g. 'Api-Key: sk-1' "
-                        "(repeatable; never written to any report or file)")  # fmt: skip
-    parser.add_argument("--timeout", type=float, default=10.0, metavar="S",
-                        help="seconds to wait for one answer (default: 10)")  # fmt: skip
-
-
-def add_commands(commands: Any, sources: Callable[[argparse.ArgumentParser], None]) -> None:
-    """Add ``contract`` and ``record`` to the CLI's subcommands; ``sources`` adds the loading
-    options (``--api``, ``--spec``, ...) as ``emulator.settings`` declares them."""
+def add_commands(
+    commands: Any, add_options: Callable[[argparse.ArgumentParser, Context], None]
+) -> None:
+    """Add ``contract`` and ``record`` to the CLI's subcommands; ``add_options`` adds the
+    options ``emulator.settings`` declares for each (loading, target, run, output)."""
     contract = commands.add_parser(
         "contract", help="check a running service against a spec (and a profile's scenarios)"
     )
-    sources(contract)
-    _target_options(contract)
-    add = contract.add_argument
-    add("--max-examples", type=int, default=10, metavar="N",
-        help="positive and negative cases per operation (default: 10)")  # fmt: skip
-    add("--max-time", type=float, default=300.0, metavar="S",
-        help="stop generating after S seconds (default: 300)")  # fmt: skip
-    add("--stateful", action="store_true",
-        help="also walk jobs through create, poll, retry, cancel and list")  # fmt: skip
-    add("--step-seconds", type=float, default=30.0, metavar="S",
-        help="on an emulator, seconds the clock moves between polls")  # fmt: skip
-    add("--poll-interval", type=float, default=2.0, metavar="S",
-        help="on a real service, seconds between polls (default: 2)")  # fmt: skip
-    add("--replay", metavar="SCENARIO[,...]",
-        help="play these scenarios' journeys and report every difference")  # fmt: skip
-    add("--poll-timeout", type=float, default=120.0, metavar="S",
-        help="on a real service, give up on a job after S seconds")  # fmt: skip
-    contract.add_argument("--report", metavar="FILE", help="write a JUnit XML report")
-    contract.add_argument("--json", metavar="FILE", help="write a JSON report")
+    add_options(contract, "contract")
     record = commands.add_parser(
         "record", help="forward to a real service; write what it does as scenarios"
     )
-    sources(record)
-    _target_options(record)
-    record.add_argument("--out", default="recorded", metavar="DIR",
-                        help="where scenarios, journal.jsonl and drift.json go")  # fmt: skip
-    record.add_argument("--host", default="127.0.0.1", help="interface to listen on")
-    record.add_argument("--port", type=int, default=4010, help="port to listen on")
+    add_options(record, "record")
 
 
-def _load(given: Mapping[str, Any]) -> Emulator:
+def _load(sources: Sources) -> Emulator:
     from emulator.bundle import build
 
-    keys = {opt.key for opt in options("check")}
-    sources = resolve("check", {k: v for k, v in given.items() if k in keys}).sources
     return build(api=sources.bundled_api, spec=sources.spec, profile=sources.profile,
                  scenarios=sources.scenarios)  # fmt: skip
 
@@ -90,10 +58,18 @@ def run_command(command: str, given: Mapping[str, Any]) -> int:
     from emulator.contract.report import EXIT_NOT_RUN
     from emulator.contract.target import CouldNotRun, parse_auth
 
-    args = argparse.Namespace(command=command, **given)
     try:
-        app = _load(given)
-        headers = parse_auth(args.auth)
+        config = resolve(cast(Context, command), given)
+    except ValueError as exc:
+        print(f"jobs-emulator {command}: {exc}", file=sys.stderr)
+        return EXIT_NOT_RUN
+    fields = (config.target, config.contract, config.recording, config.listen)
+    args = argparse.Namespace(
+        command=command, **{k: v for group in fields for k, v in asdict(group).items()}
+    )
+    try:
+        app = _load(config.sources)
+        headers = parse_auth(list(args.auth))
         if args.max_examples < 1 or args.max_time <= 0 or args.timeout <= 0:
             raise CouldNotRun("--max-examples, --max-time and --timeout must be positive")
     except (LoadError, CouldNotRun) as exc:

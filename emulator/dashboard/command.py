@@ -6,40 +6,25 @@ journal.json`` (status bands and requests), or ``.../_emulator/journal`` (reques
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["add_report_command", "run_report"]
+__all__ = ["run_report"]
 
 
-def add_report_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    report = commands.add_parser(
-        "report", help="build a self-contained HTML timeline and journal from a saved journal"
-    )
-    report.add_argument(
-        "--journal",
-        required=True,
-        metavar="FILE",
-        help="JSON saved from GET /_emulator/journal/export (or /_emulator/journal)",
-    )
-    report.add_argument(
-        "--out", metavar="FILE", help="where to write the HTML (default: FILE with .html)"
-    )
-
-
-def run_report(args: argparse.Namespace) -> int:
+def run_report(journal: str, out_file: str | None) -> int:
+    """Write the report of the journal saved at ``journal`` (options: ``settings.ReportFile``)."""
     # Here, not at the top: the CLI adds this command's parser on every start, serve included.
     from emulator.dashboard.report import write
     from emulator.dashboard.snapshot import SnapshotError, load
 
-    source = Path(args.journal)
+    source = Path(journal)
     try:
         snapshot = load(source)
     except SnapshotError as exc:
         print(f"jobs-emulator: cannot build a report: {exc}", file=sys.stderr)
         return 2
-    out = Path(args.out) if args.out else source.with_suffix(".html")
+    out = Path(out_file) if out_file else source.with_suffix(".html")
     if out.resolve() == source.resolve():
         print(f"jobs-emulator: --out {out} would overwrite the journal", file=sys.stderr)
         return 2

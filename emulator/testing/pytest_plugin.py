@@ -65,7 +65,8 @@ _PATHS = frozenset(o.key for o in options("pytest") if o.path)
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("emulator", "jobs-emulator fixtures")
-    for opt in options("pytest"):
+    # "session" options are one value for the run: a flag and an ini key, no marker argument.
+    for opt in (*options("pytest"), *options("session")):
         default = opt.default_in("pytest")
         text = opt.help if default is None else f"{opt.help} (default: {opt.word(default)})"
         flag, dest = "--emulator-" + opt.flag[2:], f"emulator_{opt.key}"

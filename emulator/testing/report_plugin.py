@@ -1,6 +1,7 @@
 """``pytest --emulator-report DIR``: an HTML picture of each failed test that used the emulator.
 
-Loaded through its own ``pytest11`` entry point. When a test's call phase ends, the namespace is
+Loaded through its own ``pytest11`` entry point; the option (also the ini key ``emulator_report``)
+is declared in ``emulator.settings``. When a test's call phase ends, the namespace is
 exported (``GET /_emulator/journal/export``) before the fixture's teardown resets it; if the
 call or the teardown (a contract violation) fails, that snapshot becomes
 ``DIR/<test id>.html``, one self-contained file, and the failure output names it.
@@ -18,6 +19,7 @@ import pytest
 
 from emulator.dashboard.report import write
 from emulator.errors import EmulatorError
+from emulator.settings import options
 from emulator.testing.handle import EmulatorHandle
 
 __all__ = ["Reports", "report_name"]
@@ -27,20 +29,27 @@ _SNAPSHOT = pytest.StashKey[dict[str, Any]]()
 _WRITTEN = pytest.StashKey[Path]()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("emulator", "jobs-emulator fixtures").addoption(
-        "--emulator-report",
-        dest="emulator_report",
-        metavar="DIR",
-        default=None,
-        help="write an HTML timeline and journal of each failed test that used the emulator",
-    )
-
-
 def pytest_configure(config: pytest.Config) -> None:
-    folder = config.getoption("emulator_report", None)
+    # The option is declared in emulator.settings (Reporting) and offered by the main plugin.
+    try:
+        folder = session_option(config, "report")
+    except ValueError:  # the main plugin is disabled (-p no:emulator): no option, no reports
+        return
     if folder:
-        config.pluginmanager.register(Reports(Path(folder).resolve()), "emulator-report")
+        config.pluginmanager.register(Reports(Path(folder)), "emulator-report")
+
+
+def session_option(config: pytest.Config, key: str) -> Any:
+    """A ``session`` option's value: command line over ini file over its default; a path
+    relative to the working directory (command line) or the rootdir (ini)."""
+    (opt,) = (o for o in options("session") if o.key == key)
+    given, base = config.getoption(f"emulator_{key}", None), config.invocation_params.dir
+    if given is None:
+        given, base = config.getini(f"emulator_{key}") or None, config.rootpath
+    value = opt.default_in("session") if given is None else opt.parse(given)
+    if opt.path and value is not None:
+        return str((base / Path(value).expanduser()).resolve())
+    return value
 
 
 def report_name(nodeid: str) -> str:
