@@ -103,12 +103,15 @@ class Emulator:
     def _open_state(self) -> StateBackend | None:
         if self.settings.state_file is None:
             return None
+        from emulator.http.redaction import Redactor
         from emulator.lifecycle.statefile import SqliteState  # sqlite3: only when asked for
 
         serves = self.profile.name if self.profile else self.spec.title
+        keep = self.settings.journal_secrets
         return SqliteState(
-            self.settings.state_file, serves=serves, journal_limit=self.settings.journal_limit
-        )
+            self.settings.state_file, serves=serves, journal_limit=self.settings.journal_limit,
+            scrub=None if keep else Redactor(self.spec.security_schemes).entry,
+        )  # fmt: skip
 
     def _new_namespace(self, name: str) -> Namespace:
         s = self.settings

@@ -13,6 +13,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,6 +26,8 @@ from emulator.lifecycle.journal import Exchange
 __all__ = ["SCHEMA_VERSION", "SqliteState"]
 
 T = TypeVar("T")
+Scrub = Callable[[dict[str, Any]], dict[str, Any]]
+_SECRET_FIELDS = ("request_headers", "response_headers", "query")
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -46,9 +49,19 @@ class SqliteState:
     """A ``StateBackend`` in one SQLite file, for one emulator (``serves`` names what it
     serves: a file kept for another API is refused, not half-restored)."""
 
-    def __init__(self, path: str | Path, *, serves: str, journal_limit: int = 10_000) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        serves: str,
+        journal_limit: int = 10_000,
+        scrub: Scrub | None = None,
+    ) -> None:
         self.path = str(path)
         self.journal_limit = journal_limit
+        # Credentials go to disk only with --journal-secrets: ``scrub`` takes an entry's
+        # request_headers, response_headers and query and returns them fit to keep.
+        self.scrub = scrub
         self._lock = threading.Lock()
         self._recorded = 0
         try:
@@ -165,6 +178,9 @@ class SqliteState:
         self._write("DELETE FROM jobs WHERE namespace = ?", (namespace,))
 
     def record(self, namespace: str, exchange: Exchange) -> None:
+        if self.scrub is not None:
+            kept = self.scrub({name: getattr(exchange, name) for name in _SECRET_FIELDS})
+            exchange = replace(exchange, **{name: kept[name] for name in _SECRET_FIELDS})
         self._write(
             "INSERT OR REPLACE INTO journal VALUES (?, ?, ?)",
             (namespace, exchange.seq, encode_exchange(exchange)),

@@ -166,6 +166,21 @@ def test_a_state_file_of_another_api_or_in_use_is_refused_at_start(tmp_path: Pat
         build(api="retab", settings=Settings(state_file=str(state)))
 
 
+@pytest.mark.parametrize("keep", [False, True])
+def test_credentials_reach_the_file_only_with_journal_secrets(tmp_path: Path, keep: bool) -> None:
+    state = tmp_path / "state.db"
+    settings = Settings(manual_clock=True, state_file=str(state), journal_secrets=keep)
+    app = build(api="retab", settings=settings)
+    client = TestClient(app, base_url="http://e")
+    assert client.get("/v1/jobs", headers={"Api-Key": "sk-live-1234"}).status_code == 200
+    app.close()
+    written = b"".join(f.read_bytes() for f in tmp_path.iterdir())
+    assert (b"sk-live-1234" in written) is keep
+    with served(state, "retab") as c:
+        headers = c.get("/_emulator/journal").json()["entries"][0]["request_headers"]
+        assert headers["api-key"] == "[redacted]"  # shown redacted either way, by default
+
+
 @pytest.mark.parametrize("problem", ["a folder", "garbage", "in use"])
 def test_serve_refuses_an_unusable_state_file_with_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], problem: str
