@@ -18,6 +18,7 @@ from emulator.lifecycle.job import Job
 from emulator.lifecycle.namespace import Namespace
 from emulator.lifecycle.profile import ListFilter
 from emulator.lifecycle.template import lookup
+from emulator.lifecycle.view_cache import Rendered, page_payload
 
 __all__ = ["list_jobs", "queue_stats"]
 
@@ -57,8 +58,9 @@ def list_jobs(actions: JobActions, ns: Namespace, request: Request, success: int
         page = [actions.observe(ns, j.id, poll=False) for j in _take(jobs, skip, limit)]
     following = offset + len(page) if page and offset + len(page) < total else None
     next_token = None if following is None else _token(following)
+    shown = [actions.cached_view(j, "job", request) for j in page]
     context = {
-        "items": [actions.cached_view(j, "job", request).body for j in page],
+        "items": [r.body for r in shown],
         "total": total,
         "offset": offset,
         "limit": limit if limit is not None else 0,
@@ -68,7 +70,18 @@ def list_jobs(actions: JobActions, ns: Namespace, request: Request, success: int
         if following is None
         else _url(request, rules.token_param or rules.offset_param, next_token or following),
     }
-    return Reply(success, actions.profile_view("page", context))
+    return _page(actions, success, context, shown)
+
+
+def _page(
+    actions: JobActions, success: int, context: dict[str, Any], shown: list[Rendered]
+) -> Reply:
+    """The page, with its bytes spliced from the items' cached bytes: only the page's own few
+    fields are encoded per request."""
+    payload = page_payload(
+        lambda items: actions.profile_view("page", {**context, "items": items}), shown
+    )
+    return Reply(success, actions.profile_view("page", context), payload=payload)
 
 
 def _number(value: Any) -> int | None:
@@ -199,9 +212,9 @@ def _cursor_page(
         page.append(job)
     if backwards:
         page.reverse()
-    items = [actions.cached_view(j, "job", request).body for j in page]
+    shown = [actions.cached_view(j, "job", request) for j in page]
     context = {
-        "items": items,
+        "items": [r.body for r in shown],
         "first_id": page[0].id if page else None,
         "last_id": page[-1].id if page else None,
         "has_more": has_more,
@@ -211,4 +224,4 @@ def _cursor_page(
         else None,
         "next_token": page[-1].id if has_more and not backwards else None,
     }
-    return Reply(success, actions.profile_view("page", context))
+    return _page(actions, success, context, shown)

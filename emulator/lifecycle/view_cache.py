@@ -13,13 +13,18 @@ fault's ``merge`` makes a new dict, and the journal keeps them as they were sent
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from emulator.lifecycle.job import Job
 
-__all__ = ["Rendered", "ViewCache", "encode_body"]
+__all__ = ["Rendered", "ViewCache", "encode_body", "page_payload"]
+
+# Stands for a page's list of items while the rest of the page is encoded. JSON always escapes
+# NUL, so no job's data can encode to the same bytes.
+_ITEMS = "\x00jobs-emulator:items\x00"
+_MARKER = json.dumps(_ITEMS).encode()
 
 
 def encode_body(body: Any) -> bytes:
@@ -64,3 +69,17 @@ class ViewCache:
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+def page_payload(fill: Callable[[Any], Any], shown: Sequence[Rendered]) -> bytes | None:
+    """The bytes of a page of ``shown`` items, without encoding the items again: ``fill(items)``
+    renders the page around ``items``. The page is encoded around a placeholder, which the
+    items' cached bytes then replace; None (encode the whole page) unless the page holds the
+    list exactly once, as it is, and every item has its bytes."""
+    payloads = [r.payload for r in shown]
+    if None in payloads:
+        return None
+    skeleton = encode_body(fill(_ITEMS))
+    if skeleton.count(_MARKER) != 1:
+        return None
+    return skeleton.replace(_MARKER, b"[" + b",".join(payloads) + b"]")  # type: ignore[arg-type]

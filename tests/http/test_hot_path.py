@@ -5,6 +5,7 @@ the headers Starlette's Response would have sent."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -17,6 +18,7 @@ from emulator.http.messages import Incoming, Outcome
 from emulator.http.request_check import RequestCheck
 from emulator.http.routing import Router
 from emulator.http.sending import send_outcome
+from emulator.lifecycle.view_cache import encode_body
 from emulator.openapi import load_spec
 from emulator.openapi.validation import RequestCheckers
 from tests.support import DATA, WRITER, WRITER_INPUTS
@@ -133,3 +135,45 @@ def test_a_request_whose_headers_are_parameters_is_checked_every_time() -> None:
     assert not check.check(op, op.key, {}, incoming("/items", "", good)).violations
     refused = check.check(op, op.key, {}, incoming("/items", "", {"x-trace-id": "nope"}))
     assert refused.violations[0].location[:2] == ("header", "X-Trace-Id")
+
+
+def test_a_list_page_is_sent_as_the_bytes_of_its_body() -> None:
+    writer = TestClient(build(api="writer", settings=Settings(manual_clock=True)))
+    for _ in range(3):
+        writer.post("/v1/applications/a/jobs", json=WRITER_INPUTS, headers=WRITER)
+    openai = TestClient(build(api="openai", settings=Settings(manual_clock=True)))
+    batch = {"input_file_id": "file-1", "endpoint": "/v1/chat/completions",
+             "completion_window": "24h"}  # fmt: skip
+    auth = {"Authorization": "Bearer sk-1"}
+    for _ in range(3):
+        assert openai.post("/v1/batches", json=batch, headers=auth).status_code == 200
+    pages = [
+        writer.get("/v1/applications/a/jobs", params={"limit": 2}, headers=WRITER),
+        writer.get("/v1/applications/a/jobs", params={"limit": 2, "offset": 2}, headers=WRITER),
+        openai.get("/v1/batches", params={"limit": 2}, headers=auth),
+        openai.get("/v1/batches", headers=auth),
+    ]
+    for page in pages:
+        assert page.status_code == 200 and page.content == encode_body(page.json())
+    assert len(pages[2].json()["data"]) == 2 and pages[2].json()["has_more"] is True
+
+
+def test_a_repeated_small_body_is_checked_once_and_a_large_one_every_time() -> None:
+    app = build(api="writer", settings=Settings(manual_clock=True))
+    check = RequestCheck(app.pipeline.checkers.checkers)
+    op = app.spec.operation("createJob")
+    assert op is not None
+
+    def create(body: bytes) -> Any:
+        headers = {"content-type": "application/json"}
+        sent = Incoming("POST", "/v1/applications/a/jobs", "", [], headers, body)
+        return check.check(op, op.key, {"application_id": "a"}, sent)
+
+    small = json.dumps(WRITER_INPUTS).encode()
+    assert create(small) is create(small) and create(small).body == WRITER_INPUTS
+    other = json.dumps({"inputs": [{"id": "topic", "value": ["hats"]}]}).encode()
+    assert create(other).body["inputs"][0]["value"] == ["hats"]
+    assert create(b'{"inputs": 1}').violations  # refused every time, memo or not
+    assert create(b'{"inputs": 1}').violations
+    large = json.dumps({"inputs": [{"id": "topic", "value": ["x" * 3000]}]}).encode()
+    assert create(large) is not create(large)

@@ -11,7 +11,7 @@ from emulator.lifecycle.actions import JobActions, Request
 from emulator.lifecycle.job import Job
 from emulator.lifecycle.namespace import Namespace
 from emulator.lifecycle.scenario import State
-from emulator.lifecycle.view_cache import ViewCache
+from emulator.lifecycle.view_cache import ViewCache, encode_body, page_payload
 
 
 def setup(api: str) -> tuple[Emulator, JobActions, Namespace, Job]:
@@ -71,3 +71,12 @@ def test_the_cache_is_bounded() -> None:
     assert len(cache) <= 3
     last = jobs[-1]
     assert cache.get(last, "job", lambda: None).body["id"] == last.id  # still served after
+
+
+def test_a_page_that_does_not_hold_its_items_once_is_encoded_whole() -> None:
+    _, actions, _, job = setup("replicate")
+    shown = [actions.cached_view(job, "job", asking())]
+    once = page_payload(lambda items: {"total": 1, "results": items}, shown)
+    assert once == encode_body({"total": 1, "results": [shown[0].body]})
+    assert page_payload(lambda items: {"a": items, "b": items}, shown) is None
+    assert page_payload(lambda items: {"text": f"items: {items}"}, shown) is None
