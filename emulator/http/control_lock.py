@@ -1,10 +1,12 @@
 """Who may use the control plane: with ``--control-token``, only requests that carry the token.
 
 A test client sends it as ``x-emulator-token: TOKEN`` or ``Authorization: Bearer TOKEN``; both
-are accepted on every ``/_emulator`` path. A browser cannot add headers to the requests a page
-makes, so opening ``/_emulator/ui?token=TOKEN`` sets it as an ``HttpOnly``, ``SameSite=Strict``
-cookie that the dashboard's own reads then carry. The cookie only opens ``GET`` and ``HEAD``
-(the dashboard only reads): another site's page can never make a browser reset or force state.
+are accepted on every ``/_emulator`` path. A browser cannot add the token to the requests a
+page makes, so opening ``/_emulator/ui?token=TOKEN`` sets it as an ``HttpOnly``,
+``SameSite=Strict`` cookie that the dashboard's requests then carry. The cookie alone opens only
+``GET`` and ``HEAD``; a change (advance the clock, reset) also needs the ``x-emulator-page``
+header the dashboard sends, which a browser sends to another origin only after a CORS preflight
+this server never grants: another site's page can never make a browser reset or force state.
 
 What stays open: ``POST /_emulator/webhooks/receiver``, where webhook deliveries land (from this
 emulator, or from a provider the test points at it), like the API itself. Anything else without
@@ -20,12 +22,13 @@ from starlette.responses import JSONResponse, Response
 
 from emulator.http.envelope import PROBLEM_JSON
 
-__all__ = ["TOKEN_COOKIE", "TOKEN_HEADER", "ControlLock"]
+__all__ = ["PAGE_HEADER", "TOKEN_COOKIE", "TOKEN_HEADER", "ControlLock"]
 
 TOKEN_HEADER = "x-emulator-token"
 TOKEN_COOKIE = "emulator_token"
 _OPEN = (("POST", ("webhooks", "receiver")),)
 _READS = ("GET", "HEAD")
+PAGE_HEADER = "x-emulator-page"
 
 
 class ControlLock:
@@ -42,7 +45,7 @@ class ControlLock:
         word, _, bearer = (request.headers.get("authorization") or "").partition(" ")
         if word.lower() == "bearer":
             given.append(bearer.strip())
-        if request.method in _READS:
+        if request.method in _READS or PAGE_HEADER in request.headers:
             given += [request.cookies.get(TOKEN_COOKIE), self.page_token(request, parts)]
         if any(g and self._matches(g) for g in given):
             return None

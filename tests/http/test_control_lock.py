@@ -68,7 +68,7 @@ def test_the_token_opens_the_control_plane_as_a_header_or_a_bearer_token(
     assert create(locked).status_code == 202
 
 
-def test_the_dashboard_opened_with_the_token_reads_with_its_cookie_but_cannot_write(
+def test_the_dashboard_opened_with_the_token_works_with_its_cookie_and_page_header(
     locked: TestClient,
 ) -> None:
     page = locked.get("/_emulator/ui", params={"token": TOKEN})
@@ -80,8 +80,13 @@ def test_the_dashboard_opened_with_the_token_reads_with_its_cookie_but_cannot_wr
     jar = {"Cookie": f"emulator_token={TOKEN}"}
     assert locked.get("/_emulator/ui/dashboard.js", headers=jar).status_code == 200
     assert locked.get("/_ns/t2/_emulator/activity", headers=jar).status_code == 200
-    # Another site's page could make the browser send the cookie: it never changes state.
+    # Another site's page could make the browser send the cookie: alone, it changes nothing.
     assert locked.post("/_emulator/reset", headers=jar).status_code == 401
+    # The dashboard's own changes carry a header no other origin can send without CORS.
+    page = {**jar, "x-emulator-page": "1"}
+    advanced = locked.post("/_ns/t2/_emulator/clock/advance", json={"seconds": 1}, headers=page)
+    assert advanced.status_code == 200
+    assert locked.post("/_emulator/reset", headers={"x-emulator-page": "1"}).status_code == 401
     # Only the page takes ?token=, so the token is not pasted into every URL.
     assert locked.get("/_emulator/journal", params={"token": TOKEN}).status_code == 401
     assert locked.get("/_emulator/ui", params={"token": "wrong"}).status_code == 401

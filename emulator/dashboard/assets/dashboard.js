@@ -36,7 +36,9 @@
     for (const [k, v] of Object.entries(query || {})) {
       if (v !== "" && v !== null && v !== undefined) url.searchParams.set(k, v);
     }
-    const init = { method, cache: "no-store", headers: {} };
+    // The header tells a locked control plane (--control-token) that this page, opened with
+    // the token, sends the change: no other site's page can send it (CORS).
+    const init = { method, cache: "no-store", headers: { "x-emulator-page": "1" } };
     if (body !== undefined) { init.body = JSON.stringify(body); init.headers["content-type"] = "application/json"; }
     const response = await fetch(url, init);
     const data = await response.json();
