@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from emulator.http.messages import Incoming
+from emulator.lifecycle.sized import SizedMemo
 from emulator.openapi.model import Operation
 from emulator.openapi.validation import ParsedRequest, RequestChecker
 
@@ -24,7 +25,10 @@ _SMALL_BODY = 2048  # bytes: what the memo holds stays small (at most 8 MiB of b
 class RequestCheck:
     def __init__(self, checkers: Mapping[str, RequestChecker]) -> None:
         self.checkers = checkers
-        self._recent: dict[tuple[str, str, str, str, bytes], ParsedRequest] = {}
+        # Keyed by path, query (up to the header limits each) and body: bounded in bytes too.
+        self._recent = SizedMemo[tuple[str, str, str, str, bytes], ParsedRequest](
+            _REMEMBERED, 8 << 20
+        )
         self._path_only: dict[str, bool] = {}
 
     def check(
@@ -45,9 +49,9 @@ class RequestCheck:
             params, incoming.query, headers, headers.get("content-type", ""), incoming.body
         )
         if memo is not None:
-            if len(self._recent) >= _REMEMBERED:
-                self._recent.clear()
-            self._recent[memo] = parsed
+            # The parsed body is kept too: a few times its bytes.
+            weight = len(incoming.path) + len(incoming.query_string) + 4 * len(body) + 600
+            self._recent.put(memo, parsed, weight)
         return parsed
 
     def _reads_path_and_query_only(self, op: Operation, key: str) -> bool:

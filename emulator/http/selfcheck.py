@@ -24,6 +24,7 @@ from emulator.http.messages import Outcome
 from emulator.lifecycle.journal import Exchange
 from emulator.lifecycle.profile import Profile
 from emulator.lifecycle.scenario import Scenario
+from emulator.lifecycle.sized import SizedMemo
 from emulator.openapi.model import Operation, Spec
 from emulator.openapi.response_headers import check_response_headers
 from emulator.openapi.validation import check_response, response_for
@@ -35,22 +36,22 @@ __all__ = ["ResponseCheck", "SpecGap", "flaw_marks", "predicted_gaps", "served_g
 class ResponseCheck:
     """``check(op, outcome)``: the violations of ``outcome`` as an answer to ``op``."""
 
-    def __init__(self, cache_size: int = 4096) -> None:
-        self._conforming: dict[tuple[str, int, str, bytes | None], None] = {}
-        self._cache_size = cache_size
+    def __init__(self, cache_size: int = 4096, max_bytes: int = 4 << 20) -> None:
+        # Keyed by the bytes sent: bounded by their size too, not only by their number.
+        self._conforming = SizedMemo[tuple[str, int, str, bytes | None], bool](
+            cache_size, max_bytes
+        )
 
     def check(self, op: Operation, outcome: Outcome) -> list[Violation]:
         if not outcome.checked:
             return []
         headers = check_response_headers(op, outcome.status, outcome.headers)
         key = (op.key, outcome.status, outcome.media_type, outcome.payload)
-        if key in self._conforming:
+        if self._conforming.get(key):
             return headers
         violations = check_response(op, outcome.status, outcome.media_type, outcome.body)
         if not violations:
-            if len(self._conforming) >= self._cache_size:
-                self._conforming.clear()
-            self._conforming[key] = None
+            self._conforming.put(key, True, len(key[3] or b"") + 200)
         return violations + headers
 
 

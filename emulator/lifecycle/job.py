@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
 from emulator.lifecycle.scenario import State
+from emulator.lifecycle.sized import SizedMemo
 
 __all__ = ["Event", "Job", "decode_request", "encode_request"]
 
@@ -93,8 +93,14 @@ def encode_request(request: Mapping[str, Any]) -> bytes:
     return json.dumps(request, separators=(",", ":"), default=str).encode()
 
 
-@lru_cache(maxsize=4096)
+# A parsed request takes a few times its JSON's bytes.
+DECODED = SizedMemo[bytes, Mapping[str, Any]](4096, 4 << 20)
+
+
 def decode_request(raw: bytes) -> Mapping[str, Any]:
     # Cached: a polled job renders the same request over and over. Views only read it.
-    decoded: Mapping[str, Any] = json.loads(raw)
+    decoded = DECODED.get(raw)
+    if decoded is None:
+        decoded = json.loads(raw)
+        DECODED.put(raw, decoded, 4 * len(raw) + 200)
     return decoded

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.lifecycle.job import Job
+from emulator.lifecycle.sized import SizedMemo
 
 __all__ = ["Rendered", "ViewCache", "encode_body", "page_payload"]
 
@@ -42,12 +43,12 @@ class Rendered:
 
 
 class ViewCache:
-    """At most ``size`` rendered views; when full it starts over (a poll loop refills it at
+    """At most ``size`` rendered views and about ``max_bytes`` of them (each weighed as its
+    body, its bytes and the job it holds); when full it starts over (a poll loop refills it at
     once, and an unbounded cache would hold a rendered copy of every job)."""
 
-    def __init__(self, size: int = 4096) -> None:
-        self._entries: dict[Hashable, Rendered] = {}
-        self._size = size
+    def __init__(self, size: int = 4096, max_bytes: int = 8 << 20) -> None:
+        self._entries = SizedMemo[Hashable, Rendered](size, max_bytes)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -62,9 +63,8 @@ class ViewCache:
             return entry
         body = render()
         entry = Rendered(job, body, None if body is None else encode_body(body))
-        if len(self._entries) >= self._size:
-            self._entries.clear()
-        self._entries[full] = entry
+        size = len(entry.payload or b"")
+        self._entries.put(full, entry, 3 * size + len(job.request_json) + 1024)
         return entry
 
     def clear(self) -> None:
