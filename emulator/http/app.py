@@ -128,6 +128,12 @@ class Emulator:
             journal_bytes=s.journal_bytes, journal_body=s.journal_body,
         )  # fmt: skip
 
+    async def aclose(self) -> None:
+        """Stop the webhook scheduler and close its HTTP client (the server awaits it on its
+        loop as it stops)."""
+        if self.webhooks is not None:
+            await self.webhooks.close()
+
     def close(self) -> None:
         """Let go of the state file, if any (the server calls it at shutdown)."""
         if self.state is not None:

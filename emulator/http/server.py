@@ -68,6 +68,19 @@ def _config(app: Any, host: str, port: int, log_level: str) -> uvicorn.Config:
     )  # fmt: skip
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, which lets the app wind down on its own loop once it stops serving:
+    the webhook scheduler's task and HTTP client live on that loop and close there."""
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().serve(sockets)
+        finally:
+            aclose = getattr(self.config.app, "aclose", None)
+            if callable(aclose):
+                await aclose()
+
+
 class LiveServer:
     """An emulator on a real socket, in a background thread.
 
@@ -79,7 +92,7 @@ class LiveServer:
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
         self.host = host
-        self._server = uvicorn.Server(_config(app, host, port, "warning"))
+        self._server = _Server(_config(app, host, port, "warning"))
         self._thread = threading.Thread(target=self._server.run, name="jobs-emulator", daemon=True)
         self.port = port
 
@@ -133,7 +146,7 @@ def serve_forever(app: Any, host: str, port: int, sock: socket.socket | None = N
     # paid by whichever request triggers it: the p99).
     gc.collect()
     gc.freeze()
-    runner = uvicorn.Server(_config(app, host, port, "warning"))
+    runner = _Server(_config(app, host, port, "warning"))
     try:
         if sock is None:
             runner.run()

@@ -20,4 +20,7 @@ def test_a_due_transition_is_delivered_without_any_request() -> None:
         assert receiver.wait(timeout=5)
         assert len(receiver.got) == 1
         assert app.webhooks is not None and app.webhooks._task is not None
+        assert app.webhooks.sender._client is not None
         api.close()
+    # Stopping the server stops the scheduler and closes its HTTP client, on the server's loop.
+    assert app.webhooks._task is None and app.webhooks.sender._client is None
