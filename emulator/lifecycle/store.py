@@ -70,6 +70,7 @@ class JobStore:
         self._position: dict[str, int] = {}
         self._lock = threading.RLock()
         self._bytes = 0
+        self._dead = 0  # deleted ids still in the orders
 
     @property
     def nbytes(self) -> int:
@@ -111,7 +112,25 @@ class JobStore:
                 return False
             self._live[job.partition] -= 1
             self._bytes -= JOB_BYTES + len(job.request_json)
+            self._dead += 1
+            if self._dead > 64 and self._dead > len(self._jobs):
+                self._forget_deleted()
             return True
+
+    def _forget_deleted(self) -> None:
+        """Drop deleted ids from the orders once they outnumber the live jobs: a store that
+        creates and deletes for days holds its live jobs only (amortised O(1) a delete). New
+        lists, so a listing walking the old ones is undisturbed."""
+        live = self._jobs
+        self._order = [i for i in self._order if i in live]
+        self._partitions = {
+            p: kept
+            for p, ids in self._partitions.items()
+            if (kept := [i for i in ids if i in live])
+        }
+        self._live = {p: n for p, n in self._live.items() if n}
+        self._position = {job_id: n for n, job_id in enumerate(self._order)}
+        self._dead = 0
 
     def count(self, partition: str | None = None, *, everywhere: bool = True) -> int:
         """How many live jobs there are (all of them, or one partition's)."""
@@ -124,7 +143,7 @@ class JobStore:
             self._partitions.clear()
             self._live.clear()
             self._position.clear()
-            self._bytes = 0
+            self._bytes = self._dead = 0
 
     def ids(self, partition: str | None = None, *, everywhere: bool = True) -> list[str]:
         """Ids in creation order (all of them, or one partition's)."""

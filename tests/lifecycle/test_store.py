@@ -212,3 +212,18 @@ def test_a_namespace_keeps_its_jobs_in_the_store_it_is_given() -> None:
     job_id = created.job_id
     assert store.writes == [f"add {job_id}", f"update {job_id}", f"delete {job_id}"]
     assert len(ns.store) == 0
+
+
+def test_deleted_jobs_are_forgotten_once_they_outnumber_the_live_ones() -> None:
+    store = filled(*(f"j{n}" for n in range(300)), partition="p")
+    held = store.nbytes
+    for n in range(250):
+        assert store.delete(f"j{n}")
+    # The orders keep at most as many deleted ids as live ones (and a few): they no longer grow
+    # with every job ever deleted.
+    ids = store.ids()
+    assert len(ids) <= 2 * len(store) + 64 < 300
+    assert store.ids("p", everywhere=False) == ids
+    assert [j.id for j in store.walk(ids, 0, 1)] == [f"j{n}" for n in range(250, 300)]
+    assert ids[store.index_of(ids, "j260") or 0] == "j260"
+    assert store.count("p", everywhere=False) == 50 and store.nbytes == held * 50 // 300
