@@ -27,14 +27,14 @@ from emulator import BUNDLED_APIS, Emulator, LiveServer, Settings, build
 from tests.http.test_hostile import APIS, Api
 
 FUZZ = settings(
-    max_examples=50,
+    max_examples=30,
     deadline=None,
     derandomize=True,
     database=None,
     suppress_health_check=list(HealthCheck),
     phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure is reported as found
 )
-NEGATIVE = settings(FUZZ, max_examples=5)  # per operation
+NEGATIVE = settings(FUZZ, max_examples=3)  # per operation
 NS = "fuzz"
 TAG = "x-fuzz-id"  # names each request, to find it in the journal
 
@@ -185,7 +185,7 @@ def test_fuzzed_requests_get_an_answer_journaled_once(fuzzed: Fuzzed) -> None:
 def test_schemathesis_negative_data_gets_no_server_error(fuzzed: Fuzzed) -> None:
     config = SchemathesisConfig.from_dict({
         "headers": fuzzed.api.auth,
-        "generation": {"max-examples": 5, "mode": "negative", "deterministic": True,
+        "generation": {"max-examples": 3, "mode": "negative", "deterministic": True,
                        "database": "none"},
     })  # fmt: skip
     schema = schemathesis.openapi.from_url(

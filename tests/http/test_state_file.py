@@ -166,6 +166,20 @@ def test_a_state_file_of_another_api_or_in_use_is_refused_at_start(tmp_path: Pat
         build(api="retab", settings=Settings(state_file=str(state)))
 
 
+def test_a_job_of_a_scenario_no_longer_loaded_is_refused_at_start(tmp_path: Path) -> None:
+    state, scenarios = tmp_path / "state.db", tmp_path / "scenarios"
+    with served(state) as c:
+        create(c, "always-fail")
+    scenarios.mkdir()
+    (scenarios / "happy-path.yaml").write_text(SEEDED.split("seed_jobs:")[0])
+    with pytest.raises(
+        StateFileError,
+        match=r"/namespaces/default/jobs/.*: plays scenario "
+        r"'always-fail', which is not loaded \(loaded: happy-path\)",
+    ):
+        build(api="writer", scenarios=scenarios, settings=Settings(state_file=str(state)))
+
+
 @pytest.mark.parametrize("keep", [False, True])
 def test_credentials_reach_the_file_only_with_journal_secrets(tmp_path: Path, keep: bool) -> None:
     state = tmp_path / "state.db"
