@@ -147,6 +147,7 @@ class EmulatorHandle:
         self._wires: list[Wire] = []
         self._control = control if control is not None else self._own_wire()
         self._accepted_seq = 0
+        self.lost_violations = self._lost_accepted = 0
         self.clock = EmulatorClock(self)
         self.jobs = EmulatorJobs(self)
         self.journal = JournalQuery(self._journal)
@@ -230,11 +231,14 @@ class EmulatorHandle:
         """Take the violations so far as intended (a test of bad requests); returns them."""
         entries = self._entries_since_accepted()
         self._accepted_seq = max([e["seq"] for e in entries], default=self._accepted_seq)
+        self._lost_accepted = self.lost_violations
         return _violations(entries)
 
     def _entries_since_accepted(self, **query: str) -> list[dict[str, Any]]:
-        since = str(self._accepted_seq)
-        return list(self.control("GET", "journal", since=since, **query)["entries"])
+        answer = self.control("GET", "journal", since=str(self._accepted_seq), **query)
+        # Violations the journal had to let go unread (past --journal-bytes): counted, not lost.
+        self.lost_violations = int(answer.get("dropped_violations") or 0)
+        return list(answer["entries"])
 
     def close(self) -> None:
         """Close the clients this handle made (a shared control wire stays open)."""
@@ -274,8 +278,11 @@ def check_violations(handle: EmulatorHandle) -> None:
     """Raise ContractViolationError naming every violation recorded in the namespace."""
     __tracebackhide__ = True
     found = handle.violations()
-    if found:
+    lost = handle.lost_violations - handle._lost_accepted
+    if found or lost:
         lines = "\n".join(f"  {v}" for v in found)
+        if lost:
+            lines += f"\n  and {lost} more the journal could not keep (raise --journal-bytes)"
         raise ContractViolationError(
             f"{len(found)} contract violation(s) in emulator namespace {handle.namespace}:\n{lines}"
         )
