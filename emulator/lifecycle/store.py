@@ -20,9 +20,14 @@ from emulator.lifecycle.job import Job
 __all__ = ["JobStorage", "JobStore"]
 
 T = TypeVar("T")
-# What a job costs besides its create request: the frozen Job, its first events, its index
-# slots (bench/inprocess.py memory: about 810 bytes a job, rounded up).
+# What a job costs besides its create request and its events: the frozen Job, its index slots
+# (bench/inprocess.py memory: about 810 bytes a job, rounded up); an event (a slotted value).
 JOB_BYTES = 1024
+EVENT_BYTES = 100
+
+
+def _weight(job: Job) -> int:
+    return JOB_BYTES + len(job.request_json) + EVENT_BYTES * len(job.events)
 
 
 class JobStorage(Protocol):
@@ -90,9 +95,9 @@ class JobStore:
                 self._order.append(job.id)
                 self._partitions.setdefault(job.partition, []).append(job.id)
                 self._live[job.partition] = self._live.get(job.partition, 0) + 1
-                self._bytes += JOB_BYTES + len(job.request_json)
+                self._bytes += _weight(job)
             else:
-                self._bytes += len(job.request_json) - len(self._jobs[job.id].request_json)
+                self._bytes += _weight(job) - _weight(self._jobs[job.id])
             self._jobs[job.id] = job
 
     def update(self, job_id: str, change: Callable[[Job], tuple[Job, T]]) -> tuple[Job, T] | None:
@@ -103,6 +108,8 @@ class JobStore:
                 return None
             new, extra = change(job)
             self._jobs[job_id] = new
+            if new.events is not job.events:  # a retry or a transition: more to count
+                self._bytes += EVENT_BYTES * (len(new.events) - len(job.events))
             return new, extra
 
     def delete(self, job_id: str) -> bool:
@@ -111,7 +118,7 @@ class JobStore:
             if job is None:
                 return False
             self._live[job.partition] -= 1
-            self._bytes -= JOB_BYTES + len(job.request_json)
+            self._bytes -= _weight(job)
             self._dead += 1
             if self._dead > 64 and self._dead > len(self._jobs):
                 self._forget_deleted()

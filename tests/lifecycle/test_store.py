@@ -10,9 +10,9 @@ import pytest
 
 from emulator import Settings, build
 from emulator.lifecycle.actions import Request
-from emulator.lifecycle.job import Job
+from emulator.lifecycle.job import Event, Job
 from emulator.lifecycle.namespace import Namespace
-from emulator.lifecycle.store import JobStorage, JobStore
+from emulator.lifecycle.store import EVENT_BYTES, JobStorage, JobStore
 
 
 def job(job_id: str, partition: str | None = None) -> Job:
@@ -227,3 +227,11 @@ def test_deleted_jobs_are_forgotten_once_they_outnumber_the_live_ones() -> None:
     assert [j.id for j in store.walk(ids, 0, 1)] == [f"j{n}" for n in range(250, 300)]
     assert ids[store.index_of(ids, "j260") or 0] == "j260"
     assert store.count("p", everywhere=False) == 50 and store.nbytes == held * 50 // 300
+
+
+def test_what_a_job_holds_counts_its_events() -> None:
+    store = filled("a")
+    before = store.nbytes
+    grown = store.update("a", lambda j: (replace(j, events=(*j.events, Event(1.0, "retry"))), 0))
+    assert grown is not None and store.nbytes == before + EVENT_BYTES
+    assert store.delete("a") and store.nbytes == 0
