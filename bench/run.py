@@ -27,6 +27,7 @@ import fixture_overhead
 import inprocess
 import load
 import readme
+import spec_load
 import startup
 
 HERE = Path(__file__).resolve().parent
@@ -41,6 +42,9 @@ def options() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, help="seconds per load (3; quick 1)")
     parser.add_argument("--jobs", type=int, help="jobs in the full namespace (100k; quick 20k)")
     parser.add_argument("--no-prism", action="store_true", help="leave Prism out")
+    parser.add_argument("--openai", type=Path, default=spec_load.UPSTREAM_OPENAI,
+                        help="OpenAI's published openapi.yaml, for the spec-load figures of a "
+                        "real large spec (default: the tests' copy)")  # fmt: skip
     parser.add_argument(
         "--update-readme", action="store_true", help="write this run's figures into README.md"
     )
@@ -69,7 +73,8 @@ def machine() -> dict[str, Any]:
 def main() -> None:
     args = options()
     started = time.perf_counter()
-    results: dict[str, Any] = {"machine": machine(), "args": vars(args)}
+    given = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    results: dict[str, Any] = {"machine": machine(), "args": given}
     results["http"] = load.compare(args)
     results["startup"] = startup.measure()
     print("\n" + startup.report(results["startup"]))
@@ -84,6 +89,8 @@ def main() -> None:
         print(inprocess.profile_polls(args.polls // 4))
     results["fixture"] = fixture_overhead.measure(args.fixture_tests)
     print("\n" + fixture_overhead.report(results["fixture"], args.fixture_tests))
+    results["spec_load"] = spec_load.measure(args.openai, with_prism=not args.no_prism)
+    print("\n" + spec_load.report(results["spec_load"]))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     load.plot(results["http"], RESULTS / "speed.png")

@@ -205,6 +205,13 @@ def test_malformed_body_fails_at_teardown(emulator):
     assert http.post("/v1/applications/app/jobs", json={"inputs": "x"}).status_code == 400
 
 
+@pytest.mark.emulator(scenarios="teapot")
+def test_a_spec_gap_is_summed_up_and_fails_nothing(emulator):
+    http = emulator.client(headers={"Authorization": "Bearer k"})
+    job = http.post("/v1/applications/a/jobs", json={"inputs": INPUTS}).json()
+    assert http.get(f"/v1/applications/jobs/{job['id']}").status_code == 418
+
+
 def test_forbidden_forced_state_fails_at_teardown(emulator):
     http = emulator.client(headers={"Authorization": "Bearer k"})
     job = http.post("/v1/applications/app/jobs", json={"inputs": INPUTS}).json()
@@ -214,6 +221,15 @@ def test_forbidden_forced_state_fails_at_teardown(emulator):
 
 
 # Reproducible seeds: each test writes the ids it got and the statuses its polls met.
+TEAPOT = """\
+attempts:
+  - states:
+      - {status: in_progress, for: {seconds: 60}}
+      - {status: completed, result: {title: t, suggestion: s}}
+faults:
+  - {operation: retrieve, status: 418}
+"""
+
 FLAKY = """
 description: in progress for ever; half the polls answer 503
 attempts:
@@ -283,17 +299,24 @@ def _docstring_example() -> str:
 def test_fixtures_marker_isolation_violations_and_seeds_under_xdist(
     pytester: pytest.Pytester,
 ) -> None:
-    """One run of 20 tests on two workers; the plugin docstring's example is one of them. The
+    """One run of 21 tests on two workers; the plugin docstring's example is one of them. The
     seeded tests run again on one process, in reverse order, and meet the same ids and faults."""
     pytester.makeini(INNER_INI)
     pytester.makeconftest(REVERSIBLE)
     (pytester.path / "scn").mkdir()
     (pytester.path / "scn" / "flaky.yaml").write_text(FLAKY)
+    (pytester.mkdir("teapot") / "happy-path.yaml").write_text(TEAPOT)
     pytester.makepyfile(
         test_inner=FIXTURES_AND_MARKER, test_docstring=_docstring_example(), test_seeded=SEEDED
     )
     result = pytester.runpytest_subprocess("-n", "2")
-    result.assert_outcomes(passed=18, errors=2)
+    result.assert_outcomes(passed=19, errors=2)
+    # The spec gap travelled from its worker to the summary, and failed no test.
+    result.stdout.fnmatch_lines([
+        "*= jobs-emulator spec gaps =*",
+        "retrieveJob: 418 is not declared by the spec; served once (first in "
+        "test_inner.py::test_a_spec_gap_is_summed_up_and_fails_nothing)",
+    ])  # fmt: skip
     result.stdout.fnmatch_lines(["*2 workers*"])
     output = result.stdout.str()
     # Counted in the tracebacks only: the short summary repeats them in full when CI is set.
