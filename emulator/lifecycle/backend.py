@@ -67,4 +67,7 @@ class StateBackend(Protocol):
 
     def clear_journal(self, namespace: str) -> None: ...
 
+    def forget(self, namespace: str) -> None:
+        """Drop the namespace and all it kept (its owner freed it)."""
+
     def close(self) -> None: ...

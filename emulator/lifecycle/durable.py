@@ -183,6 +183,12 @@ class DurableNamespace(Namespace):
             self.save()
             return revision
 
+    def forget(self) -> None:
+        with self.lock:
+            self._loading = True  # nothing more to save: the namespace is gone
+            super().reset()
+            self._backend.forget(self.name)
+
     def reset(self, *, manual_clock: bool | None = None) -> None:
         with self.lock:
             self._loading = True

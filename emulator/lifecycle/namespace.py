@@ -91,6 +91,10 @@ class Namespace:
             self.rate_limit = None
             self._reset_counters()
 
+    def forget(self) -> None:
+        """Let go of everything: the namespace is gone (a durable one leaves its file too)."""
+        self.reset()
+
     def next_revision(self) -> int:
         with self.lock:
             self.revision += 1
@@ -160,7 +164,7 @@ class Namespaces:
             gone = self._items.pop(name, None)
         if gone is None:
             return False
-        gone.reset()  # a namespace kept in a state file forgets it there too
+        gone.forget()
         self.evictions.freed += 1
         return True
 

@@ -193,6 +193,17 @@ class SqliteState:
     def clear_journal(self, namespace: str) -> None:
         self._write("DELETE FROM journal WHERE namespace = ?", (namespace,))
 
+    def forget(self, namespace: str) -> None:
+        with self._lock:
+            self._db.execute("BEGIN")
+            for table, key in (
+                ("jobs", "namespace"),
+                ("journal", "namespace"),
+                ("namespaces", "name"),
+            ):
+                self._db.execute(f"DELETE FROM {table} WHERE {key} = ?", (namespace,))
+            self._db.execute("COMMIT")
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

@@ -108,6 +108,19 @@ def test_reset_clears_the_state_file_too(tmp_path: Path) -> None:
         assert c.get("/_emulator/journal").json()["entries"] == []
 
 
+def test_a_freed_namespace_leaves_the_state_file(tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    with served(state) as c:
+        create(c, "happy-path", ns="/_ns/done")
+        create(c, "happy-path", ns="/_ns/kept")
+        assert c.delete("/_ns/done/_emulator/namespace").json()["existed"] is True
+    app = build(api="writer", settings=Settings(manual_clock=True, state_file=str(state)))
+    try:
+        assert "done" not in app.namespaces.names() and "kept" in app.namespaces.names()
+    finally:
+        app.close()
+
+
 def test_a_real_clock_keeps_how_far_it_was_pushed(tmp_path: Path) -> None:
     state = tmp_path / "state.db"
     with served(state, manual=False) as c:
