@@ -11,7 +11,9 @@ Every child has a hard time limit (``timeout``), and ``Server.stop`` ends it.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -65,11 +67,11 @@ class Server:
         raise RuntimeError("no VmRSS")
 
     def stop(self) -> None:
-        self.process.terminate()
+        os.killpg(self.process.pid, signal.SIGTERM)  # the whole group (see start)
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
 
@@ -95,9 +97,11 @@ def start(kind: str, *args: str, ready: str = "/", timeout: float = 60.0) -> Ser
     else:
         command = [*PRISM, "mock", *args, "--host", HOST, "--port", str(port), "--errors", "false"]
     launched = time.perf_counter()
+    # Its own process group: npx starts npm, a shell and node, and all of them must go.
     process = subprocess.Popen(
-        pinned(SERVER_CPU, command), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+        pinned(SERVER_CPU, command), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
     deadline = launched + timeout
     while True:
         if process.poll() is not None:
@@ -108,7 +112,8 @@ def start(kind: str, *args: str, ready: str = "/", timeout: float = 60.0) -> Ser
             return Server(kind, process, port, time.perf_counter() - launched)
         except httpx.TransportError:
             if time.perf_counter() > deadline:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
                 raise RuntimeError(f"{kind} did not answer within {timeout:g} s") from None
             time.sleep(0.01)
 
