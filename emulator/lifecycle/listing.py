@@ -196,10 +196,10 @@ def _cursor_page(
     start = len(ids) - 1 if newest_first else 0
     backwards = before is not None and after is None
     anchor = before if backwards else after
-    if anchor is not None:
-        position = ns.store.index_of(ids, str(anchor))
-        start = -1 if position is None else position + (-step if backwards else step)
     direction = -step if backwards else step
+    if anchor is not None:
+        resumed = ns.store.start_after(ids, str(anchor), direction)
+        start = -1 if resumed is None else resumed
     page: list[Job] = []
     has_more = False
     for job in ns.store.walk(ids, start, direction):

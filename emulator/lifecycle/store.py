@@ -24,6 +24,8 @@ T = TypeVar("T")
 # (bench/inprocess.py memory: about 810 bytes a job, rounded up); an event (a slotted value).
 JOB_BYTES = 1024
 EVENT_BYTES = 100
+# Dropped ids remembered per order, so that cursors naming them still resume in their place.
+GONE_KEPT = 10_000
 
 
 def _weight(job: Job) -> int:
@@ -59,7 +61,9 @@ class JobStorage(Protocol):
 
     def walk(self, ids: list[str], start: int, step: int) -> Iterator[Job]: ...
 
-    def index_of(self, ids: list[str], job_id: str) -> int | None: ...
+    def start_after(self, ids: list[str], job_id: str, step: int) -> int | None:
+        """Where a walk that continues past ``job_id`` in direction ``step`` starts in ``ids``;
+        ``None`` when the id was never in the store."""
 
     def all(self) -> Iterator[Job]: ...
 
@@ -76,6 +80,10 @@ class JobStore:
         self._lock = threading.RLock()
         self._bytes = 0
         self._dead = 0  # deleted ids still in the orders
+        # Deleted ids dropped from an order, with how many kept ids preceded them there: a cursor
+        # naming one resumes in its place (the oldest are forgotten first, past GONE_KEPT).
+        self._gone: dict[str, int] = {}
+        self._gone_in: dict[str | None, dict[str, int]] = {}
 
     @property
     def nbytes(self) -> int:
@@ -128,16 +136,35 @@ class JobStore:
         """Drop deleted ids from the orders once they outnumber the live jobs: a store that
         creates and deletes for days holds its live jobs only (amortised O(1) a delete). New
         lists, so a listing walking the old ones is undisturbed."""
-        live = self._jobs
-        self._order = [i for i in self._order if i in live]
+        self._order = self._compact(self._order, self._gone)
         self._partitions = {
             p: kept
             for p, ids in self._partitions.items()
-            if (kept := [i for i in ids if i in live])
+            if (kept := self._compact(ids, self._gone_in.setdefault(p, {})))
         }
+        self._gone_in = {p: gone for p, gone in self._gone_in.items() if p in self._partitions}
         self._live = {p: n for p, n in self._live.items() if n}
         self._position = {job_id: n for n, job_id in enumerate(self._order)}
         self._dead = 0
+
+    def _compact(self, ids: list[str], gone: dict[str, int]) -> list[str]:
+        """``ids`` without the deleted ones; ``gone`` learns where each dropped id stood among
+        the kept ones, and ids dropped earlier are moved to their place in the new list."""
+        live = self._jobs
+        kept: list[str] = []
+        before = [0]  # kept ids before each position of ``ids``
+        for job_id in ids:
+            if job_id in live:
+                kept.append(job_id)
+            before.append(len(kept))
+        for job_id, rank in gone.items():
+            gone[job_id] = before[min(rank, len(ids))]
+        for n, job_id in enumerate(ids):
+            if job_id not in live:
+                gone[job_id] = before[n]
+        while len(gone) > GONE_KEPT:
+            del gone[next(iter(gone))]
+        return kept
 
     def count(self, partition: str | None = None, *, everywhere: bool = True) -> int:
         """How many live jobs there are (all of them, or one partition's)."""
@@ -150,6 +177,8 @@ class JobStore:
             self._partitions.clear()
             self._live.clear()
             self._position.clear()
+            self._gone.clear()
+            self._gone_in.clear()
             self._bytes = self._dead = 0
 
     def ids(self, partition: str | None = None, *, everywhere: bool = True) -> list[str]:
@@ -165,14 +194,22 @@ class JobStore:
                 yield job
             index += step
 
-    def index_of(self, ids: list[str], job_id: str) -> int | None:
-        """Position of ``job_id`` in ``ids`` (which is the overall order or a partition)."""
+    def start_after(self, ids: list[str], job_id: str, step: int) -> int | None:
+        """Where a walk that continues past ``job_id`` in direction ``step`` starts in ``ids``
+        (the overall order or a partition's); ``None`` when the id was never in the store."""
         if ids is self._order:
-            return self._position.get(job_id)
-        try:
-            return ids.index(job_id)
-        except ValueError:
+            position = self._position.get(job_id)
+            gone = self._gone
+        else:
+            position = ids.index(job_id) if job_id in ids else None
+            owner = (p for p, listed in self._partitions.items() if listed is ids)
+            gone = self._gone_in.get(next(owner, None), {})
+        if position is not None:
+            return position + step
+        rank = gone.get(job_id)
+        if rank is None:
             return None
+        return rank if step > 0 else rank - 1  # it stood just before the kept id now at ``rank``
 
     def all(self) -> Iterator[Job]:
         return iter(list(self._jobs.values()))

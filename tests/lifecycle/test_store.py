@@ -133,14 +133,15 @@ def test_walk_skips_deleted_jobs_forwards_and_backwards() -> None:
     assert list(store.walk(ids, -1, -1)) == []
 
 
-def test_index_of_in_the_overall_order_and_in_a_partition() -> None:
+def test_start_after_in_the_overall_order_and_in_a_partition() -> None:
     store = JobStore()
     for job_id, part in [("a1", "A"), ("b1", "B"), ("a2", "A")]:
         store.add(job(job_id, part))
-    assert store.index_of(store.ids(), "a2") == 2
-    assert store.index_of(store.ids("A", everywhere=False), "a2") == 1
-    assert store.index_of(store.ids("A", everywhere=False), "b1") is None
-    assert store.index_of(store.ids(), "missing") is None
+    assert store.start_after(store.ids(), "a2", 1) == 3
+    assert store.start_after(store.ids(), "a2", -1) == 1
+    assert store.start_after(store.ids("A", everywhere=False), "a2", -1) == 0
+    assert store.start_after(store.ids("A", everywhere=False), "b1", 1) is None
+    assert store.start_after(store.ids(), "missing", 1) is None
 
 
 def test_clear_forgets_everything() -> None:
@@ -148,10 +149,10 @@ def test_clear_forgets_everything() -> None:
     store.clear()
     assert len(store) == 0
     assert store.ids() == []
-    assert store.index_of(store.ids(), "a") is None
+    assert store.start_after(store.ids(), "a", 1) is None
     store.add(job("c"))
     assert store.ids() == ["c"]
-    assert store.index_of(store.ids(), "c") == 0
+    assert store.start_after(store.ids(), "c", 1) == 1
 
 
 def test_update_holds_the_job_while_the_change_runs() -> None:
@@ -225,7 +226,7 @@ def test_deleted_jobs_are_forgotten_once_they_outnumber_the_live_ones() -> None:
     assert len(ids) <= 2 * len(store) + 64 < 300
     assert store.ids("p", everywhere=False) == ids
     assert [j.id for j in store.walk(ids, 0, 1)] == [f"j{n}" for n in range(250, 300)]
-    assert ids[store.index_of(ids, "j260") or 0] == "j260"
+    assert ids[(store.start_after(ids, "j260", 1) or 0) - 1] == "j260"
     assert store.count("p", everywhere=False) == 50 and store.nbytes == held * 50 // 300
 
 
@@ -235,3 +236,24 @@ def test_what_a_job_holds_counts_its_events() -> None:
     grown = store.update("a", lambda j: (replace(j, events=(*j.events, Event(1.0, "retry"))), 0))
     assert grown is not None and store.nbytes == before + EVENT_BYTES
     assert store.delete("a") and store.nbytes == 0
+
+
+@pytest.mark.parametrize("everywhere", [True, False])
+def test_a_cursor_naming_a_forgotten_deleted_job_resumes_in_its_place(everywhere: bool) -> None:
+    store = filled(*(f"j{n:03}" for n in range(300)), partition="p")
+
+    def after(job_id: str, step: int) -> list[str]:
+        ids = store.ids("p", everywhere=everywhere)
+        start = store.start_after(ids, job_id, step)
+        assert start is not None, job_id
+        return [j.id for j in store.walk(ids, start, step)][:2]
+
+    # Two compactions: ids dropped by the first are moved to their place by the second.
+    for n in [n for n in range(300) if n % 10]:
+        assert store.delete(f"j{n:03}")
+    ids = store.ids("p", everywhere=everywhere)
+    assert "j155" not in ids and "j205" not in ids and "j299" in ids
+    assert after("j155", 1) == ["j160", "j170"] and after("j155", -1) == ["j150", "j140"]
+    assert after("j205", 1) == ["j210", "j220"] and after("j205", -1) == ["j200", "j190"]
+    assert after("j299", -1) == ["j290", "j280"]  # deleted since: still in the order
+    assert after("j001", -1) == ["j000"] and after("j289", 1) == ["j290"]
