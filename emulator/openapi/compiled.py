@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from jsonschema.protocols import Validator
 from referencing import Registry
 
 from emulator.errors import SpecError
@@ -19,6 +18,7 @@ from emulator.openapi.flaws import Flaw
 from emulator.openapi.formats import compile_validator
 from emulator.openapi.load import Located, SchemaInliner
 from emulator.openapi.model import SchemaSource
+from emulator.openapi.schema_validator import SchemaValidator
 
 __all__ = ["FixedSchema", "HeaderSpec", "LazySchema"]
 
@@ -32,7 +32,7 @@ class LazySchema:
         self._at = at
         self._inliner = inliner
         self._schema: Any = None
-        self._validator: Validator | None = None
+        self._validator: SchemaValidator | None = None
         self.flaws = flaws
 
     @property
@@ -48,7 +48,7 @@ class LazySchema:
         return self._schema
 
     @property
-    def validator(self) -> Validator:
+    def validator(self) -> SchemaValidator:
         if self._validator is None:
             schema = self.schema
             self._validator = compile_validator(schema, self._inliner.registry, checked=True)

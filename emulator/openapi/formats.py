@@ -15,8 +15,9 @@ import re
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.protocols import Validator
 from referencing import Registry
+
+from emulator.openapi.schema_validator import SchemaValidator
 
 __all__ = ["FORMAT_CHECKER", "compile_validator"]
 
@@ -134,11 +135,15 @@ def is_ipv6(instance: object) -> bool:
     return True
 
 
-def compile_validator(schema: Any, registry: Registry[Any], *, checked: bool = False) -> Validator:
+def compile_validator(
+    schema: Any, registry: Registry[Any], *, checked: bool = False
+) -> SchemaValidator:
     """A 2020-12 validator for ``schema`` (``$ref`` placeholders resolve through ``registry``)
-    with ``FORMAT_CHECKER``. Raises ``jsonschema.exceptions.SchemaError`` for a schema the
-    2020-12 metaschema rejects, unless the caller ``checked`` it already (a spec's schemas are
-    checked once each at load, never again per operation that reaches them)."""
+    with ``FORMAT_CHECKER``, answering ``is_valid`` from its compiled verdict where it has one.
+    Raises ``jsonschema.exceptions.SchemaError`` for a schema the 2020-12 metaschema rejects,
+    unless the caller ``checked`` it already (a spec's schemas are checked once each at load,
+    never again per operation that reaches them)."""
     if not checked:
         Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)
+    full = Draft202012Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)
+    return SchemaValidator(full)

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from jsonschema.protocols import Validator
 from referencing import Registry
 
 if TYPE_CHECKING:
     from emulator.openapi.flaws import Flaw
+    from emulator.openapi.schema_validator import SchemaValidator
 
 __all__ = [
     "MediaType",
@@ -43,7 +43,7 @@ class SchemaSource(Protocol):
     @property
     def schema(self) -> Any: ...
     @property
-    def validator(self) -> Validator: ...
+    def validator(self) -> SchemaValidator: ...
     @property
     def flaws(self) -> tuple[Flaw, ...]: ...
     def compile(self) -> tuple[Flaw, ...]: ...
@@ -63,7 +63,7 @@ class MediaType:
         return None if self.source is None else self.source.schema
 
     @property
-    def validator(self) -> Validator | None:
+    def validator(self) -> SchemaValidator | None:
         return None if self.source is None else self.source.validator
 
     @property
@@ -92,7 +92,7 @@ class Parameter:
         return schema if isinstance(schema, Mapping) else {}
 
     @property
-    def validator(self) -> Validator:
+    def validator(self) -> SchemaValidator:
         return self.source.validator
 
 
