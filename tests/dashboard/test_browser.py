@@ -27,6 +27,7 @@ from tests.dashboard.browser import (
     launch,
     missing,
 )
+from tests.support import UNUSED_PLUGINS
 
 pytestmark = pytest.mark.skipif(missing() is not None, reason=f"no browser: {missing()}")
 
@@ -170,7 +171,8 @@ def test_a_failed_test_leaves_a_report_that_opens_offline(browser: Any, tmp_path
     reports = tmp_path / "reports"
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-         f"--emulator-scenarios={SCENARIOS}", f"--emulator-report={reports}", "test_flow.py"],
+         *UNUSED_PLUGINS, f"--emulator-scenarios={SCENARIOS}", f"--emulator-report={reports}",
+         "test_flow.py"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
         env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
     )  # fmt: skip

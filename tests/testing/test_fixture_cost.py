@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from tests.support import UNUSED_PLUGINS
+
 pytest_plugins = ["pytester"]
 
 COUNTING = """
@@ -95,7 +97,8 @@ def test_the_fixture_shares_clients_skips_tls_and_makes_few_calls(
 ) -> None:
     pytester.makeconftest(COUNTING)
     pytester.makepyfile(test_cost=TESTS)
-    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=6)
+    run = pytester.runpytest_subprocess("-p", "no:cacheprovider", *UNUSED_PLUGINS)
+    run.assert_outcomes(passed=6)
     found = json.loads((pytester.path / "cost.json").read_text())
     calls: dict[str, list[list[str]]] = {}
     for test, method, path in found["calls"]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import UNUSED_PLUGINS
+
 pytest_plugins = ["pytester"]
 
 TESTS = """
@@ -54,7 +56,9 @@ def test_teardown_frees_every_namespace_and_a_long_tests_violation_survives(
 ) -> None:
     pytester.makeini(INI)  # one small journal for all: one server
     pytester.makepyfile(test_memory=TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:randomly", *UNUSED_PLUGINS
+    )  # fmt: skip
     result.assert_outcomes(passed=6, errors=2)  # a teardown error counts the call as passed
     result.stdout.fnmatch_lines([
         "*ERROR at teardown of test_long_violation_first*", "*1 contract violation(s)*",

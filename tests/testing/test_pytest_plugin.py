@@ -18,6 +18,7 @@ import writerai
 
 from emulator.testing.handle import EmulatorHandle
 from emulator.testing.pytest_plugin import new_namespace
+from tests.support import UNUSED_PLUGINS
 
 pytest_plugins = ["pytester"]
 
@@ -423,7 +424,7 @@ def test_ini_and_command_line_options(pytester: pytest.Pytester) -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(elsewhere)  # relative ini paths follow the rootdir, not the working directory
         result = pytester.runpytest_subprocess(
-            str(pytester.path), "--emulator-clock", "manual", "--emulator-strict"
+            str(pytester.path), "--emulator-clock", "manual", "--emulator-strict", *UNUSED_PLUGINS
         )
     result.assert_outcomes(passed=2, errors=2)
     output = result.stdout.str()
