@@ -48,6 +48,9 @@ def launch(width: int = 1280, height: int = 900) -> Any:
     options.add_argument(f"--window-size={width},{height}")
     service = Service(shutil.which("chromedriver") or "chromedriver")
     driver = webdriver.Chrome(options=options, service=service)
+    # A headless window never has the OS focus, so Chromium fires no focus events there (the
+    # dashboard shows an exchange on a mark's focus): emulate a focused page, as a user's is.
+    driver.execute_cdp_cmd("Emulation.setFocusEmulationEnabled", {"enabled": True})
     driver.profile_dir = profile
     return driver
 
