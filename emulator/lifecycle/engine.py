@@ -7,6 +7,7 @@ moves the clock moves every job with it.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -173,8 +174,8 @@ def _enter(job: Job, state: State, index: int, at: float, rules: Rules, *, polls
         code = state.error.get("code") if isinstance(state.error, Mapping) else None
         changes["last_failure_code"] = str(code) if code is not None else state.status
     previous = job.events[-1].name if job.events else ""
-    if previous != f"status:{state.status}":
-        changes["events"] = append_event(
-            job.events, Event(at, f"status:{state.status}", state.fields)
-        )
+    # Interned: one name per status shared by every job's events, not ~70 bytes each.
+    name = sys.intern(f"status:{state.status}")
+    if previous != name:
+        changes["events"] = append_event(job.events, Event(at, name, state.fields))
     return replace(job, **changes)

@@ -21,7 +21,8 @@ __all__ = ["JobStorage", "JobStore"]
 
 T = TypeVar("T")
 # What a job costs besides its create request and its events: the frozen Job, its index slots
-# (bench/inprocess.py memory: about 810 bytes a job, rounded up); an event (a slotted value).
+# (bench/inprocess.py memory: about 600 bytes a job, rounded up; a request JSON shared with
+# alike jobs is still counted for each, so the budget errs high); an event (a slotted value).
 JOB_BYTES = 1024
 EVENT_BYTES = 100
 # Dropped ids remembered per order, so that cursors naming them still resume in their place.

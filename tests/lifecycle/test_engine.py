@@ -376,3 +376,14 @@ def test_a_job_retried_without_end_keeps_its_create_and_its_latest_events() -> N
         (T0 + 2000, "status:failed"),
     ]
     assert job.attempt == 2000
+
+
+def test_alike_jobs_share_their_request_bytes_and_status_names() -> None:
+    # Memory per job: 100k jobs made from one body hold one copy of it and of each status name.
+    sc = scenario(attempt(lasting("in_progress", polls=1), State("completed")))
+    body = {"body": {"inputs": [{"id": "topic", "value": ["shoes"]}]}, "path": {}, "query": {}}
+    a, b = start("a", sc, dict(body), T0, RULES), start("b", sc, dict(body), T0, RULES)
+    assert a.request_json is b.request_json
+    assert a.events[-1].name is b.events[-1].name == "status:in_progress"
+    a, b = poll(poll(a, sc)[0], sc)[0], poll(poll(b, sc)[0], sc)[0]
+    assert a.events[-1].name is b.events[-1].name == "status:completed"
