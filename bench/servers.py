@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,7 +88,11 @@ def _leaf(pid: int) -> int:
         pid = int(children[0])
 
 
-def start(kind: str, *args: str, ready: str = "/", timeout: float = 60.0) -> Server:
+def start(
+    kind: str, *args: str, ready: str = "/", headers: Mapping[str, str] | None = None,
+    timeout: float = 60.0,
+) -> Server:
+    """``kind`` launched; returns once ``ready`` (sent with ``headers``) gets any answer."""
     port = free_port()
     if kind == "bare":
         command = [sys.executable, str(HERE / "bare_server.py"), str(port)]
@@ -108,7 +113,7 @@ def start(kind: str, *args: str, ready: str = "/", timeout: float = 60.0) -> Ser
             error = process.stderr.read().decode() if process.stderr else ""
             raise RuntimeError(f"{kind} did not start: {error.strip()[-500:]}")
         try:
-            httpx.get(f"http://{HOST}:{port}{ready}", timeout=1)
+            httpx.get(f"http://{HOST}:{port}{ready}", headers=headers, timeout=1)
             return Server(kind, process, port, time.perf_counter() - launched)
         except httpx.TransportError:
             if time.perf_counter() > deadline:
