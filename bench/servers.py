@@ -89,7 +89,10 @@ def _leaf(pid: int) -> int:
 
 
 def start(
-    kind: str, *args: str, ready: str = "/", headers: Mapping[str, str] | None = None,
+    kind: str,
+    *args: str,
+    ready: str = "/",
+    headers: Mapping[str, str] | None = None,
     timeout: float = 60.0,
 ) -> Server:
     """``kind`` launched; returns once ``ready`` (sent with ``headers``) gets any answer."""

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from emulator.http.hmac_token import plain_claims
 from emulator.lifecycle.profile import AuthRules
 from emulator.openapi.model import Operation, SecurityScheme
 
@@ -76,19 +77,21 @@ class Authenticator:
         return None
 
     def _verify(self, token: str, scopes: tuple[str, ...]) -> AuthFailure | None:
-        # Only JWT profiles come here: PyJWT (and cryptography under it) is a large import
-        # that every other profile's cold start would pay for.
-        import jwt
+        claims = plain_claims(token, self._key, self._rules.algorithm)
+        if claims is None:
+            # PyJWT (and cryptography under it) is a large import: a JWT profile's first
+            # answer pays it only for a token that is not plain (or not valid).
+            import jwt
 
-        try:
-            claims = jwt.decode(
-                token,
-                self._key,
-                algorithms=[self._rules.algorithm],
-                options={"require": [], "verify_aud": False},
-            )
-        except jwt.PyJWTError as exc:
-            return AuthFailure("invalid_token", {"reason": str(exc)})
+            try:
+                claims = jwt.decode(
+                    token,
+                    self._key,
+                    algorithms=[self._rules.algorithm],
+                    options={"require": [], "verify_aud": False},
+                )
+            except jwt.PyJWTError as exc:
+                return AuthFailure("invalid_token", {"reason": str(exc)})
         granted = set(_strings(claims.get("permissions")))
         for role in _strings(claims.get("roles")):
             granted |= self._rules.roles.get(role, frozenset())
