@@ -83,6 +83,9 @@ def _all_of(checks: list[Verdict]) -> Verdict:
         return _always
     if len(checks) == 1:
         return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda value: first(value) and second(value)
 
     def check(value: Any) -> bool:
         for each in checks:  # noqa: SIM110 - a loop costs less than all() over a generator
@@ -103,24 +106,42 @@ def _compile(schema: Any, formats: FormatChecker | None) -> Verdict:
     used = _VOCABULARY.intersection(schema)
     if not used <= _COMPILED:
         raise _Unsupported
+    # ``type`` is checked first and the rest only once it passed: where it names one kind,
+    # that kind's keywords need no guard and the other kinds' keywords can never apply.
     checks = [c for c in (_type(schema), _members(schema), _combined(schema, formats)) if c]
-    for kind, group in (
-        (dict, _object_checks(schema, formats)),
-        (list, _array_checks(schema, formats)),
-        (str, _string_checks(schema)),
+    declared = _declared(schema)
+    for names, kind, group in (
+        ({"object"}, dict, _object_checks(schema, formats)),
+        ({"array"}, list, _array_checks(schema, formats)),
+        ({"string"}, str, _string_checks(schema)),
+        ({"integer", "number"}, None, _number_checks(schema)),
     ):
-        if group:
-            checks.append(_when(kind, _all_of(group)))
-    numeric = _number_checks(schema)
-    if numeric:
-        each = _all_of(numeric)
-        checks.append(lambda value: not _is_number(value) or each(value))
+        if not group or (declared is not None and not declared & names):
+            continue
+        each = _all_of(group)
+        if declared is not None and declared <= names:
+            checks.append(each)
+        elif kind is None:
+            checks.append(_when_number(each))
+        else:
+            checks.append(_when(kind, each))
     return _all_of(checks)
+
+
+def _declared(schema: Mapping[str, Any]) -> set[str] | None:
+    kinds = schema.get("type")
+    if kinds is None:
+        return None
+    return {kinds} if isinstance(kinds, str) else set(kinds)
 
 
 def _when(kind: type, check: Verdict) -> Verdict:
     # Most keywords apply to one JSON type only; any other value passes them.
     return lambda value: not isinstance(value, kind) or check(value)
+
+
+def _when_number(check: Verdict) -> Verdict:
+    return lambda value: not _is_number(value) or check(value)
 
 
 def _type(schema: Mapping[str, Any]) -> Verdict | None:

@@ -129,6 +129,10 @@ def _agree(schema: Any, instance: Any) -> bool:
         ({"format": "uuid"}, 5, True),  # a format says nothing about other types
         ({"format": "no-such-format"}, "x", True),  # an unknown format is an annotation
         ({"description": "x", "nullable": True, "type": "string"}, None, False),
+        ({"type": ["string", "null"], "minLength": 2}, None, True),  # a guard where type allows
+        ({"type": ["string", "null"], "minLength": 2}, "a", False),
+        ({"type": "integer", "minimum": 3}, 2.0, False),  # no guard: type holds it to numbers
+        ({"type": "object", "minLength": 9}, {}, True),  # keywords of another kind never apply
         (True, 1, True),
         (False, 1, False),
     ],
