@@ -92,9 +92,8 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
         results["servers"]["emulator"] = _load_all("emulator", emulator.root, scripts, args)
         prefix = "/_ns/full"
         scripts = _emulator_scripts(emulator.root, prefix)
-        fill = wrk.fill_script(f"{prefix}/v1/applications/{APP}/jobs", args.jobs)
-        wrk.run(emulator.root + prefix + f"/v1/applications/{APP}/jobs", fill,
-                connections=args.connections, seconds=300, timeout=330)  # fmt: skip
+        path = f"{prefix}/v1/applications/{APP}/jobs"
+        wrk.fill(emulator.root + path, path, args.jobs, connections=args.connections)
         jobs = len(httpx.get(f"{emulator.root}{prefix}/_emulator/jobs", timeout=60).json()["jobs"])
         results["full_jobs"] = jobs
         results["rss_mb"][f"emulator, {jobs} jobs"] = emulator.rss_mb()

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from servers import LOAD_CPU, pinned
 
 AUTH = "Bearer bench"
 BODY = json.dumps({"inputs": [{"id": "topic", "value": ["running shoes"]}]})
+_CHUNK = 5.0  # seconds per fill run
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 _HEADERS = f"""
@@ -61,6 +63,19 @@ response = function(status, headers, body)
 end
 """
     )
+
+
+def fill(url: str, path: str, count: int, *, connections: int, budget: float = 300.0) -> int:
+    """POST ``count`` creates to ``path`` (``url`` is the server root plus ``path``); returns
+    how many were answered. In runs of a few seconds: ``wrk.thread:stop()`` stops the requests,
+    but wrk's main thread still sleeps its whole ``-d``, so one long run would idle to its end."""
+    done, started = 0, time.monotonic()
+    while done < count and time.monotonic() - started < budget:
+        out = run(url, fill_script(path, count - done), connections=connections, seconds=_CHUNK)
+        if not out["requests"]:
+            break
+        done += out["requests"]
+    return done
 
 
 def available() -> bool:
