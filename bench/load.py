@@ -94,9 +94,11 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
         scripts = _emulator_scripts(emulator.root, prefix)
         path = f"{prefix}/v1/applications/{APP}/jobs"
         wrk.fill(emulator.root + path, path, args.jobs, connections=args.connections)
+        # RSS before counting: the count renders every job once, which would add its own peak.
+        rss = emulator.rss_mb()
         jobs = len(httpx.get(f"{emulator.root}{prefix}/_emulator/jobs", timeout=60).json()["jobs"])
         results["full_jobs"] = jobs
-        results["rss_mb"][f"emulator, {jobs} jobs"] = emulator.rss_mb()
+        results["rss_mb"][f"emulator, {jobs} jobs"] = rss
         label = f"emulator {jobs // 1000}k"
         results["servers"]["emulator full"] = _load_all(label, emulator.root, scripts, args)
     finally:
