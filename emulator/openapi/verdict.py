@@ -232,11 +232,7 @@ def _object_checks(schema: Mapping[str, Any], formats: FormatChecker | None) -> 
     if "propertyNames" in schema:
         names = _compile(schema["propertyNames"], formats)
         checks.append(lambda value: all(names(name) for name in value))
-    low, high = schema.get("minProperties"), schema.get("maxProperties")
-    if low is not None:
-        checks.append(lambda value: len(value) >= low)
-    if high is not None:
-        checks.append(lambda value: len(value) <= high)
+    checks += _size_bounds(schema, "minProperties", "maxProperties")
     return checks
 
 
@@ -245,7 +241,14 @@ def _array_checks(schema: Mapping[str, Any], formats: FormatChecker | None) -> l
     if "items" in schema:
         item = _compile(schema["items"], formats)
         checks.append(lambda value: all(item(each) for each in value))
-    low, high = schema.get("minItems"), schema.get("maxItems")
+    checks += _size_bounds(schema, "minItems", "maxItems")
+    return checks
+
+
+def _size_bounds(schema: Mapping[str, Any], low_key: str, high_key: str) -> list[Verdict]:
+    """``len`` bounds: members of an object or array, code points of a string."""
+    checks: list[Verdict] = []
+    low, high = schema.get(low_key), schema.get(high_key)
     if low is not None:
         checks.append(lambda value: len(value) >= low)
     if high is not None:
@@ -255,11 +258,7 @@ def _array_checks(schema: Mapping[str, Any], formats: FormatChecker | None) -> l
 
 def _string_checks(schema: Mapping[str, Any]) -> list[Verdict]:
     checks: list[Verdict] = []
-    low, high = schema.get("minLength"), schema.get("maxLength")
-    if low is not None:
-        checks.append(lambda value: len(value) >= low)
-    if high is not None:
-        checks.append(lambda value: len(value) <= high)
+    checks += _size_bounds(schema, "minLength", "maxLength")
     if "pattern" in schema:
         try:
             search = re.compile(schema["pattern"]).search
