@@ -7,9 +7,7 @@ nothing of HTTP, and nothing of any particular provider: the profile carries the
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from emulator.lifecycle import engine
@@ -25,6 +23,13 @@ from emulator.lifecycle.views import job_context, render_view
 __all__ = ["JobActions", "Refusal", "Reply", "Request", "default_scenario"]
 
 _NANOID = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+
+def uuid4_text(bits: int) -> str:
+    """``str(uuid.UUID(int=bits, version=4))``, without making the UUID (a third of the cost)."""
+    bits = (bits & ~(0xF000 << 64) | (4 << 76)) & ~(0xC000 << 48) | (0x8000 << 48)
+    digits = f"{bits:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 class JobActions:
@@ -47,7 +52,7 @@ class JobActions:
         """A fresh id in the profile's format, drawn from ``rng`` (seeded: reproducible)."""
         rules = self.profile.job
         if rules.id_kind == "uuid4":
-            return rules.id_prefix + str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            return rules.id_prefix + uuid4_text(rng.getrandbits(128))
         alphabet = rules.id_alphabet or _NANOID
         return rules.id_prefix + "".join(rng.choice(alphabet) for _ in range(rules.id_length))
 
@@ -185,7 +190,7 @@ class JobActions:
         )
         event = Event(now, "retry", {"new_id": spawned.id})
         ns.store.update(
-            job.id, lambda j: (replace(j, events=engine.append_event(j.events, event)), None)
+            job.id, lambda j: (j.evolve(events=engine.append_event(j.events, event)), None)
         )
         return Reply(rules.status, self.view(spawned, "created", request), spawned.id)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from emulator.lifecycle.job import Event, Job, encode_request
@@ -110,8 +110,7 @@ def observe(
 def retry_in_place(job: Job, scenario: Scenario, now: float, rules: Rules) -> Job:
     """Reset the job to the first state of its next attempt, keeping its id and history."""
     attempt = job.attempt + 1
-    reset = replace(
-        job,
+    reset = job.evolve(
         attempt=attempt,
         override=None,
         cancel_requested=False,
@@ -131,8 +130,8 @@ def cancel(job: Job, scenario: Scenario, now: float, rules: Rules, *, immediate:
         # The script says where a cancel leads: ``on_cancel`` (for unscripted cancels) is moot.
         return _enter(job, scenario.state(job.attempt, exit_to), exit_to, now, rules, polls=0)
     if immediate:
-        return _cancelled(replace(job, cancel_requested=True), now, rules, polls=0)
-    job = replace(job, cancel_requested=True, updated_at=now)
+        return _cancelled(job.evolve(cancel_requested=True), now, rules, polls=0)
+    job = job.evolve(cancel_requested=True, updated_at=now)
     state = current(job, scenario)
     if state.duration is not None and state.duration.until == "cancel":
         nxt = job.state_index + 1
@@ -149,7 +148,7 @@ def append_event(events: tuple[Event, ...], event: Event) -> tuple[Event, ...]:
 
 def force(job: Job, state: State, now: float, rules: Rules) -> Job:
     """Impose ``state`` from outside the script (the control plane's 'force state')."""
-    return _enter(replace(job, override=state), state, job.state_index, now, rules, polls=0)
+    return _enter(job.evolve(override=state), state, job.state_index, now, rules, polls=0)
 
 
 def _expiry(now: float, rules: Rules) -> float | None:
@@ -158,7 +157,7 @@ def _expiry(now: float, rules: Rules) -> float | None:
 
 def _cancelled(job: Job, at: float, rules: Rules, *, polls: int) -> Job:
     state = State(status=rules.cancelled)
-    return _enter(replace(job, override=state), state, job.state_index, at, rules, polls=polls)
+    return _enter(job.evolve(override=state), state, job.state_index, at, rules, polls=polls)
 
 
 def _enter(job: Job, state: State, index: int, at: float, rules: Rules, *, polls: int) -> Job:
@@ -178,4 +177,4 @@ def _enter(job: Job, state: State, index: int, at: float, rules: Rules, *, polls
     name = sys.intern(f"status:{state.status}")
     if previous != name:
         changes["events"] = append_event(job.events, Event(at, name, state.fields))
-    return replace(job, **changes)
+    return job.evolve(**changes)

@@ -8,11 +8,12 @@ move the job bumps it in place, under the store's lock (see ``Job.count_poll``).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from emulator.lifecycle.compact_json import compact_json
 from emulator.lifecycle.scenario import State
 from emulator.lifecycle.sized import SizedMemo
 
@@ -61,17 +62,21 @@ class Job:
     def request(self) -> Mapping[str, Any]:
         return decode_request(self.request_json)
 
-    def polled(self) -> Job:
-        """A copy of this job with one more poll (the pure form of ``count_poll``).
+    def evolve(self, **changes: Any) -> Job:
+        """This job with ``changes``: ``dataclasses.replace``, in a quarter of its time.
 
-        Copied slot by slot: ``dataclasses.replace`` re-runs the frozen ``__init__`` with
-        keyword arguments, twice as slow.
+        ``replace`` reads every field by name and re-runs the frozen ``__init__``, which sets
+        each through ``object.__setattr__``: about 8 µs a copy, paid several times by every
+        create, retry and transition. ``_copy`` sets the slots through their descriptors.
         """
-        new = object.__new__(Job)
-        for name in _JOB_SLOTS:
-            object.__setattr__(new, name, getattr(self, name))
-        object.__setattr__(new, "polls", self.polls + 1)
+        new = _copy(self)
+        for name, value in changes.items():
+            object.__setattr__(new, name, value)
         return new
+
+    def polled(self) -> Job:
+        """A copy of this job with one more poll (the pure form of ``count_poll``)."""
+        return self.evolve(polls=self.polls + 1)
 
     def count_poll(self) -> Job:
         """Count one more poll, in place, and return this same job.
@@ -86,7 +91,19 @@ class Job:
         return self
 
 
-_JOB_SLOTS: tuple[str, ...] = Job.__slots__
+def _copier() -> Callable[[Job], Job]:
+    # Generated, as dataclasses generate __init__: one line per slot, no loop, no getattr.
+    slots: tuple[str, ...] = Job.__slots__
+    lines = [f"    set_{name}(new, job.{name})" for name in slots]
+    source = "def copy(job):\n    new = new_job(Job)\n" + "\n".join(lines) + "\n    return new\n"
+    scope: dict[str, Any] = {"new_job": object.__new__, "Job": Job}
+    scope.update({f"set_{name}": getattr(Job, name).__set__ for name in slots})
+    exec(source, scope)
+    copy: Callable[[Job], Job] = scope["copy"]
+    return copy
+
+
+_copy = _copier()
 
 
 # Create requests repeat (a test creates its jobs from one body): equal JSON is kept once, up
@@ -95,7 +112,7 @@ SHARED = SizedMemo[bytes, bytes](4096, 4 << 20)
 
 
 def encode_request(request: Mapping[str, Any]) -> bytes:
-    raw = json.dumps(request, separators=(",", ":"), default=str).encode()
+    raw = compact_json(request, default=str)
     shared = SHARED.get(raw)
     if shared is None:
         SHARED.put(raw, raw, len(raw) + 100)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from emulator.lifecycle.compact_json import compact_json
 from emulator.lifecycle.job import Job
 from emulator.lifecycle.sized import SizedMemo
 
@@ -30,7 +31,7 @@ _MARKER = json.dumps(_ITEMS).encode()
 
 def encode_body(body: Any) -> bytes:
     """A body as the emulator sends it: compact JSON, UTF-8, non-ASCII kept as is."""
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return compact_json(body)
 
 
 @dataclass(frozen=True, slots=True)

@@ -274,3 +274,14 @@ def test_osapi_broadcast_partial_failure(osapi: TestClient) -> None:
     assert job["status"] == "partial_failure"
     assert set(job["worker_states"]) == {"web-1", "web-2"}
     assert job["responses"]["web-2"]["status"] == "failed"
+
+
+def test_uuid4_text_is_what_the_uuid_module_writes() -> None:
+    import random
+    import uuid
+
+    from emulator.lifecycle.actions import uuid4_text
+
+    rng = random.Random(11)
+    for bits in [0, 2**128 - 1, *(rng.getrandbits(128) for _ in range(2000))]:
+        assert uuid4_text(bits) == str(uuid.UUID(int=bits, version=4))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Literal
 
+import pytest
+
 from emulator.lifecycle.engine import (
     MAX_EVENTS,
     Rules,
@@ -350,6 +352,17 @@ def test_a_poll_copies_every_field_of_the_job_and_adds_one_poll() -> None:
     job = Job(**{**values, "polls": 41})  # type: ignore[arg-type]
     polled = job.polled()
     assert polled == dataclasses.replace(job, polls=42) and job.polls == 41
+
+
+def test_evolve_is_replace_for_every_field_and_leaves_the_job_as_it_was() -> None:
+    values = {f.name: f"v-{f.name}" for f in dataclasses.fields(Job)}
+    job = Job(**values)  # type: ignore[arg-type]
+    for name in values:
+        changed = job.evolve(**{name: "new"})
+        assert changed == dataclasses.replace(job, **{name: "new"}) and changed is not job
+    assert job == Job(**values)  # type: ignore[arg-type]
+    with pytest.raises(AttributeError):
+        job.evolve(no_such_field=1)
 
 
 def test_a_poll_in_place_counts_on_the_stored_job_and_a_pure_poll_leaves_it() -> None:
