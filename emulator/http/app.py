@@ -19,7 +19,8 @@ from emulator.http.auth import Authenticator
 from emulator.http.control import Control
 from emulator.http.crash import guarded
 from emulator.http.dispatch import JobDispatch
-from emulator.http.limits import header_breach, read_body, request_chunks
+from emulator.http.header_text import decode_headers
+from emulator.http.limits import header_breach, receive_body
 from emulator.http.messages import Incoming
 from emulator.http.pipeline import Pipeline
 from emulator.http.request_check import RequestCheck
@@ -158,16 +159,16 @@ class Emulator:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> Any:
         # Read off the raw scope: Starlette's Request, Headers and QueryParams cost more than a
         # poll's own work, and the API path needs only these few values.
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers, header_bytes = decode_headers(scope["headers"])
         full_path: str = scope["path"]
         name, path = split_namespace(headers.get(NAMESPACE_HEADER), full_path)
         ns = self.namespaces.get(name)
-        breach = header_breach(scope)
+        breach = header_breach(scope, header_bytes)
         body = b""
         # HTTP/1.1: a request with neither header has no body, so there is nothing to receive.
         if breach is None and ("content-length" in headers or "transfer-encoding" in headers):
             length = headers.get("content-length")
-            body, breach = await read_body(length, request_chunks(receive), self.settings.max_body)
+            body, breach = await receive_body(receive, length, self.settings.max_body)
         if path == "/_emulator" or path.startswith("/_emulator/"):
             response = await self.control.handle(ns, HTTPRequest(scope), path, body, breach)
             await response(scope, receive, send)

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from starlette.requests import ClientDisconnect
-from starlette.types import Receive, Scope
+from starlette.types import Message, Receive, Scope
 
 from emulator.openapi.violation import Violation
 
@@ -24,6 +24,7 @@ __all__ = [
     "Breach",
     "header_breach",
     "read_body",
+    "receive_body",
     "request_chunks",
 ]
 
@@ -48,9 +49,11 @@ class Breach:
         return Violation("request", (self.where,), "limit", self.message, self.kind)
 
 
-def header_breach(scope: Scope) -> Breach | None:
-    """The first of the header and query limits this request breaks, if any."""
-    size = sum(len(k) + len(v) + 4 for k, v in scope["headers"])
+def header_breach(scope: Scope, size: int | None = None) -> Breach | None:
+    """The first of the header and query limits this request breaks, if any; ``size`` is
+    what the headers take, when the caller counted it already."""
+    if size is None:
+        size = sum(len(k) + len(v) + 4 for k, v in scope["headers"])
     if size > MAX_HEADER_BYTES:
         message = f"the request headers take {size} bytes; the limit is {MAX_HEADER_BYTES}"
         return Breach("headers_too_large", "header", MAX_HEADER_BYTES, message)
@@ -61,11 +64,30 @@ def header_breach(scope: Scope) -> Breach | None:
     return None
 
 
-async def request_chunks(receive: Receive) -> AsyncIterator[bytes]:
+async def receive_body(
+    receive: Receive, declared_length: str | None, limit: int
+) -> tuple[bytes, Breach | None]:
+    """``read_body`` of what ``receive`` brings. Nearly every body arrives in one message:
+    that one is taken as it comes, without going through the chunk generator."""
+    if declared_length is not None and declared_length.isdigit() and int(declared_length) > limit:
+        return await read_body(declared_length, request_chunks(receive), limit)
+    first = await receive()
+    if first["type"] == "http.request" and not first.get("more_body", False):
+        body: bytes = first.get("body", b"")
+        if len(body) <= limit:
+            return body, None
+    return await read_body(declared_length, request_chunks(receive, first), limit)
+
+
+async def request_chunks(receive: Receive, first: Message | None = None) -> AsyncIterator[bytes]:
     """The request body's chunks as the server receives them (what Starlette's
-    ``Request.stream`` does, without building a Request)."""
+    ``Request.stream`` does, without building a Request), from ``first`` when it was
+    received already."""
     while True:
-        message = await receive()
+        if first is not None:
+            message, first = first, None
+        else:
+            message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientDisconnect()
         chunk = message.get("body", b"")

@@ -3,13 +3,16 @@ limits, and the JSON that parse_json refuses (depth, duplicates, surrogates, non
 
 from __future__ import annotations
 
+import asyncio
 import functools
+from typing import Any
 
 import pytest
+from starlette.requests import ClientDisconnect
 from starlette.testclient import TestClient
 
 from emulator import Emulator, Settings, build
-from emulator.http.limits import MAX_HEADER_BYTES, MAX_QUERY_BYTES
+from emulator.http.limits import MAX_HEADER_BYTES, MAX_QUERY_BYTES, receive_body
 from emulator.openapi.jsonparse import MAX_JSON_DEPTH, parse_json
 
 WRITER = {"Authorization": "Bearer k", "content-type": "application/json"}
@@ -86,3 +89,27 @@ def test_parse_json_keeps_what_is_fine() -> None:
     assert parse_json(deepest) is not None
     assert parse_json(b'"\\ud83d\\ude00 \\u0000"') == "\U0001f600 \x00"
     assert parse_json(b'{"a": 1, "b": {"a": 2}}') == {"a": 1, "b": {"a": 2}}
+
+
+def _receiver(*messages: dict[str, object]) -> Any:
+    queue = list(messages)
+
+    async def receive() -> dict[str, object]:
+        return queue.pop(0)
+
+    return receive
+
+
+def test_receive_body_takes_one_message_as_it_comes_and_chunks_as_read_body_does() -> None:
+    one = _receiver({"type": "http.request", "body": b'{"a": 1}'})
+    assert asyncio.run(receive_body(one, "8", 100)) == (b'{"a": 1}', None)
+    parts = [{"type": "http.request", "body": b"ab", "more_body": True},
+             {"type": "http.request", "body": b"cd"}]  # fmt: skip
+    assert asyncio.run(receive_body(_receiver(*parts), None, 100)) == (b"abcd", None)
+    body, breach = asyncio.run(receive_body(_receiver(*parts), None, 3))
+    assert body == b"" and breach is not None and breach.kind == "payload_too_large"
+    big = _receiver({"type": "http.request", "body": b"x" * 11})
+    body, breach = asyncio.run(receive_body(big, None, 10))
+    assert body == b"" and breach is not None and "11 bytes" in breach.message
+    with pytest.raises(ClientDisconnect):
+        asyncio.run(receive_body(_receiver({"type": "http.disconnect"}), "5", 10))

@@ -1,0 +1,56 @@
+"""Request headers as text, decoded through a cache: clients send the same few over and over.
+
+Every request's headers become a ``{name: value}`` dict of ``str`` (names lower-cased), which
+the journal keeps with the exchange. Decoding each name and value anew cost a new pair of
+strings per header per request: about 750 bytes of every journal entry, and a visible share of
+a poll. Names and short values repeat (``authorization``, ``accept``, a test's token, its
+host): the same bytes give the same shared string. The caches start over when full, so a
+client sending a new value every time (a request id) costs a bounded amount and nothing more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = ["decode_headers"]
+
+_NAMES_KEPT = 256
+_VALUES_KEPT = 4096
+_VALUE_LENGTH_KEPT = 256  # longer values (cookies, signed tokens) are decoded each time
+_names: dict[bytes, str] = {}
+_values: dict[bytes, str] = {}
+
+
+def decode_headers(raw: Iterable[tuple[bytes, bytes]]) -> tuple[dict[str, str], int]:
+    """The headers by lower-case name (the last of a repeated one wins), and the bytes they
+    take on the wire (name, value and 4 bytes of separators each)."""
+    headers: dict[str, str] = {}
+    size = 0
+    for name_bytes, value_bytes in raw:
+        name = _names.get(name_bytes)
+        if name is None:
+            name = _name(name_bytes)
+        value = _values.get(value_bytes)
+        if value is None:
+            value = _value(value_bytes)
+        headers[name] = value
+        size += len(name_bytes) + len(value_bytes) + 4
+    return headers, size
+
+
+def _name(raw: bytes) -> str:
+    text = raw.decode("latin-1").lower()
+    if len(raw) <= _VALUE_LENGTH_KEPT:
+        if len(_names) >= _NAMES_KEPT:
+            _names.clear()
+        _names[raw] = text
+    return text
+
+
+def _value(raw: bytes) -> str:
+    text = raw.decode("latin-1")
+    if len(raw) <= _VALUE_LENGTH_KEPT:
+        if len(_values) >= _VALUES_KEPT:
+            _values.clear()
+        _values[raw] = text
+    return text

@@ -1,0 +1,30 @@
+"""emulator.http.header_text: request headers decoded once per distinct bytes, in bounds."""
+
+from __future__ import annotations
+
+from emulator.http import header_text
+from emulator.http.header_text import decode_headers
+
+
+def test_headers_are_named_in_lower_case_the_last_repeat_wins_and_their_size_counted() -> None:
+    raw = [(b"Accept", b"application/json"), (b"X-Tag", b"a"), (b"x-tag", b"b")]
+    headers, size = decode_headers(raw)
+    assert headers == {"accept": "application/json", "x-tag": "b"}
+    assert size == sum(len(k) + len(v) + 4 for k, v in raw)
+
+
+def test_alike_requests_share_their_header_strings_but_long_values_are_not_kept() -> None:
+    token = b"Bearer " + b"t" * 300
+    first, _ = decode_headers([(b"authorization", b"Bearer k"), (b"cookie", token)])
+    fresh = [(b"".join([b"author", b"ization"]), b"".join([b"Bearer", b" k"])), (b"cookie", token)]
+    again, _ = decode_headers(fresh)
+    name = next(iter(again))
+    assert name is next(iter(first)) and again[name] is first[name]
+    assert token not in header_text._values and again["cookie"] == token.decode()
+
+
+def test_the_caches_start_over_when_full_so_unique_values_cost_a_bounded_amount() -> None:
+    for n in range(3 * header_text._VALUES_KEPT):
+        headers, _ = decode_headers([(b"x-request-id", f"id-{n}".encode())])
+        assert headers == {"x-request-id": f"id-{n}"}
+    assert len(header_text._values) <= header_text._VALUES_KEPT
