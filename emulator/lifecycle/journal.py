@@ -8,6 +8,11 @@ as their first KiB (the entry says so under ``truncated``). Bodies are kept as t
 that crossed the wire (decoded when read): a tenth of their parsed size, and their size is
 known without walking them. An entry with violations that is pushed out before anyone read it
 is kept apart until it is read, so a long test still sees its violations at teardown.
+
+Traffic repeats itself: a client sends the same headers with every request, a loop polls one
+path, a load test posts one body. A part equal to one a recent entry holds is kept as that
+entry's object (``_Recent``), so ten thousand alike entries hold one headers dict, not ten
+thousand, and it is counted once. Nothing changes an entry once recorded: sharing is safe.
 """
 
 from __future__ import annotations
@@ -18,19 +23,24 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from emulator.openapi.violation import Violation
 
 __all__ = ["Exchange", "Journal", "entry_bytes"]
 
-# What an entry costs besides its bodies and headers: the object, its dicts, the violation
-# tuples (measured with tracemalloc on a poll's entry, rounded up).
-_ENTRY_BYTES = 1024
+V = TypeVar("V")
+
+# What an entry costs besides its bodies and headers: the object, its numbers, its path, its
+# slots in the journal (tracemalloc: ~360 bytes for an entry that shares nothing, rounded up).
+_ENTRY_BYTES = 384
 # A header in a dict: two str objects and a slot.
 _HEADER_BYTES = 120
 # What a truncated body keeps of itself.
 _PREVIEW = 1024
+# Distinct recent values an entry's parts are compared with: enough for a client alternating
+# creates and polls, few enough that a miss costs a handful of comparisons.
+_RECENT = 4
 
 
 # Not frozen: a frozen dataclass's __init__ costs three times as much per field, and one
@@ -98,12 +108,14 @@ def _body_bytes(body: Any) -> int:
     return 2 * len(json.dumps(body, default=str))
 
 
+def _headers_bytes(headers: Mapping[str, str]) -> int:
+    return len(headers) * _HEADER_BYTES + sum(map(len, headers.values()))
+
+
 def entry_bytes(e: Exchange) -> int:
     """About what ``e`` holds in memory: counted from lengths, never by walking objects."""
-    headers = len(e.request_headers) + len(e.response_headers)
-    text = sum(map(len, e.request_headers.values())) + sum(map(len, e.response_headers.values()))
     return (
-        _ENTRY_BYTES + headers * _HEADER_BYTES + text
+        _ENTRY_BYTES + _headers_bytes(e.request_headers) + _headers_bytes(e.response_headers)
         + _body_bytes(e.request_body) + _body_bytes(e.response_body)
     )  # fmt: skip
 
@@ -120,7 +132,9 @@ class Journal:
     # that were lost unread because even the kept-apart ones went over ``max_bytes``.
     dropped: int = field(default=0, init=False)
     dropped_violations: int = field(default=0, init=False)
-    _entries: deque[tuple[Exchange, int]] = field(default_factory=deque, init=False)
+    _entries: deque[Exchange] = field(default_factory=deque, init=False)
+    # Each entry's ``entry_bytes``, in step with ``_entries``: no (entry, size) pair per entry.
+    _sizes: deque[int] = field(default_factory=deque, init=False)
     # Violations pushed out before any read, by seq: kept until read.
     _kept: dict[int, tuple[Exchange, int]] = field(default_factory=dict, init=False)
     _read: set[int] = field(default_factory=set, init=False)
@@ -128,6 +142,10 @@ class Journal:
     _kept_bytes: int = field(default=0, init=False)
     _seq: int = field(default=0, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _request_headers: _Recent = field(default_factory=lambda: _Recent(), init=False)
+    _response_headers: _Recent = field(default_factory=lambda: _Recent(), init=False)
+    _paths: _Recent = field(default_factory=lambda: _Recent(), init=False)
+    _bodies: _Recent = field(default_factory=lambda: _Recent(), init=False)
 
     @property
     def nbytes(self) -> int:
@@ -146,12 +164,13 @@ class Journal:
         took long (a latency fault) comes after every entry a reader saw before it. Its
         ``seq`` as given is ignored; the entry as kept is returned."""
         exchange = self._fitted(exchange)
-        size = entry_bytes(exchange)
         with self._lock:
             self._seq += 1
             # Not yet shared with anyone: numbering it is part of making it.
             object.__setattr__(exchange, "seq", self._seq)
-            self._entries.append((exchange, size))
+            size = self._share(exchange)
+            self._entries.append(exchange)
+            self._sizes.append(size)
             self._bytes += size
             while self._entries and (
                 len(self._entries) > self.limit or self._bytes > self.max_bytes
@@ -163,11 +182,35 @@ class Journal:
         """Keep entries recorded before (by a state file), with the numbers they had."""
         for e in entries:
             with self._lock:
-                self._entries.append((e, entry_bytes(e)))
-                self._bytes += self._entries[-1][1]
+                size = self._share(e)
+                self._entries.append(e)
+                self._sizes.append(size)
+                self._bytes += size
                 self._seq = max(self._seq, e.seq)
                 while len(self._entries) > self.limit or self._bytes > self.max_bytes:
                     self._push_out()
+
+    def _share(self, e: Exchange) -> int:
+        """Let ``e`` hold the parts equal to a recent entry's as that entry's objects; its size
+        (``entry_bytes``) without those parts: they are counted once, in the entry that brought
+        them. When that one goes first, the few recent values still held go uncounted."""
+        size = _ENTRY_BYTES + _body_bytes(e.response_body)
+        if (headers := self._request_headers.shared(e.request_headers)) is not None:
+            e.request_headers = headers
+        else:
+            size += _headers_bytes(e.request_headers)
+        if (headers := self._response_headers.shared(e.response_headers)) is not None:
+            e.response_headers = headers
+        else:
+            size += _headers_bytes(e.response_headers)
+        if (path := self._paths.shared(e.path)) is not None:
+            e.path = path
+        body = self._bodies.shared(e.request_body) if isinstance(e.request_body, bytes) else None
+        if body is not None:
+            e.request_body = body
+        else:
+            size += _body_bytes(e.request_body)
+        return size
 
     def _fitted(self, e: Exchange) -> Exchange:
         """``e``, or a copy whose bodies over ``body_limit`` keep their first KiB."""
@@ -184,7 +227,7 @@ class Journal:
         return replace(e, request_body=request, response_body=response, truncated=tuple(cut))
 
     def _push_out(self) -> None:
-        old, size = self._entries.popleft()
+        old, size = self._entries.popleft(), self._sizes.popleft()
         self._bytes -= size
         self.dropped += 1
         if old.violations and old.seq not in self._read:
@@ -211,6 +254,7 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._sizes.clear()
             self._kept.clear()
             self._read.clear()
             self._bytes = self._kept_bytes = 0
@@ -228,7 +272,7 @@ class Journal:
         """Exchanges in order, filtered; ``operation`` matches an action or an operation key."""
         with self._lock:
             # Kept-apart violations were pushed out from the front: they come first.
-            every = [e for e, _ in self._kept.values()] + [e for e, _ in self._entries]
+            every = [e for e, _ in self._kept.values()] + list(self._entries)
         out = []
         for e in every:
             if e.seq <= since:
@@ -256,6 +300,24 @@ class Journal:
         """Seconds between successive exchanges (on the emulator's clock)."""
         times = [e.at for e in exchanges]
         return [b - a for a, b in pairwise(times)]
+
+
+class _Recent:
+    """The last few distinct values seen of one part of an entry (headers, a path, a body)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self) -> None:
+        self._values: list[Any] = []
+
+    def shared(self, value: V) -> V | None:
+        """An equal value seen recently; else None, and ``value`` is now the most recent."""
+        for kept in self._values:
+            if kept is value or kept == value:
+                return cast(V, kept)
+        self._values.insert(0, value)
+        del self._values[_RECENT:]
+        return None
 
 
 def _preview(body: bytes | str) -> str:
