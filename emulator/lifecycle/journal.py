@@ -17,107 +17,31 @@ thousand, and it is counted once. Nothing changes an entry once recorded: sharin
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Any, TypeVar, cast
 
+from emulator.lifecycle.exchange import (
+    ENTRY_BYTES,
+    Exchange,
+    body_bytes,
+    entry_bytes,
+    headers_bytes,
+)
 from emulator.openapi.violation import Violation
 
 __all__ = ["Exchange", "Journal", "entry_bytes"]
 
 V = TypeVar("V")
 
-# What an entry costs besides its bodies and headers: the object, its numbers, its path, its
-# slots in the journal (tracemalloc: ~360 bytes for an entry that shares nothing, rounded up).
-_ENTRY_BYTES = 384
-# A header in a dict: two str objects and a slot.
-_HEADER_BYTES = 120
 # What a truncated body keeps of itself.
 _PREVIEW = 1024
 # Distinct recent values an entry's parts are compared with: enough for a client alternating
 # creates and polls, few enough that a miss costs a handful of comparisons.
 _RECENT = 4
-
-
-# Not frozen: a frozen dataclass's __init__ costs three times as much per field, and one
-# entry is made per request. Nothing changes an entry once it is recorded.
-@dataclass(slots=True)
-class Exchange:
-    seq: int
-    at: float
-    method: str
-    path: str
-    query: str
-    operation: str | None
-    action: str | None
-    job_id: str | None
-    status: int
-    request_headers: Mapping[str, str]
-    response_headers: Mapping[str, str]
-    # A body as sent: ``bytes`` are its JSON, decoded when read; anything else is shown as is.
-    request_body: Any = None
-    response_body: Any = None
-    violations: tuple[Violation, ...] = ()
-    fault: str | None = None
-    # The status, when the spec declares none like it for the operation: the spec's gap.
-    spec_gap: int | None = None
-    # Flaws of the operation's spec tolerated at load: those parts were served unchecked.
-    spec_flaws: tuple[str, ...] = ()
-    # Bodies cut to their first KiB, with the size they had: (("request_body", 12345678),).
-    truncated: tuple[tuple[str, int], ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "at": self.at,
-            "method": self.method,
-            "path": self.path,
-            "query": self.query,
-            "operation": self.operation,
-            "action": self.action,
-            "job_id": self.job_id,
-            "status": self.status,
-            "request_headers": dict(self.request_headers),
-            "response_headers": dict(self.response_headers),
-            "request_body": _shown(self.request_body),
-            "response_body": _shown(self.response_body),
-            "violations": [v.as_dict() for v in self.violations],
-            "fault": self.fault,
-            "spec_gap": None
-            if self.spec_gap is None
-            else {"status": self.spec_gap, "operation": self.operation},
-            "spec_flaws": list(self.spec_flaws),
-            "truncated": dict(self.truncated),
-        }
-
-
-def _shown(body: Any) -> Any:
-    return json.loads(body) if isinstance(body, bytes) else body
-
-
-def _body_bytes(body: Any) -> int:
-    if body is None:
-        return 0
-    if isinstance(body, bytes | str):
-        return len(body) + 50
-    # Webhook payloads and the emulator's own problem bodies: rare and small.
-    return 2 * len(json.dumps(body, default=str))
-
-
-def _headers_bytes(headers: Mapping[str, str]) -> int:
-    return len(headers) * _HEADER_BYTES + sum(map(len, headers.values()))
-
-
-def entry_bytes(e: Exchange) -> int:
-    """About what ``e`` holds in memory: counted from lengths, never by walking objects."""
-    return (
-        _ENTRY_BYTES + _headers_bytes(e.request_headers) + _headers_bytes(e.response_headers)
-        + _body_bytes(e.request_body) + _body_bytes(e.response_body)
-    )  # fmt: skip
 
 
 @dataclass
@@ -194,22 +118,22 @@ class Journal:
         """Let ``e`` hold the parts equal to a recent entry's as that entry's objects; its size
         (``entry_bytes``) without those parts: they are counted once, in the entry that brought
         them. When that one goes first, the few recent values still held go uncounted."""
-        size = _ENTRY_BYTES + _body_bytes(e.response_body)
+        size = ENTRY_BYTES + body_bytes(e.response_body)
         if (headers := self._request_headers.shared(e.request_headers)) is not None:
             e.request_headers = headers
         else:
-            size += _headers_bytes(e.request_headers)
+            size += headers_bytes(e.request_headers)
         if (headers := self._response_headers.shared(e.response_headers)) is not None:
             e.response_headers = headers
         else:
-            size += _headers_bytes(e.response_headers)
+            size += headers_bytes(e.response_headers)
         if (path := self._paths.shared(e.path)) is not None:
             e.path = path
         body = self._bodies.shared(e.request_body) if isinstance(e.request_body, bytes) else None
         if body is not None:
             e.request_body = body
         else:
-            size += _body_bytes(e.request_body)
+            size += body_bytes(e.request_body)
         return size
 
     def _fitted(self, e: Exchange) -> Exchange:

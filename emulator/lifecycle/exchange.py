@@ -1,0 +1,98 @@
+"""One exchange as the journal keeps it, and what it weighs (counted from lengths).
+
+An entry is made once per request and never changed after the journal records it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.openapi.violation import Violation
+
+__all__ = ["ENTRY_BYTES", "Exchange", "body_bytes", "entry_bytes", "headers_bytes"]
+
+# What an entry costs besides its bodies and headers: the object, its numbers, its path, its
+# slots in the journal (tracemalloc: ~360 bytes for an entry that shares nothing, rounded up).
+ENTRY_BYTES = 384
+# A header in a dict: two str objects and a slot.
+HEADER_BYTES = 120
+
+
+# Not frozen: a frozen dataclass's __init__ costs three times as much per field, and one
+# entry is made per request. Nothing changes an entry once it is recorded.
+@dataclass(slots=True)
+class Exchange:
+    seq: int
+    at: float
+    method: str
+    path: str
+    query: str
+    operation: str | None
+    action: str | None
+    job_id: str | None
+    status: int
+    request_headers: Mapping[str, str]
+    response_headers: Mapping[str, str]
+    # A body as sent: ``bytes`` are its JSON, decoded when read; anything else is shown as is.
+    request_body: Any = None
+    response_body: Any = None
+    violations: tuple[Violation, ...] = ()
+    fault: str | None = None
+    # The status, when the spec declares none like it for the operation: the spec's gap.
+    spec_gap: int | None = None
+    # Flaws of the operation's spec tolerated at load: those parts were served unchecked.
+    spec_flaws: tuple[str, ...] = ()
+    # Bodies cut to their first KiB, with the size they had: (("request_body", 12345678),).
+    truncated: tuple[tuple[str, int], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "operation": self.operation,
+            "action": self.action,
+            "job_id": self.job_id,
+            "status": self.status,
+            "request_headers": dict(self.request_headers),
+            "response_headers": dict(self.response_headers),
+            "request_body": _shown(self.request_body),
+            "response_body": _shown(self.response_body),
+            "violations": [v.as_dict() for v in self.violations],
+            "fault": self.fault,
+            "spec_gap": None
+            if self.spec_gap is None
+            else {"status": self.spec_gap, "operation": self.operation},
+            "spec_flaws": list(self.spec_flaws),
+            "truncated": dict(self.truncated),
+        }
+
+
+def _shown(body: Any) -> Any:
+    return json.loads(body) if isinstance(body, bytes) else body
+
+
+def body_bytes(body: Any) -> int:
+    if body is None:
+        return 0
+    if isinstance(body, bytes | str):
+        return len(body) + 50
+    # Webhook payloads and the emulator's own problem bodies: rare and small.
+    return 2 * len(json.dumps(body, default=str))
+
+
+def headers_bytes(headers: Mapping[str, str]) -> int:
+    return len(headers) * HEADER_BYTES + sum(map(len, headers.values()))
+
+
+def entry_bytes(e: Exchange) -> int:
+    """About what ``e`` holds in memory: counted from lengths, never by walking objects."""
+    return (
+        ENTRY_BYTES + headers_bytes(e.request_headers) + headers_bytes(e.response_headers)
+        + body_bytes(e.request_body) + body_bytes(e.response_body)
+    )  # fmt: skip
