@@ -64,6 +64,11 @@ def _startup(startup: dict[str, float]) -> str:
     )  # fmt: skip
 
 
+def _rounds(http: dict[str, Any]) -> str:
+    rounds = http.get("rounds", 1)
+    return f", median of {rounds} rounds, bare and emulator in turn" if rounds > 1 else ""
+
+
 def section(results: dict[str, Any]) -> str:
     """The README's performance figures for ``results`` (what ``bench/run.py`` writes)."""
     machine, args, http = results["machine"], results["args"], results["http"]
@@ -72,8 +77,8 @@ def section(results: dict[str, Any]) -> str:
     lines = [
         f"Figures from one {run} on {machine['cpus']} CPUs ({machine['python']}, "
         f"{machine['stack']}, load average {load:.1f} at the start;",
-        f"{args['connections']} connections, {args['seconds']:g} s per route). Compare the "
-        "ratios, not the figures: they are measured against baselines of the same run.",
+        f"{args['connections']} connections, {args['seconds']:g} s per route{_rounds(http)}). "
+        "Compare the ratios, not the figures: they are measured against baselines of the same run.",
         "",
     ]
     if "servers" in http:

@@ -52,3 +52,17 @@ def test_dates_and_dataclasses_go_to_default_as_with_json() -> None:
     }
     with pytest.raises(TypeError):
         compact_json({"when": datetime.date(2026, 1, 2)})
+
+
+def test_what_is_kept_is_only_as_big_as_its_json() -> None:
+    import tracemalloc
+
+    bodies = [{"id": f"job-{n}", "status": "in_progress"} for n in range(200)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = [compact_json(body) for body in bodies]
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 200 * len(kept) * 2  # orjson's own bytes would hold 4 KiB each
