@@ -48,6 +48,9 @@ class _Seen:
     first_at: float
     polls: int
     body: dict[str, Any]
+    # A cancel arrived in this state: the scenario holds it ``until: cancel``, and what the
+    # job showed after the cancel is a state of its own, even under the same status.
+    ended_by_cancel: bool = False
 
 
 @dataclass(slots=True)
@@ -85,7 +88,7 @@ class JobLog:
         if not isinstance(status, str):
             return
         states = job.attempts[-1]
-        if states and states[-1].status == status:
+        if states and states[-1].status == status and not states[-1].ended_by_cancel:
             states[-1].polls += int(poll)
             states[-1].body = body
         else:
@@ -118,6 +121,8 @@ class JobLog:
                     self.jobs[new_id] = job
             self._see(job, self.retry_view, body, at, poll=False)
         elif action == "cancel":
+            if job.attempts[-1]:
+                job.attempts[-1][-1].ended_by_cancel = True
             self._see(job, "job", body, at, poll=False)
 
     def _carried(self, body: dict[str, Any], last: bool) -> dict[str, Any]:
@@ -144,11 +149,17 @@ class JobLog:
             for index, one in enumerate(seen):
                 last = index == len(seen) - 1
                 state: dict[str, Any] = {"status": one.status}
-                if not last:
+                if not last and one.ended_by_cancel:
+                    state["for"] = {"until": "cancel"}
+                elif not last:
                     lasted = seen[index + 1].first_at - one.first_at
                     state["for"] = {"polls": one.polls, "seconds": max(1, math.ceil(lasted))}
                 states.append({**state, **self._carried(one.body, last)})
-            attempts.append({"states": states})
+            if any(one.ended_by_cancel for one in seen):
+                # What the job did after the cancel is recorded state by state: play it as is.
+                attempts.append({"on_cancel": "finish", "states": states})
+            else:
+                attempts.append({"states": states})
         return {
             "description": f"Recorded by jobs-emulator record: {len(attempts)} attempts.",
             "attempts": attempts,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import writerai
 
 from emulator import LiveServer, Settings, build
@@ -92,3 +93,47 @@ def test_drift_in_the_real_answers_is_reported(
         0
     ].items()
     assert "'status' is a required property" in drift[0]["message"]
+
+
+def cancel_story(url: str, scenario: str, key: str, at: str) -> list[Any]:
+    """Poll until status ``at``, cancel, poll to the end: each status and ``cancelled`` flag."""
+    import httpx
+
+    headers = {"Api-Key": key, "X-Emulator-Scenario": scenario}
+    with httpx.Client(base_url=url, headers=headers) as http:
+        job = http.post(
+            "/v1/jobs", json={"endpoint": "/v1/documents/extract", "request": {"doc": 1}}
+        ).json()
+        seen: list[Any] = [job["status"]]
+        while seen[-1] != at:
+            seen.append(http.get(f"/v1/jobs/{job['id']}").json()["status"])
+        cancelled = http.post(f"/v1/jobs/{job['id']}/cancel").json()
+        seen.append(("cancel", cancelled["status"], cancelled["cancelled"]))
+        for _ in range(10):
+            polled = http.get(f"/v1/jobs/{job['id']}").json()
+            seen.append((polled["status"], polled["cancelled"]))
+            if polled["status"] in ("completed", "cancelled", "failed"):
+                break
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("scenario", "at", "end"),
+    [("cancel-while-running", "in_progress", ("completed", True)),
+     ("happy-path", "queued", ("cancelled", True))],
+)  # fmt: skip
+def test_a_cancel_is_recorded_as_the_state_it_ended_and_replays_on_the_next_cancel(
+    tmp_path: Path, serve: Callable[..., LiveServer], scenario: str, at: str, end: Any
+) -> None:
+    real = serve(build(api="retab", settings=MANUAL))
+    out = tmp_path / "recorded"
+    proxy = serve(Recorder(build(api="retab"), real.url, out, {"Api-Key": REAL_KEY}))
+    recorded = cancel_story(proxy.url, scenario, CLIENT_KEY, at)
+    assert recorded[-1] == end
+
+    states = load_scenarios(out)["recorded-1"].attempts[0].states
+    ended = next(s for s in states if s.status == at and s.duration and s.duration.until)
+    assert ended.duration is not None and ended.duration.until == "cancel"
+
+    fresh = serve(build(api="retab", scenarios=out, settings=MANUAL))
+    assert cancel_story(fresh.url, "recorded-1", CLIENT_KEY, at) == recorded
