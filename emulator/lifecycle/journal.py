@@ -10,9 +10,10 @@ known without walking them. An entry with violations that is pushed out before a
 is kept apart until it is read, so a long test still sees its violations at teardown.
 
 Traffic repeats itself: a client sends the same headers with every request, a loop polls one
-path, a load test posts one body. A part equal to one a recent entry holds is kept as that
-entry's object (``_Recent``), so ten thousand alike entries hold one headers dict, not ten
-thousand, and it is counted once. Nothing changes an entry once recorded: sharing is safe.
+path, a load test posts one body, a list page asked for again is mostly the same page. A part
+equal to one a recent entry holds is kept as that entry's object (``_Recent``), so ten thousand
+alike entries hold one headers dict, not ten thousand, and it is counted once. Nothing changes
+an entry once recorded: sharing is safe.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class Journal:
     _response_headers: _Recent = field(default_factory=lambda: _Recent(), init=False)
     _paths: _Recent = field(default_factory=lambda: _Recent(), init=False)
     _bodies: _Recent = field(default_factory=lambda: _Recent(), init=False)
+    _answers: _Recent = field(default_factory=lambda: _Recent(), init=False)
 
     @property
     def nbytes(self) -> int:
@@ -118,7 +120,7 @@ class Journal:
         """Let ``e`` hold the parts equal to a recent entry's as that entry's objects; its size
         (``entry_bytes``) without those parts: they are counted once, in the entry that brought
         them. When that one goes first, the few recent values still held go uncounted."""
-        size = ENTRY_BYTES + body_bytes(e.response_body)
+        size = ENTRY_BYTES
         if (headers := self._request_headers.shared(e.request_headers)) is not None:
             e.request_headers = headers
         else:
@@ -134,6 +136,13 @@ class Journal:
             e.request_body = body
         else:
             size += body_bytes(e.request_body)
+        # A list page asked for again is mostly the same page: kept once.
+        answer = e.response_body
+        body = self._answers.shared(answer) if isinstance(answer, bytes) else None
+        if body is not None:
+            e.response_body = body
+        else:
+            size += body_bytes(answer)
         return size
 
     def _fitted(self, e: Exchange) -> Exchange:

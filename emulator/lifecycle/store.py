@@ -71,13 +71,18 @@ class JobStorage(Protocol):
 
 class JobStore:
     def __init__(self) -> None:
-        self._jobs: dict[str, Job] = {}
         # Creation order, overall and per partition; deleted ids are skipped when read.
         self._order: list[str] = []
+        # The job at each position of ``_order``, None once deleted; and each id's position
+        # (a deleted id keeps its own until compaction: a cursor naming it resumes in place).
+        # One dict for both finding a job and resuming a listing at it: ~40 bytes a job less
+        # than a dict of jobs beside a dict of positions.
+        self._slots: list[Job | None] = []
+        self._index: dict[str, int] = {}
+        self._count = 0
         self._partitions: dict[str | None, list[str]] = {}
         # Live jobs per partition, so a page can report its total without counting.
         self._live: dict[str | None, int] = {}
-        self._position: dict[str, int] = {}
         self._lock = threading.RLock()
         self._bytes = 0
         self._dead = 0  # deleted ids still in the orders
@@ -92,44 +97,53 @@ class JobStore:
         return self._bytes
 
     def __len__(self) -> int:
-        return len(self._jobs)
+        return self._count
 
     def get(self, job_id: str) -> Job | None:
-        return self._jobs.get(job_id)
+        at = self._index.get(job_id)
+        return None if at is None else self._slots[at]
 
     def add(self, job: Job) -> None:
         with self._lock:
-            if job.id not in self._jobs:
-                self._position[job.id] = len(self._order)
-                self._order.append(job.id)
-                self._partitions.setdefault(job.partition, []).append(job.id)
-                self._live[job.partition] = self._live.get(job.partition, 0) + 1
-                self._bytes += _weight(job)
-            else:
-                self._bytes += _weight(job) - _weight(self._jobs[job.id])
-            self._jobs[job.id] = job
+            at = self._index.get(job.id)
+            old = None if at is None else self._slots[at]
+            if old is not None and at is not None:
+                self._slots[at] = job
+                self._bytes += _weight(job) - _weight(old)
+                return
+            self._index[job.id] = len(self._order)
+            self._order.append(job.id)
+            self._slots.append(job)
+            self._count += 1
+            self._partitions.setdefault(job.partition, []).append(job.id)
+            self._live[job.partition] = self._live.get(job.partition, 0) + 1
+            self._bytes += _weight(job)
 
     def update(self, job_id: str, change: Callable[[Job], tuple[Job, T]]) -> tuple[Job, T] | None:
         """Apply ``change`` atomically; it returns the new job and anything for the caller."""
         with self._lock:
-            job = self._jobs.get(job_id)
-            if job is None:
+            at = self._index.get(job_id)
+            job = None if at is None else self._slots[at]
+            if job is None or at is None:
                 return None
             new, extra = change(job)
-            self._jobs[job_id] = new
+            self._slots[at] = new
             if new.events is not job.events:  # a retry or a transition: more to count
                 self._bytes += EVENT_BYTES * (len(new.events) - len(job.events))
             return new, extra
 
     def delete(self, job_id: str) -> bool:
         with self._lock:
-            job = self._jobs.pop(job_id, None)
-            if job is None:
+            at = self._index.get(job_id)
+            job = None if at is None else self._slots[at]
+            if job is None or at is None:
                 return False
+            self._slots[at] = None
+            self._count -= 1
             self._live[job.partition] -= 1
             self._bytes -= _weight(job)
             self._dead += 1
-            if self._dead > 64 and self._dead > len(self._jobs):
+            if self._dead > 64 and self._dead > self._count:
                 self._forget_deleted()
             return True
 
@@ -137,31 +151,37 @@ class JobStore:
         """Drop deleted ids from the orders once they outnumber the live jobs: a store that
         creates and deletes for days holds its live jobs only (amortised O(1) a delete). New
         lists, so a listing walking the old ones is undisturbed."""
-        self._order = self._compact(self._order, self._gone)
         self._partitions = {
             p: kept
             for p, ids in self._partitions.items()
-            if (kept := self._compact(ids, self._gone_in.setdefault(p, {})))
+            if (kept := self._compact(ids, self._gone_in.setdefault(p, {}), self._alive(ids)))
         }
+        alive = [job is not None for job in self._slots]
+        self._order = self._compact(self._order, self._gone, alive)
+        self._slots = [job for job in self._slots if job is not None]
+        self._index = {job_id: n for n, job_id in enumerate(self._order)}
         self._gone_in = {p: gone for p, gone in self._gone_in.items() if p in self._partitions}
         self._live = {p: n for p, n in self._live.items() if n}
-        self._position = {job_id: n for n, job_id in enumerate(self._order)}
         self._dead = 0
 
-    def _compact(self, ids: list[str], gone: dict[str, int]) -> list[str]:
-        """``ids`` without the deleted ones; ``gone`` learns where each dropped id stood among
-        the kept ones, and ids dropped earlier are moved to their place in the new list."""
-        live = self._jobs
+    def _alive(self, ids: list[str]) -> list[bool]:
+        return [self.get(job_id) is not None for job_id in ids]
+
+    @staticmethod
+    def _compact(ids: list[str], gone: dict[str, int], alive: list[bool]) -> list[str]:
+        """``ids`` without the dead ones (``alive`` says which); ``gone`` learns where each
+        dropped id stood among the kept ones, and ids dropped earlier are moved to their place
+        in the new list."""
         kept: list[str] = []
         before = [0]  # kept ids before each position of ``ids``
-        for job_id in ids:
-            if job_id in live:
+        for job_id, live in zip(ids, alive, strict=True):
+            if live:
                 kept.append(job_id)
             before.append(len(kept))
         for job_id, rank in gone.items():
             gone[job_id] = before[min(rank, len(ids))]
         for n, job_id in enumerate(ids):
-            if job_id not in live:
+            if not alive[n]:
                 gone[job_id] = before[n]
         while len(gone) > GONE_KEPT:
             del gone[next(iter(gone))]
@@ -169,18 +189,18 @@ class JobStore:
 
     def count(self, partition: str | None = None, *, everywhere: bool = True) -> int:
         """How many live jobs there are (all of them, or one partition's)."""
-        return len(self._jobs) if everywhere else self._live.get(partition, 0)
+        return self._count if everywhere else self._live.get(partition, 0)
 
     def clear(self) -> None:
         with self._lock:
-            self._jobs.clear()
             self._order.clear()
+            self._slots.clear()
+            self._index.clear()
             self._partitions.clear()
             self._live.clear()
-            self._position.clear()
             self._gone.clear()
             self._gone_in.clear()
-            self._bytes = self._dead = 0
+            self._bytes = self._dead = self._count = 0
 
     def ids(self, partition: str | None = None, *, everywhere: bool = True) -> list[str]:
         """Ids in creation order (all of them, or one partition's)."""
@@ -190,7 +210,7 @@ class JobStore:
         """Live jobs from ``ids[start]`` onwards, forwards (step 1) or backwards (step -1)."""
         index = start
         while 0 <= index < len(ids):
-            job = self._jobs.get(ids[index])
+            job = self.get(ids[index])
             if job is not None:
                 yield job
             index += step
@@ -199,7 +219,7 @@ class JobStore:
         """Where a walk that continues past ``job_id`` in direction ``step`` starts in ``ids``
         (the overall order or a partition's); ``None`` when the id was never in the store."""
         if ids is self._order:
-            position = self._position.get(job_id)
+            position = self._index.get(job_id)
             gone = self._gone
         else:
             position = ids.index(job_id) if job_id in ids else None
@@ -213,4 +233,4 @@ class JobStore:
         return rank if step > 0 else rank - 1  # it stood just before the kept id now at ``rank``
 
     def all(self) -> Iterator[Job]:
-        return iter(list(self._jobs.values()))
+        return iter([job for job in self._slots if job is not None])

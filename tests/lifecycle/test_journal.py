@@ -132,8 +132,8 @@ def test_as_dict_is_json_shaped() -> None:
 
 def test_bytes_bound_drops_the_oldest_and_counts_what_is_held() -> None:
     journal = Journal(max_bytes=20_000, body_limit=100_000)
-    for _ in range(10):
-        record(journal, response_body=b'"' + b"x" * 4000 + b'"')
+    for n in range(10):  # each its own body: alike ones would be kept (and counted) once
+        record(journal, response_body=b'"%d' % n + b"x" * 4000 + b'"')
     assert 0 < journal.nbytes <= 20_000
     # An entry is its ~4 KB body plus ~0.5 KiB of object: four fit in 20,000 bytes.
     assert seqs(journal.entries()) == [7, 8, 9, 10] and journal.dropped == 6
@@ -180,12 +180,13 @@ def test_kept_violations_are_bounded_too_and_the_loss_is_counted() -> None:
 
 
 def alike(n: int) -> dict[str, Any]:
-    """The parts of a client's n-th create, each a new object, as the wire gives them."""
+    """The parts of a client's n-th request, each a new object, as the wire gives them."""
     headers = {"host": "127.0.0.1:8000", "user-agent": "python-httpx/0.28.1", "accept": "*/*",
                "accept-encoding": "gzip, deflate", "connection": "keep-alive",
                "content-type": "application/json", "content-length": str(16 + n % 1)}  # fmt: skip
-    body = json.dumps({"prompt": "a cat"}).encode()
-    return {"request_headers": headers, "path": "/".join(("", "jobs")), "request_body": body}
+    body, page = json.dumps({"prompt": "a cat"}).encode(), json.dumps({"jobs": []}).encode()
+    return {"request_headers": headers, "path": "/".join(("", "jobs")), "request_body": body,
+            "response_body": page}  # fmt: skip
 
 
 def test_alike_entries_hold_one_copy_of_their_headers_path_and_body() -> None:
@@ -194,7 +195,7 @@ def test_alike_entries_hold_one_copy_of_their_headers_path_and_body() -> None:
     first = entries[0]
     for e in entries[1:]:
         assert e.request_headers is first.request_headers and e.path is first.path
-        assert e.request_body is first.request_body
+        assert e.request_body is first.request_body and e.response_body is first.response_body
     other = record(journal, **{**alike(0), "request_headers": {"host": "elsewhere"}})
     assert other.request_headers == {"host": "elsewhere"} and other.path is first.path
 

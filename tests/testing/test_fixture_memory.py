@@ -33,7 +33,7 @@ def test_long_violation_first(emulator):
     http = emulator.client(headers=AUTH)
     assert http.post("/v1/applications/a/jobs", json={"inputs": "x"}).status_code == 400
     job = http.post("/v1/applications/a/jobs", json=INPUTS).json()["id"]
-    for _ in range(40):  # ~0.7 kB each: the violation's entry is pushed out of the journal
+    for _ in range(40):  # ~0.4 kB each: the violation's entry is pushed out of the journal
         http.get(f"/v1/applications/jobs/{job}")
     entries = emulator.control("GET", "journal", operation="retrieve")["entries"]
     assert 0 < len(entries) < 40
@@ -41,13 +41,13 @@ def test_long_violation_first(emulator):
 
 def test_many_violations_more_than_the_journal_can_keep(emulator):
     http = emulator.client(headers=AUTH)
-    for _ in range(100):  # ~0.7 kB each (alike requests share their headers and body)
+    for _ in range(100):  # ~0.4 kB each (alike exchanges share their headers and bodies)
         assert http.post("/v1/applications/a/jobs", json={"inputs": "x"}).status_code == 400
 """
 
 INI = """
 [pytest]
-emulator_journal_bytes = 20000
+emulator_journal_bytes = 8000
 """
 
 
