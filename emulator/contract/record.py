@@ -6,8 +6,10 @@ spec (undeclared statuses, missing fields, values the schema lacks: ``drift.json
 exchange is journaled with its secrets redacted (``journal.jsonl``), and every job seen is
 written as a scenario (``recorded-N.yaml``): its statuses in order per attempt, each lasting
 the polls it was seen for and the seconds it lasted on the wall clock, the last one carrying
-the error or result the service answered. Files are rewritten after every exchange, so an
-interrupted recording loses nothing. ``--scenarios DIR`` then replays the same story.
+the error or result the service answered, a cancel as the end of the state it arrived in, and
+the service failing (429, 5xx) as the scenario's faults. Files are rewritten after every
+exchange, so an interrupted recording loses nothing. ``--scenarios DIR`` then replays the
+same story.
 """
 
 from __future__ import annotations
@@ -105,9 +107,12 @@ class Recorder:
                     {"operation": op.key, "status": answer.status_code, **v.as_dict()}
                 )
             action = self.action_of.get(op.key)
-            if action is not None and isinstance(parsed, dict):
+            # An error's body may be anything (a gateway's HTML): its status is what counts.
+            if action is not None and (isinstance(parsed, dict) or answer.status_code >= 400):
                 job_id = match.params.get(_last_param(op.path)) if "{" in op.path else None
-                self.jobs.observe(action, job_id, answer.status_code, parsed, at)
+                retry_after = answer.headers.get("retry-after")
+                shown = parsed if isinstance(parsed, dict) else {}
+                self.jobs.observe(action, job_id, answer.status_code, shown, at, retry_after)
         self._write(exchange)
 
     def _write(self, exchange: dict[str, Any]) -> None:

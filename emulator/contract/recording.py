@@ -57,6 +57,10 @@ class _Seen:
 class _Job:
     name: str
     attempts: list[list[_Seen]] = field(default_factory=lambda: [[]])
+    # Requests about the job per action, and the answers that were the service failing
+    # (429, 5xx) as the scenario's faults: the Nth such request, answered so.
+    requests: dict[str, int] = field(default_factory=dict)
+    faults: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _key(profile: Profile, view: str, template: str) -> str | None:
@@ -95,13 +99,18 @@ class JobLog:
             states.append(_Seen(status, at, int(poll), body))
 
     def observe(
-        self, action: str, job_id: str | None, http_status: int, body: dict[str, Any], at: float
+        self,
+        action: str,
+        job_id: str | None,
+        http_status: int,
+        body: dict[str, Any],
+        at: float,
+        retry_after: str | None = None,
     ) -> None:
-        """One successful answer of the service about a job (errors tell nothing of its story)."""
-        if http_status >= 400:
-            return
+        """One answer of the service about a job. A refusal (4xx) tells nothing of the job's
+        story; the service failing (429, 5xx) is a fault of its scenario."""
         if action == "create":
-            new_id = self._id(self.create_view, body)
+            new_id = self._id(self.create_view, body) if http_status < 400 else None
             if new_id is not None:
                 job = self.jobs[new_id] = _Job(f"recorded-{len(self.order) + 1}")
                 self.order.append(job)
@@ -111,6 +120,15 @@ class JobLog:
         if known is None:
             return
         job = known
+        nth = job.requests[action] = job.requests.get(action, 0) + 1
+        if http_status == 429 or http_status >= 500:
+            fault: dict[str, Any] = {"operation": action, "nth": nth, "status": http_status}
+            if retry_after is not None:
+                fault["headers"] = {"retry-after": retry_after}
+            job.faults.append(fault)
+            return
+        if http_status >= 400:
+            return
         if action in ("retrieve", "status"):
             self._see(job, "job" if action == "retrieve" else "status", body, at, poll=True)
         elif action == "retry":
@@ -160,10 +178,13 @@ class JobLog:
                 attempts.append({"on_cancel": "finish", "states": states})
             else:
                 attempts.append({"states": states})
-        return {
+        scenario: dict[str, Any] = {
             "description": f"Recorded by jobs-emulator record: {len(attempts)} attempts.",
             "attempts": attempts,
         }
+        if job.faults:
+            scenario["faults"] = job.faults
+        return scenario
 
     def scenario_files(self) -> dict[str, str]:
         return {

@@ -137,3 +137,37 @@ def test_a_cancel_is_recorded_as_the_state_it_ended_and_replays_on_the_next_canc
 
     fresh = serve(build(api="retab", scenarios=out, settings=MANUAL))
     assert cancel_story(fresh.url, "recorded-1", CLIENT_KEY, at) == recorded
+
+
+def test_the_service_failing_a_poll_is_recorded_as_a_fault_and_replayed_on_the_same_poll(
+    tmp_path: Path, serve: Callable[..., LiveServer]
+) -> None:
+    import httpx
+
+    script = tmp_path / "real"
+    script.mkdir()
+    (script / "flaky.yaml").write_text(
+        "attempts:\n  - states:\n      - {status: in_progress, for: {polls: 3}}\n"
+        "      - {status: completed, result: {title: t, suggestion: s}}\n"
+        "faults:\n  - {operation: retrieve, nth: 2, status: 503, headers: {retry-after: '2'}}\n"
+    )
+
+    def polls(url: str, scenario: str) -> list[Any]:
+        headers = {"Authorization": f"Bearer {CLIENT_KEY}", "X-Emulator-Scenario": scenario}
+        with httpx.Client(base_url=url, headers=headers) as http:
+            job = http.post("/v1/applications/app-1/jobs", json={"inputs": INPUTS}).json()
+            answers = [http.get(f"/v1/applications/jobs/{job['id']}") for _ in range(6)]
+        return [
+            (a.status_code, a.headers.get("retry-after"), a.json().get("status")) for a in answers
+        ]
+
+    real = serve(build(api="writer", scenarios=script, settings=MANUAL))
+    out = tmp_path / "recorded"
+    proxy = serve(Recorder(build(api="writer"), real.url, out))
+    recorded = polls(proxy.url, "flaky")
+    assert recorded[1][:2] == (503, "2") and recorded[-1] == (200, None, "completed")
+
+    (fault,) = load_scenarios(out)["recorded-1"].faults
+    assert (fault.operation, fault.nth, fault.status) == ("retrieve", 2, 503)
+    fresh = serve(build(api="writer", scenarios=out, settings=MANUAL))
+    assert polls(fresh.url, "recorded-1") == recorded
