@@ -7,7 +7,7 @@ the emulator answers with are few, and encoding them per request was a visible s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from starlette.types import Send
@@ -28,8 +28,23 @@ def _content_type(media_type: str) -> tuple[bytes, bytes]:
 
 def raw_headers(
     status: int, headers: Mapping[str, str], media_type: str | None, length: int
+) -> Sequence[tuple[bytes, bytes]]:
+    """The response headers: ``headers``, then the length and type they do not give."""
+    if not headers:  # most answers: the same few tuples for every poll of a job
+        return _length_and_type(status, media_type, length)
+    return _assembled(status, headers, media_type, length)
+
+
+@lru_cache(maxsize=1024)
+def _length_and_type(
+    status: int, media_type: str | None, length: int
+) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple(_assembled(status, {}, media_type, length))
+
+
+def _assembled(
+    status: int, headers: Mapping[str, str], media_type: str | None, length: int
 ) -> list[tuple[bytes, bytes]]:
-    """The response header list: ``headers``, then the length and type they do not give."""
     raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
     if raw:
         names = {name for name, _ in raw}

@@ -100,10 +100,10 @@ def test_an_outcome_goes_out_as_starlette_would_send_it(outcome: Outcome) -> Non
         expected = Response(status_code=outcome.status, headers=dict(outcome.headers))
     else:
         expected = Response(payload, outcome.status, dict(outcome.headers), outcome.media_type)
-    assert (start["status"], start["headers"]) == (expected.status_code, expected.raw_headers)
+    assert (start["status"], list(start["headers"])) == (expected.status_code, expected.raw_headers)
     assert body["body"] == expected.body
     head_start, head_body = sent(outcome, head=True)
-    assert head_start["headers"] == expected.raw_headers and head_body["body"] == b""
+    assert list(head_start["headers"]) == expected.raw_headers and head_body["body"] == b""
 
 
 def incoming(path: str, query: str = "", headers: dict[str, str] | None = None) -> Incoming:
@@ -177,3 +177,11 @@ def test_a_repeated_small_body_is_checked_once_and_a_large_one_every_time() -> N
     assert create(b'{"inputs": 1}').violations
     large = json.dumps({"inputs": [{"id": "topic", "value": ["x" * 3000]}]}).encode()
     assert create(large) is not create(large)
+
+
+def test_answers_without_headers_of_their_own_share_one_header_tuple() -> None:
+    from emulator.http.sending import raw_headers
+
+    first = raw_headers(200, {}, "application/json", 120)
+    assert raw_headers(200, {}, "application/json", 120) is first
+    assert raw_headers(200, {"x-a": "1"}, "application/json", 120) is not first
