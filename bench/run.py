@@ -1,6 +1,6 @@
 """The emulator's speed, side by side with the ceiling of its stack and with Prism, in one run.
 
-    .venv/bin/python bench/run.py            # about four minutes on 2 cores
+    .venv/bin/python bench/run.py            # about ten minutes on 2 cores
     .venv/bin/python bench/run.py --quick    # about a minute: 1 s per load, 20k jobs
     .venv/bin/python bench/run.py --profile  # also: cProfile of in-process polls
     .venv/bin/python bench/run.py --update-readme  # and write the figures into README.md
@@ -41,7 +41,7 @@ def options() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
     parser.add_argument("--seconds", type=float, help="seconds per load (3; quick 1)")
     parser.add_argument("--jobs", type=int, help="jobs in the full namespace (100k; quick 20k)")
-    parser.add_argument("--rounds", type=int, help="rounds of every HTTP load (3; quick 1)")
+    parser.add_argument("--rounds", type=int, help="rounds of every HTTP load (5; quick 1)")
     parser.add_argument("--no-prism", action="store_true", help="leave Prism out")
     parser.add_argument("--openai", type=Path, default=spec_load.UPSTREAM_OPENAI,
                         help="OpenAI's published openapi.yaml, for the spec-load figures of a "
@@ -52,7 +52,7 @@ def options() -> argparse.Namespace:
     args = parser.parse_args()
     args.seconds = args.seconds or (1.0 if args.quick else 3.0)
     args.jobs = args.jobs or (20_000 if args.quick else 100_000)
-    args.rounds = args.rounds or (1 if args.quick else 3)
+    args.rounds = args.rounds or (1 if args.quick else 5)
     args.polls = 3_000 if args.quick else 20_000
     args.fixture_tests = 50 if args.quick else 200
     return args
