@@ -37,7 +37,7 @@ def table(http: dict[str, Any]) -> list[str]:
     bare, emulator = servers["bare"], servers["emulator"]
     full, prism = servers.get("emulator full"), servers.get("prism")
     jobs = http.get("full_jobs", 0)
-    head = ["route", "bare req/s", "emulator req/s (vs bare)", "emulator p50 / p99"]
+    head = ["route", "bare req/s", "bare p99", "emulator req/s (vs bare)", "emulator p50 / p99"]
     if full is not None:
         head.append(f"with {jobs // 1000}k jobs (vs empty)")
     if prism is not None:
@@ -45,7 +45,7 @@ def table(http: dict[str, Any]) -> list[str]:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for route, label in ROUTES.items():
         e = emulator[route]
-        row = [label, _rps(bare[route]["rps"])]
+        row = [label, _rps(bare[route]["rps"]), f"{bare[route]['p99_ms']:.1f} ms"]
         row.append(f"{_rps(e['rps'])} ({e['rps'] / bare[route]['rps']:.2f})")
         row.append(f"{e['p50_ms']:.1f} / {e['p99_ms']:.1f} ms")
         if full is not None:
