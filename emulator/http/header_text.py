@@ -16,7 +16,7 @@ __all__ = ["decode_headers"]
 
 _NAMES_KEPT = 256
 _VALUES_KEPT = 4096
-_VALUE_LENGTH_KEPT = 256  # longer values (cookies, signed tokens) are decoded each time
+_LENGTH_KEPT = 256  # longer ones (cookies, signed tokens) are decoded each time
 _names: dict[bytes, str] = {}
 _values: dict[bytes, str] = {}
 
@@ -40,7 +40,7 @@ def decode_headers(raw: Iterable[tuple[bytes, bytes]]) -> tuple[dict[str, str], 
 
 def _name(raw: bytes) -> str:
     text = raw.decode("latin-1").lower()
-    if len(raw) <= _VALUE_LENGTH_KEPT:
+    if len(raw) <= _LENGTH_KEPT:
         if len(_names) >= _NAMES_KEPT:
             _names.clear()
         _names[raw] = text
@@ -49,7 +49,7 @@ def _name(raw: bytes) -> str:
 
 def _value(raw: bytes) -> str:
     text = raw.decode("latin-1")
-    if len(raw) <= _VALUE_LENGTH_KEPT:
+    if len(raw) <= _LENGTH_KEPT:
         if len(_values) >= _VALUES_KEPT:
             _values.clear()
         _values[raw] = text
