@@ -12,7 +12,7 @@ from typing import Any
 
 from emulator.openapi.violation import Violation
 
-__all__ = ["ENTRY_BYTES", "Exchange", "body_bytes", "entry_bytes", "headers_bytes"]
+__all__ = ["ENTRY_BYTES", "Exchange", "body_bytes", "headers_bytes"]
 
 # What an entry costs besides its bodies and headers: the object, its numbers, its path, its
 # slots in the journal (tracemalloc: ~360 bytes for an entry that shares nothing, rounded up).
@@ -88,11 +88,3 @@ def body_bytes(body: Any) -> int:
 
 def headers_bytes(headers: Mapping[str, str]) -> int:
     return len(headers) * HEADER_BYTES + sum(map(len, headers.values()))
-
-
-def entry_bytes(e: Exchange) -> int:
-    """About what ``e`` holds in memory: counted from lengths, never by walking objects."""
-    return (
-        ENTRY_BYTES + headers_bytes(e.request_headers) + headers_bytes(e.response_headers)
-        + body_bytes(e.request_body) + body_bytes(e.response_body)
-    )  # fmt: skip

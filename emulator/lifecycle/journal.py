@@ -25,16 +25,10 @@ from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Any, TypeVar, cast
 
-from emulator.lifecycle.exchange import (
-    ENTRY_BYTES,
-    Exchange,
-    body_bytes,
-    entry_bytes,
-    headers_bytes,
-)
+from emulator.lifecycle.exchange import ENTRY_BYTES, Exchange, body_bytes, headers_bytes
 from emulator.openapi.violation import Violation
 
-__all__ = ["Exchange", "Journal", "entry_bytes"]
+__all__ = ["Exchange", "Journal"]
 
 V = TypeVar("V")
 
@@ -58,7 +52,7 @@ class Journal:
     dropped: int = field(default=0, init=False)
     dropped_violations: int = field(default=0, init=False)
     _entries: deque[Exchange] = field(default_factory=deque, init=False)
-    # Each entry's ``entry_bytes``, in step with ``_entries``: no (entry, size) pair per entry.
+    # Each entry's counted bytes, in step with ``_entries``: no (entry, size) pair per entry.
     _sizes: deque[int] = field(default_factory=deque, init=False)
     # Violations pushed out before any read, by seq: kept until read.
     _kept: dict[int, tuple[Exchange, int]] = field(default_factory=dict, init=False)
@@ -117,33 +111,27 @@ class Journal:
                     self._push_out()
 
     def _share(self, e: Exchange) -> int:
-        """Let ``e`` hold the parts equal to a recent entry's as that entry's objects; its size
-        (``entry_bytes``) without those parts: they are counted once, in the entry that brought
-        them. When that one goes first, the few recent values still held go uncounted."""
-        size = ENTRY_BYTES
-        if (headers := self._request_headers.shared(e.request_headers)) is not None:
-            e.request_headers = headers
-        else:
-            size += headers_bytes(e.request_headers)
-        if (headers := self._response_headers.shared(e.response_headers)) is not None:
-            e.response_headers = headers
-        else:
-            size += headers_bytes(e.response_headers)
-        if (path := self._paths.shared(e.path)) is not None:
-            e.path = path
-        body = self._bodies.shared(e.request_body) if isinstance(e.request_body, bytes) else None
-        if body is not None:
-            e.request_body = body
-        else:
-            size += body_bytes(e.request_body)
-        # A list page asked for again is mostly the same page: kept once.
-        answer = e.response_body
-        body = self._answers.shared(answer) if isinstance(answer, bytes) else None
-        if body is not None:
-            e.response_body = body
-        else:
-            size += body_bytes(answer)
-        return size
+        """Let ``e`` hold the parts equal to a recent entry's as that entry's objects; what it
+        weighs without those parts: they are counted once, in the entry that brought them. When
+        that one goes first, the few recent values still held go uncounted."""
+        e.request_headers, request_headers = _kept(self._request_headers, e.request_headers)
+        e.response_headers, response_headers = _kept(self._response_headers, e.response_headers)
+        e.path, _ = _kept(self._paths, e.path)
+        # Bodies as bytes only (a list page asked for again is mostly the same page); the rare
+        # parsed ones are counted each time.
+        e.request_body, request = _kept(
+            self._bodies, e.request_body, isinstance(e.request_body, bytes)
+        )
+        e.response_body, answer = _kept(
+            self._answers, e.response_body, isinstance(e.response_body, bytes)
+        )
+        return (
+            ENTRY_BYTES
+            + (headers_bytes(e.request_headers) if request_headers else 0)
+            + (headers_bytes(e.response_headers) if response_headers else 0)
+            + (body_bytes(e.request_body) if request else 0)
+            + (body_bytes(e.response_body) if answer else 0)
+        )
 
     def _fitted(self, e: Exchange) -> Exchange:
         """``e``, or a copy whose bodies over ``body_limit`` keep their first KiB."""
@@ -233,6 +221,12 @@ class Journal:
         """Seconds between successive exchanges (on the emulator's clock)."""
         times = [e.at for e in exchanges]
         return [b - a for a, b in pairwise(times)]
+
+
+def _kept(recent: _Recent, value: V, shareable: bool = True) -> tuple[V, bool]:
+    """The value to hold (an equal recent one, if any) and whether it is new: to be counted."""
+    shared = recent.shared(value) if shareable else None
+    return (value, True) if shared is None else (shared, False)
 
 
 class _Recent:
