@@ -61,6 +61,12 @@ app = Starlette(
 if __name__ == "__main__":
     loop, http = stack()
     uvicorn.run(
-        app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
-        access_log=False, lifespan="off", loop=loop, http=http,
-    )  # fmt: skip
+        app,
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        loop=loop,
+        http=http,
+    )

@@ -52,8 +52,11 @@ def run_variant(folder: Path, body: str, count: int) -> tuple[float, list[float]
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"],
-        cwd=folder, check=True, capture_output=True, timeout=300,
-    )  # fmt: skip
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     wall = time.perf_counter() - started
     return wall, json.loads((folder / "phases.json").read_text())
 

@@ -25,10 +25,14 @@ SPEC = "specs/writer.yaml"
 
 def _create(root: str, prefix: str, scenario: str) -> str:
     response = httpx.post(
-        f"{root}{prefix}/v1/applications/{APP}/jobs", content=wrk.BODY,
-        headers={"authorization": wrk.AUTH, "content-type": "application/json",
-                 "x-emulator-scenario": scenario},
-    )  # fmt: skip
+        f"{root}{prefix}/v1/applications/{APP}/jobs",
+        content=wrk.BODY,
+        headers={
+            "authorization": wrk.AUTH,
+            "content-type": "application/json",
+            "x-emulator-scenario": scenario,
+        },
+    )
     response.raise_for_status()
     return str(response.json()["id"])
 
@@ -56,8 +60,11 @@ def _one(label: str, root: str, script: str, route: str, args: argparse.Namespac
     wrk.run(root, script, connections=args.connections, seconds=min(1, args.seconds))
     r = wrk.run(root, script, connections=args.connections, seconds=args.seconds)
     bad = f", {r['non_2xx']} non-2xx" if r["non_2xx"] else ""
-    print(f"  {label:16s}{route:7s}{r['rps']:9.0f} req/s  p50 {r['p50_ms']:6.2f} ms"
-          f"  p99 {r['p99_ms']:6.2f} ms{bad}", flush=True)  # fmt: skip
+    print(
+        f"  {label:16s}{route:7s}{r['rps']:9.0f} req/s  p50 {r['p50_ms']:6.2f} ms"
+        f"  p99 {r['p99_ms']:6.2f} ms{bad}",
+        flush=True,
+    )
     return r
 
 

@@ -59,9 +59,10 @@ def table(http: dict[str, Any]) -> list[str]:
 def _startup(startup: dict[str, float]) -> str:
     parts = [f"{name} {seconds:.2f} s" for name, seconds in startup.items() if name != "bare"]
     return (
-        "Cold start to the first answer, imports included: " + ", ".join(parts)
+        "Cold start to the first answer, imports included: "
+        + ", ".join(parts)
         + f" (the bare Starlette app: {startup['bare']:.2f} s)."
-    )  # fmt: skip
+    )
 
 
 def _rounds(http: dict[str, Any]) -> str:

@@ -43,9 +43,13 @@ def options() -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, help="jobs in the full namespace (100k; quick 20k)")
     parser.add_argument("--rounds", type=int, help="rounds of every HTTP load (5; quick 1)")
     parser.add_argument("--no-prism", action="store_true", help="leave Prism out")
-    parser.add_argument("--openai", type=Path, default=spec_load.UPSTREAM_OPENAI,
-                        help="OpenAI's published openapi.yaml, for the spec-load figures of a "
-                        "real large spec (default: the tests' copy)")  # fmt: skip
+    parser.add_argument(
+        "--openai",
+        type=Path,
+        default=spec_load.UPSTREAM_OPENAI,
+        help="OpenAI's published openapi.yaml, for the spec-load figures of a "
+        "real large spec (default: the tests' copy)",
+    )
     parser.add_argument(
         "--update-readme", action="store_true", help="write this run's figures into README.md"
     )

@@ -107,9 +107,12 @@ def start(
     launched = time.perf_counter()
     # Its own process group: npx starts npm, a shell and node, and all of them must go.
     process = subprocess.Popen(
-        pinned(SERVER_CPU, command), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        pinned(SERVER_CPU, command),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         start_new_session=True,
-    )  # fmt: skip
+    )
     deadline = launched + timeout
     while True:
         if process.poll() is not None:

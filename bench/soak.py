@@ -65,8 +65,11 @@ def main() -> None:
         health(server)
         idle = server.rss_mb()
         print(f"idle RSS {idle:.1f} MB (after start and one health call)", flush=True)
-        print(f"{'tests':>6} {'seconds':>8} {'RSS MB':>7} {'vs idle':>8} {'accounted MB':>13} "
-              f"{'live':>5} {'freed':>6} {'evicted ttl/cap/memory':>23}", flush=True)  # fmt: skip
+        print(
+            f"{'tests':>6} {'seconds':>8} {'RSS MB':>7} {'vs idle':>8} {'accounted MB':>13} "
+            f"{'live':>5} {'freed':>6} {'evicted ttl/cap/memory':>23}",
+            flush=True,
+        )
         done, lock = 0, threading.Lock()
         began = time.perf_counter()
         local = threading.local()
@@ -87,22 +90,33 @@ def main() -> None:
         def report(count: int) -> None:
             h = health(server)
             spaces, rss = h["namespaces"], server.rss_mb()
-            row = {"tests": count, "seconds": round(time.perf_counter() - began, 1),
-                   "rss_mb": round(rss, 1), "idle_rss_mb": round(idle, 1),
-                   "accounted_mb": round(h["memory"]["bytes"] / 2**20, 1),
-                   "live": spaces["live"], "freed": spaces["freed"],
-                   "evicted": spaces["evicted"]}  # fmt: skip
+            row = {
+                "tests": count,
+                "seconds": round(time.perf_counter() - began, 1),
+                "rss_mb": round(rss, 1),
+                "idle_rss_mb": round(idle, 1),
+                "accounted_mb": round(h["memory"]["bytes"] / 2**20, 1),
+                "live": spaces["live"],
+                "freed": spaces["freed"],
+                "evicted": spaces["evicted"],
+            }
             rows.append(row)
             ev = spaces["evicted"]
-            print(f"{count:>6} {row['seconds']:>8} {rss:>7.1f} {rss / idle:>7.2f}x "
-                  f"{row['accounted_mb']:>13} {spaces['live']:>5} {spaces['freed']:>6} "
-                  f"{ev['ttl']:>9}/{ev['cap']}/{ev['memory']:<7}", flush=True)  # fmt: skip
+            print(
+                f"{count:>6} {row['seconds']:>8} {rss:>7.1f} {rss / idle:>7.2f}x "
+                f"{row['accounted_mb']:>13} {spaces['live']:>5} {spaces['freed']:>6} "
+                f"{ev['ttl']:>9}/{ev['cap']}/{ev['memory']:<7}",
+                flush=True,
+            )
 
         with ThreadPoolExecutor(args.workers) as pool:
             list(pool.map(play, range(args.namespaces)))
         peak = max((r["rss_mb"] for r in rows), default=idle)
-        print(f"peak RSS {peak:.1f} MB, idle {idle:.1f} MB, budget for jobs and journals "
-              f"{health(server)['memory']['max'] / 2**20:.0f} MiB", flush=True)  # fmt: skip
+        print(
+            f"peak RSS {peak:.1f} MB, idle {idle:.1f} MB, budget for jobs and journals "
+            f"{health(server)['memory']['max'] / 2**20:.0f} MiB",
+            flush=True,
+        )
         if args.json:
             args.json.write_text(json.dumps({"idle_rss_mb": idle, "rows": rows}, indent=1))
     finally:

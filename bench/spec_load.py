@@ -66,12 +66,14 @@ def generated_spec(folder: Path) -> tuple[Path, Path]:
     doc["paths"]["/things/by-id/{thing_id}"] = {
         "get": {
             "operationId": "getThingById",
-            "parameters": [{"name": "thing_id", "in": "path", "required": True,
-                            "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "ok",
-                                  "content": {"application/json": {"schema": model}}}},
+            "parameters": [
+                {"name": "thing_id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": {"description": "ok", "content": {"application/json": {"schema": model}}}
+            },
         }
-    }  # fmt: skip
+    }
     spec = folder / "generated.json"
     spec.write_text(json.dumps(doc), encoding="utf-8")
     profile = folder / "generated.profile.yaml"
@@ -86,9 +88,12 @@ def generated_spec(folder: Path) -> tuple[Path, Path]:
 
 def parse(spec: Path) -> dict[str, float]:
     done = subprocess.run(
-        [sys.executable, "-c", _PARSE, str(spec)], capture_output=True, text=True, check=True,
+        [sys.executable, "-c", _PARSE, str(spec)],
+        capture_output=True,
+        text=True,
+        check=True,
         timeout=600,
-    )  # fmt: skip
+    )
     result: dict[str, float] = json.loads(done.stdout)
     return result
 
@@ -134,9 +139,11 @@ def measure(openai: Path | None, with_prism: bool = True) -> dict[str, Any]:
         openai = plain
     if openai is None or not openai.is_file():
         where = f" at {openai}" if openai else ""
-        rows["openai"] = {"skipped": f"no OpenAI spec{where}; get one with "
-                                     f"`curl -L -o openapi.yaml {OPENAI_URL}`, then --openai "
-                                     "openapi.yaml"}  # fmt: skip
+        rows["openai"] = {
+            "skipped": f"no OpenAI spec{where}; get one with "
+            f"`curl -L -o openapi.yaml {OPENAI_URL}`, then --openai "
+            "openapi.yaml"
+        }
     else:
         rows["openai"] = _row(openai, skip_prism, "--api", "openai", "--spec", str(openai))
     return rows
@@ -162,17 +169,22 @@ def report(rows: dict[str, Any]) -> str:
         if "skipped" in row:
             lines.append(f"  {name}: skipped: {row['skipped']}")
             continue
-        lines.append(f"  {name}: {row['file']}, {row['size_mb']:.1f} MB, "
-                     f"{row['operations']} operations")  # fmt: skip
+        lines.append(
+            f"  {name}: {row['file']}, {row['size_mb']:.1f} MB, {row['operations']} operations"
+        )
         for what in ("parse", "emulator", "prism"):
             cell = row[what]
             if "skipped" in cell or "failed" in cell:
-                lines.append(f"    {what:9s} {'skipped: ' if 'skipped' in cell else ''}"
-                             f"{cell.get('skipped') or cell['failed']}")  # fmt: skip
+                lines.append(
+                    f"    {what:9s} {'skipped: ' if 'skipped' in cell else ''}"
+                    f"{cell.get('skipped') or cell['failed']}"
+                )
                 continue
             ratio = cell["seconds"] / row["parse"]["seconds"]
-            lines.append(f"    {what:9s}{cell['seconds']:7.2f} s {cell['rss_mb']:7.0f} MB RSS"
-                         f"  ({ratio:.1f}x parse)")  # fmt: skip
+            lines.append(
+                f"    {what:9s}{cell['seconds']:7.2f} s {cell['rss_mb']:7.0f} MB RSS"
+                f"  ({ratio:.1f}x parse)"
+            )
     return "\n".join(lines)
 
 

@@ -84,8 +84,10 @@ def measure(launches: int = LAUNCHES) -> dict[str, Any]:
         runs[api] = ("emulator", ("--api", api), FIRST_REQUEST.get(api, HEALTH))
     with tempfile.TemporaryDirectory() as tmp:
         runs[f"large spec ({COPIES * 4} operations)"] = (
-            "emulator", ("--spec", str(large_spec(Path(tmp)))), HEALTH,
-        )  # fmt: skip
+            "emulator",
+            ("--spec", str(large_spec(Path(tmp)))),
+            HEALTH,
+        )
         times: dict[str, list[float]] = {name: [] for name in runs}
         for _ in range(launches):
             for name, run in runs.items():

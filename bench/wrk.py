@@ -92,9 +92,12 @@ def run(
         command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency"]
         command += ["-s", handle.name, root]
         done = subprocess.run(
-            pinned(LOAD_CPU, command), capture_output=True, text=True,
-            timeout=timeout or seconds + 60, check=True,
-        )  # fmt: skip
+            pinned(LOAD_CPU, command),
+            capture_output=True,
+            text=True,
+            timeout=timeout or seconds + 60,
+            check=True,
+        )
     finally:
         Path(handle.name).unlink()
     return parse(done.stdout)

@@ -110,15 +110,17 @@ def check_profile(profile: Profile, spec: Spec) -> None:
         if op is None:
             known = ", ".join(op.key for op in spec.operations)
             raise ProfileError(
-                str(profile.path), f"/operations/{action}",
+                str(profile.path),
+                f"/operations/{action}",
                 f"the spec {spec.path.name} has no operation {ref!r}; it has: {known}",
-            )  # fmt: skip
+            )
         if action in _JOB_BOUND and "{" not in op.path:
             raise ProfileError(
-                str(profile.path), f"/operations/{action}",
+                str(profile.path),
+                f"/operations/{action}",
                 f"{action} acts on one job, but {op.key} ({op.method} {op.path}) has no path "
                 "parameter to carry the job id; bind an operation like GET /jobs/{id}",
-            )  # fmt: skip
+            )
 
 
 def check_stateless(app: Emulator, *, fatal: bool = True) -> list[Flaw]:
@@ -148,9 +150,10 @@ def check_stateless(app: Emulator, *, fatal: bool = True) -> list[Flaw]:
             problem = f"no value this emulator makes satisfies it ({error.message})"
         pointer = f"{op.pointer}/responses/{status}/content/{escape(media_type)}/schema"
         flaw = Flaw(
-            str(app.spec.path), pointer,
+            str(app.spec.path),
+            pointer,
             f"{op.key} is served from its schema, but {problem}; fix the schema or add an example",
-        )  # fmt: skip
+        )
         if fatal:
             raise flaw.error()
         found.append(flaw)

@@ -93,23 +93,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         app = build(
-            api=sources.bundled_api, spec=sources.spec, profile=sources.profile,
-            scenarios=sources.scenarios, settings=config.settings,
-        )  # fmt: skip
+            api=sources.bundled_api,
+            spec=sources.spec,
+            profile=sources.profile,
+            scenarios=sources.scenarios,
+            settings=config.settings,
+        )
     except LoadError as exc:
         sock.close()
         print(f"jobs-emulator: refused to start: {exc}", file=sys.stderr)
         return 2
     if config.settings.webhooks and app.webhooks is None:
-        print("jobs-emulator: refused to start: --webhook given, but the profile declares no "
-              "webhooks (see docs/webhooks.md)", file=sys.stderr)  # fmt: skip
+        print(
+            "jobs-emulator: refused to start: --webhook given, but the profile declares no "
+            "webhooks (see docs/webhooks.md)",
+            file=sys.stderr,
+        )
         sock.close()
         return 2
     _warn(app.warnings, limit=_STARTUP_WARNINGS)
     if config.settings.control_token is None and not _loopback(listen.host):
-        print(f"warning: listening on {listen.host}, beyond this machine, with an unlocked "
-              "control plane: anyone who can reach the port can reset, force or read any "
-              "namespace; start with --control-token TOKEN", file=sys.stderr)  # fmt: skip
+        print(
+            f"warning: listening on {listen.host}, beyond this machine, with an unlocked "
+            "control plane: anyone who can reach the port can reset, force or read any "
+            "namespace; start with --control-token TOKEN",
+            file=sys.stderr,
+        )
 
     name = app.profile.name if app.profile else "stateless"
     clock = "manual" if config.settings.manual_clock else "real"
@@ -153,9 +162,14 @@ def _check(sources: Sources, settings: Settings) -> int:
     failed = False
     for api in targets:
         try:
-            app = build(api=api, spec=sources.spec, profile=sources.profile,
-                        scenarios=sources.scenarios, settings=settings,
-                        exhaustive=settings.exhaustive)  # fmt: skip
+            app = build(
+                api=api,
+                spec=sources.spec,
+                profile=sources.profile,
+                scenarios=sources.scenarios,
+                settings=settings,
+                exhaustive=settings.exhaustive,
+            )
         except LoadError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed = True

@@ -17,13 +17,21 @@ class Target:
     """The running service ``contract`` checks and ``record`` forwards to."""
 
     base_url: str | None = option(
-        None, "the service to check, e.g. https://api.example.com (nothing else is ever "
-        "contacted)", where=_TARGETED, kind=str, required=True, metavar="URL",
-    )  # fmt: skip
+        None,
+        "the service to check, e.g. https://api.example.com (nothing else is ever contacted)",
+        where=_TARGETED,
+        kind=str,
+        required=True,
+        metavar="URL",
+    )
     auth: tuple[str, ...] = option(
-        (), "a header sent with every request, e.g. 'Api-Key: sk-1' (repeatable; never written "
-        "to any report or file)", where=_TARGETED, kind=tuple, metavar="HEADER:VALUE",
-    )  # fmt: skip
+        (),
+        "a header sent with every request, e.g. 'Api-Key: sk-1' (repeatable; never written "
+        "to any report or file)",
+        where=_TARGETED,
+        kind=tuple,
+        metavar="HEADER:VALUE",
+    )
     timeout: float = option(10.0, "seconds to wait for one answer", where=_TARGETED, metavar="S")
 
 
@@ -39,20 +47,27 @@ class ContractRun:
         False, "also walk jobs through create, poll, retry, cancel and list", where=("contract",)
     )
     step_seconds: float = option(
-        30.0, "on an emulator, seconds the clock moves between polls", where=("contract",),
+        30.0,
+        "on an emulator, seconds the clock moves between polls",
+        where=("contract",),
         metavar="S",
-    )  # fmt: skip
+    )
     poll_interval: float = option(
         2.0, "on a real service, seconds between polls", where=("contract",), metavar="S"
     )
     replay: str | None = option(
-        None, "play these scenarios' journeys and report every difference", where=("contract",),
-        kind=str, metavar="SCENARIO[,...]",
-    )  # fmt: skip
+        None,
+        "play these scenarios' journeys and report every difference",
+        where=("contract",),
+        kind=str,
+        metavar="SCENARIO[,...]",
+    )
     poll_timeout: float = option(
-        120.0, "on a real service, give up on a job after S seconds", where=("contract",),
+        120.0,
+        "on a real service, give up on a job after S seconds",
+        where=("contract",),
         metavar="S",
-    )  # fmt: skip
+    )
     report: str | None = option(
         None, "write a JUnit XML report", where=("contract",), kind=str, metavar="FILE"
     )
@@ -66,9 +81,11 @@ class Recording:
     """Where ``jobs-emulator record`` writes what it saw."""
 
     out: str = option(
-        "recorded", "where scenarios, journal.jsonl and drift.json go", where=("record",),
+        "recorded",
+        "where scenarios, journal.jsonl and drift.json go",
+        where=("record",),
         metavar="DIR",
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +93,13 @@ class Reporting:
     """What a whole pytest run writes besides its own output."""
 
     report: str | None = option(
-        None, "write an HTML timeline and journal of each failed test that used the emulator",
-        where=("session",), kind=str, path=True, metavar="DIR",
-    )  # fmt: skip
+        None,
+        "write an HTML timeline and journal of each failed test that used the emulator",
+        where=("session",),
+        kind=str,
+        path=True,
+        metavar="DIR",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +107,17 @@ class ReportFile:
     """What ``jobs-emulator report`` reads and writes."""
 
     journal: str | None = option(
-        None, "JSON saved from GET /_emulator/journal/export (or /_emulator/journal)",
-        where=("report",), kind=str, required=True, metavar="FILE",
-    )  # fmt: skip
-    out: str | None = option(
-        None, "where to write the HTML (default: FILE with .html)", where=("report",), kind=str,
+        None,
+        "JSON saved from GET /_emulator/journal/export (or /_emulator/journal)",
+        where=("report",),
+        kind=str,
+        required=True,
         metavar="FILE",
-    )  # fmt: skip
+    )
+    out: str | None = option(
+        None,
+        "where to write the HTML (default: FILE with .html)",
+        where=("report",),
+        kind=str,
+        metavar="FILE",
+    )

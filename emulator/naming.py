@@ -35,9 +35,10 @@ def check_default_scenario(
     where = f"in {folder}" if folder else "loaded (the profile names no scenarios folder)"
     known = ", ".join(sorted(scenarios)) or "none"
     raise ProfileError(
-        str(profile.path), "/default_scenario",
+        str(profile.path),
+        "/default_scenario",
         f"no scenario named {name!r} is {where}; name one of: {known}",
-    )  # fmt: skip
+    )
 
 
 def resolve_faults(
@@ -64,10 +65,11 @@ def _fault(profile: Profile, spec: Spec, scenario: Scenario, fault: Fault) -> Fa
         return replace(fault, operation=op.key)
     actions = ", ".join(profile.operations)
     raise ScenarioError(
-        scenario.file, f"{fault.pointer}/operation",
+        scenario.file,
+        f"{fault.pointer}/operation",
         f"{ref!r} names no action this profile binds and no operation of {spec.path.name}; "
         f"actions: {actions}; operations: {_operations(spec.operations)}",
-    )  # fmt: skip
+    )
 
 
 def _by_route(spec: Spec, ref: str) -> Operation | None:

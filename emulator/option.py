@@ -33,8 +33,16 @@ __all__ = ["Context", "Option", "declared", "option"]
 Context = Literal["python", "serve", "check", "contract", "record", "report", "pytest", "session"]
 _UNSET: Any = object()
 _KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number"}
-_BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True,
-               "false": False, "no": False, "off": False, "0": False}  # fmt: skip
+_BOOL_WORDS = {
+    "true": True,
+    "yes": True,
+    "on": True,
+    "1": True,
+    "false": False,
+    "no": False,
+    "off": False,
+    "0": False,
+}
 
 
 def option(
@@ -52,13 +60,23 @@ def option(
     metavar: str | None = None,
 ) -> Any:
     """A field of an option group, with what the CLI and the plugin need to offer it."""
-    words = None if choices is None else (
-        dict(choices) if isinstance(choices, Mapping) else {w: w for w in choices}
-    )  # fmt: skip
+    words = (
+        None
+        if choices is None
+        else (dict(choices) if isinstance(choices, Mapping) else {w: w for w in choices})
+    )
     overrides = {c: v for c, v in (("serve", serve), ("pytest", test)) if v is not _UNSET}
-    meta = {"help": help, "where": frozenset(where), "defaults": overrides, "choices": words,
-            "key": key, "kind": kind or type(default), "path": path, "required": required,
-            "metavar": metavar}  # fmt: skip
+    meta = {
+        "help": help,
+        "where": frozenset(where),
+        "defaults": overrides,
+        "choices": words,
+        "key": key,
+        "kind": kind or type(default),
+        "path": path,
+        "required": required,
+        "metavar": metavar,
+    }
     return dataclasses.field(default=default, metadata=meta)
 
 

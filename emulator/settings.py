@@ -112,18 +112,24 @@ class Settings:
 
     seed: int = option(0, "seeds ids, synthesized values and probability faults")
     strict: bool = option(
-        True, "answer 500 instead of serving a response that breaks the spec, and record "
-        "request violations", serve=False,
-    )  # fmt: skip
+        True,
+        "answer 500 instead of serving a response that breaks the spec, and record "
+        "request violations",
+        serve=False,
+    )
     manual_clock: bool = option(
-        False, "manual: time starts at 2026-01-01T00:00:00Z and moves only when told",
-        key="clock", choices={"real": False, "manual": True}, test=True,
-    )  # fmt: skip
+        False,
+        "manual: time starts at 2026-01-01T00:00:00Z and moves only when told",
+        key="clock",
+        choices={"real": False, "manual": True},
+        test=True,
+    )
     jwt_secret: str = option(DEFAULT_JWT_SECRET, "the HS256 secret that JWTs are signed with")
     fallback: Literal["none", "examples"] = option(
-        "none", "examples: an unknown job id gets a response synthesized from the spec",
+        "none",
+        "examples: an unknown job id gets a response synthesized from the spec",
         choices=("none", "examples"),
-    )  # fmt: skip
+    )
     journal_limit: int = option(10_000, "exchanges kept per namespace journal", where=())
     journal_bytes: int = option(16 << 20, "bytes kept per namespace journal (oldest go first)")
     journal_body: int = option(64 << 10, "a journaled body over this many bytes keeps 1 KiB")
@@ -131,48 +137,64 @@ class Settings:
     max_namespaces: int = option(10_000, "namespaces kept; past it the idle longest is evicted")
     max_memory: int = option(200 << 20, "bytes of jobs and journals kept, in all namespaces")
     max_body: int = option(
-        10 * 1024 * 1024, "the largest request body accepted, in bytes; a larger one gets the "
-        "provider's 413",
-    )  # fmt: skip
+        10 * 1024 * 1024,
+        "the largest request body accepted, in bytes; a larger one gets the provider's 413",
+    )
     state_file: str | None = option(
-        None, "keep jobs, clocks, scenario defaults and journals in this SQLite file across "
-        "restarts (default: in memory only)", kind=str, path=True, where=("serve",),
-    )  # fmt: skip
+        None,
+        "keep jobs, clocks, scenario defaults and journals in this SQLite file across "
+        "restarts (default: in memory only)",
+        kind=str,
+        path=True,
+        where=("serve",),
+    )
     # None: the path of the spec's first ``servers`` URL.
     base_path: str | None = option(
-        None, "the path the API is served under (default: the path of the spec's servers URL)",
+        None,
+        "the path the API is served under (default: the path of the spec's servers URL)",
         kind=str,
-    )  # fmt: skip
+    )
     webhooks: tuple[str, ...] = option(
-        (), "subscribe every namespace to the profile's webhooks at URL (only the events listed "
-        "after it: URL,EVENT,...); repeatable", key="webhook", where=("serve",), kind=tuple,
-    )  # fmt: skip
+        (),
+        "subscribe every namespace to the profile's webhooks at URL (only the events listed "
+        "after it: URL,EVENT,...); repeatable",
+        key="webhook",
+        where=("serve",),
+        kind=tuple,
+    )
     webhook_allow: tuple[str, ...] = option(
-        (), "a host (or host:port) that webhook deliveries may go to besides loopback; "
-        "repeatable", kind=tuple,
-    )  # fmt: skip
+        (),
+        "a host (or host:port) that webhook deliveries may go to besides loopback; repeatable",
+        kind=tuple,
+    )
     webhook_concurrency: int = option(8, "webhook deliveries in flight at once", where=())
     strict_spec: bool = option(
-        False, "refuse the spec for any flaw, even in operations the profile does not bind",
+        False,
+        "refuse the spec for any flaw, even in operations the profile does not bind",
         where=("serve", "pytest", "check"),
-    )  # fmt: skip
+    )
     control_token: str | None = option(
-        None, "a secret every /_emulator control and dashboard request must carry (header "
+        None,
+        "a secret every /_emulator control and dashboard request must carry (header "
         "x-emulator-token or Authorization: Bearer); without it they get a 401",
         kind=str,
-    )  # fmt: skip
+    )
     journal_secrets: bool = option(
-        False, "show API keys, bearer tokens and cookies in journal output instead of redacting "
-        "them",
-    )  # fmt: skip
+        False,
+        "show API keys, bearer tokens and cookies in journal output instead of redacting them",
+    )
     api_keys: tuple[str, ...] = option(
-        (), "accept only this API key or bearer token (others get the provider's 401); "
-        "repeatable", key="api_key", kind=tuple,
-    )  # fmt: skip
+        (),
+        "accept only this API key or bearer token (others get the provider's 401); repeatable",
+        key="api_key",
+        kind=tuple,
+    )
     exhaustive: bool = option(
-        False, "also compile and synthesise every operation the profile does not bind (for CI)",
-        where=("check",), key="all",
-    )  # fmt: skip
+        False,
+        "also compile and synthesise every operation the profile does not bind (for CI)",
+        where=("check",),
+        key="all",
+    )
 
 
 _GROUPS = (Sources, Listen, Settings, Target, ContractRun, Recording, Reporting, ReportFile)

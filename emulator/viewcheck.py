@@ -69,8 +69,15 @@ def _states(
 ) -> Iterator[tuple[str, Job, State]]:
     for a_index, attempt in enumerate(scenario.attempts):
         for s_index, state in enumerate(attempt.states):
-            job = start(actions.new_id(random.Random(0)), scenario, request, 0.0,
-                        actions.rules, attempt=a_index, state_index=s_index)  # fmt: skip
+            job = start(
+                actions.new_id(random.Random(0)),
+                scenario,
+                request,
+                0.0,
+                actions.rules,
+                attempt=a_index,
+                state_index=s_index,
+            )
             yield f"/attempts/{a_index}/states/{s_index}", job, state
 
 
@@ -115,7 +122,8 @@ def _check(
     for error in media.validator.iter_errors(body):
         where = "/".join(str(p) for p in error.absolute_path)
         raise ScenarioError(
-            scenario.file, pointer,
+            scenario.file,
+            pointer,
             f"{op.key} would answer {what} with a body the spec forbids at '{where}': "
             f"{error.message}",
-        )  # fmt: skip
+        )

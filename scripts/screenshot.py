@@ -36,8 +36,11 @@ def main() -> int:
         base = f"{server.url}/_ns/demo"
         with httpx.Client(timeout=10) as http:
             for _ in range(3):
-                http.post(f"{base}/v1/applications/app-1/jobs", headers=HEADERS,
-                          json={"inputs": [{"id": "topic", "value": ["socks"]}]})  # fmt: skip
+                http.post(
+                    f"{base}/v1/applications/app-1/jobs",
+                    headers=HEADERS,
+                    json={"inputs": [{"id": "topic", "value": ["socks"]}]},
+                )
             job_id = fail_then_retry(http, base)
             http.post(f"{base}/_emulator/clock/advance", json={"seconds": 30})
             http.get(f"{base}/v1/applications/jobs/{job_id}", headers=HEADERS)

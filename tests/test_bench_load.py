@@ -26,8 +26,14 @@ def test_each_route_is_loaded_on_each_server_in_turn_and_the_median_round_kept(
 ) -> None:
     order: list[tuple[str, str]] = []
     # Round 2 is a busy spell for the emulator; round 3 for bare.
-    rps = {("bare", 0): 100, ("bare", 1): 101, ("bare", 2): 20,
-           ("emu", 0): 70, ("emu", 1): 10, ("emu", 2): 72}  # fmt: skip
+    rps = {
+        ("bare", 0): 100,
+        ("bare", 1): 101,
+        ("bare", 2): 20,
+        ("emu", 0): 70,
+        ("emu", 1): 10,
+        ("emu", 2): 72,
+    }
 
     def one(label: str, root: str, script: str, route: str, args: Any) -> dict[str, float]:
         n = sum(1 for name, r in order if (name, r) == (label, route))

@@ -79,11 +79,14 @@ def test_check_the_bundled_profile_over_the_upstream_spec(
     ("options", "file", "pointer"),
     [
         (["--spec", str(BROKEN_SPEC)], BROKEN_SPEC, "/paths/~1things/get/responses/200"),
-        (["--api", "writer", "--scenarios", str(BROKEN_SCENARIOS)],
-         BROKEN_SCENARIOS / "happy-path.yaml", "/attempts/0/states/1"),
+        (
+            ["--api", "writer", "--scenarios", str(BROKEN_SCENARIOS)],
+            BROKEN_SCENARIOS / "happy-path.yaml",
+            "/attempts/0/states/1",
+        ),
         (["--profile", str(BROKEN_PROFILE)], BROKEN_PROFILE, "/operations/launch"),
     ],
-)  # fmt: skip
+)
 def test_check_refuses_broken_files_in_one_line(
     capsys: pytest.CaptureFixture[str], options: list[str], file: Path, pointer: str
 ) -> None:
@@ -97,11 +100,13 @@ def test_check_refuses_broken_files_in_one_line(
     ("options", "file"),
     [
         (["--spec", str(BROKEN_SPEC)], BROKEN_SPEC),
-        (["--api", "writer", "--scenarios", str(BROKEN_SCENARIOS)],
-         BROKEN_SCENARIOS / "happy-path.yaml"),
+        (
+            ["--api", "writer", "--scenarios", str(BROKEN_SCENARIOS)],
+            BROKEN_SCENARIOS / "happy-path.yaml",
+        ),
         (["--profile", str(BROKEN_PROFILE)], BROKEN_PROFILE),
     ],
-)  # fmt: skip
+)
 def test_serve_refuses_broken_files_before_serving(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -118,10 +123,16 @@ def test_serve_refuses_broken_files_before_serving(
 
 @pytest.mark.parametrize(
     ("options", "warned"),
-    [(["--host", "0.0.0.0"], True), (["--host", "192.0.2.7"], True), (["--host", "ci-box"], True),
-     (["--host", "0.0.0.0", "--control-token", "t"], False), ([], False),
-     (["--host", "::1"], False), (["--host", "localhost"], False)],
-)  # fmt: skip
+    [
+        (["--host", "0.0.0.0"], True),
+        (["--host", "192.0.2.7"], True),
+        (["--host", "ci-box"], True),
+        (["--host", "0.0.0.0", "--control-token", "t"], False),
+        ([], False),
+        (["--host", "::1"], False),
+        (["--host", "localhost"], False),
+    ],
+)
 def test_serve_warns_when_reachable_beyond_loopback_without_a_control_token(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -147,10 +158,22 @@ def free_port() -> int:
 def test_serve_starts_on_a_free_port_and_answers_health() -> None:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--api", "osapi", "--port", str(port),
-         "--clock", "manual"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "emulator",
+            "serve",
+            "--api",
+            "osapi",
+            "--port",
+            str(port),
+            "--clock",
+            "manual",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30  # a cold start on a busy 2-core CI machine
         health = None
@@ -177,22 +200,50 @@ def test_serve_starts_on_a_free_port_and_answers_health() -> None:
 # -- specs that cannot be served at all ------------------------------------------------------
 
 UNUSABLE_SPECS = [
-    ("bad.yaml", b"openapi: 3.1.0\npaths: {a: [\n", "/",
-     "invalid YAML at line 3, column 1: did not find expected node content"),
-    ("bad.json", b'{"openapi": "3.1.0",', "/",
-     "invalid JSON at line 1, column 21: Expecting property name enclosed in double quotes"),
-    ("list.yaml", b"- openapi\n- 3.1.0\n", "/",
-     "an OpenAPI document must be a mapping at the top level, not a list"),
+    (
+        "bad.yaml",
+        b"openapi: 3.1.0\npaths: {a: [\n",
+        "/",
+        "invalid YAML at line 3, column 1: did not find expected node content",
+    ),
+    (
+        "bad.json",
+        b'{"openapi": "3.1.0",',
+        "/",
+        "invalid JSON at line 1, column 21: Expecting property name enclosed in double quotes",
+    ),
+    (
+        "list.yaml",
+        b"- openapi\n- 3.1.0\n",
+        "/",
+        "an OpenAPI document must be a mapping at the top level, not a list",
+    ),
     ("empty.yaml", b"", "/", "the file is empty; expected an OpenAPI 3.0.x or 3.1.x document"),
-    ("no-openapi.yaml", b"info: {title: t}\npaths: {}\n", "/openapi",
-     "no `openapi` field; expected an OpenAPI 3.0.x or 3.1.x document"),
-    ("swagger.yaml", b"swagger: '2.0'\npaths: {}\n", "/openapi",
-     "Swagger 2.0 is not supported; convert to OpenAPI 3.x"),
-    ("latin1.yaml", b"openapi: 3.1.0\ninfo: {title: caf\xe9}\n", "/",
-     "not UTF-8 text: byte 0xe9 at line 2, column 18; save it as UTF-8"),
-    ("paths.yaml", b"openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: []\n", "/paths",
-     "`paths` must be a mapping of path templates to path items"),
-]  # fmt: skip
+    (
+        "no-openapi.yaml",
+        b"info: {title: t}\npaths: {}\n",
+        "/openapi",
+        "no `openapi` field; expected an OpenAPI 3.0.x or 3.1.x document",
+    ),
+    (
+        "swagger.yaml",
+        b"swagger: '2.0'\npaths: {}\n",
+        "/openapi",
+        "Swagger 2.0 is not supported; convert to OpenAPI 3.x",
+    ),
+    (
+        "latin1.yaml",
+        b"openapi: 3.1.0\ninfo: {title: caf\xe9}\n",
+        "/",
+        "not UTF-8 text: byte 0xe9 at line 2, column 18; save it as UTF-8",
+    ),
+    (
+        "paths.yaml",
+        b"openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: []\n",
+        "/paths",
+        "`paths` must be a mapping of path templates to path items",
+    ),
+]
 
 
 def unusable(tmp_path: Path, name: str, content: bytes) -> Path:
@@ -203,9 +254,13 @@ def unusable(tmp_path: Path, name: str, content: bytes) -> Path:
 
 @pytest.mark.parametrize(("name", "content", "pointer", "reason"), UNUSABLE_SPECS)
 def test_check_refuses_a_spec_that_cannot_be_read_with_status_2(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, content: bytes,
-    pointer: str, reason: str,
-) -> None:  # fmt: skip
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    name: str,
+    content: bytes,
+    pointer: str,
+    reason: str,
+) -> None:
     spec = unusable(tmp_path, name, content)
     code, out, err = run(["check", "--spec", str(spec)], capsys)
     assert (code, out) == (2, "")
@@ -214,9 +269,14 @@ def test_check_refuses_a_spec_that_cannot_be_read_with_status_2(
 
 @pytest.mark.parametrize(("name", "content", "pointer", "reason"), UNUSABLE_SPECS)
 def test_serve_refuses_a_spec_that_cannot_be_read_and_serves_nothing(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-    name: str, content: bytes, pointer: str, reason: str,
-) -> None:  # fmt: skip
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    name: str,
+    content: bytes,
+    pointer: str,
+    reason: str,
+) -> None:
     served: list[object] = []
     monkeypatch.setattr("emulator.http.server.serve_forever", lambda *args: served.append(args))
     spec = unusable(tmp_path, name, content)
@@ -233,9 +293,12 @@ def test_a_broken_bound_operation_refuses_the_spec(
     text = (TESTS.parent / "specs" / "writer.yaml").read_text(encoding="utf-8")
     head, _, tail = text.partition("operationId: retrieveJob\n")
     spec = tmp_path / "writer.yaml"
-    spec.write_text(head + "operationId: retrieveJob\n" + tail.replace(
-        "$ref: '#/components/schemas/Job'", "$ref: '#/components/schemas/Jobs'", 1
-    ), encoding="utf-8")  # fmt: skip
+    spec.write_text(
+        head
+        + "operationId: retrieveJob\n"
+        + tail.replace("$ref: '#/components/schemas/Job'", "$ref: '#/components/schemas/Jobs'", 1),
+        encoding="utf-8",
+    )
     line = (
         f"{spec}: /paths/~1v1~1applications~1jobs~1{{job_id}}/get/responses/200/content/"
         f"application~1json/schema/$ref: $ref '#/components/schemas/Jobs': {spec} has nothing "

@@ -46,17 +46,24 @@ def contract(
     app = build(api=api, settings=Settings(strict=True, manual_clock=True))
     config: dict[str, Any] = {
         "headers": headers,
-        "generation": {"max-examples": 15, "mode": "all", "deterministic": True,
-                       "database": "none"},
+        "generation": {
+            "max-examples": 15,
+            "mode": "all",
+            "deterministic": True,
+            "database": "none",
+        },
         # Follow the links the specs declare, not ones inferred from field names.
         "phases": {"stateful": {"inference": {"algorithms": []}}},
         "operations": [
-            {"include-operation-id": op,
-             "checks": {"positive_data_acceptance": {"expected-statuses": [*POSITIVE_STATUSES,
-                                                                           "400"]}}}
+            {
+                "include-operation-id": op,
+                "checks": {
+                    "positive_data_acceptance": {"expected-statuses": [*POSITIVE_STATUSES, "400"]}
+                },
+            }
             for op in state_dependent
         ],
-    }  # fmt: skip
+    }
     if presence_only_auth:
         config["checks"] = {"ignored_auth": {"enabled": False}}
     schema = schemathesis.openapi.from_asgi(
@@ -66,17 +73,23 @@ def contract(
 
 
 WRITER_APP, writer = contract(
-    "writer", {"Authorization": "Bearer My API Key"},
-    presence_only_auth=True, state_dependent=["retryJob"],
-)  # fmt: skip
+    "writer",
+    {"Authorization": "Bearer My API Key"},
+    presence_only_auth=True,
+    state_dependent=["retryJob"],
+)
 RETAB_APP, retab = contract(
-    "retab", {"Api-Key": "k"},
-    presence_only_auth=True, state_dependent=["retryJob", "cancelJob"],
-)  # fmt: skip
+    "retab",
+    {"Api-Key": "k"},
+    presence_only_auth=True,
+    state_dependent=["retryJob", "cancelJob"],
+)
 OSAPI_APP, osapi = contract(
-    "osapi", {"Authorization": f"Bearer {admin_token()}"},
-    presence_only_auth=False, state_dependent=[],
-)  # fmt: skip
+    "osapi",
+    {"Authorization": f"Bearer {admin_token()}"},
+    presence_only_auth=False,
+    state_dependent=[],
+)
 
 
 @writer.parametrize()

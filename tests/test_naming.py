@@ -11,8 +11,10 @@ from emulator import ProfileError, ScenarioError, Settings, build
 from emulator.bundle import bundled_profile
 from tests.support import WRITER
 
-HAPPY = "attempts:\n  - states:\n      - {status: in_progress, for: {polls: 1}}\n" \
-    "      - {status: completed, result: {title: t, suggestion: s}}\n"  # fmt: skip
+HAPPY = (
+    "attempts:\n  - states:\n      - {status: in_progress, for: {polls: 1}}\n"
+    "      - {status: completed, result: {title: t, suggestion: s}}\n"
+)
 WRITER_OPERATIONS = (
     "listJobs (GET /v1/applications/{application_id}/jobs), "
     "createJob (POST /v1/applications/{application_id}/jobs), "
@@ -63,9 +65,13 @@ def test_a_fault_on_no_operation_is_refused_with_the_names_it_could_use(tmp_path
 
 @pytest.mark.parametrize(
     "operation",
-    ["retrieve", "retrieveJob", "GET /v1/applications/jobs/{job_id}",
-     "get /v1/applications/jobs/{job_id}"],
-)  # fmt: skip
+    [
+        "retrieve",
+        "retrieveJob",
+        "GET /v1/applications/jobs/{job_id}",
+        "get /v1/applications/jobs/{job_id}",
+    ],
+)
 def test_a_fault_fires_by_action_operation_id_or_method_and_path(
     tmp_path: Path, operation: str
 ) -> None:

@@ -235,9 +235,15 @@ class Session:
     def process(self, argv: list[str]) -> str:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
         done = subprocess.run(
-            argv, cwd=self.cwd, env=env, check=False, text=True, timeout=120,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            argv,
+            cwd=self.cwd,
+            env=env,
+            check=False,
+            text=True,
+            timeout=120,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         self.status = done.returncode
         return done.stdout
 
@@ -314,8 +320,13 @@ class Session:
         assert server is not None, f"no `jobs-emulator serve &` on port {parts.port} before curl"
         target = server.url + parts.path + (f"?{parts.query}" if parts.query else "")
         try:
-            response = httpx.request(method or ("POST" if data is not None else "GET"), target,
-                                     headers=headers, content=data, timeout=10)  # fmt: skip
+            response = httpx.request(
+                method or ("POST" if data is not None else "GET"),
+                target,
+                headers=headers,
+                content=data,
+                timeout=10,
+            )
         except httpx.RemoteProtocolError:  # a dropped connection, as curl reports it
             self.status = 52
             return "curl: (52) Empty reply from server\n" if show_errors else ""
@@ -436,8 +447,11 @@ def test_console_script_is_installed() -> None:
     """The console examples call the CLI in-process; this runs the installed command."""
     done = subprocess.run(
         [str(BIN / "jobs-emulator"), "check", "--api", "writer"],
-        capture_output=True, text=True, check=False, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ok: writer: 4 operations; scenarios: ")
 

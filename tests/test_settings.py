@@ -63,8 +63,9 @@ def test_the_plugin_offers_each_option_as_flag_ini_key_and_marker_argument(
 
 
 def test_each_place_has_its_defaults() -> None:
-    assert Settings() == Settings(seed=0, strict=True, manual_clock=False,
-                                  jwt_secret=DEFAULT_JWT_SECRET, fallback="none")  # fmt: skip
+    assert Settings() == Settings(
+        seed=0, strict=True, manual_clock=False, jwt_secret=DEFAULT_JWT_SECRET, fallback="none"
+    )
     serve, test = resolve("serve", {}).settings, resolve("pytest", {}).settings
     assert (serve.strict, serve.manual_clock) == (False, False)
     assert (test.strict, test.manual_clock) == (True, True)

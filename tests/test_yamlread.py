@@ -175,8 +175,13 @@ def test_has_raw_and_names() -> None:
 
 
 RULES = "on: {next: done}\nyes: 1\n200: ok\nwhen: 2026-01-01T00:00:00Z\nflag: true\n"
-EXPECTED = {"on": {"next": "done"}, "yes": 1, "200": "ok", "when": "2026-01-01T00:00:00Z",
-            "flag": True}  # fmt: skip
+EXPECTED = {
+    "on": {"next": "done"},
+    "yes": 1,
+    "200": "ok",
+    "when": "2026-01-01T00:00:00Z",
+    "flag": True,
+}
 
 
 def test_specs_profiles_and_scenarios_are_read_with_the_same_rules(tmp_path: Path) -> None:

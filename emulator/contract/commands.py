@@ -45,8 +45,12 @@ def add_commands(
 def _load(sources: Sources) -> Emulator:
     from emulator.bundle import build
 
-    return build(api=sources.bundled_api, spec=sources.spec, profile=sources.profile,
-                 scenarios=sources.scenarios)  # fmt: skip
+    return build(
+        api=sources.bundled_api,
+        spec=sources.spec,
+        profile=sources.profile,
+        scenarios=sources.scenarios,
+    )
 
 
 def _progress(line: str) -> None:
@@ -81,11 +85,16 @@ def run_command(command: str, given: Mapping[str, Any]) -> int:
     from emulator.contract.runner import ContractOptions, run_contract
 
     options = ContractOptions(
-        base_url=args.base_url, headers=headers, max_examples=args.max_examples,
-        stateful=args.stateful, max_time=args.max_time, timeout=args.timeout,
-        step_seconds=args.step_seconds, poll_interval=args.poll_interval,
+        base_url=args.base_url,
+        headers=headers,
+        max_examples=args.max_examples,
+        stateful=args.stateful,
+        max_time=args.max_time,
+        timeout=args.timeout,
+        step_seconds=args.step_seconds,
+        poll_interval=args.poll_interval,
         poll_timeout=args.poll_timeout,
-    )  # fmt: skip
+    )
     if args.replay:
         from emulator.contract.replay import run_replay
 
@@ -110,8 +119,11 @@ def _record(app: Emulator, args: argparse.Namespace, headers: dict[str, str]) ->
     except (CouldNotRun, OSError) as exc:
         print(f"jobs-emulator record: {exc}", file=sys.stderr)
         return EXIT_NOT_RUN
-    print(f"jobs-emulator record: http://{args.host}:{args.port} forwards to {args.base_url}; "
-          f"scenarios, journal.jsonl and drift.json go to {args.out}/", flush=True)  # fmt: skip
+    print(
+        f"jobs-emulator record: http://{args.host}:{args.port} forwards to {args.base_url}; "
+        f"scenarios, journal.jsonl and drift.json go to {args.out}/",
+        flush=True,
+    )
     serve_forever(recorder, args.host, args.port)
     return 0
 

@@ -93,8 +93,9 @@ class Checks:
                 if check.failure is not None:
                     finding = self._finding(name, check.name, check.failure, response)
                     if finding.status in (scripted or {}).get(name, frozenset()):
-                        finding = replace(finding, known_gap=True,
-                                          message=f"scripted fault: {finding.message}")  # fmt: skip
+                        finding = replace(
+                            finding, known_gap=True, message=f"scripted fault: {finding.message}"
+                        )
                     section.add(finding)
         self.results.clear()
 
@@ -136,9 +137,13 @@ class Checks:
         target = self.target
 
         @hypothesis.settings(
-            max_examples=self.max_examples, deadline=None, derandomize=True, database=None,
-            suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate],
-        )  # fmt: skip
+            max_examples=self.max_examples,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.explicit, Phase.generate],
+        )
         @hypothesis.given(operation.as_strategy(generation_mode=mode))
         def send(case: Any) -> None:
             nonlocal sent
@@ -146,16 +151,22 @@ class Checks:
                 return
             try:
                 response = case.call(
-                    base_url=target.api_url, headers=self.headers(), timeout=target.timeout,
+                    base_url=target.api_url,
+                    headers=self.headers(),
+                    timeout=target.timeout,
                     allow_redirects=False,
-                )  # fmt: skip
+                )
             except requests.Timeout:
                 slow = f"did not answer {operation.label} within {target.timeout:g} s"
                 problem.append(CouldNotRun(f"{target.base_url} {slow} (raise --timeout)"))
                 return
             except requests.RequestException as exc:
-                problem.append(CouldNotRun(f"{target.base_url} failed on {operation.label}: "
-                                           f"{type(exc).__name__}: {exc}"))  # fmt: skip
+                problem.append(
+                    CouldNotRun(
+                        f"{target.base_url} failed on {operation.label}: "
+                        f"{type(exc).__name__}: {exc}"
+                    )
+                )
                 return
             sent += 1
             self.validate(case, response)

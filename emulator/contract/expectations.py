@@ -85,15 +85,24 @@ def schemathesis_config(
         "headers": dict(headers),
         "max-redirects": 0,
         "seed": seed,
-        "generation": {"max-examples": max_examples, "mode": "all", "deterministic": True,
-                       "database": "none"},
+        "generation": {
+            "max-examples": max_examples,
+            "mode": "all",
+            "deterministic": True,
+            "database": "none",
+        },
         "operations": [
-            {"include-name": labels[key],
-             "checks": {"positive_data_acceptance": {"expected-statuses": [
-                 *POSITIVE_STATUSES, str(status)]}}}
+            {
+                "include-name": labels[key],
+                "checks": {
+                    "positive_data_acceptance": {
+                        "expected-statuses": [*POSITIVE_STATUSES, str(status)]
+                    }
+                },
+            }
             for key, status in state_dependent(profile, spec).items()
         ],
-    }  # fmt: skip
+    }
     if presence_only_auth(profile):
         config["checks"] = {"ignored_auth": {"enabled": False}}
     return config

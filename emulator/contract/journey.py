@@ -72,9 +72,15 @@ class Journey:
         self.terminal = profile.statuses.terminal
         self.status_key = view_key(profile, "job", "{job.status}") or "status"
 
-    def _send(self, label: str, action: str, params: Mapping[str, str], body: Any = None,
-              query: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
-              ) -> Step | None:  # fmt: skip
+    def _send(
+        self,
+        label: str,
+        action: str,
+        params: Mapping[str, str],
+        body: Any = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Step | None:
         op = self.ops.get(action)
         if op is None:
             return None
@@ -100,8 +106,12 @@ class Journey:
             if isinstance(expression, str) and expression.startswith("$response.body#"):
                 value = _pointer(step.seen.body, expression.removeprefix("$response.body#"))
                 if value is None:
-                    self.problems.append((step.label, f"link {name}: {expression} is not in the "
-                                                      f"{step.seen.status} answer"))  # fmt: skip
+                    self.problems.append(
+                        (
+                            step.label,
+                            f"link {name}: {expression} is not in the {step.seen.status} answer",
+                        )
+                    )
                 return None if value is None else str(value)
         # A profile without a ``created`` view answers a create with its ``job`` view.
         key = view_key(self.profile, view, "{job.id}") or view_key(self.profile, "job", "{job.id}")
@@ -138,8 +148,9 @@ class Journey:
     def play(self) -> list[Step]:
         request = self.plan.request
         path = {k: str(v) for k, v in dict(request.get("path") or {}).items()}
-        created = self._send("create", "create", path, request.get("body"),
-                             request.get("query"), self.plan.headers)  # fmt: skip
+        created = self._send(
+            "create", "create", path, request.get("body"), request.get("query"), self.plan.headers
+        )
         if created is None or created.seen.status >= 400:
             return self.steps
         job_id = self._job_id(created, "retrieve", "created")
@@ -157,8 +168,11 @@ class Journey:
                 if self.profile.retry.model == "new":
                     job_id = self._job_id(retried, "retrieve", "created") or job_id
                 self._poll(job_id, "attempt 2")
-        list_params = {k: v for k, v in path.items() if self.ops.get("list") and
-                       "{" + k + "}" in str(getattr(self.ops["list"], "path", ""))}  # fmt: skip
+        list_params = {
+            k: v
+            for k, v in path.items()
+            if self.ops.get("list") and "{" + k + "}" in str(getattr(self.ops["list"], "path", ""))
+        }
         self._send("list", "list", list_params)
         self._send("unknown job", "retrieve", {self._param("retrieve"): "no-such-job-0"})
         return self.steps

@@ -32,16 +32,34 @@ from emulator.openapi.validation import check_response
 __all__ = ["Recorder"]
 
 # Headers that describe one hop, not the message: never forwarded either way.
-_HOP = frozenset({"host", "connection", "keep-alive", "transfer-encoding", "te", "upgrade",
-                  "content-length", "content-encoding", "accept-encoding",
-                  "proxy-connection", "trailer"})  # fmt: skip
+_HOP = frozenset(
+    {
+        "host",
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "te",
+        "upgrade",
+        "content-length",
+        "content-encoding",
+        "accept-encoding",
+        "proxy-connection",
+        "trailer",
+    }
+)
 
 
 class Recorder:
     """The ASGI app ``record`` serves: a recording proxy for one target."""
 
-    def __init__(self, app: Emulator, target_url: str, out: str | Path,
-                 auth: dict[str, str] | None = None, timeout: float = 30.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        app: Emulator,
+        target_url: str,
+        out: str | Path,
+        auth: dict[str, str] | None = None,
+        timeout: float = 30.0,
+    ) -> None:
         assert app.profile is not None, "record needs a profile"
         self.spec, self.profile = app.spec, app.profile
         self.target = target_url.rstrip("/")
@@ -86,18 +104,31 @@ class Recorder:
         back = {k: v for k, v in answer.headers.items() if k.lower() not in _HOP}
         await Response(answer.content, answer.status_code, back)(scope, receive, send)
 
-    def _keep(self, method: str, path: str, query: str, sent: Any, body: bytes,
-              answer: httpx.Response, at: float) -> None:  # fmt: skip
+    def _keep(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        sent: Any,
+        body: bytes,
+        answer: httpx.Response,
+        at: float,
+    ) -> None:
         match = self.router.match(method, path)
         op = match.operation
         parsed = _json(answer.content)
         exchange: dict[str, Any] = {
-            "at": round(at, 3), "method": method, "path": path, "query": query,
-            "operation": op.key if op else None, "status": answer.status_code,
+            "at": round(at, 3),
+            "method": method,
+            "path": path,
+            "query": query,
+            "operation": op.key if op else None,
+            "status": answer.status_code,
             "request_headers": redact_headers(dict(sent), self.auth),
             "response_headers": redact_headers(dict(answer.headers), self.auth),
-            "request_body": _json(body), "response_body": parsed,
-        }  # fmt: skip
+            "request_body": _json(body),
+            "response_body": parsed,
+        }
         if op is not None:
             content_type = answer.headers.get("content-type", "").split(";")[0].strip()
             violations = check_response(op, answer.status_code, content_type or None, parsed)

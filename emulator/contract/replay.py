@@ -76,8 +76,12 @@ def _request(app: Emulator, scenario: Scenario) -> dict[str, Any]:
 def _reference(app: Emulator, plan: Plan, seed: int, auth: Mapping[str, str]) -> list[Step]:
     twin = Emulator(app.spec, app.profile, app.scenarios, Settings(seed=seed, strict=False))
     with TestClient(twin) as client:
-        target = Target("http://testserver", auth, client=cast(httpx.Client, client),
-                        api_prefix=base_path(app.spec.document))  # fmt: skip
+        target = Target(
+            "http://testserver",
+            auth,
+            client=cast(httpx.Client, client),
+            api_prefix=base_path(app.spec.document),
+        )
         target.fresh()
         target.advance(seed * 86_400.0)
         assert app.profile is not None
@@ -115,18 +119,41 @@ class _Compare:
     def __init__(self, scenario: str, section: Section, status_key: str) -> None:
         self.scenario, self.section, self.status_key = scenario, section, status_key
 
-    def add(self, step: str, operation: str, check: str, message: str, path: str = "",
-            expected: Any = None, actual: Any = None) -> None:  # fmt: skip
-        self.section.add(Finding(f"{self.scenario}: {step} ({operation})", check, message, path,
-                                 expected=expected, actual=actual))  # fmt: skip
+    def add(
+        self,
+        step: str,
+        operation: str,
+        check: str,
+        message: str,
+        path: str = "",
+        expected: Any = None,
+        actual: Any = None,
+    ) -> None:
+        self.section.add(
+            Finding(
+                f"{self.scenario}: {step} ({operation})",
+                check,
+                message,
+                path,
+                expected=expected,
+                actual=actual,
+            )
+        )
 
     def run(self, ref: list[Step], other: list[Step], actual: list[Step]) -> None:
         key = self.status_key
         for attempt, states in _states(ref, key).items():
             got = _states(actual, key).get(attempt)
             if got != states:
-                self.add(attempt, "retrieve", "states", "the job went through other statuses",
-                         f"$.{key}", states, got)  # fmt: skip
+                self.add(
+                    attempt,
+                    "retrieve",
+                    "states",
+                    "the job went through other statuses",
+                    f"$.{key}",
+                    states,
+                    got,
+                )
         twin, seen = _keyed(other, key), _keyed(actual, key)
         for name, step in _keyed(ref, key).items():
             mine = seen.get(name)
@@ -136,8 +163,15 @@ class _Compare:
                 continue
             self.section.ran(f"{self.scenario}: {name} ({op})", {"status", "shape", "value"})
             if mine.seen.status != step.seen.status:
-                self.add(name, op, "status", "another HTTP status", "",
-                         step.seen.status, mine.seen.status)  # fmt: skip
+                self.add(
+                    name,
+                    op,
+                    "status",
+                    "another HTTP status",
+                    "",
+                    step.seen.status,
+                    mine.seen.status,
+                )
             self._bodies(name, op, step, twin.get(name), mine)
 
     def _bodies(self, name: str, op: str, ref: Step, twin: Step | None, mine: Step) -> None:
@@ -147,11 +181,25 @@ class _Compare:
             if path not in actual:
                 self.add(name, op, "shape", "a field is missing", path, value, None)
             elif _kind(actual[path]) != _kind(value):
-                self.add(name, op, "shape", "a field has another type", path,
-                         _kind(value), _kind(actual[path]))  # fmt: skip
+                self.add(
+                    name,
+                    op,
+                    "shape",
+                    "a field has another type",
+                    path,
+                    _kind(value),
+                    _kind(actual[path]),
+                )
             elif other.get(path) == value and actual[path] != value:
-                self.add(name, op, "value", "a value the scenario fixes differs", path,
-                         value, actual[path])  # fmt: skip
+                self.add(
+                    name,
+                    op,
+                    "value",
+                    "a value the scenario fixes differs",
+                    path,
+                    value,
+                    actual[path],
+                )
         for path, value in actual.items():
             if path not in expected and not any(p.startswith(path) for p in expected):
                 self.add(name, op, "shape", "an extra field", path, None, value)
@@ -183,8 +231,12 @@ def run_replay(
         if unknown or not names:
             known = ", ".join(sorted(app.scenarios))
             raise CouldNotRun(f"--replay {','.join(unknown)}: no such scenario; known: {known}")
-        target = Target(options.base_url, options.headers, timeout=options.timeout,
-                        api_prefix=base_path(app.spec.document))  # fmt: skip
+        target = Target(
+            options.base_url,
+            options.headers,
+            timeout=options.timeout,
+            api_prefix=base_path(app.spec.document),
+        )
         opened.append(target)
         target.probe()
         progress(f"replay: {len(names)} scenarios against {options.base_url}")
@@ -194,17 +246,24 @@ def run_replay(
 
 
 def _replay_one(
-    app: Emulator, name: str, target: Target, section: Section, options: ContractOptions,
+    app: Emulator,
+    name: str,
+    target: Target,
+    section: Section,
+    options: ContractOptions,
     progress: Callable[[str], None],
-) -> None:  # fmt: skip
+) -> None:
     profile = app.profile
     assert profile is not None
     scenario = app.scenarios[name]
     plan = Plan(
-        request=_request(app, scenario), headers={SCENARIO_HEADER: name},
-        cancel=wants_cancel(scenario), step_seconds=options.step_seconds,
-        poll_interval=options.poll_interval, poll_timeout=options.poll_timeout,
-    )  # fmt: skip
+        request=_request(app, scenario),
+        headers={SCENARIO_HEADER: name},
+        cancel=wants_cancel(scenario),
+        step_seconds=options.step_seconds,
+        poll_interval=options.poll_interval,
+        poll_timeout=options.poll_timeout,
+    )
     ref, twin = (_reference(app, plan, seed, options.headers) for seed in (0, 1))
     target.fresh()
     scoped: Mapping[str, str] = plan.headers if target.is_emulator else {}
@@ -217,8 +276,15 @@ def _replay_one(
     id_keys = [k for v in ("created", "job") if (k := view_key(profile, v, "{job.id}"))]
     expected_model, got_model = _retry_model(ref, id_keys), _retry_model(actual, id_keys)
     if expected_model != got_model:
-        compare.add("retry", "retry", "retry model", "the retry model differs",
-                    f"$.{id_keys[0] if id_keys else 'id'}", expected_model, got_model)  # fmt: skip
+        compare.add(
+            "retry",
+            "retry",
+            "retry model",
+            "the retry model differs",
+            f"$.{id_keys[0] if id_keys else 'id'}",
+            expected_model,
+            got_model,
+        )
     for where, problem in journey.problems:
         compare.add(where, "journey", "journey", problem)
     found = len(section.findings) - before

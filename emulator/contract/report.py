@@ -95,8 +95,10 @@ class Report:
         for section in self.sections:
             total = sum(section.cases.values())
             bad = [f for f in section.findings if not f.known_gap]
-            lines.append(f"{section.name}: {len(section.cases)} operations, {total} cases, "
-                         f"{len(bad)} failures")  # fmt: skip
+            lines.append(
+                f"{section.name}: {len(section.cases)} operations, {total} cases, "
+                f"{len(bad)} failures"
+            )
             for operation in sorted(section.checks):
                 found = [f for f in section.findings if f.operation == operation]
                 if not found:
@@ -121,11 +123,14 @@ class Report:
             "error": self.error,
             "elapsed": round(self.elapsed, 3),
             "sections": [
-                {"name": s.name, "operations": dict(sorted(s.cases.items())),
-                 "findings": [asdict(f) for f in s.findings]}
+                {
+                    "name": s.name,
+                    "operations": dict(sorted(s.cases.items())),
+                    "findings": [asdict(f) for f in s.findings],
+                }
                 for s in self.sections
             ],
-        }  # fmt: skip
+        }
 
     def write_json(self, path: str | Path) -> None:
         text = json.dumps(self.as_json(), indent=2, ensure_ascii=False, default=str)
@@ -157,8 +162,9 @@ class Report:
             suite.set("failures", str(counts["failures"]))
             suite.set("errors", "0")
         if self.error is not None:
-            suite = ElementTree.SubElement(root, "testsuite", name="run", tests="1",
-                                           failures="0", errors="1")  # fmt: skip
+            suite = ElementTree.SubElement(
+                root, "testsuite", name="run", tests="1", failures="0", errors="1"
+            )
             case = ElementTree.SubElement(suite, "testcase", name="target", classname="run")
             ElementTree.SubElement(case, "error", message=self.error, type="could-not-run")
         return root

@@ -65,23 +65,31 @@ def run_contract(
     budget = Budget(options.max_time)
     with reporting(report) as opened:
         target = target or Target(
-            options.base_url, options.headers, timeout=options.timeout,
+            options.base_url,
+            options.headers,
+            timeout=options.timeout,
             api_prefix=base_path(app.spec.document),
-        )  # fmt: skip
+        )
         opened.append(target)
         target.probe()
         if target.is_emulator:
             target.fresh()
         spec = app.spec
         config = schemathesis_config(
-            spec, app.profile, base_url=target.api_url, headers=target.headers,
-            max_examples=options.max_examples, seed=options.seed,
-        )  # fmt: skip
+            spec,
+            app.profile,
+            base_url=target.api_url,
+            headers=target.headers,
+            max_examples=options.max_examples,
+            seed=options.seed,
+        )
         labels = {f"{op.method} {op.path}": op.key for op in spec.operations}
         gaps = expected_undeclared(app.profile, spec, app.scenarios)
         checks = Checks(spec.document, config, target, gaps=gaps, labels=labels)
-        progress(f"conformance: {len(spec.operations)} operations, up to "
-                 f"{options.max_examples} positive and negative cases each")  # fmt: skip
+        progress(
+            f"conformance: {len(spec.operations)} operations, up to "
+            f"{options.max_examples} positive and negative cases each"
+        )
         checks.run(report.section("conformance"), budget, progress)
         if options.stateful and app.profile is not None:
             _stateful(app, target, checks, report.section("stateful"), budget, options, progress)
@@ -134,9 +142,11 @@ def _stateful(
         plan = Plan(
             request=sample_request(profile, app.spec),
             headers={SCENARIO_HEADER: scenario} if scenario else {},
-            cancel=cancel, step_seconds=options.step_seconds,
-            poll_interval=options.poll_interval, poll_timeout=options.poll_timeout,
-        )  # fmt: skip
+            cancel=cancel,
+            step_seconds=options.step_seconds,
+            poll_interval=options.poll_interval,
+            poll_timeout=options.poll_timeout,
+        )
         journey = Journey(app.spec, profile, target, plan)
         for step in journey.play():
             operation = checks.schema.find_operation_by_label(
@@ -144,8 +154,10 @@ def _stateful(
             )
             if operation is None or step.seen.raw is None:
                 continue
-            kwargs: dict[str, Any] = {"path_parameters": dict(step.path_params),
-                                      "query": dict(step.query)}  # fmt: skip
+            kwargs: dict[str, Any] = {
+                "path_parameters": dict(step.path_params),
+                "query": dict(step.query),
+            }
             if step.body is not None:
                 kwargs["body"] = step.body
             checks.validate(operation.Case(**kwargs), step.seen.raw)

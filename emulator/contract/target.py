@@ -150,9 +150,11 @@ class Target:
             seen = self.request("GET", "/_emulator/health", root=True)
             body = seen.body
             self._emulator = (
-                seen.status == 200 and isinstance(body, dict) and body.get("status") == "ok"
+                seen.status == 200
+                and isinstance(body, dict)
+                and body.get("status") == "ok"
                 and "spec" in body
-            )  # fmt: skip
+            )
         return self._emulator
 
     def scoped_headers(self) -> dict[str, str]:

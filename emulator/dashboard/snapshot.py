@@ -55,8 +55,13 @@ def export(
                 continue
             found = grouped.get(job.id, [])
             jobs.append(job_timeline(job, actions.status_of(job), now, found, actions.rules))
-    return {"version": VERSION, "namespace": ns.name, "clock": dict(clock), "jobs": jobs,
-            "entries": entries}  # fmt: skip
+    return {
+        "version": VERSION,
+        "namespace": ns.name,
+        "clock": dict(clock),
+        "jobs": jobs,
+        "entries": entries,
+    }
 
 
 def from_saved(data: Any, source: str) -> dict[str, Any]:
@@ -79,10 +84,17 @@ def from_saved(data: Any, source: str) -> dict[str, Any]:
     last = max((float(e["at"]) for e in entries), default=0.0)
     saved = data.get("clock")
     clock: dict[str, Any] = saved if isinstance(saved, dict) else {"now": last}
-    jobs = [_requests_only(job_id, found, float(clock["now"]))
-            for job_id, found in by_job(entries).items()]  # fmt: skip
-    return {"version": VERSION, "namespace": data.get("namespace", source), "clock": clock,
-            "jobs": jobs, "entries": entries}  # fmt: skip
+    jobs = [
+        _requests_only(job_id, found, float(clock["now"]))
+        for job_id, found in by_job(entries).items()
+    ]
+    return {
+        "version": VERSION,
+        "namespace": data.get("namespace", source),
+        "clock": clock,
+        "jobs": jobs,
+        "entries": entries,
+    }
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -48,9 +48,15 @@ def bands(events: Iterable[Event], now: float, rules: Rules | None = None) -> li
             out[-1]["open"] = False
         status = event.name[len(_STATUS) :]
         out.append(
-            {"status": status, "kind": status_kind(status, rules), "start": event.at,
-             "end": max(now, event.at), "attempt": attempt, "open": True}
-        )  # fmt: skip
+            {
+                "status": status,
+                "kind": status_kind(status, rules),
+                "start": event.at,
+                "end": max(now, event.at),
+                "attempt": attempt,
+                "open": True,
+            }
+        )
     return out
 
 

@@ -110,9 +110,11 @@ class Emulator:
         serves = self.profile.name if self.profile else self.spec.title
         keep = self.settings.journal_secrets
         return SqliteState(
-            self.settings.state_file, serves=serves, journal_limit=self.settings.journal_limit,
+            self.settings.state_file,
+            serves=serves,
+            journal_limit=self.settings.journal_limit,
             scrub=None if keep else Redactor(self.spec.security_schemes).entry,
-        )  # fmt: skip
+        )
 
     def _new_namespace(self, name: str) -> Namespace:
         s = self.settings
@@ -120,14 +122,22 @@ class Emulator:
             from emulator.lifecycle.durable import DurableNamespace
 
             return DurableNamespace(
-                name, backend=self.state, manual_clock=s.manual_clock, seed=s.seed,
-                journal_limit=s.journal_limit, journal_bytes=s.journal_bytes,
+                name,
+                backend=self.state,
+                manual_clock=s.manual_clock,
+                seed=s.seed,
+                journal_limit=s.journal_limit,
+                journal_bytes=s.journal_bytes,
                 journal_body=s.journal_body,
-            )  # fmt: skip
+            )
         return Namespace(
-            name, manual_clock=s.manual_clock, seed=s.seed, journal_limit=s.journal_limit,
-            journal_bytes=s.journal_bytes, journal_body=s.journal_body,
-        )  # fmt: skip
+            name,
+            manual_clock=s.manual_clock,
+            seed=s.seed,
+            journal_limit=s.journal_limit,
+            journal_bytes=s.journal_bytes,
+            journal_body=s.journal_body,
+        )
 
     async def aclose(self) -> None:
         """Stop the webhook scheduler and close its HTTP client (the server awaits it on its

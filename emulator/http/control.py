@@ -92,13 +92,21 @@ class Control:
         problem = crash_body(exc, request.method, path)
         ns.journal.record(
             Exchange(
-                seq=0, at=ns.clock.now(), method=request.method,
-                path=path, query=request.url.query, operation=None, action="control",
-                job_id=None, status=500, request_headers=dict(request.headers),
-                response_headers=dict(CRASH_HEADERS), response_body=problem,
+                seq=0,
+                at=ns.clock.now(),
+                method=request.method,
+                path=path,
+                query=request.url.query,
+                operation=None,
+                action="control",
+                job_id=None,
+                status=500,
+                request_headers=dict(request.headers),
+                response_headers=dict(CRASH_HEADERS),
+                response_body=problem,
                 violations=(crash_violation(problem),),
             )
-        )  # fmt: skip
+        )
         return JSONResponse(problem, 500, CRASH_HEADERS, media_type=PROBLEM_JSON)
 
     def _route(

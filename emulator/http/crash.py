@@ -36,8 +36,9 @@ def _describe(exc: BaseException) -> str:
 
 def crash_body(exc: BaseException, method: str, path: str) -> dict[str, Any]:
     """The problem details for ``exc`` raised while answering ``method path``."""
-    logger.error("jobs-emulator: %s while answering %s %s", _describe(exc), method, path,
-                 exc_info=exc)  # fmt: skip
+    logger.error(
+        "jobs-emulator: %s while answering %s %s", _describe(exc), method, path, exc_info=exc
+    )
     return {
         "type": "https://jobs-emulator.dev/problems/internal-error",
         "title": "The emulator failed while answering this request",
@@ -72,8 +73,9 @@ async def guarded(handler: Handler, scope: Scope, receive: Receive, send: Send) 
         return None
     except Exception as exc:
         if started:  # half a response is on the wire: nothing sensible can follow it
-            logger.error("jobs-emulator: %s after the response started", _describe(exc),
-                         exc_info=exc)  # fmt: skip
+            logger.error(
+                "jobs-emulator: %s after the response started", _describe(exc), exc_info=exc
+            )
             return None
         body = crash_body(exc, scope.get("method", "?"), scope.get("path", "?"))
         response = JSONResponse(body, 500, CRASH_HEADERS, media_type=PROBLEM_JSON)

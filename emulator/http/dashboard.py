@@ -146,9 +146,11 @@ class Inspect:
             raise InspectError(400, f"order is asc or desc, not {order!r}")
         status = _int(q, "status", 0, 999) if q.get("status") else None
         entries = ns.journal.entries(
-            operation=q.get("operation") or None, job_id=q.get("job_id") or None,
-            status=status, method=q.get("method") or None,
-        )  # fmt: skip
+            operation=q.get("operation") or None,
+            job_id=q.get("job_id") or None,
+            status=status,
+            method=q.get("method") or None,
+        )
         if kind is not None:
             entries = [e for e in entries if _KINDS[kind](e)]
         if text:
@@ -156,8 +158,12 @@ class Inspect:
         if order != "asc":
             entries.reverse()
         chosen = entries[offset : offset + limit]
-        return {"total": len(entries), "offset": offset, "limit": limit,
-                "entries": [self.shown(e.as_dict()) for e in chosen]}  # fmt: skip
+        return {
+            "total": len(entries),
+            "offset": offset,
+            "limit": limit,
+            "entries": [self.shown(e.as_dict()) for e in chosen],
+        }
 
 
 def _haystack(e: Exchange) -> str:

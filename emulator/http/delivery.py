@@ -111,19 +111,36 @@ class Sender:
         return _attempt(sub, pending, "delivered" if error is None else "failed", status, error)
 
     def _journal(
-        self, ns: Namespace, sub: Subscription, pending: Pending, headers: dict[str, str],
-        status: int, answer: str | None, violations: tuple[Violation, ...], note: str | None,
-    ) -> None:  # fmt: skip
+        self,
+        ns: Namespace,
+        sub: Subscription,
+        pending: Pending,
+        headers: dict[str, str],
+        status: int,
+        answer: str | None,
+        violations: tuple[Violation, ...],
+        note: str | None,
+    ) -> None:
         message = pending.message
         ns.journal.record(
             Exchange(
-                seq=0, at=pending.due, method="POST", path=sub.url,
-                query="", operation=message.event, action="webhook", job_id=message.job_id,
-                status=status, request_headers=headers, response_headers={},
-                request_body=message.payload, response_body=answer, violations=violations,
+                seq=0,
+                at=pending.due,
+                method="POST",
+                path=sub.url,
+                query="",
+                operation=message.event,
+                action="webhook",
+                job_id=message.job_id,
+                status=status,
+                request_headers=headers,
+                response_headers={},
+                request_body=message.payload,
+                response_body=answer,
+                violations=violations,
                 fault=" ".join(x for x in (pending.fault, note) if x) or None,
             )
-        )  # fmt: skip
+        )
 
     async def close(self) -> None:
         if self._client is not None:
@@ -136,7 +153,14 @@ def _attempt(
 ) -> Attempt:
     message = pending.message
     return Attempt(
-        subscription=sub.id, message_id=message.id, event=message.event, job_id=message.job_id,
-        attempt=pending.attempt, at=pending.due, outcome=outcome, status=status, error=error,
+        subscription=sub.id,
+        message_id=message.id,
+        event=message.event,
+        job_id=message.job_id,
+        attempt=pending.attempt,
+        at=pending.due,
+        outcome=outcome,
+        status=status,
+        error=error,
         fault=pending.fault,
-    )  # fmt: skip
+    )

@@ -69,9 +69,13 @@ class JobDispatch:
         for scenario in self.scenarios.values():
             for seed in scenario.seed_jobs:
                 self.actions.start(
-                    ns, scenario, seed.request, job_id=seed.id,
-                    attempt=seed.attempt, state_index=seed.state,
-                )  # fmt: skip
+                    ns,
+                    scenario,
+                    seed.request,
+                    job_id=seed.id,
+                    attempt=seed.attempt,
+                    state_index=seed.state,
+                )
 
     def track(self, ns: Namespace, job_id: str | None) -> None:
         """A request touched ``job_id``: queue the webhooks its transitions fired."""
@@ -142,8 +146,11 @@ class JobDispatch:
         if declared is None or not declared.content:
             return Reply(status, None)
         media = declared.content.get("application/json") or next(iter(declared.content.values()))
-        return Reply(status, self.synth.for_media(media, f"{op.key}:{status}"),
-                     headers=self._required_headers(op, declared.headers, status))  # fmt: skip
+        return Reply(
+            status,
+            self.synth.for_media(media, f"{op.key}:{status}"),
+            headers=self._required_headers(op, declared.headers, status),
+        )
 
     def _required_headers(
         self, op: Operation, declared: Mapping[str, Mapping[str, Any]], status: int

@@ -55,8 +55,13 @@ class Outcome:
 
     @classmethod
     def error(cls, error: ErrorReply, headers: Mapping[str, str] | None = None) -> Outcome:
-        return cls(error.status, error.body, error.media_type, dict(headers or {}),
-                   checked=error.provider_shaped)  # fmt: skip
+        return cls(
+            error.status,
+            error.body,
+            error.media_type,
+            dict(headers or {}),
+            checked=error.provider_shaped,
+        )
 
     @property
     def payload(self) -> bytes | None:

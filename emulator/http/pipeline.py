@@ -83,9 +83,14 @@ class Pipeline:
             parsed = self.checkers.check(op, key, match.params, incoming)
         request_violations: tuple[Violation, ...] = parsed.violations if self.strict else ()
         request = Request(
-            match.params, parsed.query, parsed.params, parsed.body, incoming.headers,
-            base_url=incoming.origin + self.base_path, url=incoming.origin + incoming.path,
-        )  # fmt: skip
+            match.params,
+            parsed.query,
+            parsed.params,
+            parsed.body,
+            incoming.headers,
+            base_url=incoming.origin + self.base_path,
+            url=incoming.origin + incoming.path,
+        )
         fault: Fault | None = None
         try:
             self._admit(ns, op, incoming, parsed)
@@ -102,8 +107,9 @@ class Pipeline:
                 if self.jobs.webhooks is not None:
                     self.jobs.track(ns, job_id)
                 if fault is None:
-                    outcome = Outcome(reply.status, reply.body, headers=dict(reply.headers),
-                                      encoded=reply.payload)  # fmt: skip
+                    outcome = Outcome(
+                        reply.status, reply.body, headers=dict(reply.headers), encoded=reply.payload
+                    )
                 else:
                     outcome = self._faulted(fault, reply)
         except Refusal as refusal:

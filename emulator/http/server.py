@@ -67,9 +67,16 @@ def _config(app: Any, host: str, port: int, log_level: str) -> uvicorn.Config:
     # in the provider's envelope, so uvicorn's only stops what is absurdly large.
     loop, http = stack()
     return uvicorn.Config(
-        app, host=host, port=port, log_level=log_level, lifespan="off", access_log=False,
-        loop=loop, http=http, h11_max_incomplete_event_size=_HEAD_LIMIT,
-    )  # fmt: skip
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        lifespan="off",
+        access_log=False,
+        loop=loop,
+        http=http,
+        h11_max_incomplete_event_size=_HEAD_LIMIT,
+    )
 
 
 class _Server(uvicorn.Server):

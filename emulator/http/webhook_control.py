@@ -84,8 +84,9 @@ class WebhookControl:
             return self.deliveries(ns)
         if rest == ["deliveries"] and method == "GET":
             return self.deliveries(ns)
-        raise WebhookControlError(404, f"no control endpoint {method} /_emulator/webhooks/"
-                                  f"{'/'.join(rest)}")  # fmt: skip
+        raise WebhookControlError(
+            404, f"no control endpoint {method} /_emulator/webhooks/{'/'.join(rest)}"
+        )
 
     def describe(self, hub: WebhookHub, ns: Namespace) -> dict[str, Any]:
         return {
@@ -112,11 +113,13 @@ class WebhookControl:
                     400, f"subscriptions/{index}/url: an http(s) URL; {usage}"
                 )
             if events is not None and (
-                not isinstance(events, list) or not set(events) <= known
+                not isinstance(events, list)
+                or not set(events) <= known
                 or not all(isinstance(e, str) for e in events)
-            ):  # fmt: skip
-                raise WebhookControlError(400, f"subscriptions/{index}/events: a list of "
-                                          f"{', '.join(sorted(known))}")  # fmt: skip
+            ):
+                raise WebhookControlError(
+                    400, f"subscriptions/{index}/events: a list of {', '.join(sorted(known))}"
+                )
             if secret is not None and (not isinstance(secret, str) or not secret):
                 raise WebhookControlError(400, f"subscriptions/{index}/secret: a non-empty string")
         if replace:
@@ -135,10 +138,17 @@ class WebhookControl:
 
     def deliveries(self, ns: Namespace) -> dict[str, Any]:
         pending = [
-            {"subscription": p.subscription, "message_id": p.message.id, "event": p.message.event,
-             "job_id": p.message.job_id, "attempt": p.attempt, "due": p.due, "fault": p.fault}
+            {
+                "subscription": p.subscription,
+                "message_id": p.message.id,
+                "event": p.message.event,
+                "job_id": p.message.job_id,
+                "attempt": p.attempt,
+                "due": p.due,
+                "fault": p.fault,
+            }
             for p in ns.outbox.pending()
-        ]  # fmt: skip
+        ]
         return {"deliveries": [a.as_dict() for a in ns.outbox.log], "pending": pending}
 
     def receive(self, ns: Namespace, request: Request, raw: bytes) -> Response:
@@ -149,11 +159,16 @@ class WebhookControl:
         except ValueError:
             body = None
         sending = self.hub.sender.in_flight.get(raw) if self.hub else None
-        receiver.received.append({
-            "event": sending.event if sending else None,
-            "job_id": sending.job_id if sending else None,
-            "message_id": sending.id if sending else None,
-            "at": ns.clock.now(), "headers": dict(request.headers), "body": body,
-            "raw": raw.decode("utf-8", "replace"), "status": status,
-        })  # fmt: skip
+        receiver.received.append(
+            {
+                "event": sending.event if sending else None,
+                "job_id": sending.job_id if sending else None,
+                "message_id": sending.id if sending else None,
+                "at": ns.clock.now(),
+                "headers": dict(request.headers),
+                "body": body,
+                "raw": raw.decode("utf-8", "replace"),
+                "status": status,
+            }
+        )
         return JSONResponse({"received": status < 300}, status)

@@ -42,9 +42,14 @@ def parse_subscription(text: str) -> tuple[str, frozenset[str] | None]:
 
 class WebhookHub:
     def __init__(
-        self, rules: WebhookRules, spec: Spec, actions: JobActions, settings: Settings,
-        namespaces: Namespaces, app: Any,
-    ) -> None:  # fmt: skip
+        self,
+        rules: WebhookRules,
+        spec: Spec,
+        actions: JobActions,
+        settings: Settings,
+        namespaces: Namespaces,
+        app: Any,
+    ) -> None:
         self.rules = rules
         self.spec = spec
         self.actions = actions
@@ -68,14 +73,22 @@ class WebhookHub:
                 self.subscribe(ns, sub.url, sub.events, sub.secret or None, sub.id, sub.source)
 
     def subscribe(
-        self, ns: Namespace, url: str, events: frozenset[str] | None, secret: str | None,
-        sub_id: str | None = None, source: str = "control",
-    ) -> Subscription:  # fmt: skip
+        self,
+        ns: Namespace,
+        url: str,
+        events: frozenset[str] | None,
+        secret: str | None,
+        sub_id: str | None = None,
+        source: str = "control",
+    ) -> Subscription:
         outbox = ns.outbox
         sub = Subscription(
             id=sub_id or f"sub-{len(outbox.subscriptions) + 1}",
-            url=url, secret=secret or new_secret(outbox.rng), events=events, source=source,
-        )  # fmt: skip
+            url=url,
+            secret=secret or new_secret(outbox.rng),
+            events=events,
+            source=source,
+        )
         outbox.subscribe(sub)
         return sub
 
@@ -116,8 +129,9 @@ class WebhookHub:
                     continue
                 message_id = outbox.new_id(self.rules.id_prefix)
                 payload = render_payload(actions.profile, hook, context, message_id, happened.at)
-                message = Message(message_id, hook.name, job.id, happened.at, payload,
-                                  encode(payload))  # fmt: skip
+                message = Message(
+                    message_id, hook.name, job.id, happened.at, payload, encode(payload)
+                )
                 self._plan(ns, sub, message, scenario.name, scenario.webhook_faults)
         due = next_due(job, scenario)
         if due is not None:
@@ -134,10 +148,16 @@ class WebhookHub:
         """Queue ``message`` for ``sub`` at its time, as the scenario's delivery faults say."""
         outbox = ns.outbox
         chosen = (
-            choose_faults(faults, message.event, outbox.fault_counts.setdefault(scenario, {}),
-                          outbox.fault_fired.setdefault(scenario, {}), outbox.rng)
-            if faults else []
-        )  # fmt: skip
+            choose_faults(
+                faults,
+                message.event,
+                outbox.fault_counts.setdefault(scenario, {}),
+                outbox.fault_fired.setdefault(scenario, {}),
+                outbox.rng,
+            )
+            if faults
+            else []
+        )
         at = message.occurred_at
         copies, kind, held = 1, None, False
         for fault in chosen:
@@ -182,8 +202,9 @@ class WebhookHub:
         if result.outcome == "failed":
             delay = retry_delay(self.rules, pending.attempt)
             if delay is not None:
-                retry = Pending(pending.due + delay, 0, sub.id, pending.message,
-                                attempt=pending.attempt + 1)  # fmt: skip
+                retry = Pending(
+                    pending.due + delay, 0, sub.id, pending.message, attempt=pending.attempt + 1
+                )
                 outbox.push(retry)
                 result = result.with_next(retry.due)
         elif result.outcome == "delivered" and pending.fault != "reorder":

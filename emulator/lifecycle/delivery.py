@@ -27,8 +27,13 @@ __all__ = [
 
 FaultKind = Literal["duplicate", "delay", "reorder", "drop", "bad_signature", "expired_timestamp"]
 FAULT_KINDS: tuple[FaultKind, ...] = (
-    "duplicate", "delay", "reorder", "drop", "bad_signature", "expired_timestamp",
-)  # fmt: skip
+    "duplicate",
+    "delay",
+    "reorder",
+    "drop",
+    "bad_signature",
+    "expired_timestamp",
+)
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 

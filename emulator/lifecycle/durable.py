@@ -105,18 +105,28 @@ class _Clock:
 
 class DurableNamespace(Namespace):
     def __init__(
-        self, name: str, *, backend: StateBackend, manual_clock: bool, seed: int,
-        journal_limit: int, journal_bytes: int = 16 << 20, journal_body: int = 64 << 10,
-    ) -> None:  # fmt: skip
+        self,
+        name: str,
+        *,
+        backend: StateBackend,
+        manual_clock: bool,
+        seed: int,
+        journal_limit: int,
+        journal_bytes: int = 16 << 20,
+        journal_body: int = 64 << 10,
+    ) -> None:
         self._backend = backend
         self._loading = True  # the base class sets every attribute: nothing to save yet
         self._restarts = 0
         self._default: str | None = None
         self._rate: RateLimit | None = None
         super().__init__(
-            name, manual_clock=manual_clock, seed=seed, journal_limit=journal_limit,
+            name,
+            manual_clock=manual_clock,
+            seed=seed,
+            journal_limit=journal_limit,
             store=_Store(backend, name),
-        )  # fmt: skip
+        )
         self.journal = _Journal(backend, name, journal_limit, journal_bytes, journal_body)
         restored = backend.restore(name)
         if restored is not None:

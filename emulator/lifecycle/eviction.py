@@ -45,10 +45,14 @@ class Eviction:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "namespace": self.namespace, "reason": self.reason, "at": self.at,
-            "idle": round(self.idle, 3), "bytes": self.bytes, "jobs": self.jobs,
+            "namespace": self.namespace,
+            "reason": self.reason,
+            "at": self.at,
+            "idle": round(self.idle, 3),
+            "bytes": self.bytes,
+            "jobs": self.jobs,
             "exchanges": self.exchanges,
-        }  # fmt: skip
+        }
 
 
 class Evictions:

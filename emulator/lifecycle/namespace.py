@@ -206,7 +206,14 @@ class Namespaces:
         size = ns.nbytes()
         del self._items[ns.name]
         self.evictions.note(
-            Eviction(ns.name, reason, Evictions.wall_clock(), now - ns.last_used, size,
-                     len(ns.store), len(ns.journal))
-        )  # fmt: skip
+            Eviction(
+                ns.name,
+                reason,
+                Evictions.wall_clock(),
+                now - ns.last_used,
+                size,
+                len(ns.store),
+                len(ns.journal),
+            )
+        )
         return size

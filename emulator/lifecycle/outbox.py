@@ -68,11 +68,18 @@ class Attempt:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "subscription": self.subscription, "message_id": self.message_id,
-            "event": self.event, "job_id": self.job_id, "attempt": self.attempt,
-            "at": self.at, "outcome": self.outcome, "status": self.status,
-            "error": self.error, "fault": self.fault, "next_at": self.next_at,
-        }  # fmt: skip
+            "subscription": self.subscription,
+            "message_id": self.message_id,
+            "event": self.event,
+            "job_id": self.job_id,
+            "attempt": self.attempt,
+            "at": self.at,
+            "outcome": self.outcome,
+            "status": self.status,
+            "error": self.error,
+            "fault": self.fault,
+            "next_at": self.next_at,
+        }
 
 
 class Outbox:
@@ -146,8 +153,9 @@ class Outbox:
     def record_dropped(self, subscription: str, message: Message) -> None:
         """A scripted drop: logged, never sent."""
         at = message.occurred_at
-        dropped = Attempt(subscription, message.id, message.event, message.job_id, 1, at,
-                          "dropped", fault="drop")  # fmt: skip
+        dropped = Attempt(
+            subscription, message.id, message.event, message.job_id, 1, at, "dropped", fault="drop"
+        )
         self.log.append(dropped)
 
     def forget_job(self, job_id: str) -> None:

@@ -28,10 +28,27 @@ from emulator.yamlread import Reader, read_yaml
 __all__ = ["load_profile"]
 
 _TOP_KEYS = (
-    "name", "spec", "scenarios", "default_scenario", "operations", "job", "statuses", "auth",
-    "check_order", "retry", "cancel", "delete", "list", "hidden", "views", "errors",
-    "timeline", "stats", "webhooks", "undeclared",
-)  # fmt: skip
+    "name",
+    "spec",
+    "scenarios",
+    "default_scenario",
+    "operations",
+    "job",
+    "statuses",
+    "auth",
+    "check_order",
+    "retry",
+    "cancel",
+    "delete",
+    "list",
+    "hidden",
+    "views",
+    "errors",
+    "timeline",
+    "stats",
+    "webhooks",
+    "undeclared",
+)
 
 
 def load_profile(path: str | Path) -> Profile:
@@ -89,10 +106,22 @@ def _undeclared(r: Reader) -> Literal["gap", "violation"]:
 
 # What each view may name: the context ``emulator.views`` and ``emulator.listing`` fill.
 _JOB_FIELDS = {
-    "id", "status", "attempt", "attempt_count", "last_failure_code", "cancel_requested",
-    "revision", "scenario", "created_at", "updated_at", "entered_at", "started_at",
-    "completed_at", "expires_at", "last_attempt_at",
-}  # fmt: skip
+    "id",
+    "status",
+    "attempt",
+    "attempt_count",
+    "last_failure_code",
+    "cancel_requested",
+    "revision",
+    "scenario",
+    "created_at",
+    "updated_at",
+    "entered_at",
+    "started_at",
+    "completed_at",
+    "expires_at",
+    "last_attempt_at",
+}
 _JOB_ROOTS = {"job", "request", "result", "error", "fields", "timeline", "base_url"}
 _PAGE_ROOTS = {"items", "total", "offset", "limit", "first_id", "last_id", "has_more"}
 _VIEW_ROOTS = {
@@ -209,9 +238,18 @@ def _cancel(r: Reader) -> CancelRules:
 
 def _listing(r: Reader) -> ListRules:
     r.only(
-        "style", "offset_param", "limit_param", "before_param", "after_param", "token_param",
-        "order_param", "default_limit", "zero_limit", "order", "filters",
-    )  # fmt: skip
+        "style",
+        "offset_param",
+        "limit_param",
+        "before_param",
+        "after_param",
+        "token_param",
+        "order_param",
+        "default_limit",
+        "zero_limit",
+        "order",
+        "filters",
+    )
     style = r.text("style", "offset")
     if style not in ("offset", "cursor"):
         r.fail("style", "expected 'offset' or 'cursor'")

@@ -41,9 +41,10 @@ def load_scenarios(directory: str | Path) -> dict[str, Scenario]:
         scenario = load_scenario(file)
         if scenario.name in found:
             raise ScenarioError(
-                str(file), "/name", f"scenario {scenario.name!r} is also defined in "
-                f"{found[scenario.name].file}",
-            )  # fmt: skip
+                str(file),
+                "/name",
+                f"scenario {scenario.name!r} is also defined in {found[scenario.name].file}",
+            )
         found[scenario.name] = scenario
     return found
 
@@ -66,9 +67,10 @@ def load_scenario(path: str | Path) -> Scenario:
         states = attempts[min(seed.attempt, len(attempts) - 1)].states
         if seed.state >= len(states):
             raise ScenarioError(
-                str(file), f"/seed_jobs/{i}/state", f"attempt {seed.attempt} has only "
-                f"{len(states)} states (0-{len(states) - 1})",
-            )  # fmt: skip
+                str(file),
+                f"/seed_jobs/{i}/state",
+                f"attempt {seed.attempt} has only {len(states)} states (0-{len(states) - 1})",
+            )
     return Scenario(
         name=str(doc.get("name", file.stem)),
         file=str(file),
@@ -92,16 +94,16 @@ def _json_only(value: Any, file: str, pointer: str) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
-                raise ScenarioError(file, f"{pointer}/{escape(str(key))}",
-                                    f"key {key!r} is not a string; quote it")  # fmt: skip
+                raise ScenarioError(
+                    file, f"{pointer}/{escape(str(key))}", f"key {key!r} is not a string; quote it"
+                )
             _json_only(item, file, f"{pointer}/{escape(key)}")
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _json_only(item, file, f"{pointer}/{index}")
     elif not isinstance(value, str | int | float | bool | type(None)):
         what = "a YAML timestamp" if isinstance(value, dt.date) else type(value).__name__
-        raise ScenarioError(file, pointer or "/",
-                            f"{what} ({value}) is not a JSON value; quote it")  # fmt: skip
+        raise ScenarioError(file, pointer or "/", f"{what} ({value}) is not a JSON value; quote it")
 
 
 def _reason(message: str, keyword: object) -> str:
@@ -121,8 +123,12 @@ def _attempt(file: Path, raw: Mapping[str, Any], a_index: int) -> Attempt:
         for event, status in state.get("on", {}).items():
             if status not in statuses:
                 where = f"/attempts/{a_index}/states/{s_index}/on/{event}"
-                raise ScenarioError(str(file), where, f"no state of this attempt has status "
-                                    f"{status!r}; its statuses: {', '.join(statuses)}")  # fmt: skip
+                raise ScenarioError(
+                    str(file),
+                    where,
+                    f"no state of this attempt has status "
+                    f"{status!r}; its statuses: {', '.join(statuses)}",
+                )
             exits[event] = statuses.index(status)
         states.append(_state(state, exits))
     return Attempt(tuple(states), on_cancel)
@@ -138,10 +144,12 @@ def _check_reachable(file: Path, a_index: int, attempt: Attempt) -> None:
     for index in range(1, len(attempt.states)):
         if index not in reached:
             raise ScenarioError(
-                str(file), f"/attempts/{a_index}/states/{index - 1}", "only the last state of "
+                str(file),
+                f"/attempts/{a_index}/states/{index - 1}",
+                "only the last state of "
                 "an attempt may have no 'for': the states after it could never be reached "
                 "(unless an 'on' exit leads there)",
-            )  # fmt: skip
+            )
 
 
 def _state(raw: Mapping[str, Any], exits: Mapping[str, int]) -> State:

@@ -96,15 +96,17 @@ class SqliteState:
             )
         elif meta.get("schema") != str(SCHEMA_VERSION):
             raise StateFileError(
-                self.path, "/meta/schema",
+                self.path,
+                "/meta/schema",
                 f"written by another version (schema {meta.get('schema')}, this one reads "
                 f"{SCHEMA_VERSION}); start with a new file",
-            )  # fmt: skip
+            )
         elif meta.get("serves") != serves:
             raise StateFileError(
-                self.path, "/meta/serves",
+                self.path,
+                "/meta/serves",
                 f"kept for {meta.get('serves')!r}, not {serves!r}: give each API its own file",
-            )  # fmt: skip
+            )
         db.execute("COMMIT")
 
     def _refused(self, exc: sqlite3.Error | StateFileError) -> StateFileError:

@@ -52,10 +52,11 @@ def check_webhooks(profile: Profile, spec: Spec, scenarios: Mapping[str, Scenari
         if event.spec is not None and event.spec not in spec.webhooks:
             known = ", ".join(sorted(spec.webhooks)) or "none"
             raise ProfileError(
-                str(profile.path), f"/webhooks/events/{event.name}/spec",
+                str(profile.path),
+                f"/webhooks/events/{event.name}/spec",
                 f"the spec {spec.path.name} declares no webhook or callback {event.spec!r}; "
                 f"it declares: {known}",
-            )  # fmt: skip
+            )
     actions = JobActions(profile, scenarios)
     request: dict[str, Any] = {"body": {}, "path": {}, "query": {}}
     message_id = rules.id_prefix + "2mXq7rB9cYw4KpL0sTf8VnZe"
@@ -65,15 +66,23 @@ def check_webhooks(profile: Profile, spec: Spec, scenarios: Mapping[str, Scenari
                 hooks = [e for e in rules.events if state.status in e.statuses]
                 if not hooks:
                     continue
-                job = start(actions.new_id(random.Random(0)), scenario, request, 0.0,
-                            actions.rules, attempt=a_index, state_index=s_index)  # fmt: skip
+                job = start(
+                    actions.new_id(random.Random(0)),
+                    scenario,
+                    request,
+                    0.0,
+                    actions.rules,
+                    attempt=a_index,
+                    state_index=s_index,
+                )
                 context = job_context(job, scenario, profile)
                 for event in hooks:
                     payload = render_payload(profile, event, context, message_id, 0.0)
                     problems = payload_errors(schema_of(spec, event), payload)
                     if problems:
                         raise ScenarioError(
-                            scenario.file, f"/attempts/{a_index}/states/{s_index}",
+                            scenario.file,
+                            f"/attempts/{a_index}/states/{s_index}",
                             f"its {event.name} webhook would carry a payload the spec forbids "
                             f"at {problems[0]}",
-                        )  # fmt: skip
+                        )

@@ -75,11 +75,16 @@ def _event(events: Reader, name: str) -> WebhookEvent:
     for placeholder in placeholders(payload):
         root, _, rest = placeholder.partition(".")
         if root not in _ROOTS:
-            e.fail("payload", f"unknown name {{{placeholder}}}; a payload can use "
-                   f"{', '.join(sorted(_ROOTS))}")  # fmt: skip
+            e.fail(
+                "payload",
+                f"unknown name {{{placeholder}}}; a payload can use {', '.join(sorted(_ROOTS))}",
+            )
         if root == "event" and rest and rest not in _EVENT_FIELDS:
-            e.fail("payload", f"unknown event field {{{placeholder}}}; event fields: "
-                   f"{', '.join(sorted(_EVENT_FIELDS))}")  # fmt: skip
+            e.fail(
+                "payload",
+                f"unknown event field {{{placeholder}}}; event fields: "
+                f"{', '.join(sorted(_EVENT_FIELDS))}",
+            )
     return WebhookEvent(
         name=name, statuses=frozenset(statuses), payload=payload, spec=e.opt_text("spec")
     )

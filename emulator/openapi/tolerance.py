@@ -49,8 +49,12 @@ def compile_operation(op: Operation) -> tuple[Flaw, ...]:
     bodies = [op.request_body.content] if op.request_body else []
     bodies += [r.content for r in op.responses.values()]
     sources += [m.source for content in bodies for m in content.values() if m.source]
-    sources += [h.source for r in op.responses.values() for h in r.headers.values()
-                if isinstance(h, HeaderSpec)]  # fmt: skip
+    sources += [
+        h.source
+        for r in op.responses.values()
+        for h in r.headers.values()
+        if isinstance(h, HeaderSpec)
+    ]
     found = tuple(f for source in sources for f in source.compile() if f not in op.flaws)
     if found:
         object.__setattr__(op, "flaws", (*op.flaws, *found))
@@ -78,8 +82,12 @@ def unservable(item: Located, methods: Sequence[str], keys: Set[str]) -> list[Fl
     """A warning for each key of path item ``item`` that is no HTTP method OpenAPI lists (3.2's
     ``query``, a typo): that operation cannot be routed, so it is left out."""
     return [
-        Flaw(str(item.file), join(item.pointer, key), f"{key!r} is not an HTTP method OpenAPI "
-             f"3.1 lists ({', '.join(methods)}): this operation cannot be served and is left out")
+        Flaw(
+            str(item.file),
+            join(item.pointer, key),
+            f"{key!r} is not an HTTP method OpenAPI "
+            f"3.1 lists ({', '.join(methods)}): this operation cannot be served and is left out",
+        )
         for key in item.node
         if key not in keys and key not in methods and not key.startswith("x-")
-    ]  # fmt: skip
+    ]

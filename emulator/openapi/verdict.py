@@ -28,12 +28,32 @@ Verdict = Callable[[Any], bool]
 _VOCABULARY = frozenset(Draft202012Validator.VALIDATORS)
 _COMPILED = frozenset(
     {
-        "type", "enum", "const", "format", "allOf", "anyOf", "oneOf", "not",
-        "properties", "required", "additionalProperties", "minProperties", "maxProperties",
-        "items", "minItems", "propertyNames", "maxItems", "minLength", "maxLength", "pattern",
-        "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+        "type",
+        "enum",
+        "const",
+        "format",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "properties",
+        "required",
+        "additionalProperties",
+        "minProperties",
+        "maxProperties",
+        "items",
+        "minItems",
+        "propertyNames",
+        "maxItems",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
     }
-)  # fmt: skip
+)
 
 
 class _Unsupported(Exception):

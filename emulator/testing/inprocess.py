@@ -51,12 +51,19 @@ class InProcessTransport(httpx.BaseTransport):
     ) -> tuple[int | None, list[tuple[bytes, bytes]], bytes]:
         url = request.url
         scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": request.method, "scheme": url.scheme, "path": url.path,
-            "raw_path": url.raw_path.split(b"?")[0], "query_string": url.query,
-            "root_path": "", "headers": [(k.lower(), v) for k, v in request.headers.raw],
-            "client": ("127.0.0.1", 50000), "server": (url.host, url.port or 80),
-        }  # fmt: skip
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": request.method,
+            "scheme": url.scheme,
+            "path": url.path,
+            "raw_path": url.raw_path.split(b"?")[0],
+            "query_string": url.query,
+            "root_path": "",
+            "headers": [(k.lower(), v) for k, v in request.headers.raw],
+            "client": ("127.0.0.1", 50000),
+            "server": (url.host, url.port or 80),
+        }
         delivered = False
         finished = asyncio.Event()
         started: dict[str, Any] = {}

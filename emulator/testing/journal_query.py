@@ -65,10 +65,13 @@ class JournalQuery:
         filters = {
             key: str(value)
             for key, value in (
-                ("operation", operation), ("job_id", job_id), ("status", status), ("method", method)
+                ("operation", operation),
+                ("job_id", job_id),
+                ("status", status),
+                ("method", method),
             )
             if value is not None
-        }  # fmt: skip
+        }
         return [
             e
             for e in self._fetch(filters)

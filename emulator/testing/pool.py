@@ -35,8 +35,13 @@ class ServerConfig:
 
     def build(self) -> Emulator:
         s = self.sources
-        return build(api=s.bundled_api, spec=s.spec, profile=s.profile,
-                     scenarios=s.scenarios, settings=self.settings)  # fmt: skip
+        return build(
+            api=s.bundled_api,
+            spec=s.spec,
+            profile=s.profile,
+            scenarios=s.scenarios,
+            settings=self.settings,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +101,20 @@ class EmulatorPool:
         token = config.settings.control_token
         if key not in self._controls:
             self._controls[key] = (
-                HttpxWire(plain_http_client(root, transport=transport()), token) if transport
+                HttpxWire(plain_http_client(root, transport=transport()), token)
+                if transport
                 else LoopbackWire(root, token=token)
-            )  # fmt: skip
+            )
         return EmulatorHandle.for_server(
-            root, namespace, api=config.api, clock=options.clock,
-            scenario=options.scenario, transport=transport, control=self._controls[key],
+            root,
+            namespace,
+            api=config.api,
+            clock=options.clock,
+            scenario=options.scenario,
+            transport=transport,
+            control=self._controls[key],
             token=token,
-        )  # fmt: skip
+        )
 
     def close(self) -> None:
         for wire in self._controls.values():

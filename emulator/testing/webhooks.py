@@ -119,9 +119,10 @@ class EmulatorWebhooks:
             for r in self._handle.control("GET", "webhooks/received")["received"]
         ]
         return [
-            r for r in found
+            r
+            for r in found
             if (event is None or r.event == event) and (job_id is None or r.job_id == job_id)
-        ]  # fmt: skip
+        ]
 
     def deliveries(self) -> list[dict[str, Any]]:
         """The delivery log: every attempt with its outcome, status, error and next retry."""
@@ -158,9 +159,14 @@ class EmulatorWebhooks:
         if key is None:
             raise ValueError("no secret known: subscribe() first or pass secret=")
         verify_signature(
-            delivery.raw, delivery.headers, key, now=delivery.at, scheme=described["signing"],
-            header=described["header"], prefix=described["prefix"],
-        )  # fmt: skip
+            delivery.raw,
+            delivery.headers,
+            key,
+            now=delivery.at,
+            scheme=described["signing"],
+            header=described["header"],
+            prefix=described["prefix"],
+        )
         return delivery.body
 
     def close(self) -> None:

@@ -39,8 +39,9 @@ AUTH = {
 @pytest.fixture(scope="session")
 def served() -> Iterator[dict[str, LiveServer]]:
     """Every bundled API, strict, on its own real socket."""
-    servers = {api: LiveServer(build(api=api, settings=Settings(strict=True))).start()
-               for api in AUTH}  # fmt: skip
+    servers = {
+        api: LiveServer(build(api=api, settings=Settings(strict=True))).start() for api in AUTH
+    }
     yield servers
     for server in servers.values():
         server.stop()
@@ -64,8 +65,9 @@ def altered_emulator(profile: Path, scenarios: Path | None = None) -> Emulator:
     loaded = load_profile(profile)
     assert loaded.spec_path is not None and loaded.scenarios_dir is not None
     folder = scenarios or loaded.scenarios_dir
-    return Emulator(load_spec(loaded.spec_path), loaded, load_scenarios(folder),
-                    Settings(strict=False))  # fmt: skip
+    return Emulator(
+        load_spec(loaded.spec_path), loaded, load_scenarios(folder), Settings(strict=False)
+    )
 
 
 @pytest.fixture

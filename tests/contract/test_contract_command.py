@@ -41,9 +41,21 @@ def test_every_bundled_api_conforms_stateless_and_stateful(
 ) -> None:
     junit, report = tmp_path / "junit.xml", tmp_path / "report.json"
     code, out, err = contract(
-        capsys, "--api", api, "--base-url", served[api].url, "--auth", AUTH[api],
-        "--max-examples", "3", "--stateful", "--report", str(junit), "--json", str(report),
-    )  # fmt: skip
+        capsys,
+        "--api",
+        api,
+        "--base-url",
+        served[api].url,
+        "--auth",
+        AUTH[api],
+        "--max-examples",
+        "3",
+        "--stateful",
+        "--report",
+        str(junit),
+        "--json",
+        str(report),
+    )
     assert code == 0, out + err
     assert "result: clean (exit 0" in out
     # A progress line per operation while it runs, and per journey.
@@ -70,21 +82,34 @@ def test_an_altered_service_fails_naming_operation_check_and_path(
     real = serve(altered_emulator(altered_profile(tmp_path, "writer", rename_offset)))
     junit, report = tmp_path / "junit.xml", tmp_path / "report.json"
     code, out, _ = contract(
-        capsys, "--api", "writer", "--base-url", real.url, "--auth", AUTH["writer"],
-        "--max-examples", "3", "--report", str(junit), "--json", str(report),
-    )  # fmt: skip
+        capsys,
+        "--api",
+        "writer",
+        "--base-url",
+        real.url,
+        "--auth",
+        AUTH["writer"],
+        "--max-examples",
+        "3",
+        "--report",
+        str(junit),
+        "--json",
+        str(report),
+    )
     assert code == 1
     block = out.split("  listJobs\n", 1)[1]
     assert block.startswith("    response_schema_conformance\n")
     assert "at $.pagination" in block and '"offset" is a required property' in block
     case = next(
-        c for c in suites(junit)["conformance"]
-        if c.name == "listJobs response_schema_conformance"
-    )  # fmt: skip
+        c for c in suites(junit)["conformance"] if c.name == "listJobs response_schema_conformance"
+    )
     assert not case.is_passed and "$.pagination" in case.result[0].message
     findings = json.loads(report.read_text())["sections"][0]["findings"]
-    assert {"operation": "listJobs", "check": "response_schema_conformance",
-            "path": "$.pagination"}.items() <= findings[0].items()  # fmt: skip
+    assert {
+        "operation": "listJobs",
+        "check": "response_schema_conformance",
+        "path": "$.pagination",
+    }.items() <= findings[0].items()
 
 
 @pytest.mark.parametrize(
@@ -96,13 +121,25 @@ def test_an_altered_service_fails_naming_operation_check_and_path(
     ids=["silent", "garbage"],
 )
 def test_a_silent_or_garbage_target_is_exit_2(
-    reply: bytes | None, says: str, raw_server: Callable[[bytes | None], RawServer],
-    tmp_path: Path, capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+    reply: bytes | None,
+    says: str,
+    raw_server: Callable[[bytes | None], RawServer],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     target = raw_server(reply)
     junit = tmp_path / "junit.xml"
-    code, out, err = contract(capsys, "--api", "writer", "--base-url", target.url,
-                              "--timeout", "0.5", "--report", str(junit))  # fmt: skip
+    code, out, err = contract(
+        capsys,
+        "--api",
+        "writer",
+        "--base-url",
+        target.url,
+        "--timeout",
+        "0.5",
+        "--report",
+        str(junit),
+    )
     assert code == 2
     assert says in out and target.url in out
     assert "Traceback" not in out + err
@@ -158,17 +195,30 @@ def decoy() -> Iterator[str]:
 
 
 def test_only_the_given_url_is_contacted_and_time_is_bounded(
-    decoy: str, served: dict[str, LiveServer], tmp_path: Path,
+    decoy: str,
+    served: dict[str, LiveServer],
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     # The spec names another server; the run must still go only to --base-url.
     spec = tmp_path / "writer.yaml"
     text = (Path(served["writer"].app.spec.path)).read_text(encoding="utf-8")
     spec.write_text(text.replace("servers:", f"servers:\n  - url: {decoy}", 1), encoding="utf-8")
     code, _, err = contract(
-        capsys, "--api", "writer", "--spec", str(spec), "--base-url", served["writer"].url,
-        "--auth", AUTH["writer"], "--max-examples", "50", "--max-time", "1",
-    )  # fmt: skip
+        capsys,
+        "--api",
+        "writer",
+        "--spec",
+        str(spec),
+        "--base-url",
+        served["writer"].url,
+        "--auth",
+        AUTH["writer"],
+        "--max-examples",
+        "50",
+        "--max-time",
+        "1",
+    )
     assert code == 0
     assert "skipped (--max-time 1 s spent)" in err
     assert Counting.hits == []

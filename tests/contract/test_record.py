@@ -58,8 +58,11 @@ def test_a_recorded_session_replays_the_same_story_and_keeps_no_secret(
     seen = real.app.namespaces.get("default").journal.entries()
     assert {e.request_headers["authorization"] for e in seen} == {f"Bearer {REAL_KEY}"}
 
-    assert sorted(p.name for p in out.iterdir()) == ["drift.json", "journal.jsonl",
-                                                    "recorded-1.yaml"]  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == [
+        "drift.json",
+        "journal.jsonl",
+        "recorded-1.yaml",
+    ]
     assert load_scenarios(out)["recorded-1"].attempts[1].states[-1].status == "completed"
     assert json.loads((out / "drift.json").read_text()) == {"violations": []}
     journal = [json.loads(line) for line in (out / "journal.jsonl").read_text().splitlines()]
@@ -119,9 +122,11 @@ def cancel_story(url: str, scenario: str, key: str, at: str) -> list[Any]:
 
 @pytest.mark.parametrize(
     ("scenario", "at", "end"),
-    [("cancel-while-running", "in_progress", ("completed", True)),
-     ("happy-path", "queued", ("cancelled", True))],
-)  # fmt: skip
+    [
+        ("cancel-while-running", "in_progress", ("completed", True)),
+        ("happy-path", "queued", ("cancelled", True)),
+    ],
+)
 def test_a_cancel_is_recorded_as_the_state_it_ended_and_replays_on_the_next_cancel(
     tmp_path: Path, serve: Callable[..., LiveServer], scenario: str, at: str, end: Any
 ) -> None:

@@ -19,10 +19,23 @@ from emulator.cli import main
 from .conftest import AUTH, altered_emulator, altered_profile
 
 
-def replay(capsys: pytest.CaptureFixture[str], api: str, url: str, names: str,
-           *extra: str) -> tuple[int, str]:  # fmt: skip
-    code = main(["contract", "--api", api, "--base-url", url, "--auth", AUTH[api],
-                 "--replay", names, *extra])  # fmt: skip
+def replay(
+    capsys: pytest.CaptureFixture[str], api: str, url: str, names: str, *extra: str
+) -> tuple[int, str]:
+    code = main(
+        [
+            "contract",
+            "--api",
+            api,
+            "--base-url",
+            url,
+            "--auth",
+            AUTH[api],
+            "--replay",
+            names,
+            *extra,
+        ]
+    )
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     return code, out

@@ -15,9 +15,14 @@ import httpx
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "tests" / "data" / "scenarios" / "ui"
 FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-)  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
 HEADERS = {"Authorization": "Bearer k"}
 
 
@@ -67,8 +72,11 @@ def fail_then_retry(http: httpx.Client, base: str) -> str:
     six requests: create, four polls (the 2nd a fault, the 3rd a violation), retry.
     """
     scenario = {"X-Emulator-Scenario": "fail-then-retry-faults", **HEADERS}
-    created = http.post(f"{base}/v1/applications/app-1/jobs", headers=scenario,
-                        json={"inputs": [{"id": "topic", "value": ["shoes"]}]})  # fmt: skip
+    created = http.post(
+        f"{base}/v1/applications/app-1/jobs",
+        headers=scenario,
+        json={"inputs": [{"id": "topic", "value": ["shoes"]}]},
+    )
     assert created.is_success, created.text
     job = f"{base}/v1/applications/jobs/{created.json()['id']}"
     assert http.get(job, headers=HEADERS).json()["status"] == "in_progress"

@@ -166,12 +166,26 @@ def test_a_failed_test_leaves_a_report_that_opens_offline(browser: Any, tmp_path
     (tmp_path / "test_flow.py").write_text(textwrap.dedent(FAILING))
     reports = tmp_path / "reports"
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-         *UNUSED_PLUGINS, f"--emulator-scenarios={SCENARIOS}", f"--emulator-report={reports}",
-         "test_flow.py"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            *UNUSED_PLUGINS,
+            f"--emulator-scenarios={SCENARIOS}",
+            f"--emulator-report={reports}",
+            "test_flow.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
-    )  # fmt: skip
+    )
     assert run.returncode == 1, run.stdout + run.stderr
     violation = reports / "test_flow.py-test_fails_on_a_violation.html"
     assertion = reports / "test_flow.py-test_fails_on_an_assertion.html"

@@ -12,9 +12,17 @@ from emulator.dashboard.report import render, write
 from emulator.dashboard.snapshot import SnapshotError, from_saved, load
 
 ENTRY = {
-    "seq": 1, "at": 100.0, "method": "GET", "path": "/jobs/j1", "action": "retrieve",
-    "operation": "getJob", "job_id": "j1", "status": 200, "violations": [], "fault": None,
-}  # fmt: skip
+    "seq": 1,
+    "at": 100.0,
+    "method": "GET",
+    "path": "/jobs/j1",
+    "action": "retrieve",
+    "operation": "getJob",
+    "job_id": "j1",
+    "status": 200,
+    "violations": [],
+    "fault": None,
+}
 
 
 def test_a_plain_journal_gives_each_job_its_requests_but_no_bands() -> None:

@@ -15,17 +15,22 @@ RULES = Rules(
 
 def test_bands_run_from_status_to_status_and_count_attempts_by_retries() -> None:
     events = [
-        Event(0, "create"), Event(0, "status:queued"), Event(5, "status:in_progress"),
-        Event(9, "status:failed"), Event(12, "retry"), Event(12, "status:in_progress"),
-    ]  # fmt: skip
+        Event(0, "create"),
+        Event(0, "status:queued"),
+        Event(5, "status:in_progress"),
+        Event(9, "status:failed"),
+        Event(12, "retry"),
+        Event(12, "status:in_progress"),
+    ]
     found = bands(events, now=20, rules=RULES)
-    assert [(b["status"], b["kind"], b["start"], b["end"], b["attempt"], b["open"])
-            for b in found] == [
+    assert [
+        (b["status"], b["kind"], b["start"], b["end"], b["attempt"], b["open"]) for b in found
+    ] == [
         ("queued", "waiting", 0, 5, 0, False),
         ("in_progress", "started", 5, 9, 0, False),
         ("failed", "failed", 9, 12, 0, False),
         ("in_progress", "started", 12, 20, 1, True),
-    ]  # fmt: skip
+    ]
 
 
 def test_an_open_band_never_ends_before_it_starts() -> None:

@@ -106,8 +106,10 @@ def test_a_finished_batch_cannot_be_cancelled(
     assert message(refused.value) == "Cannot cancel a batch with status 'completed'."
     assert refused.value.body == {
         "message": "Cannot cancel a batch with status 'completed'.",
-        "type": "invalid_request_error", "param": None, "code": None,
-    }  # fmt: skip
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
+    }
     assert_clean(openai_emu)
 
 
@@ -135,8 +137,10 @@ def test_an_unfinished_batch_expires_after_its_window(
     openai_emu.clock.advance(86400)
     expired = sdk.batches.retrieve(batch.id)
     assert (expired.status, expired.expired_at, expired.expires_at) == (
-        "expired", batch.created_at + 86400, batch.created_at + 86400,
-    )  # fmt: skip
+        "expired",
+        batch.created_at + 86400,
+        batch.created_at + 86400,
+    )
     assert expired.error_file_id == "file-err-expired"
     assert_clean(openai_emu)
 
@@ -160,7 +164,9 @@ def test_the_auto_pager_walks_every_page_newest_first(
     assert [b.id for b in sdk.batches.list(limit=2)] == ids[::-1]
     pages = entries(openai_emu, operation="listBatches")
     assert [e["query"] for e in pages] == [
-        "limit=2", f"limit=2&after={ids[3]}", f"limit=2&after={ids[1]}",
-    ]  # fmt: skip
+        "limit=2",
+        f"limit=2&after={ids[3]}",
+        f"limit=2&after={ids[1]}",
+    ]
     assert [e["response_body"]["has_more"] for e in pages] == [True, True, False]
     assert_clean(openai_emu)

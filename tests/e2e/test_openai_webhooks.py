@@ -38,6 +38,7 @@ def test_the_sdk_unwraps_the_completed_and_failed_batch_webhooks(
             input_file_id="file-abc123", endpoint="/v1/chat/completions", completion_window="24h"
         )
         openai_emu.clock.advance(120)
-        failed = client.webhooks.unwrap(receiver.got[-1]["raw"], receiver.got[-1]["headers"],
-                                        secret=secret)  # fmt: skip
+        failed = client.webhooks.unwrap(
+            receiver.got[-1]["raw"], receiver.got[-1]["headers"], secret=secret
+        )
         assert isinstance(failed, BatchFailedWebhookEvent) and failed.data.id == failing.id

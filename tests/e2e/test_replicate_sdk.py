@@ -46,8 +46,9 @@ def test_a_prediction_starts_processes_and_succeeds(
     prediction.reload()
     assert (prediction.status, prediction.output) == ("succeeded", "hello Alice")
     assert prediction.completed_at is not None and prediction.metrics == {
-        "predict_time": 19.8, "total_time": 20.4,
-    }  # fmt: skip
+        "predict_time": 19.8,
+        "total_time": 20.4,
+    }
     assert_clean(replicate_emu)
 
 
@@ -85,8 +86,9 @@ def test_an_unknown_prediction_is_not_found(
     with pytest.raises(ReplicateError) as missing:
         sdk.predictions.get("nosuchprediction")
     assert (missing.value.status, missing.value.detail) == (
-        404, "The requested resource could not be found.",
-    )  # fmt: skip
+        404,
+        "The requested resource could not be found.",
+    )
     assert_clean(replicate_emu)
 
 

@@ -66,8 +66,10 @@ def test_a_receiver_failing_twice_gets_the_third_attempt_at_the_documented_backo
         assert [g["status"] for g in receiver.got] == [500, 500, 200]
         log = api.get("/_emulator/webhooks/deliveries").json()["deliveries"]
         assert [(d["attempt"], d["at"] - start, d["outcome"]) for d in log] == [
-            (1, 60, "failed"), (2, 65, "failed"), (3, 365, "delivered"),
-        ]  # fmt: skip
+            (1, 60, "failed"),
+            (2, 65, "failed"),
+            (3, 365, "delivered"),
+        ]
         assert [d["next_at"] and d["next_at"] - start for d in log] == [65, 365, None]
         assert len({g["headers"]["webhook-id"] for g in receiver.got}) == 1  # one message
 
@@ -88,8 +90,11 @@ def test_duplicate_and_reorder_faults_are_delivered_as_scripted(server: LiveServ
         assert receiver.got[0]["headers"]["webhook-id"] == receiver.got[1]["headers"]["webhook-id"]
         log = api.get("/_emulator/webhooks/deliveries").json()["deliveries"]
         assert [(d["job_id"], d["fault"]) for d in log] == [
-            (ids[0], None), (ids[0], "duplicate"), (ids[2], None), (ids[1], "reorder"),
-        ]  # fmt: skip
+            (ids[0], None),
+            (ids[0], "duplicate"),
+            (ids[2], None),
+            (ids[1], "reorder"),
+        ]
 
 
 def test_a_delivery_to_a_host_not_allowed_is_refused_and_journaled(server: LiveServer) -> None:

@@ -86,15 +86,19 @@ def test_a_body_refusal_names_the_field_in_the_envelope_and_the_journal() -> Non
     text = writer_error(r, 400, "BadRequest", "fail.badRequest.invalidParameters")
     assert text == "body field 'inputs[0]': 'id' is a required property"
     (entry,) = c.get("/_emulator/journal").json()["entries"]
-    assert entry["violations"] == [{"side": "request", "path": "$.body.inputs[0].id",
-                                    "rule": "required", "message": text}]  # fmt: skip
+    assert entry["violations"] == [
+        {"side": "request", "path": "$.body.inputs[0].id", "rule": "required", "message": text}
+    ]
 
 
 def test_a_field_list_envelope_keeps_the_field_in_loc_and_the_reason_in_msg() -> None:
     r = serve("retab").post("/v1/jobs", json={"endpoint": "/v1/nope"}, headers=RETAB)
     assert r.status_code == 422, r.text
-    assert {"loc": ["body", "request"], "msg": "'request' is a required property",
-            "type": "required"} in r.json()["detail"]  # fmt: skip
+    assert {
+        "loc": ["body", "request"],
+        "msg": "'request' is a required property",
+        "type": "required",
+    } in r.json()["detail"]
 
 
 def test_writer_refuses_missing_credentials_with_401() -> None:
@@ -127,8 +131,11 @@ def test_osapi_refuses_a_malformed_uuid_with_400_message_before_auth() -> None:
 def test_osapi_auth_errors_use_the_error_key() -> None:
     c = serve("osapi")
     assert c.get(f"/job/{UNKNOWN_UUID}").json() == {"error": "Bearer token required"}
-    r = c.post("/job", json={"operation": {"type": "x"}, "target_hostname": "_any"},
-               headers=osapi_auth("read"))  # fmt: skip
+    r = c.post(
+        "/job",
+        json={"operation": {"type": "x"}, "target_hostname": "_any"},
+        headers=osapi_auth("read"),
+    )
     assert r.status_code == 403
     assert r.json()["error"].startswith("Insufficient permissions")
 
@@ -350,19 +357,67 @@ def test_fallback_examples_answers_an_unknown_job_from_examples() -> None:
 
 # --- nothing crashes ------------------------------------------------------------------------------
 
-SEGMENTS = ["v1", "jobs", "applications", "job", "status", "workers", "retry", "cancel", "",
-            "%00", "%C4%80", "..", "%FF", "a b", "%2F", "x" * 300, "{id}", UNKNOWN_UUID,
-            "job_V1StGXR8_Z5jdHi6B-myT", "_ns"]  # fmt: skip
+SEGMENTS = [
+    "v1",
+    "jobs",
+    "applications",
+    "job",
+    "status",
+    "workers",
+    "retry",
+    "cancel",
+    "",
+    "%00",
+    "%C4%80",
+    "..",
+    "%FF",
+    "a b",
+    "%2F",
+    "x" * 300,
+    "{id}",
+    UNKNOWN_UUID,
+    "job_V1StGXR8_Z5jdHi6B-myT",
+    "_ns",
+]
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE", "BREW"]
-BODIES = [b"", b"{", b"null", b"[]", b"{}", b'"text"', b"\xff\xfe", b"x" * 5000, b'{"a": NaN}',
-          b'{"inputs": 5}', b'{"inputs": [{"id": "a", "value": ["b"]}]}',
-          b'{"endpoint": "/v1/documents/extract", "request": {}, "metadata": {"k": 1}}',
-          b'{"operation": {"type": "x"}, "target_hostname": "_all"}']  # fmt: skip
-QUERIES = ["", "?limit=0", "?limit=-1", "?limit=abc", "?offset=99999999999999999999999",
-           "?status=bogus", "?order=asc&after=zzz", "?before=x&after=y", "?metadata=notjson",
-           "?metadata=%7B%22k%22%3A%22v%22%7D", "?include_request=maybe", "?limit=1e5"]  # fmt: skip
-CONTENT_TYPES = [None, "application/json", "text/plain", "application/json; charset=latin-1",
-                 "multipart/form-data; boundary=x", "", "application/problem+json"]  # fmt: skip
+BODIES = [
+    b"",
+    b"{",
+    b"null",
+    b"[]",
+    b"{}",
+    b'"text"',
+    b"\xff\xfe",
+    b"x" * 5000,
+    b'{"a": NaN}',
+    b'{"inputs": 5}',
+    b'{"inputs": [{"id": "a", "value": ["b"]}]}',
+    b'{"endpoint": "/v1/documents/extract", "request": {}, "metadata": {"k": 1}}',
+    b'{"operation": {"type": "x"}, "target_hostname": "_all"}',
+]
+QUERIES = [
+    "",
+    "?limit=0",
+    "?limit=-1",
+    "?limit=abc",
+    "?offset=99999999999999999999999",
+    "?status=bogus",
+    "?order=asc&after=zzz",
+    "?before=x&after=y",
+    "?metadata=notjson",
+    "?metadata=%7B%22k%22%3A%22v%22%7D",
+    "?include_request=maybe",
+    "?limit=1e5",
+]
+CONTENT_TYPES = [
+    None,
+    "application/json",
+    "text/plain",
+    "application/json; charset=latin-1",
+    "multipart/form-data; boundary=x",
+    "",
+    "application/problem+json",
+]
 
 
 def garbage(

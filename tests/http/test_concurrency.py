@@ -124,8 +124,12 @@ def _failed_job(s: Server, ns: str, create: Callable[[], httpx.Response], get: s
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_racing_retries_of_a_failed_job_retry_it_in_place_once(writer: Server, round_: int) -> None:
     ns = f"retry-in-place-{round_}"
-    job_id = _failed_job(writer, ns, lambda: writer.api(ns, "POST", "/v1/applications/a/jobs",
-                         json={"inputs": []}), "/v1/applications/jobs/{}")  # fmt: skip
+    job_id = _failed_job(
+        writer,
+        ns,
+        lambda: writer.api(ns, "POST", "/v1/applications/a/jobs", json={"inputs": []}),
+        "/v1/applications/jobs/{}",
+    )
     retry = f"/v1/applications/jobs/{job_id}/retry"
     answers = race(RACERS, lambda _: writer.api(ns, "POST", retry))
     statuses = Counter(r.status_code for r in answers)
@@ -191,8 +195,9 @@ def test_a_cancel_racing_the_completion_ends_in_one_consistent_state(
     names = [f"cancel-{round_}-{i}" for i in range(RACERS // 2)]
     jobs = {}
     for ns in names:
-        made = retab.api(ns, "POST", "/v1/jobs", json={"endpoint": "/v1/documents/extract",
-                                                       "request": {}})  # fmt: skip
+        made = retab.api(
+            ns, "POST", "/v1/jobs", json={"endpoint": "/v1/documents/extract", "request": {}}
+        )
         assert made.status_code == 200, made.text
         jobs[ns] = made.json()["id"]
 
@@ -212,5 +217,8 @@ def test_a_cancel_racing_the_completion_ends_in_one_consistent_state(
         assert final == {expected}, (ns, cancel.text, final)
         outcomes[expected] += 1
         assert Counter(e["action"] for e in retab.journal(ns)) == {
-            "create": 1, "cancel": 1, "retrieve": 3}  # fmt: skip
+            "create": 1,
+            "cancel": 1,
+            "retrieve": 3,
+        }
     assert sum(outcomes.values()) == len(names)

@@ -40,8 +40,9 @@ def ok(r: Any) -> Any:
 
 
 def create(c: TestClient, prefix: str = "", **headers: str) -> str:
-    r = c.post(f"{prefix}/v1/applications/app-1/jobs", json={"inputs": []},
-               headers={**WRITER, **headers})  # fmt: skip
+    r = c.post(
+        f"{prefix}/v1/applications/app-1/jobs", json={"inputs": []}, headers={**WRITER, **headers}
+    )
     assert r.status_code == 202, r.text
     return str(r.json()["id"])
 
@@ -56,9 +57,11 @@ def retrieve(c: TestClient, job_id: str, prefix: str = "", **headers: str) -> An
 def test_health(c: TestClient) -> None:
     health = ok(c.get("/_emulator/health"))
     assert {k: health[k] for k in ("status", "spec", "profile", "operations")} == {
-        "status": "ok", "spec": "Writer async application jobs (emulated)",
-        "profile": "writer", "operations": 4,
-    }  # fmt: skip
+        "status": "ok",
+        "spec": "Writer async application jobs (emulated)",
+        "profile": "writer",
+        "operations": 4,
+    }
     assert health["namespaces"]["evicted"] == {"ttl": 0, "cap": 0, "memory": 0}
     assert 0 < health["memory"]["bytes"] < health["memory"]["max"]
     assert c.head("/_emulator/health").status_code == 200
@@ -71,8 +74,11 @@ def test_openapi_document_is_the_served_spec(c: TestClient) -> None:
 
 
 def test_clock_get_advance_set(c: TestClient) -> None:
-    assert ok(c.get("/_emulator/clock")) == {"now": START, "iso": "2026-01-01T00:00:00Z",
-                                             "mode": "manual"}  # fmt: skip
+    assert ok(c.get("/_emulator/clock")) == {
+        "now": START,
+        "iso": "2026-01-01T00:00:00Z",
+        "mode": "manual",
+    }
     assert ok(c.post("/_emulator/clock/advance", json={"seconds": 90}))["now"] == START + 90
     moved = ok(c.post("/_emulator/clock/set", json={"now": START + 3600}))
     assert moved["iso"] == "2026-01-01T01:00:00Z"
@@ -94,8 +100,11 @@ def test_jobs_list_show_and_force(c: TestClient) -> None:
     assert shown["status"] == "in_progress" and shown["scenario"] == "happy-path"
     assert (shown["attempt"], shown["state"], shown["polls"]) == (0, 0, 0)
     assert shown["view"]["id"] == first
-    forced = ok(c.post(f"/_emulator/jobs/{first}",
-                       json={"status": "failed", "error": {"message": "forced"}}))  # fmt: skip
+    forced = ok(
+        c.post(
+            f"/_emulator/jobs/{first}", json={"status": "failed", "error": {"message": "forced"}}
+        )
+    )
     assert forced["status"] == "failed"
     body = retrieve(c, first).json()
     assert (body["status"], body["error"]) == ("failed", "forced")
@@ -138,8 +147,10 @@ def test_journal_filters_and_since(c: TestClient) -> None:
     # Sequence numbers keep counting across resets, so `since` never goes back in time.
     base = entries[0]["seq"] - 1
     assert [(e["seq"] - base, e["method"], e["status"]) for e in entries] == [
-        (1, "POST", 202), (2, "GET", 200), (3, "GET", 400),
-    ]  # fmt: skip
+        (1, "POST", 202),
+        (2, "GET", 200),
+        (3, "GET", 400),
+    ]
     first = entries[0]
     assert first["operation"] == "createJob" and first["action"] == "create"
     assert first["job_id"] == job_id and first["request_body"] == {"inputs": []}
@@ -167,16 +178,21 @@ def test_journal_summary_measures_intervals_on_the_emulator_clock(c: TestClient)
     c.post("/_emulator/clock/advance", json={"seconds": 2})
     retrieve(c, job_id)
     summary = ok(c.get("/_emulator/journal/summary"))
-    assert summary == {"count": 3, "intervals": [5.0, 2.0], "min_interval": 2.0,
-                       "statuses": [202, 200, 200]}  # fmt: skip
+    assert summary == {
+        "count": 3,
+        "intervals": [5.0, 2.0],
+        "min_interval": 2.0,
+        "statuses": [202, 200, 200],
+    }
     only_polls = ok(c.get("/_emulator/journal/summary", params={"operation": "retrieve"}))
     assert only_polls["intervals"] == [2.0]
 
 
 def test_rate_limit_put_and_delete(c: TestClient) -> None:
     assert ok(c.put("/_emulator/rate-limit", json={"requests": 2, "per": 10})) == {
-        "requests": 2, "per": 10.0,
-    }  # fmt: skip
+        "requests": 2,
+        "per": 10.0,
+    }
     job_id = create(c)
     assert retrieve(c, job_id).status_code == 200
     limited = retrieve(c, job_id)
@@ -319,8 +335,12 @@ def test_bad_control_requests_get_json_errors(
     job_id = create(c)
     before = ok(c.get(f"/_emulator/jobs/{job_id}"))
     clock = ok(c.get("/_emulator/clock"))
-    r = c.request(method, "/_emulator" + path.replace("JOB", job_id), content=body,
-                  headers={"content-type": "application/json"})  # fmt: skip
+    r = c.request(
+        method,
+        "/_emulator" + path.replace("JOB", job_id),
+        content=body,
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == status, r.text
     assert message in r.json()["error"]
     # A refused control request changes nothing, and the emulator still answers.

@@ -37,10 +37,20 @@ def create(c: TestClient, headers: dict[str, str] = WRITER, **more: str) -> Any:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "health"), ("POST", "reset"), ("GET", "journal"), ("POST", "clock/advance"),
-     ("GET", "jobs"), ("GET", "journal/export"), ("GET", "namespaces"), ("GET", "ui"),
-     ("GET", "ui/dashboard.js"), ("GET", "webhooks"), ("GET", "no-such-endpoint")],
-)  # fmt: skip
+    [
+        ("GET", "health"),
+        ("POST", "reset"),
+        ("GET", "journal"),
+        ("POST", "clock/advance"),
+        ("GET", "jobs"),
+        ("GET", "journal/export"),
+        ("GET", "namespaces"),
+        ("GET", "ui"),
+        ("GET", "ui/dashboard.js"),
+        ("GET", "webhooks"),
+        ("GET", "no-such-endpoint"),
+    ],
+)
 def test_every_control_and_dashboard_request_needs_the_token(
     locked: TestClient, method: str, path: str
 ) -> None:
@@ -170,8 +180,11 @@ def test_query_and_cookie_keys_and_set_cookie_are_redacted_by_name() -> None:
     }
     shown = Redactor(schemes).entry(entry)
     assert shown["query"] == f"page=2&api_key={REDACTED}&api%5Fkey={REDACTED}&flag"
-    assert shown["request_headers"] == {"X-Key": REDACTED, "Cookie": f"sid={REDACTED}",
-                                        "Accept": "*/*"}  # fmt: skip
+    assert shown["request_headers"] == {
+        "X-Key": REDACTED,
+        "Cookie": f"sid={REDACTED}",
+        "Accept": "*/*",
+    }
     assert shown["response_headers"] == {"set-cookie": f"sid={REDACTED}; Path=/; HttpOnly"}
     assert Redactor(schemes, keep=True).entry(entry) is entry
 
@@ -188,8 +201,7 @@ def test_api_key_restricts_the_keys_accepted_with_the_providers_401() -> None:
     profile = c.app.profile
     expected = error_reply(profile, "invalid_token", {})
     assert revoked.json() == expected.body
-    assert create(c, {}).json() == error_reply(profile,
-                                               "unauthenticated", {}).body  # fmt: skip
+    assert create(c, {}).json() == error_reply(profile, "unauthenticated", {}).body
     # A refused key is the provider's answer, not a violation of the spec.
     refused = c.get("/_emulator/journal", params={"status": "401"}).json()["entries"]
     assert len(refused) == 2 and not any(e["violations"] for e in refused)

@@ -132,9 +132,13 @@ paths:
 
 @pytest.mark.parametrize(
     "schema",
-    ["{type: string, minLength: 5, maxLength: 2}", "{not: {}}", "{allOf: [{type: string}, "
-     "{type: integer}]}", "{type: integer, minimum: 5, maximum: 2}"],
-)  # fmt: skip
+    [
+        "{type: string, minLength: 5, maxLength: 2}",
+        "{not: {}}",
+        "{allOf: [{type: string}, {type: integer}]}",
+        "{type: integer, minimum: 5, maximum: 2}",
+    ],
+)
 def test_an_unsatisfiable_schema_in_a_stateless_operation_is_refused(
     tmp_path: Path, schema: str
 ) -> None:

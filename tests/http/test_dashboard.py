@@ -43,12 +43,16 @@ def test_a_timeline_has_the_jobs_bands_and_one_mark_per_request(client: TestClie
     job_id = fail_then_retry(client, base)
     tl = get(client, f"/_ns/timeline/_emulator/jobs/{job_id}/timeline")
     assert [(b["status"], b["kind"], b["attempt"]) for b in tl["bands"]] == [
-        ("in_progress", "started", 0), ("failed", "failed", 0), ("in_progress", "started", 1)
-    ]  # fmt: skip
+        ("in_progress", "started", 0),
+        ("failed", "failed", 0),
+        ("in_progress", "started", 1),
+    ]
     start = tl["bands"][0]["start"]
     assert [(b["start"] - start, b["end"] - start, b["open"]) for b in tl["bands"]] == [
-        (0, 10, False), (10, 20, False), (20, 20, True)
-    ]  # fmt: skip
+        (0, 10, False),
+        (10, 20, False),
+        (20, 20, True),
+    ]
     assert [r["kind"] for r in tl["requests"]] == ["create"] + ["retrieve"] * 4 + ["retry"]
     faults = [r["fault"] for r in tl["requests"]]
     assert faults == [None, None, "/faults/0", "/faults/1", None, None]
@@ -66,10 +70,11 @@ def test_a_timeline_has_the_jobs_bands_and_one_mark_per_request(client: TestClie
 def test_jobs_are_paged_newest_first_and_filtered_by_status(client: TestClient) -> None:
     client.post("/_ns/paged/_emulator/reset")
     ids = [
-        client.post("/_ns/paged/v1/applications/app-1/jobs", headers=HEADERS,
-                    json={"inputs": []}).json()["id"]
+        client.post(
+            "/_ns/paged/v1/applications/app-1/jobs", headers=HEADERS, json={"inputs": []}
+        ).json()["id"]
         for _ in range(120)
-    ]  # fmt: skip
+    ]
     page = get(client, "/_ns/paged/_emulator/jobs", offset=100, limit=50)
     assert (page["total"], page["offset"], page["limit"]) == (120, 100, 50)
     assert [j["id"] for j in page["jobs"]] == ids[19::-1]
@@ -89,8 +94,12 @@ def test_journal_pages_filter_by_problem_and_text(client: TestClient) -> None:
     job_id = fail_then_retry(client, f"{ROOT}/_ns/journal")
     page = get(client, "/_ns/journal/_emulator/journal/page", limit=2)
     assert page["total"] == 6 and [e["seq"] for e in page["entries"]] == [6, 5]
-    assert [e["seq"] for e in get(client, "/_ns/journal/_emulator/journal/page",
-                                  order="asc", offset=4)["entries"]] == [5, 6]  # fmt: skip
+    assert [
+        e["seq"]
+        for e in get(client, "/_ns/journal/_emulator/journal/page", order="asc", offset=4)[
+            "entries"
+        ]
+    ] == [5, 6]
     faults = get(client, "/_ns/journal/_emulator/journal/page", kind="faults")["entries"]
     assert [e["fault"] for e in faults] == ["/faults/1", "/faults/0"]
     violations = get(client, "/_ns/journal/_emulator/journal/page", kind="violations")

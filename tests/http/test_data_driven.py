@@ -108,8 +108,10 @@ def test_cancel_exit_leads_through_stopping_to_stopped(tasks: TestClient) -> Non
     advance(tasks, 10)
     stopped = get(tasks, task["id"])
     assert (stopped["status"], stopped["stopped_at"], stopped["completed_at"]) == (
-        "stopped", t0 + 20, None,
-    )  # fmt: skip
+        "stopped",
+        t0 + 20,
+        None,
+    )
     journal = tasks.get("/_emulator/journal").json()["entries"]
     assert [e for e in journal if e["violations"]] == []
 

@@ -57,8 +57,11 @@ def test_a_declared_header_must_be_sent_when_required_and_valid_when_sent(ping: 
     assert check_response_headers(ping, 200, {"x-request-id": UUID, "Retry-After": "2"}) == []
     assert check_response_headers(ping, 200, {"X-REQUEST-ID": UUID, "x-other": "any"}) == []
     (missing,) = check_response_headers(ping, 200, {"retry-after": "2"})
-    assert (missing.side, missing.path, missing.rule) == ("response", "$.header.x-request-id",
-                                                          "required")  # fmt: skip
+    assert (missing.side, missing.path, missing.rule) == (
+        "response",
+        "$.header.x-request-id",
+        "required",
+    )
     assert "'X-Request-Id' is required for ping 200" in missing.message
     (typed,) = check_response_headers(ping, 200, {"x-request-id": UUID, "retry-after": "soon"})
     assert (typed.path, typed.rule) == ("$.header.retry-after", "type")
@@ -90,8 +93,9 @@ def test_cookie_parameters_are_read_from_the_cookie_header(spec_file: Path) -> N
     assert short.status_code == 400
     typed = c.get("/ping", headers={"Cookie": "session=abc; page=two"})
     assert typed.status_code == 400 and "page" in typed.text
-    rules = [v["rule"] for e in c.get("/_emulator/journal").json()["entries"]
-             for v in e["violations"]]  # fmt: skip
+    rules = [
+        v["rule"] for e in c.get("/_emulator/journal").json()["entries"] for v in e["violations"]
+    ]
     assert rules == ["required", "minLength", "type"]
 
 

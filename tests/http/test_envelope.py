@@ -202,8 +202,12 @@ def test_problem_details_without_a_profile(kind: str, status: int) -> None:
 
 def test_problem_details_titles_and_defaults() -> None:
     reply = error_reply(None, "not_found", {})
-    assert reply.body == {"type": "about:blank", "title": "Not Found", "status": 404,
-                          "detail": "Not Found"}  # fmt: skip
+    assert reply.body == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "Not Found",
+    }
     assert error_reply(None, "whatever", {}).status == 500
     custom: Any = error_reply(None, "server_error", {}, status=599)
     assert (custom.status, custom.body["title"]) == (599, "Error")

@@ -38,19 +38,44 @@ class Api:
 
 
 APIS = {
-    "writer": Api("writer", "/v1/applications/app/jobs", "/v1/applications/jobs/",
-                  {"Authorization": "Bearer k"}, {"inputs": [{"id": "t", "value": ["x"]}]}),
-    "retab": Api("retab", "/v1/jobs", "/v1/jobs/", {"Api-Key": "k"},
-                 {"endpoint": "/v1/documents/extract", "request": {}}),
-    "osapi": Api("osapi", "/job", "/job/", {"Authorization": f"Bearer {_osapi_token()}"},
-                 {"operation": {"type": "node.hostname.get"}, "target_hostname": "_any"}),
-    "openai": Api("openai", "/v1/batches", "/v1/batches/", {"Authorization": "Bearer sk-test"},
-                  {"input_file_id": "file-1", "endpoint": "/v1/chat/completions",
-                   "completion_window": "24h"}, "cancel"),
-    "replicate": Api("replicate", "/v1/predictions", "/v1/predictions/",
-                     {"Authorization": "Bearer r8_test"}, {"version": "v1", "input": {}},
-                     "cancel"),
-}  # fmt: skip
+    "writer": Api(
+        "writer",
+        "/v1/applications/app/jobs",
+        "/v1/applications/jobs/",
+        {"Authorization": "Bearer k"},
+        {"inputs": [{"id": "t", "value": ["x"]}]},
+    ),
+    "retab": Api(
+        "retab",
+        "/v1/jobs",
+        "/v1/jobs/",
+        {"Api-Key": "k"},
+        {"endpoint": "/v1/documents/extract", "request": {}},
+    ),
+    "osapi": Api(
+        "osapi",
+        "/job",
+        "/job/",
+        {"Authorization": f"Bearer {_osapi_token()}"},
+        {"operation": {"type": "node.hostname.get"}, "target_hostname": "_any"},
+    ),
+    "openai": Api(
+        "openai",
+        "/v1/batches",
+        "/v1/batches/",
+        {"Authorization": "Bearer sk-test"},
+        {"input_file_id": "file-1", "endpoint": "/v1/chat/completions", "completion_window": "24h"},
+        "cancel",
+    ),
+    "replicate": Api(
+        "replicate",
+        "/v1/predictions",
+        "/v1/predictions/",
+        {"Authorization": "Bearer r8_test"},
+        {"version": "v1", "input": {}},
+        "cancel",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -181,11 +206,13 @@ def test_a_hostile_request_gets_the_providers_answer(
     assert response.status_code < 500, response.text[:500]
     expected = {k: error_reply(app.profile, k, {}) for k in case.kinds}
     fits = [
-        k for k, e in expected.items()
+        k
+        for k, e in expected.items()
         if e.status == response.status_code
         and response.headers["content-type"].startswith(e.media_type)
-        and isinstance(e.body, dict) and set(response.json()) == set(e.body)
-    ]  # fmt: skip
+        and isinstance(e.body, dict)
+        and set(response.json()) == set(e.body)
+    ]
     assert fits, f"{name}: {response.status_code} {response.text[:300]} is none of {case.kinds}"
     _alive(server)
 

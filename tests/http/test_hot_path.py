@@ -142,8 +142,11 @@ def test_a_list_page_is_sent_as_the_bytes_of_its_body() -> None:
     for _ in range(3):
         writer.post("/v1/applications/a/jobs", json=WRITER_INPUTS, headers=WRITER)
     openai = TestClient(build(api="openai", settings=Settings(manual_clock=True)))
-    batch = {"input_file_id": "file-1", "endpoint": "/v1/chat/completions",
-             "completion_window": "24h"}  # fmt: skip
+    batch = {
+        "input_file_id": "file-1",
+        "endpoint": "/v1/chat/completions",
+        "completion_window": "24h",
+    }
     auth = {"Authorization": "Bearer sk-1"}
     for _ in range(3):
         assert openai.post("/v1/batches", json=batch, headers=auth).status_code == 200

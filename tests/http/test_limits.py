@@ -103,8 +103,10 @@ def _receiver(*messages: dict[str, object]) -> Any:
 def test_receive_body_takes_one_message_as_it_comes_and_chunks_as_read_body_does() -> None:
     one = _receiver({"type": "http.request", "body": b'{"a": 1}'})
     assert asyncio.run(receive_body(one, "8", 100)) == (b'{"a": 1}', None)
-    parts = [{"type": "http.request", "body": b"ab", "more_body": True},
-             {"type": "http.request", "body": b"cd"}]  # fmt: skip
+    parts = [
+        {"type": "http.request", "body": b"ab", "more_body": True},
+        {"type": "http.request", "body": b"cd"},
+    ]
     assert asyncio.run(receive_body(_receiver(*parts), None, 100)) == (b"abcd", None)
     body, breach = asyncio.run(receive_body(_receiver(*parts), None, 3))
     assert body == b"" and breach is not None and breach.kind == "payload_too_large"

@@ -31,8 +31,10 @@ def test_a_trace_is_the_journal_entry_of_an_outcome() -> None:
     assert (entry.at, entry.operation, entry.job_id) == (10.0, "op", "j")
     shown = entry.as_dict()
     assert (shown["status"], shown["request_body"], shown["response_body"]) == (
-        201, "not json", {"id": 1},
-    )  # fmt: skip
+        201,
+        "not json",
+        {"id": 1},
+    )
     # The response is kept as the bytes the wire got, not as a second, parsed copy.
     assert entry.response_body == b'{"id":1}'
     dropped = Trace(11.0, incoming).exchange(Outcome(0, None, drop=True))
@@ -52,8 +54,9 @@ def test_a_strict_violation_carries_no_internal_header() -> None:
 def test_the_pipeline_serves_without_the_app() -> None:
     app = build(api="writer", settings=Settings(manual_clock=True))
     pipeline: Pipeline = app.pipeline
-    assert not any(isinstance(getattr(pipeline, f.name), type(app))
-                   for f in dataclasses.fields(pipeline))  # fmt: skip
+    assert not any(
+        isinstance(getattr(pipeline, f.name), type(app)) for f in dataclasses.fields(pipeline)
+    )
     ns = Namespace("alone", manual_clock=True, seed=0, journal_limit=10)
     headers = {"authorization": "Bearer k", "content-type": "application/json"}
     incoming = Incoming(

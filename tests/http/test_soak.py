@@ -33,11 +33,19 @@ AUTH = [(b"authorization", b"Bearer k"), (b"content-type", b"application/json")]
 async def call(app: Emulator, method: str, path: str, body: Any = None) -> tuple[int, Any]:
     raw = b"" if body is None else json.dumps(body).encode()
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-        "root_path": "", "headers": [*AUTH, (b"content-length", str(len(raw)).encode())],
-        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80),
-    }  # fmt: skip
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [*AUTH, (b"content-length", str(len(raw)).encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+    }
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -53,9 +61,15 @@ async def call(app: Emulator, method: str, path: str, body: Any = None) -> tuple
 
 
 def test_an_hour_of_traffic_across_thousands_of_namespaces_stays_in_budget() -> None:
-    app = build(api="writer", settings=Settings(
-        manual_clock=True, max_memory=BUDGET, namespace_ttl=200, max_namespaces=400,
-    ))  # fmt: skip
+    app = build(
+        api="writer",
+        settings=Settings(
+            manual_clock=True,
+            max_memory=BUDGET,
+            namespace_ttl=200,
+            max_namespaces=400,
+        ),
+    )
     spaces = app.namespaces
     now = [1000.0]
     spaces.monotonic = lambda: now[0]

@@ -32,9 +32,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Emulator:
 def test_a_faults_undeclared_status_is_predicted_with_its_source(app: Emulator) -> None:
     file = Path(app.scenarios["happy-path"].file).name
     assert predicted_gaps(app.profile, app.spec, app.scenarios) == [
-        SpecGap("retrieveJob", "GET /v1/applications/jobs/{job_id}", 418,
-                (f"fault {file}#/faults/0",))
-    ]  # fmt: skip
+        SpecGap(
+            "retrieveJob", "GET /v1/applications/jobs/{job_id}", 418, (f"fault {file}#/faults/0",)
+        )
+    ]
 
 
 def test_the_writer_spec_declares_every_status_its_profile_sends() -> None:

@@ -213,8 +213,11 @@ def test_serve_refuses_an_unusable_state_file_with_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], problem: str
 ) -> None:
     state = tmp_path / "state.db"
-    reasons = {"a folder": "cannot be opened for writing", "garbage": "not a state file",
-               "in use": "locked: another emulator is using this file"}  # fmt: skip
+    reasons = {
+        "a folder": "cannot be opened for writing",
+        "garbage": "not a state file",
+        "in use": "locked: another emulator is using this file",
+    }
     if problem == "a folder":
         state.mkdir()
     elif problem == "garbage":
@@ -240,10 +243,24 @@ def test_serve_refuses_an_unusable_state_file_with_exit_2(
 
 def start_server(state: Path, port: int) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--api", "writer", "--port", str(port),
-         "--clock", "manual", "--state-file", str(state)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "emulator",
+            "serve",
+            "--api",
+            "writer",
+            "--port",
+            str(port),
+            "--clock",
+            "manual",
+            "--state-file",
+            str(state),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 30  # a cold start on a busy 2-core machine
     while time.monotonic() < deadline and proc.poll() is None:
         try:

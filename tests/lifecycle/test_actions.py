@@ -56,8 +56,11 @@ def status(r: Any, code: int) -> Any:
 
 
 def writer_create(c: TestClient, scenario: str) -> str:
-    r = c.post("/v1/applications/app-1/jobs", json={"inputs": []},
-               headers={**WRITER, "X-Emulator-Scenario": scenario})  # fmt: skip
+    r = c.post(
+        "/v1/applications/app-1/jobs",
+        json={"inputs": []},
+        headers={**WRITER, "X-Emulator-Scenario": scenario},
+    )
     return str(status(r, 202)["id"])
 
 
@@ -107,8 +110,11 @@ def test_writer_retry_of_an_unknown_job_is_404(writer: TestClient) -> None:
 
 
 def retab_create(c: TestClient, scenario: str = "happy-path") -> str:
-    r = c.post("/v1/jobs", json={"endpoint": "/v1/documents/extract", "request": {"doc": 1}},
-               headers={**RETAB, "X-Emulator-Scenario": scenario})  # fmt: skip
+    r = c.post(
+        "/v1/jobs",
+        json={"endpoint": "/v1/documents/extract", "request": {"doc": 1}},
+        headers={**RETAB, "X-Emulator-Scenario": scenario},
+    )
     return str(status(r, 200)["id"])
 
 
@@ -216,8 +222,11 @@ def test_retab_retry_with_dispatch_delayed_commits_then_answers_503(retab: TestC
 
 
 def osapi_create(c: TestClient, target: str = "_any") -> Any:
-    r = c.post("/job", json={"operation": {"type": "node.hostname.get"}, "target_hostname": target},
-               headers=OSAPI)  # fmt: skip
+    r = c.post(
+        "/job",
+        json={"operation": {"type": "node.hostname.get"}, "target_hostname": target},
+        headers=OSAPI,
+    )
     return status(r, 201)
 
 
@@ -247,8 +256,9 @@ def test_osapi_retry_has_no_state_check_and_takes_an_optional_body(osapi: TestCl
     running = osapi_create(osapi)["job_id"]
     assert osapi_get(osapi, running)["status"] == "submitted"
     first = status(osapi.post(f"/job/{running}/retry", headers=OSAPI), 201)
-    second = status(osapi.post(f"/job/{running}/retry", json={"target_hostname": "web-02"},
-                               headers=OSAPI), 201)  # fmt: skip
+    second = status(
+        osapi.post(f"/job/{running}/retry", json={"target_hostname": "web-02"}, headers=OSAPI), 201
+    )
     assert len({running, first["job_id"], second["job_id"]}) == 3
     assert second["revision"] == first["revision"] + 1
     entries = osapi.get("/_emulator/journal", params={"operation": "retry"}).json()["entries"]

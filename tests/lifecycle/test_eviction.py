@@ -19,8 +19,9 @@ class Ticks:
 
 
 def spaces(limits: Limits) -> tuple[Namespaces, Ticks]:
-    made = Namespaces(lambda name: Namespace(name, manual_clock=True, seed=0, journal_limit=100),
-                      limits)  # fmt: skip
+    made = Namespaces(
+        lambda name: Namespace(name, manual_clock=True, seed=0, journal_limit=100), limits
+    )
     ticks = Ticks()
     made.monotonic = ticks
     return made, ticks

@@ -36,8 +36,16 @@ def seqs(exchanges: list[Exchange]) -> list[int]:
 
 def sample() -> Journal:
     journal = Journal()
-    record(journal, at=10.0, method="POST", path="/jobs", operation="createJob", action="create",
-           job_id="1", status=202)  # fmt: skip
+    record(
+        journal,
+        at=10.0,
+        method="POST",
+        path="/jobs",
+        operation="createJob",
+        action="create",
+        job_id="1",
+        status=202,
+    )
     record(journal, at=11.0)
     record(journal, at=13.5, status=429)
     record(journal, at=20.0, job_id="2", violations=(BAD,))
@@ -121,13 +129,25 @@ def test_as_dict_is_json_shaped() -> None:
     ]
     assert data["fault"] == "retry#0"
     assert set(data) == {
-        "seq", "at", "method", "path", "query", "operation", "action", "job_id", "status",
-        "request_headers", "response_headers", "request_body", "response_body", "violations",
+        "seq",
+        "at",
+        "method",
+        "path",
+        "query",
+        "operation",
+        "action",
+        "job_id",
+        "status",
+        "request_headers",
+        "response_headers",
+        "request_body",
+        "response_body",
+        "violations",
         "fault",
         "spec_gap",
         "spec_flaws",
         "truncated",
-    }  # fmt: skip
+    }
 
 
 def test_bytes_bound_drops_the_oldest_and_counts_what_is_held() -> None:
@@ -181,12 +201,22 @@ def test_kept_violations_are_bounded_too_and_the_loss_is_counted() -> None:
 
 def alike(n: int) -> dict[str, Any]:
     """The parts of a client's n-th request, each a new object, as the wire gives them."""
-    headers = {"host": "127.0.0.1:8000", "user-agent": "python-httpx/0.28.1", "accept": "*/*",
-               "accept-encoding": "gzip, deflate", "connection": "keep-alive",
-               "content-type": "application/json", "content-length": str(16 + n % 1)}  # fmt: skip
+    headers = {
+        "host": "127.0.0.1:8000",
+        "user-agent": "python-httpx/0.28.1",
+        "accept": "*/*",
+        "accept-encoding": "gzip, deflate",
+        "connection": "keep-alive",
+        "content-type": "application/json",
+        "content-length": str(16 + n % 1),
+    }
     body, page = json.dumps({"prompt": "a cat"}).encode(), json.dumps({"jobs": []}).encode()
-    return {"request_headers": headers, "path": "/".join(("", "jobs")), "request_body": body,
-            "response_body": page}  # fmt: skip
+    return {
+        "request_headers": headers,
+        "path": "/".join(("", "jobs")),
+        "request_body": body,
+        "response_body": page,
+    }
 
 
 def test_alike_entries_hold_one_copy_of_their_headers_path_and_body() -> None:

@@ -48,8 +48,9 @@ def ok(r: Any) -> Any:
 def writer_jobs(c: TestClient, app_id: str, count: int, **headers: str) -> list[str]:
     ids = []
     for _ in range(count):
-        r = c.post(f"/v1/applications/{app_id}/jobs", json={"inputs": []},
-                   headers={**WRITER, **headers})  # fmt: skip
+        r = c.post(
+            f"/v1/applications/{app_id}/jobs", json={"inputs": []}, headers={**WRITER, **headers}
+        )
         assert r.status_code == 202, r.text
         ids.append(r.json()["id"])
     return ids
@@ -65,13 +66,18 @@ def test_writer_pages_by_offset_newest_first_echoing_pagination(writer_app: Test
     newest_first = ids[::-1]
     pages = [writer_page(c, "app-1", limit=2, offset=offset) for offset in (0, 2, 4, 6)]
     assert [[j["id"] for j in p["result"]] for p in pages] == [
-        newest_first[0:2], newest_first[2:4], newest_first[4:], [],
-    ]  # fmt: skip
+        newest_first[0:2],
+        newest_first[2:4],
+        newest_first[4:],
+        [],
+    ]
     assert [p["totalCount"] for p in pages] == [5, 5, 5, 5]
     assert [p["pagination"] for p in pages] == [
-        {"offset": 0, "limit": 2}, {"offset": 2, "limit": 2},
-        {"offset": 4, "limit": 2}, {"offset": 6, "limit": 2},
-    ]  # fmt: skip
+        {"offset": 0, "limit": 2},
+        {"offset": 2, "limit": 2},
+        {"offset": 4, "limit": 2},
+        {"offset": 6, "limit": 2},
+    ]
     assert all(j["application_id"] == "app-1" for j in pages[0]["result"])
 
 
@@ -114,17 +120,23 @@ def test_writer_sdk_pager_reads_every_job_once_and_stops() -> None:
     app = build(api="writer", settings=Settings(manual_clock=True))
     with LiveServer(app) as server:
         client = writerai.Writer(api_key="My API Key", base_url=server.url, max_retries=0)
-        ids = [client.applications.jobs.create(application_id="app-1",
-                                               inputs=[{"id": "t", "value": ["x"]}]).id
-               for _ in range(5)]  # fmt: skip
+        ids = [
+            client.applications.jobs.create(
+                application_id="app-1", inputs=[{"id": "t", "value": ["x"]}]
+            ).id
+            for _ in range(5)
+        ]
         paged = [job.id for job in client.applications.jobs.list("app-1", limit=2)]
         assert paged == ids[::-1]
         # limit=0 (the SDK's own tests send it) must neither fail nor loop forever.
         assert [job.id for job in client.applications.jobs.list("app-1", limit=0)] == ids[::-1]
         lists = app.namespaces.get("default").journal.entries(operation="list")
         assert [e.query for e in lists] == [
-            "limit=2", "limit=2&offset=2", "limit=2&offset=4", "limit=0",
-        ]  # fmt: skip
+            "limit=2",
+            "limit=2&offset=2",
+            "limit=2&offset=4",
+            "limit=0",
+        ]
 
 
 # --- Retab: cursor by id, both orders ------------------------------------------------------------
@@ -133,8 +145,11 @@ def test_writer_sdk_pager_reads_every_job_once_and_stops() -> None:
 def retab_jobs(c: TestClient, count: int) -> list[str]:
     ids = []
     for i in range(count):
-        body = {"endpoint": "/v1/documents/extract" if i % 2 else "/v1/documents/parse",
-                "request": {"n": i}, "metadata": {"batch": f"b{i % 2}", "n": str(i)}}  # fmt: skip
+        body = {
+            "endpoint": "/v1/documents/extract" if i % 2 else "/v1/documents/parse",
+            "request": {"n": i},
+            "metadata": {"batch": f"b{i % 2}", "n": str(i)},
+        }
         r = c.post("/v1/jobs", json=body, headers=RETAB)
         assert r.status_code == 200, r.text
         ids.append(r.json()["id"])
@@ -218,8 +233,9 @@ def osapi_jobs(c: TestClient, count: int) -> list[str]:
     ids = []
     for i in range(count):
         kind = "network.dns.get" if i % 3 == 0 else "node.hostname.get"
-        r = c.post("/job", json={"operation": {"type": kind}, "target_hostname": "_any"},
-                   headers=OSAPI)  # fmt: skip
+        r = c.post(
+            "/job", json={"operation": {"type": kind}, "target_hostname": "_any"}, headers=OSAPI
+        )
         assert r.status_code == 201, r.text
         ids.append(r.json()["job_id"])
     return ids
@@ -252,9 +268,11 @@ def test_osapi_status_filter_and_queue_stats(osapi_app: TestClient) -> None:
     c = reset(osapi_app)
     ids = osapi_jobs(c, 6)
     assert ok(c.get("/job/status", headers=OSAPI)) == {
-        "total_jobs": 6, "status_counts": {"submitted": 6},
-        "operation_counts": {"network.dns.get": 2, "node.hostname.get": 4}, "dlq_count": 0,
-    }  # fmt: skip
+        "total_jobs": 6,
+        "status_counts": {"submitted": 6},
+        "operation_counts": {"network.dns.get": 2, "node.hostname.get": 4},
+        "dlq_count": 0,
+    }
     c.post(f"/_emulator/jobs/{ids[0]}", json={"status": "completed", "result": {"ok": True}})
     c.post(f"/_emulator/jobs/{ids[1]}", json={"status": "failed", "error": {"message": "boom"}})
     c.post(f"/_emulator/jobs/{ids[2]}", json={"status": "failed", "error": {"message": "boom"}})

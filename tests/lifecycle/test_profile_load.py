@@ -39,11 +39,15 @@ def test_bundled_profiles_carry_their_provider_differences() -> None:
         load_profile(bundled_profile(api)) for api in ("writer", "retab", "osapi")
     )
     assert (writer.retry.model, writer.retry.status, writer.retry.allowed_from) == (
-        "reset", 202, frozenset({"failed"}),
-    )  # fmt: skip
+        "reset",
+        202,
+        frozenset({"failed"}),
+    )
     assert (retab.job.id_prefix, retab.job.id_kind, retab.job.timestamps) == (
-        "job_", "nanoid", "unix",
-    )  # fmt: skip
+        "job_",
+        "nanoid",
+        "unix",
+    )
     assert (osapi.retry.model, osapi.retry.status, osapi.retry.allowed_from) == ("new", 201, None)
     assert osapi.check_order == ("request", "auth")
     assert retab.listing.style == "cursor" and writer.listing.style == "offset"

@@ -33,12 +33,22 @@ JOB = Job(
     partition="app-1",
 )
 EXCHANGE = Exchange(
-    seq=7, at=3.0, method="POST", path="/v1/jobs", query="a=1", operation="post /v1/jobs",
-    action="create", job_id="j1", status=400, request_headers={"x": "y"},
-    response_headers={"content-type": "application/json"}, request_body={"n": [1, None]},
-    response_body={"error": "bad"}, spec_flaws=("flaw",),
+    seq=7,
+    at=3.0,
+    method="POST",
+    path="/v1/jobs",
+    query="a=1",
+    operation="post /v1/jobs",
+    action="create",
+    job_id="j1",
+    status=400,
+    request_headers={"x": "y"},
+    response_headers={"content-type": "application/json"},
+    request_body={"n": [1, None]},
+    response_body={"error": "bad"},
+    spec_flaws=("flaw",),
     violations=(Violation("request", ("body", 0), "type", "not a string", "malformed_body"),),
-)  # fmt: skip
+)
 
 
 def test_jobs_and_journal_entries_come_back_equal() -> None:

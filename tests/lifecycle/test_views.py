@@ -159,8 +159,14 @@ def test_retab_status_view_is_the_light_one() -> None:
     p = profile("retab")
     body = render_view(p, "status", job_context(retab_job(p), RETAB_SCENARIO, p))
     assert set(body) == {
-        "id", "object", "status", "created_at", "started_at", "completed_at", "expires_at",
-    }  # fmt: skip
+        "id",
+        "object",
+        "status",
+        "created_at",
+        "started_at",
+        "completed_at",
+        "expires_at",
+    }
 
 
 # --- timeline -------------------------------------------------------------------------------
@@ -182,13 +188,25 @@ def test_timeline_renders_each_event_with_its_time_and_fields() -> None:
     job = start("j1", OSAPI_SCENARIO, {"body": {"operation": {"type": "x"}}}, T0, rules(p))
     job = observe(job, OSAPI_SCENARIO, T0 + 60, rules(p), poll=True)
     assert osapi_context(job)["timeline"] == [
-        {"timestamp": "2026-01-01T00:00:00Z", "event": "submitted", "hostname": "api",
-         "message": "Job submitted"},
-        {"timestamp": "2026-01-01T00:00:05Z", "event": "started", "hostname": "worker-1",
-         "message": "Job started"},
-        {"timestamp": "2026-01-01T00:00:10Z", "event": "completed", "hostname": "worker-2",
-         "message": "Job completed"},
-    ]  # fmt: skip
+        {
+            "timestamp": "2026-01-01T00:00:00Z",
+            "event": "submitted",
+            "hostname": "api",
+            "message": "Job submitted",
+        },
+        {
+            "timestamp": "2026-01-01T00:00:05Z",
+            "event": "started",
+            "hostname": "worker-1",
+            "message": "Job started",
+        },
+        {
+            "timestamp": "2026-01-01T00:00:10Z",
+            "event": "completed",
+            "hostname": "worker-2",
+            "message": "Job completed",
+        },
+    ]
     body = render_view(p, "job", osapi_context(job))
     assert body["timeline"] == osapi_context(job)["timeline"]
     assert body["hostname"] == "worker-2"  # the view shows the current state's fields
@@ -201,8 +219,14 @@ def test_timeline_retry_entry_names_the_new_job() -> None:
     job = start("j1", OSAPI_SCENARIO, {}, T0, rules(p))
     job = retry_in_place(job, OSAPI_SCENARIO, T0 + 1, rules(p))
     retried = [e for e in osapi_context(job)["timeline"] if e["event"] == "retried"]
-    assert retried == [{"timestamp": "2026-01-01T00:00:01Z", "event": "retried",
-                        "hostname": "api", "message": "Job retried as j1"}]  # fmt: skip
+    assert retried == [
+        {
+            "timestamp": "2026-01-01T00:00:01Z",
+            "event": "retried",
+            "hostname": "api",
+            "message": "Job retried as j1",
+        }
+    ]
 
 
 def test_events_without_a_timeline_template_are_skipped() -> None:

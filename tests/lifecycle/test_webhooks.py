@@ -23,18 +23,32 @@ from emulator.lifecycle.webhooks import (
     retry_delay,
 )
 
-RULES = engine.Rules(started=frozenset({"running"}), terminal=frozenset({"done", "failed"}),
-                     failed=frozenset({"failed"}))  # fmt: skip
-SCENARIO = Scenario("s", "s.yaml", "", (Attempt((
-    State("queued", Duration(seconds=10)),
-    State("running", Duration(polls=3)),
-    State("running", Duration(seconds=20)),
-    State("done"),
-)),))  # fmt: skip
-HOOKS = WebhookRules(events=(
-    WebhookEvent("job.started", frozenset({"running"}), {}),
-    WebhookEvent("job.done", frozenset({"done"}), {}),
-))  # fmt: skip
+RULES = engine.Rules(
+    started=frozenset({"running"}),
+    terminal=frozenset({"done", "failed"}),
+    failed=frozenset({"failed"}),
+)
+SCENARIO = Scenario(
+    "s",
+    "s.yaml",
+    "",
+    (
+        Attempt(
+            (
+                State("queued", Duration(seconds=10)),
+                State("running", Duration(polls=3)),
+                State("running", Duration(seconds=20)),
+                State("done"),
+            )
+        ),
+    ),
+)
+HOOKS = WebhookRules(
+    events=(
+        WebhookEvent("job.started", frozenset({"running"}), {}),
+        WebhookEvent("job.done", frozenset({"done"}), {}),
+    )
+)
 
 
 def test_transitions_fire_their_events_at_the_instant_they_happen() -> None:
@@ -63,8 +77,9 @@ def test_faults_pick_the_nth_every_nth_and_at_most_times() -> None:
     counts: dict[int, int] = {}
     hits: dict[int, int] = {}
     rng = random.Random(0)
-    picked = [[f.kind for f in choose_faults(faults, "job.started", counts, hits, rng)]
-              for _ in range(6)]  # fmt: skip
+    picked = [
+        [f.kind for f in choose_faults(faults, "job.started", counts, hits, rng)] for _ in range(6)
+    ]
     assert picked == [[], ["duplicate"], ["delay"], [], [], []]
     assert [f.kind for f in choose_faults(faults, "job.done", counts, hits, rng)] == ["drop"]
 

@@ -392,13 +392,18 @@ OK = "      responses: {'200': {description: ok}}\n"
             "unknown security scheme",
         ),
         (
-            "openapi: 3.0.3\n" + HEAD + GET_A + "      operationId: x\n" + OK
-            + "    put:\n      operationId: x\n" + OK,
+            "openapi: 3.0.3\n"
+            + HEAD
+            + GET_A
+            + "      operationId: x\n"
+            + OK
+            + "    put:\n      operationId: x\n"
+            + OK,
             "/paths/~1a/put",
             "duplicate operationId",
         ),
     ],
-)  # fmt: skip
+)
 def test_structural_errors(tmp_path: Path, text: str, pointer: str, reason: str) -> None:
     spec = tmp_path / "api.yaml"
     spec.write_text(text)

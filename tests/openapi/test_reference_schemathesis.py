@@ -24,11 +24,17 @@ EXAMPLES = 6  # per operation and mode: enough to send a wrong content type to e
 
 def test_every_check_finds_no_server_error_and_the_415_is_a_spec_gap() -> None:
     app = build(api="osapi", spec=JOB_SPEC, settings=Settings(strict=True, manual_clock=True))
-    config = SchemathesisConfig.from_dict({
-        "headers": {"Authorization": f"Bearer {osapi_token('admin')}"},
-        "generation": {"max-examples": EXAMPLES, "mode": "all", "deterministic": True,
-                       "database": "none"},
-    })  # fmt: skip
+    config = SchemathesisConfig.from_dict(
+        {
+            "headers": {"Authorization": f"Bearer {osapi_token('admin')}"},
+            "generation": {
+                "max-examples": EXAMPLES,
+                "mode": "all",
+                "deterministic": True,
+                "database": "none",
+            },
+        }
+    )
     schema = schemathesis.openapi.from_asgi("/_emulator/openapi.json", app, config=config)
     failures: list[tuple[str, int, str]] = []
     for result in schema.get_all_operations():
@@ -36,9 +42,13 @@ def test_every_check_finds_no_server_error_and_the_415_is_a_spec_gap() -> None:
         for mode in GenerationMode:
 
             @hypothesis.settings(
-                max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate],
-            )  # fmt: skip
+                max_examples=EXAMPLES,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+                phases=[Phase.explicit, Phase.generate],
+            )
             @hypothesis.given(operation.as_strategy(generation_mode=mode))
             def send(case: Any) -> None:
                 response = case.call()

@@ -69,8 +69,11 @@ def test_missing_token_is_401_and_weak_token_403(c: TestClient) -> None:
 def test_valid_requests_get_answers_that_fit_the_upstream_spec(c: TestClient) -> None:
     c.post("/_emulator/reset")
     admin = auth("admin")
-    created = c.post("/job", json={"operation": {"type": "node.hostname.get"},
-                                   "target_hostname": "_any"}, headers=admin)  # fmt: skip
+    created = c.post(
+        "/job",
+        json={"operation": {"type": "node.hostname.get"}, "target_hostname": "_any"},
+        headers=admin,
+    )
     assert created.status_code == 201, created.text
     job_id = created.json()["job_id"]
     assert created.json()["status"] == "created"  # not the spec example's "unprocessed"

@@ -128,7 +128,8 @@ STRUCTURAL = {
     ),
     ("/broken/response", "get"): (
         {"responses": {"200": "ok"}},
-        "/paths/~1broken~1response/get/responses/200", "a response must be a mapping",
+        "/paths/~1broken~1response/get/responses/200",
+        "a response must be a mapping",
     ),
     ("/broken/ref", "get"): (
         {"parameters": [{"$ref": "#/components/parameters/Nope"}]},
@@ -136,14 +137,17 @@ STRUCTURAL = {
         "$ref '#/components/parameters/Nope': {file} has nothing at '/components/parameters/Nope' "
         "(no 'parameters')",
     ),
-}  # fmt: skip
+}
 
 
 def structurally_flawed(tmp_path: Path) -> Path:
     doc = generated.spec(operations=2, models=2, broken=False)
     for (template, method), (part, _, _) in STRUCTURAL.items():
-        operation = {"operationId": template.replace("/", "_"),
-                     "responses": {"200": {"description": "ok"}}, **part}  # fmt: skip
+        operation = {
+            "operationId": template.replace("/", "_"),
+            "responses": {"200": {"description": "ok"}},
+            **part,
+        }
         doc["paths"][template] = {method: operation}
     path = tmp_path / "structural.json"
     path.write_text(json.dumps(doc))
@@ -155,8 +159,9 @@ def test_structural_flaws_of_unbound_operations_are_warnings_and_served_unchecke
 ) -> None:
     path = structurally_flawed(tmp_path)
     spec = load_spec(path, bound=generated.BOUND)
-    expected = [(str(path), pointer, reason.format(file=path))
-                for _, pointer, reason in STRUCTURAL.values()]  # fmt: skip
+    expected = [
+        (str(path), pointer, reason.format(file=path)) for _, pointer, reason in STRUCTURAL.values()
+    ]
     assert [(w.file, w.pointer, w.reason) for w in spec.warnings] == expected
     c = TestClient(Emulator(spec, settings=Settings(strict=True, manual_clock=True)))
     assert c.get("/broken/parameter", params={"anything": "goes"}).status_code == 200
@@ -171,8 +176,11 @@ def test_a_structural_flaw_refuses_the_spec_when_bound_or_strict(tmp_path: Path,
     bound = [*generated.BOUND, "_broken_response"] if how == "bound" else generated.BOUND
     with pytest.raises(SpecError) as info:
         load_spec(path, bound=bound, strict=how == "strict")
-    first = "/paths/~1broken~1response/get/responses/200" if how == "bound" else (
-        "/paths/~1broken~1parameter/get/parameters/0")  # fmt: skip
+    first = (
+        "/paths/~1broken~1response/get/responses/200"
+        if how == "bound"
+        else ("/paths/~1broken~1parameter/get/parameters/0")
+    )
     assert info.value.pointer == first
 
 
@@ -186,5 +194,7 @@ def test_a_broken_path_item_parameter_flaws_each_operation_under_it(tmp_path: Pa
     assert [(w.pointer, w.reason) for w in spec.warnings] == [
         ("/paths/~1shared~1{id}/parameters/0", "a parameter must be a mapping")
     ]
-    assert {op.key for op in spec.operations if op.flaws} == {"GET /shared/{id}",
-                                                              "DELETE /shared/{id}"}  # fmt: skip
+    assert {op.key for op in spec.operations if op.flaws} == {
+        "GET /shared/{id}",
+        "DELETE /shared/{id}",
+    }

@@ -15,8 +15,11 @@ from tests.support import DATA
 
 UPSTREAM = DATA / "upstream" / "openai.openapi.yaml.gz"
 AUTH = {"Authorization": "Bearer sk-test"}
-BATCH = {"input_file_id": "file-abc", "endpoint": "/v1/chat/completions",
-         "completion_window": "24h"}  # fmt: skip
+BATCH = {
+    "input_file_id": "file-abc",
+    "endpoint": "/v1/chat/completions",
+    "completion_window": "24h",
+}
 
 
 @pytest.fixture(scope="module")

@@ -58,10 +58,13 @@ def test_teardown_frees_every_namespace_and_a_long_tests_violation_survives(
     pytester.makepyfile(test_memory=TESTS)
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "-p", "no:randomly", *UNUSED_PLUGINS
-    )  # fmt: skip
+    )
     result.assert_outcomes(passed=6, errors=2)  # a teardown error counts the call as passed
-    result.stdout.fnmatch_lines([
-        "*ERROR at teardown of test_long_violation_first*", "*1 contract violation(s)*",
-        "*ERROR at teardown of test_many_violations*",
-        "*and * more the journal could not keep (raise --journal-bytes)*",
-    ])  # fmt: skip
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_long_violation_first*",
+            "*1 contract violation(s)*",
+            "*ERROR at teardown of test_many_violations*",
+            "*and * more the journal could not keep (raise --journal-bytes)*",
+        ]
+    )

@@ -125,12 +125,17 @@ def test_assert_waited_after_reads_retry_after_from_the_response() -> None:
 
 def test_assert_waited_after_prefers_retry_after_ms_and_demands_a_header() -> None:
     hasty = [
-        entry(1, 0.0, "retrieve", status=429,
-              response_headers={"retry-after-ms": "1500", "retry-after": "1"}),
+        entry(
+            1,
+            0.0,
+            "retrieve",
+            status=429,
+            response_headers={"retry-after-ms": "1500", "retry-after": "1"},
+        ),
         entry(2, 1.2, "retrieve"),
         entry(3, 2.0, "retrieve", status=503),
         entry(4, 2.0, "retrieve"),
-    ]  # fmt: skip
+    ]
     journal, _ = query(hasty)
     with pytest.raises(AssertionError, match=r"asked for 1\.5 s"):
         journal.assert_waited_after(429)

@@ -313,11 +313,13 @@ def test_fixtures_marker_isolation_violations_and_seeds_under_xdist(
     result = pytester.runpytest_subprocess("-n", "2")
     result.assert_outcomes(passed=19, errors=2)
     # The spec gap travelled from its worker to the summary, and failed no test.
-    result.stdout.fnmatch_lines([
-        "*= jobs-emulator spec gaps =*",
-        "retrieveJob: 418 is not declared by the spec; served once (first in "
-        "test_inner.py::test_a_spec_gap_is_summed_up_and_fails_nothing)",
-    ])  # fmt: skip
+    result.stdout.fnmatch_lines(
+        [
+            "*= jobs-emulator spec gaps =*",
+            "retrieveJob: 418 is not declared by the spec; served once (first in "
+            "test_inner.py::test_a_spec_gap_is_summed_up_and_fails_nothing)",
+        ]
+    )
     result.stdout.fnmatch_lines(["*2 workers*"])
     output = result.stdout.str()
     # Counted in the tracebacks only: the short summary repeats them in full when CI is set.
