@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from emulator.bundle import build
 from emulator.http.app import Emulator
-from emulator.lifecycle.job import Job
+from emulator.lifecycle.core.job import Job
 from emulator.settings import Settings
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"

@@ -23,7 +23,7 @@ if _TYPE_CHECKING:
     )
     from emulator.http.app import Emulator
     from emulator.http.server import LiveServer
-    from emulator.lifecycle.clock import Clock, ManualClock, OffsetClock, SystemClock
+    from emulator.lifecycle.core.clock import Clock, ManualClock, OffsetClock, SystemClock
     from emulator.settings import DEFAULT_JWT_SECRET, Settings
 
 __all__ = [
@@ -54,7 +54,7 @@ _HOMES = {
     "emulator.errors": tuple(_errors.__all__),  # a small module with no imports
     "emulator.http.app": ("Emulator",),
     "emulator.http.server": ("LiveServer",),
-    "emulator.lifecycle.clock": ("Clock", "ManualClock", "OffsetClock", "SystemClock"),
+    "emulator.lifecycle.core.clock": ("Clock", "ManualClock", "OffsetClock", "SystemClock"),
     "emulator.settings": ("DEFAULT_JWT_SECRET", "Settings"),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}

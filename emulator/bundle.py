@@ -11,22 +11,22 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from emulator.checks.naming import check_default_scenario, resolve_faults
+from emulator.checks.view_check import check_views
+from emulator.checks.webhook_check import check_webhooks
 from emulator.errors import ProfileError
 from emulator.http.app import Emulator
 from emulator.http.dispatch import success_status
 from emulator.http.routing import base_path
-from emulator.lifecycle.profile import Profile
-from emulator.lifecycle.profile_load import load_profile
-from emulator.lifecycle.scenario import Scenario
-from emulator.lifecycle.scenario_load import load_scenarios
-from emulator.lifecycle.webhook_check import check_webhooks
-from emulator.naming import check_default_scenario, resolve_faults
+from emulator.lifecycle.core.profile import Profile
+from emulator.lifecycle.core.scenario import Scenario
+from emulator.lifecycle.load.profile_load import load_profile
+from emulator.lifecycle.load.scenario_load import load_scenarios
 from emulator.openapi import load_spec
 from emulator.openapi.flaws import Flaw
 from emulator.openapi.model import Spec
 from emulator.openapi.synthesis import Synthesizer
 from emulator.settings import BUNDLED_APIS, DEFAULT_API, Settings
-from emulator.viewcheck import check_views
 from emulator.yamlread import escape
 
 __all__ = [

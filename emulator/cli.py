@@ -22,7 +22,7 @@ from emulator.bundle import build
 from emulator.contract.commands import COMMANDS, add_commands, run_command
 from emulator.dashboard.command import run_report
 from emulator.errors import LoadError
-from emulator.http.selfcheck import SpecGap, predicted_gaps
+from emulator.http.response_check import SpecGap, predicted_gaps
 from emulator.settings import BUNDLED_APIS, Context, Settings, Sources, options, resolve
 
 __all__ = ["main"]

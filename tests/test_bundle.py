@@ -72,7 +72,8 @@ def test_profile_without_spec_needs_one_given() -> None:
 
 
 def test_scenarios_folder_replaces_the_bundled_one(tmp_path: Path) -> None:
-    # The replacement holds the profile's default, happy-path (tests/test_naming.py: else refused).
+    # The replacement holds the profile's default, happy-path (else refused: see
+    # tests/checks/test_naming.py).
     (tmp_path / "happy-path.yaml").write_text(
         "description: Never finishes within a test.\n"
         "attempts:\n  - states:\n      - {status: in_progress, for: {seconds: 86400}}\n"

@@ -51,12 +51,12 @@ import yaml
 
 import emulator.http.server
 from emulator.bundle import build, bundled_profile, bundled_scenarios, check_scenarios
+from emulator.checks.naming import resolve_faults
 from emulator.cli import main as cli_main
 from emulator.errors import LoadError
 from emulator.http.server import LiveServer
-from emulator.lifecycle.profile_load import load_profile
-from emulator.lifecycle.scenario_load import load_scenario
-from emulator.naming import resolve_faults
+from emulator.lifecycle.load.profile_load import load_profile
+from emulator.lifecycle.load.scenario_load import load_scenario
 from emulator.openapi import load_spec
 from tests.support import REPO
 

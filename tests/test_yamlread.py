@@ -185,7 +185,7 @@ EXPECTED = {
 
 
 def test_specs_profiles_and_scenarios_are_read_with_the_same_rules(tmp_path: Path) -> None:
-    from emulator.openapi.load import read_document
+    from emulator.openapi.document import read_document
 
     path = tmp_path / "any.yaml"
     path.write_text(RULES)
@@ -195,7 +195,7 @@ def test_specs_profiles_and_scenarios_are_read_with_the_same_rules(tmp_path: Pat
 
 def test_bad_yaml_is_named_alike_for_every_kind_of_file(tmp_path: Path) -> None:
     from emulator.errors import SpecError
-    from emulator.openapi.load import read_document
+    from emulator.openapi.document import read_document
 
     path = tmp_path / "bad.yaml"
     path.write_text("a: [1, 2\n")

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from emulator.http.selfcheck import predicted_gaps
-from emulator.lifecycle.profile import Profile
-from emulator.lifecycle.scenario import Scenario
+from emulator.http.response_check import predicted_gaps
+from emulator.lifecycle.core.profile import Profile
+from emulator.lifecycle.core.scenario import Scenario
 from emulator.openapi.model import Spec
 from emulator.openapi.validation import response_for
 

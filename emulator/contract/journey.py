@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.contract.target import Seen, Target
-from emulator.lifecycle.profile import Profile
+from emulator.lifecycle.core.profile import Profile
 from emulator.openapi.model import Operation, Spec
 
 __all__ = ["Journey", "Plan", "Step", "view_key"]

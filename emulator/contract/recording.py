@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from emulator.lifecycle.profile import Profile
+from emulator.lifecycle.core.profile import Profile
 
 __all__ = ["REDACTED", "JobLog", "redact_headers", "scrub"]
 

@@ -26,7 +26,7 @@ from emulator.contract.runner import SCENARIO_HEADER, ContractOptions, wants_can
 from emulator.contract.target import CouldNotRun, Target, reporting
 from emulator.http.app import Emulator
 from emulator.http.routing import base_path
-from emulator.lifecycle.scenario import Scenario
+from emulator.lifecycle.core.scenario import Scenario
 from emulator.settings import Settings
 
 __all__ = ["flatten", "run_replay"]

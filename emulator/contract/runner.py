@@ -21,7 +21,7 @@ from emulator.contract.report import Finding, Report, Section
 from emulator.contract.target import Target, reporting
 from emulator.http.app import Emulator
 from emulator.http.routing import base_path
-from emulator.lifecycle.scenario import Scenario
+from emulator.lifecycle.core.scenario import Scenario
 
 __all__ = ["ContractOptions", "run_contract", "wants_cancel"]
 

@@ -15,7 +15,7 @@ __all__ = ["run_report"]
 def run_report(journal: str, out_file: str | None) -> int:
     """Write the report of the journal saved at ``journal`` (options: ``settings.ReportFile``)."""
     # Here, not at the top: the CLI adds this command's parser on every start, serve included.
-    from emulator.dashboard.report import write
+    from emulator.dashboard.failure_report import write
     from emulator.dashboard.snapshot import SnapshotError, load
 
     source = Path(journal)

@@ -14,8 +14,8 @@ from typing import Any
 
 from emulator.dashboard.timeline import job_timeline, mark_kind
 from emulator.errors import EmulatorError
-from emulator.lifecycle.actions import JobActions, Refusal
-from emulator.lifecycle.namespace import Namespace
+from emulator.lifecycle.core.actions import JobActions, Refusal
+from emulator.lifecycle.core.namespace import Namespace
 
 __all__ = ["SnapshotError", "by_job", "export", "from_saved", "load"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from emulator.lifecycle.engine import Rules
-from emulator.lifecycle.job import Event, Job
+from emulator.lifecycle.core.engine import Rules
+from emulator.lifecycle.core.job import Event, Job
 
 __all__ = ["bands", "job_summary", "job_timeline", "mark_kind", "status_kind"]
 

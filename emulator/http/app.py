@@ -16,23 +16,23 @@ from starlette.requests import Request as HTTPRequest
 from starlette.types import Receive, Scope, Send
 
 from emulator.http.auth import Authenticator
-from emulator.http.control import Control
+from emulator.http.control.plane import Control
 from emulator.http.crash import guarded
+from emulator.http.delivery.scheduler import WebhookHub
 from emulator.http.dispatch import JobDispatch
 from emulator.http.header_text import decode_headers
 from emulator.http.limits import header_breach, receive_body
 from emulator.http.messages import Incoming
 from emulator.http.pipeline import Pipeline
 from emulator.http.request_check import RequestCheck
+from emulator.http.response_check import ResponseCheck
 from emulator.http.routing import Router, base_path, normal_base_path
-from emulator.http.selfcheck import ResponseCheck
 from emulator.http.sending import send_outcome
-from emulator.http.webhooks import WebhookHub
-from emulator.lifecycle.backend import StateBackend
-from emulator.lifecycle.eviction import Limits
-from emulator.lifecycle.namespace import Namespace, Namespaces
-from emulator.lifecycle.profile import DEFAULT_CHECK_ORDER, AuthRules, Profile
-from emulator.lifecycle.scenario import Scenario
+from emulator.lifecycle.core.eviction import Limits
+from emulator.lifecycle.core.namespace import Namespace, Namespaces
+from emulator.lifecycle.core.profile import DEFAULT_CHECK_ORDER, AuthRules, Profile
+from emulator.lifecycle.core.scenario import Scenario
+from emulator.lifecycle.persistence.backend import StateBackend
 from emulator.openapi.flaws import Flaw
 from emulator.openapi.model import Spec
 from emulator.openapi.validation import RequestCheckers
@@ -97,15 +97,17 @@ class Emulator:
             spec, profile, self.scenarios, self.jobs, self.namespaces, self.settings
         )
         if self.state is not None:
-            from emulator.lifecycle.durable import restore_all
+            from emulator.lifecycle.persistence.durable import restore_all
 
             restore_all(self.namespaces, self.state, self.scenarios)
 
     def _open_state(self) -> StateBackend | None:
         if self.settings.state_file is None:
             return None
-        from emulator.http.redaction import Redactor
-        from emulator.lifecycle.statefile import SqliteState  # sqlite3: only when asked for
+        from emulator.http.control.redaction import Redactor
+        from emulator.lifecycle.persistence.statefile import (
+            SqliteState,
+        )  # sqlite3: only when asked for
 
         serves = self.profile.name if self.profile else self.spec.title
         keep = self.settings.journal_secrets
@@ -119,7 +121,7 @@ class Emulator:
     def _new_namespace(self, name: str) -> Namespace:
         s = self.settings
         if self.state is not None:
-            from emulator.lifecycle.durable import DurableNamespace
+            from emulator.lifecycle.persistence.durable import DurableNamespace
 
             return DurableNamespace(
                 name,

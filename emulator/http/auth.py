@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.http.hmac_token import plain_claims
-from emulator.lifecycle.profile import AuthRules
+from emulator.lifecycle.core.profile import AuthRules
 from emulator.openapi.model import Operation, SecurityScheme
 
 __all__ = ["AuthFailure", "Authenticator"]

@@ -11,13 +11,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from emulator.http.webhooks import WebhookHub
-from emulator.lifecycle.actions import JobActions, Refusal, Reply, Request, default_scenario
-from emulator.lifecycle.faults import pick_fault, rate_limit_wait
-from emulator.lifecycle.listing import list_jobs, queue_stats
-from emulator.lifecycle.namespace import Namespace
-from emulator.lifecycle.profile import Profile
-from emulator.lifecycle.scenario import Attempt, Fault, Scenario, State
+from emulator.http.delivery.scheduler import WebhookHub
+from emulator.lifecycle.core.actions import JobActions, Refusal, Reply, Request, default_scenario
+from emulator.lifecycle.core.faults import pick_fault, rate_limit_wait
+from emulator.lifecycle.core.listing import list_jobs, queue_stats
+from emulator.lifecycle.core.namespace import Namespace
+from emulator.lifecycle.core.profile import Profile
+from emulator.lifecycle.core.scenario import Attempt, Fault, Scenario, State
 from emulator.openapi.model import Operation, Spec
 from emulator.openapi.synthesis import Synthesizer
 from emulator.settings import Settings

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from emulator.lifecycle.profile import DEFAULT_ERRORS, Profile
-from emulator.lifecycle.template import render
+from emulator.lifecycle.core.profile import DEFAULT_ERRORS, Profile
+from emulator.lifecycle.render.template import render
 from emulator.openapi.violation import Violation
 
 __all__ = ["ErrorReply", "error_reply", "violation_details"]

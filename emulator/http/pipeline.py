@@ -18,12 +18,12 @@ from emulator.http.envelope import PROBLEM_JSON, error_reply, violation_details
 from emulator.http.limits import LIMIT_KINDS
 from emulator.http.messages import DROPPED, Incoming, Outcome, Trace
 from emulator.http.request_check import RequestCheck
+from emulator.http.response_check import ResponseCheck, flaw_marks, spec_gap
 from emulator.http.routing import Router
-from emulator.http.selfcheck import ResponseCheck, flaw_marks, spec_gap
-from emulator.lifecycle.actions import Refusal, Reply, Request
-from emulator.lifecycle.namespace import Namespace
-from emulator.lifecycle.profile import Profile
-from emulator.lifecycle.scenario import Fault
+from emulator.lifecycle.core.actions import Refusal, Reply, Request
+from emulator.lifecycle.core.namespace import Namespace
+from emulator.lifecycle.core.profile import Profile
+from emulator.lifecycle.core.scenario import Fault
 from emulator.openapi.model import Operation
 from emulator.openapi.validation import ParsedRequest
 from emulator.openapi.violation import Violation

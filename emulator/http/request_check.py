@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from emulator.http.messages import Incoming
-from emulator.lifecycle.sized import SizedMemo
 from emulator.openapi.model import Operation
 from emulator.openapi.validation import ParsedRequest, RequestChecker
+from emulator.speed.memo import SizedMemo
 
 __all__ = ["RequestCheck"]
 

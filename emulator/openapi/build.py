@@ -15,8 +15,8 @@ from typing import Any
 
 from emulator.errors import SpecError
 from emulator.openapi.compiled import FixedSchema, HeaderSpec, LazySchema
+from emulator.openapi.document import Documents, Located, SchemaInliner, join, schema_of
 from emulator.openapi.flaws import Flaw, SchemaScan
-from emulator.openapi.load import Documents, Located, SchemaInliner, join, schema_of
 from emulator.openapi.model import (
     MediaType,
     Operation,
@@ -29,7 +29,7 @@ from emulator.openapi.model import (
 )
 from emulator.openapi.security import requirements, security_schemes
 from emulator.openapi.tolerance import tolerate, unchecked_operation, unservable
-from emulator.openapi.webhooks import declared_webhooks
+from emulator.openapi.webhook_bodies import declared_webhooks
 
 __all__ = ["build_spec"]
 

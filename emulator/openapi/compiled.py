@@ -14,9 +14,9 @@ from typing import Any
 from referencing import Registry
 
 from emulator.errors import SpecError
+from emulator.openapi.document import Located, SchemaInliner
 from emulator.openapi.flaws import Flaw
 from emulator.openapi.formats import compile_validator
-from emulator.openapi.load import Located, SchemaInliner
 from emulator.openapi.model import SchemaSource
 from emulator.openapi.schema_validator import SchemaValidator
 

@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 
 from emulator.errors import SpecError
 from emulator.openapi.dialect import map_subschemas
-from emulator.openapi.load import Documents, Located
+from emulator.openapi.document import Documents, Located
 from emulator.yamlread import escape
 
 __all__ = ["Flaw", "SchemaScan"]

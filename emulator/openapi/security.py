@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emulator.openapi.load import Documents, Located
+from emulator.openapi.document import Documents, Located
 from emulator.openapi.model import ParameterLocation, SecurityRequirement, SecurityScheme
 
 __all__ = ["requirements", "security_schemes"]

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from emulator.openapi.build import build_spec
-from emulator.openapi.load import Documents, Located, SchemaInliner
+from emulator.openapi.document import Documents, Located, SchemaInliner
 from emulator.openapi.model import Spec
 
 __all__ = ["load_spec"]

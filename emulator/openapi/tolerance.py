@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence, Set
 
 from emulator.openapi.compiled import HeaderSpec
+from emulator.openapi.document import Located, join
 from emulator.openapi.flaws import Flaw
-from emulator.openapi.load import Located, join
 from emulator.openapi.model import Operation, SchemaSource
 
 __all__ = ["compile_operation", "tolerate", "unchecked_operation", "unservable"]

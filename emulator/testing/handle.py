@@ -20,7 +20,7 @@ import httpx
 
 from emulator.errors import ContractViolationError, EmulatorError
 from emulator.testing.journal_query import JournalQuery
-from emulator.testing.webhooks import EmulatorWebhooks
+from emulator.testing.webhook_receiver import EmulatorWebhooks
 from emulator.testing.wire import HttpxWire, LoopbackWire, Wire
 
 __all__ = [

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from emulator.dashboard.report import write
+from emulator.dashboard.failure_report import write
 from emulator.errors import EmulatorError
 from emulator.settings import options
 from emulator.testing.handle import EmulatorHandle

@@ -18,7 +18,7 @@ from typing import Protocol
 
 import httpx
 
-from emulator.http.control_lock import TOKEN_HEADER
+from emulator.http.control.token import TOKEN_HEADER
 
 __all__ = ["HttpxWire", "LoopbackWire", "Wire"]
 

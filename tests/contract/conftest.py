@@ -16,8 +16,8 @@ import yaml
 
 from emulator import DEFAULT_JWT_SECRET, Emulator, LiveServer, Settings, build
 from emulator.bundle import bundled_profile, bundled_scenarios
-from emulator.lifecycle.profile_load import load_profile
-from emulator.lifecycle.scenario_load import load_scenarios
+from emulator.lifecycle.load.profile_load import load_profile
+from emulator.lifecycle.load.scenario_load import load_scenarios
 from emulator.openapi import load_spec
 
 

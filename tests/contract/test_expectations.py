@@ -1,5 +1,5 @@
 """emulator.contract.expectations: the known spec gaps of a contract run are the ones the
-emulator journals as ``spec_gap`` (``http.selfcheck.predicted_gaps``), plus what a real service
+emulator journals as ``spec_gap`` (``http.response_check.predicted_gaps``), plus what a real service
 may send at any time."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 
 from emulator import build
 from emulator.contract.expectations import expected_undeclared
-from emulator.http.selfcheck import predicted_gaps
+from emulator.http.response_check import predicted_gaps
 from emulator.openapi.validation import response_for
 from tests.openapi.test_reference_spec import JOB_SPEC
 

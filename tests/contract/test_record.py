@@ -15,7 +15,7 @@ import writerai
 
 from emulator import LiveServer, Settings, build
 from emulator.contract.record import Recorder
-from emulator.lifecycle.scenario_load import load_scenarios
+from emulator.lifecycle.load.scenario_load import load_scenarios
 
 INPUTS = [{"id": "product", "value": ["Terra running shoe"]}]
 REAL_KEY = "sk-real-sandbox-key-4242"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.dashboard.report import render, write
+from emulator.dashboard.failure_report import render, write
 from emulator.dashboard.snapshot import SnapshotError, from_saved, load
 
 ENTRY = {

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from emulator.dashboard.timeline import bands, mark_kind, status_kind
-from emulator.lifecycle.engine import Rules
-from emulator.lifecycle.job import Event
+from emulator.lifecycle.core.engine import Rules
+from emulator.lifecycle.core.job import Event
 
 RULES = Rules(
     started=frozenset({"in_progress"}),

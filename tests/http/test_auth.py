@@ -11,7 +11,7 @@ import pytest
 from jwt.warnings import InsecureKeyLengthWarning
 
 from emulator.http.auth import Authenticator, AuthFailure
-from emulator.lifecycle.profile import AuthRules
+from emulator.lifecycle.core.profile import AuthRules
 from emulator.openapi import Spec, load_spec
 from emulator.settings import DEFAULT_JWT_SECRET
 from tests.support import DATA

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from emulator.http.envelope import PROBLEM_JSON, error_reply, violation_details
-from emulator.lifecycle.profile import Profile
-from emulator.lifecycle.profile_load import load_profile
+from emulator.lifecycle.core.profile import Profile
+from emulator.lifecycle.load.profile_load import load_profile
 from emulator.openapi.violation import Violation
 from tests.support import REPO
 

@@ -18,7 +18,7 @@ from emulator.http.messages import Incoming, Outcome
 from emulator.http.request_check import RequestCheck
 from emulator.http.routing import Router
 from emulator.http.sending import send_outcome
-from emulator.lifecycle.view_cache import encode_body
+from emulator.lifecycle.render.view_cache import encode_body
 from emulator.openapi import load_spec
 from emulator.openapi.validation import RequestCheckers
 from tests.support import DATA, WRITER, WRITER_INPUTS

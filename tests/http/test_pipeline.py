@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from emulator import Settings, build
 from emulator.http.messages import Incoming, Outcome, Trace
 from emulator.http.pipeline import Pipeline
-from emulator.lifecycle.namespace import Namespace
+from emulator.lifecycle.core.namespace import Namespace
 from tests.support import WRITER, WRITER_INPUTS
 
 

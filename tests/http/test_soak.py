@@ -13,7 +13,7 @@ from typing import Any
 
 from emulator import Settings, build
 from emulator.http.app import Emulator
-from emulator.lifecycle.eviction import NAMESPACE_BYTES
+from emulator.lifecycle.core.eviction import NAMESPACE_BYTES
 
 NAMESPACES = 1200
 HOUR = 3600.0

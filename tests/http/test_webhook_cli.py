@@ -6,8 +6,8 @@ import pytest
 
 from emulator import Settings, build
 from emulator.cli import main
-from emulator.http.webhooks import parse_subscription
-from emulator.lifecycle.delivery import host_allowed
+from emulator.http.delivery.scheduler import parse_subscription
+from emulator.lifecycle.webhooks.subscriptions import host_allowed
 from tests.webhook_support import BATCH_PROFILE
 
 

@@ -12,7 +12,7 @@ from emulator.openapi.dialect import (
     merge_ref_siblings,
     to_2020_12,
 )
-from emulator.openapi.load import Documents, Located, SchemaInliner
+from emulator.openapi.document import Documents, Located, SchemaInliner
 from tests.support import DATA
 
 PETSTORE = DATA / "specs" / "petstore30.yaml"

@@ -8,8 +8,8 @@ from jsonschema.protocols import Validator
 
 from emulator.errors import SpecError
 from emulator.openapi import Operation, Spec, compile_validator, load_spec
-from emulator.openapi import load as load_module
-from emulator.openapi.load import Documents, Located, SchemaInliner
+from emulator.openapi import document as load_module
+from emulator.openapi.document import Documents, Located, SchemaInliner
 from tests.support import DATA, REPO
 
 SPECS = DATA / "specs"

@@ -11,7 +11,7 @@ import pytest
 from referencing import Registry
 
 from emulator.bundle import bundled_profile
-from emulator.lifecycle.profile_load import load_profile
+from emulator.lifecycle.load.profile_load import load_profile
 from emulator.openapi import compile_validator, load_spec
 from emulator.openapi.schema_validator import SchemaValidator
 from emulator.openapi.synthesis import Synthesizer

@@ -1,0 +1,174 @@
+"""The control plane's ``/_emulator/webhooks`` routes, and the receiver the emulator serves.
+
+GET    /_emulator/webhooks              subscriptions (secrets redacted), events, signing
+PUT    /_emulator/webhooks              {"subscriptions": [{"url", "events"?, "secret"?}]}
+POST   /_emulator/webhooks              {"url", "events"?, "secret"?}: one more subscription
+DELETE /_emulator/webhooks              no subscriptions
+GET    /_emulator/webhooks/deliveries   the delivery log, and what is still pending
+POST   /_emulator/webhooks/flush        deliver what is due now, then the log
+POST   /_emulator/webhooks/receiver     the built-in receiver: records, answers 2xx or as told
+PUT    /_emulator/webhooks/receiver     {"statuses": [500, 500]}: its next answers
+GET    /_emulator/webhooks/received     what the receiver got (headers, body, clock time)
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from emulator.lifecycle.core.namespace import Namespace
+
+if TYPE_CHECKING:
+    from emulator.http.delivery.scheduler import WebhookHub
+
+__all__ = ["Receiver", "WebhookControl", "WebhookControlError"]
+
+_RECEIVED_LIMIT = 1000
+
+
+class WebhookControlError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Receiver:
+    """One namespace's built-in receiver: what it got, and the statuses it is told to answer."""
+
+    received: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=_RECEIVED_LIMIT))
+    statuses: deque[int] = field(default_factory=deque)
+
+
+class WebhookControl:
+    def __init__(self, hub: WebhookHub | None) -> None:
+        self.hub = hub
+        self.receivers: dict[str, Receiver] = {}
+
+    def reset(self, ns: Namespace) -> None:
+        self.receivers.pop(ns.name, None)
+
+    async def handle(self, ns: Namespace, method: str, rest: list[str], body: Any) -> Any:
+        if rest == ["receiver"] and method == "PUT":
+            statuses = body.get("statuses") if isinstance(body, dict) else None
+            if not isinstance(statuses, list) or not all(
+                isinstance(s, int) and 100 <= s <= 599 for s in statuses
+            ):
+                raise WebhookControlError(400, 'send {"statuses": [<HTTP status>, ...]}')
+            self.receivers.setdefault(ns.name, Receiver()).statuses = deque(statuses)
+            return {"statuses": statuses}
+        if rest == ["received"] and method == "GET":
+            return {"received": list(self.receivers.get(ns.name, Receiver()).received)}
+        hub = self.hub
+        if hub is None:
+            raise WebhookControlError(
+                404, "this emulator's profile declares no webhooks (see docs/webhooks.md)"
+            )
+        if not rest:
+            if method == "PUT":
+                return self._put(hub, ns, body, replace=True)
+            if method == "POST":
+                return self._put(hub, ns, {"subscriptions": [body]}, replace=False)
+            if method == "DELETE":
+                ns.outbox.subscriptions.clear()
+            elif method != "GET":
+                raise WebhookControlError(405, "GET, PUT, POST or DELETE /_emulator/webhooks")
+            return self.describe(hub, ns)
+        if rest == ["flush"] and method == "POST":
+            await hub.deliver_due(ns)
+            return self.deliveries(ns)
+        if rest == ["deliveries"] and method == "GET":
+            return self.deliveries(ns)
+        raise WebhookControlError(
+            404, f"no control endpoint {method} /_emulator/webhooks/{'/'.join(rest)}"
+        )
+
+    def describe(self, hub: WebhookHub, ns: Namespace) -> dict[str, Any]:
+        return {
+            "subscriptions": [s.as_dict() for s in ns.outbox.subscriptions.values()],
+            "events": [e.name for e in hub.rules.events],
+            "signing": hub.rules.signing.scheme,
+            "header": hub.rules.signing.header,
+            "prefix": hub.rules.signing.prefix,
+            "retry": list(hub.rules.schedule),
+        }
+
+    def _put(self, hub: WebhookHub, ns: Namespace, body: Any, *, replace: bool) -> dict[str, Any]:
+        wanted = body.get("subscriptions") if isinstance(body, dict) else None
+        usage = 'send {"subscriptions": [{"url": "http://127.0.0.1:8000/hook", "events"?: [...], "secret"?: "whsec_..."}]}'  # noqa: E501
+        if not isinstance(wanted, list):
+            raise WebhookControlError(400, usage)
+        known = {e.name for e in hub.rules.events}
+        for index, item in enumerate(wanted):
+            url = item.get("url") if isinstance(item, dict) else None
+            events = item.get("events") if isinstance(item, dict) else None
+            secret = item.get("secret") if isinstance(item, dict) else None
+            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+                raise WebhookControlError(
+                    400, f"subscriptions/{index}/url: an http(s) URL; {usage}"
+                )
+            if events is not None and (
+                not isinstance(events, list)
+                or not set(events) <= known
+                or not all(isinstance(e, str) for e in events)
+            ):
+                raise WebhookControlError(
+                    400, f"subscriptions/{index}/events: a list of {', '.join(sorted(known))}"
+                )
+            if secret is not None and (not isinstance(secret, str) or not secret):
+                raise WebhookControlError(400, f"subscriptions/{index}/secret: a non-empty string")
+        if replace:
+            ns.outbox.subscriptions.clear()
+        made = [
+            hub.subscribe(
+                ns,
+                item["url"],
+                None if item.get("events") is None else frozenset(item["events"]),
+                item.get("secret"),
+            )
+            for item in wanted
+        ]
+        # The one answer that carries the secrets: the caller needs them to verify signatures.
+        return {"subscriptions": [{**s.as_dict(), "secret": s.secret} for s in made]}
+
+    def deliveries(self, ns: Namespace) -> dict[str, Any]:
+        pending = [
+            {
+                "subscription": p.subscription,
+                "message_id": p.message.id,
+                "event": p.message.event,
+                "job_id": p.message.job_id,
+                "attempt": p.attempt,
+                "due": p.due,
+                "fault": p.fault,
+            }
+            for p in ns.outbox.pending()
+        ]
+        return {"deliveries": [a.as_dict() for a in ns.outbox.log], "pending": pending}
+
+    def receive(self, ns: Namespace, request: Request, raw: bytes) -> Response:
+        receiver = self.receivers.setdefault(ns.name, Receiver())
+        status = receiver.statuses.popleft() if receiver.statuses else 200
+        try:
+            body: Any = json.loads(raw)
+        except ValueError:
+            body = None
+        sending = self.hub.sender.in_flight.get(raw) if self.hub else None
+        receiver.received.append(
+            {
+                "event": sending.event if sending else None,
+                "job_id": sending.job_id if sending else None,
+                "message_id": sending.id if sending else None,
+                "at": ns.clock.now(),
+                "headers": dict(request.headers),
+                "body": body,
+                "raw": raw.decode("utf-8", "replace"),
+                "status": status,
+            }
+        )
+        return JSONResponse({"received": status < 300}, status)

@@ -1,0 +1,245 @@
+"""Job actions (create, retrieve, retry, cancel, delete) on one namespace, as a profile says.
+
+Handlers take parsed requests and return ``Reply`` values or raise ``Refusal``; they know
+nothing of HTTP, and nothing of any particular provider: the profile carries the differences.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from typing import Any
+
+from emulator.lifecycle.core import engine
+from emulator.lifecycle.core.job import Event, Job
+from emulator.lifecycle.core.namespace import Namespace
+from emulator.lifecycle.core.profile import Profile
+from emulator.lifecycle.core.replies import Refusal, Reply, Request
+from emulator.lifecycle.core.scenario import Scenario, State
+from emulator.lifecycle.render.template import lookup
+from emulator.lifecycle.render.view_cache import Rendered, ViewCache
+from emulator.lifecycle.render.views import job_context, render_view
+
+__all__ = ["JobActions", "Refusal", "Reply", "Request", "default_scenario"]
+
+_NANOID = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+
+def uuid4_text(bits: int) -> str:
+    """``str(uuid.UUID(int=bits, version=4))``, without making the UUID (a third of the cost)."""
+    bits = (bits & ~(0xF000 << 64) | (4 << 76)) & ~(0xC000 << 48) | (0x8000 << 48)
+    digits = f"{bits:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
+class JobActions:
+    def __init__(self, profile: Profile, scenarios: Mapping[str, Scenario]) -> None:
+        self.profile = profile
+        self.scenarios = scenarios
+        s = profile.statuses
+        self.rules = engine.Rules(
+            started=s.started,
+            terminal=s.terminal,
+            failed=s.failed,
+            cancelled=profile.cancel.to,
+            expires_after=profile.job.expires_after,
+        )
+        self.views = ViewCache()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def new_id(self, rng: random.Random) -> str:
+        """A fresh id in the profile's format, drawn from ``rng`` (seeded: reproducible)."""
+        rules = self.profile.job
+        if rules.id_kind == "uuid4":
+            return rules.id_prefix + uuid4_text(rng.getrandbits(128))
+        alphabet = rules.id_alphabet or _NANOID
+        return rules.id_prefix + "".join(rng.choice(alphabet) for _ in range(rules.id_length))
+
+    def scenario_of(self, job: Job) -> Scenario:
+        return self.scenarios[job.scenario]
+
+    def choose_scenario(self, ns: Namespace, request: Request) -> Scenario:
+        """Header, then match rules, then the namespace default, then the profile default."""
+        named = request.headers.get("x-emulator-scenario")
+        if named:
+            if named not in self.scenarios:
+                known = ", ".join(sorted(self.scenarios))
+                message = f"unknown scenario {named!r} (X-Emulator-Scenario); known: {known}"
+                raise Refusal("invalid_request", {"message": message})
+            return self.scenarios[named]
+        context = request.context()
+        for scenario in self.scenarios.values():
+            if not scenario.match.is_empty() and _matches(scenario, context):
+                return scenario
+        name = default_scenario(ns, self.profile, self.scenarios)
+        return self.scenarios[name] if name else next(iter(self.scenarios.values()))
+
+    def observe(self, ns: Namespace, job_id: str, *, poll: bool) -> Job:
+        now = ns.clock.now()
+
+        def step(job: Job) -> tuple[Job, None]:
+            scenario = self.scenario_of(job)
+            return engine.observe(job, scenario, now, self.rules, poll=poll, in_place=True), None
+
+        found = ns.store.update(job_id, step)
+        if found is None:
+            raise Refusal("not_found", {"job_id": job_id}, job_id)
+        return found[0]
+
+    def context(self, job: Job) -> dict[str, Any]:
+        return job_context(job, self.scenario_of(job), self.profile)
+
+    def view(self, job: Job, name: str, request: Request | None = None) -> Any:
+        base_url = request.base_url if request is not None else ""
+        return self._render(job, name, base_url, self._hidden(request))
+
+    def cached_view(self, job: Job, name: str, request: Request) -> Rendered:
+        """``view``, reused while ``job`` has not changed: for polls and list pages, which
+        show the same unchanged jobs over and over (created views are shown once)."""
+        hidden = self._hidden(request)
+        key = (name, request.base_url, hidden)
+        return self.views.get(job, key, lambda: self._render(job, name, request.base_url, hidden))
+
+    def _hidden(self, request: Request | None) -> frozenset[str]:
+        hidden = self.profile.hidden
+        if not hidden:
+            return frozenset()
+        return frozenset(
+            key
+            for key, param in hidden.items()
+            if request is None or request.params.get(param) is not True
+        )
+
+    def _render(self, job: Job, name: str, base_url: str, hidden: frozenset[str]) -> Any:
+        context = self.context(job)
+        context["base_url"] = base_url
+        return render_view(self.profile, name, context, hidden)
+
+    def profile_view(self, name: str, context: Mapping[str, Any]) -> Any:
+        return render_view(self.profile, name, context)
+
+    def status_of(self, job: Job) -> str:
+        return engine.current(job, self.scenario_of(job)).status
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def create(self, ns: Namespace, request: Request, scenario: Scenario, success: int) -> Reply:
+        job = self.start(ns, scenario, request.context())
+        return Reply(success, self.view(job, "created", request), job.id)
+
+    def start(
+        self,
+        ns: Namespace,
+        scenario: Scenario,
+        request: Mapping[str, Any],
+        *,
+        job_id: str | None = None,
+        attempt: int = 0,
+        state_index: int = 0,
+    ) -> Job:
+        partition_rule = self.profile.job.partition
+        partition = lookup({"request": request}, partition_rule) if partition_rule else None
+        job = engine.start(
+            job_id or self.new_id(ns.rng),
+            scenario,
+            request,
+            ns.clock.now(),
+            self.rules,
+            attempt=attempt,
+            state_index=state_index,
+            revision=ns.next_revision() if self.profile.job.revision else 0,
+            partition=None if partition is None else str(partition),
+        )
+        ns.store.add(job)
+        return job
+
+    def retrieve(self, ns: Namespace, job_id: str, request: Request, success: int) -> Reply:
+        job = self.observe(ns, job_id, poll=True)
+        shown = self.cached_view(job, "job", request)
+        return Reply(success, shown.body, job.id, payload=shown.payload)
+
+    def status(self, ns: Namespace, job_id: str, request: Request, success: int) -> Reply:
+        job = self.observe(ns, job_id, poll=True)
+        shown = self.cached_view(job, "status", request)
+        return Reply(success, shown.body, job.id, payload=shown.payload)
+
+    def retry(self, ns: Namespace, job_id: str, request: Request) -> Reply:
+        rules = self.profile.retry
+        with ns.lock:
+            job = self.observe(ns, job_id, poll=False)
+            status = self.status_of(job)
+            if rules.allowed_from is not None and status not in rules.allowed_from:
+                variables = {"action": rules.verb, "job": self.context(job)["job"]}
+                raise Refusal(rules.refused, variables, job_id)
+            now = ns.clock.now()
+            if rules.model == "reset":
+                new = engine.retry_in_place(job, self.scenario_of(job), now, self.rules)
+                ns.store.add(new)
+                return Reply(rules.status, self.view(new, "created", request), new.id)
+            return self._retry_as_new(ns, job, request, now)
+
+    def _retry_as_new(self, ns: Namespace, job: Job, request: Request, now: float) -> Reply:
+        rules = self.profile.retry
+        body = dict(job.request.get("body") or {})
+        if rules.body_field:
+            given = request.body.get(rules.body_field) if isinstance(request.body, dict) else None
+            body[rules.body_field] = given or rules.body_default
+        spawned = self.start(
+            ns, self.scenario_of(job), {**job.request, "body": body}, attempt=job.attempt + 1
+        )
+        event = Event(now, "retry", {"new_id": spawned.id})
+        ns.store.update(
+            job.id, lambda j: (j.evolve(events=engine.append_event(j.events, event)), None)
+        )
+        return Reply(rules.status, self.view(spawned, "created", request), spawned.id)
+
+    def cancel(self, ns: Namespace, job_id: str, request: Request) -> Reply:
+        rules = self.profile.cancel
+        with ns.lock:
+            job = self.observe(ns, job_id, poll=False)
+            status = self.status_of(job)
+            allowed = rules.allowed_from or (rules.immediate_from | {status})
+            if status in self.rules.terminal or status not in allowed:
+                variables = {"action": rules.verb, "job": self.context(job)["job"]}
+                raise Refusal(rules.refused, variables, job_id)
+            immediate = status in rules.immediate_from
+            new = engine.cancel(
+                job, self.scenario_of(job), ns.clock.now(), self.rules, immediate=immediate
+            )
+            ns.store.add(new)
+        return Reply(rules.status, self.view(new, "job", request), new.id)
+
+    def delete(self, ns: Namespace, job_id: str) -> Reply:
+        if not ns.store.delete(job_id):
+            raise Refusal("not_found", {"job_id": job_id}, job_id)
+        if self.profile.job.revision:
+            ns.next_revision()
+        return Reply(self.profile.delete_status, None, job_id)
+
+    def force(self, ns: Namespace, job_id: str, state: State) -> Job:
+        found = ns.store.update(
+            job_id, lambda j: (engine.force(j, state, ns.clock.now(), self.rules), None)
+        )
+        if found is None:
+            raise Refusal("not_found", {"job_id": job_id}, job_id)
+        return found[0]
+
+
+def default_scenario(
+    ns: Namespace, profile: Profile | None, scenarios: Mapping[str, Scenario]
+) -> str | None:
+    """The scenario a job gets when nothing picks one: the namespace's, else the profile's."""
+    for name in (ns.default_scenario, profile.default_scenario if profile else None):
+        if name and name in scenarios:
+            return name
+    return None
+
+
+def _matches(scenario: Scenario, context: Mapping[str, Any]) -> bool:
+    match = scenario.match
+    for section, expected in (("body", match.body), ("path", match.path), ("query", match.query)):
+        for dotted, value in expected.items():
+            if lookup(context.get(section) or {}, dotted) != value:
+                return False
+    return True

@@ -1,0 +1,197 @@
+"""What differs between job APIs, as typed values parsed from a profile YAML file.
+
+A profile binds a spec's operations to job actions (create, retrieve, list, retry, ...), and
+says how ids, timestamps, statuses, retries, cancels, listings, auth and error envelopes look
+for that provider. Templates inside it are rendered by ``emulator.template``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from emulator.lifecycle.render.template import Renderer, compile_template
+from emulator.lifecycle.webhooks.events import WebhookRules
+
+__all__ = [
+    "ACTIONS",
+    "DEFAULT_ERRORS",
+    "Action",
+    "AuthRules",
+    "CancelRules",
+    "ErrorKind",
+    "JobRules",
+    "ListFilter",
+    "ListRules",
+    "Profile",
+    "RetryRules",
+    "StatusRules",
+    "TimelineRules",
+]
+
+Action = Literal["create", "retrieve", "status", "list", "retry", "cancel", "delete", "stats"]
+ACTIONS: tuple[Action, ...] = (
+    "create",
+    "retrieve",
+    "status",
+    "list",
+    "retry",
+    "cancel",
+    "delete",
+    "stats",
+)
+
+
+# The status and message of every error kind, when a profile does not say otherwise (and for
+# RFC 9457 answers, which have no profile at all).
+DEFAULT_ERRORS: dict[str, tuple[int, str]] = {
+    "invalid_request": (400, "the request does not match the API's specification"),
+    "malformed_body": (400, "the request body is not valid JSON"),
+    "unsupported_media_type": (415, "unsupported content type"),
+    "unauthenticated": (401, "missing credentials"),
+    "invalid_token": (401, "invalid token"),
+    "forbidden": (403, "insufficient permissions"),
+    "not_found": (404, "job not found: {job_id}"),
+    "route_not_found": (404, "no such path"),
+    "method_not_allowed": (405, "method not allowed"),
+    "invalid_state": (409, "the job cannot be {action} in status {job.status}"),
+    "conflict": (409, "conflict"),
+    "payload_too_large": (413, "the request body is too large"),
+    "uri_too_long": (414, "the request URI is too long"),
+    "rate_limited": (429, "too many requests"),
+    "headers_too_large": (431, "the request headers are too large"),
+    "server_error": (500, "internal server error"),
+    "unavailable": (503, "service unavailable"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class JobRules:
+    id_prefix: str = ""
+    id_kind: Literal["uuid4", "nanoid"] = "uuid4"
+    id_length: int = 21
+    # The characters of nanoid ids; None: URL-safe letters, digits, ``_`` and ``-``.
+    id_alphabet: str | None = None
+    timestamps: Literal["rfc3339", "unix"] = "rfc3339"
+    expires_after: float | None = None
+    partition: str | None = None
+    revision: bool = False
+    # Timestamp name -> status: when the job last entered that status in its current attempt.
+    stamps: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRules:
+    started: frozenset[str]
+    terminal: frozenset[str]
+    failed: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class AuthRules:
+    kind: Literal["none", "bearer", "api_key", "jwt"] = "none"
+    algorithm: str = "HS256"
+    roles: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryRules:
+    model: Literal["reset", "new"] = "reset"
+    allowed_from: frozenset[str] | None = None
+    status: int = 200
+    refused: str = "invalid_state"
+    body_field: str | None = None
+    body_default: str | None = None
+    # How the provider spells the action in its refusals ("cannot be {action}").
+    verb: str = "retried"
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRules:
+    status: int = 200
+    to: str = "cancelled"
+    immediate_from: frozenset[str] = frozenset()
+    allowed_from: frozenset[str] = frozenset()
+    refused: str = "invalid_state"
+    verb: str = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilter:
+    param: str
+    field: str
+    match: Literal["equals", "json_subset"] = "equals"
+
+
+@dataclass(frozen=True, slots=True)
+class ListRules:
+    style: Literal["offset", "cursor"] = "offset"
+    offset_param: str = "offset"
+    limit_param: str = "limit"
+    before_param: str = "before"
+    after_param: str = "after"
+    token_param: str | None = None
+    order_param: str | None = None
+    default_limit: int = 20
+    zero_limit: Literal["default", "unlimited", "empty"] = "default"
+    newest_first: bool = True
+    filters: tuple[ListFilter, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorKind:
+    status: int
+    body: Any
+    media_type: str
+    variables: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRules:
+    """How job events appear in a job's timeline: per event, the variables an entry is filled
+    with, and the entry itself; all compiled at load."""
+
+    entry: Renderer
+    events: Mapping[str, Renderer]
+
+
+# Providers check credentials before the body unless their profile says otherwise.
+DEFAULT_CHECK_ORDER = ("auth", "request")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    path: Path
+    spec_path: Path | None
+    scenarios_dir: Path | None
+    default_scenario: str | None
+    operations: Mapping[str, str]
+    job: JobRules
+    statuses: StatusRules
+    auth: AuthRules
+    check_order: tuple[str, ...]
+    retry: RetryRules
+    cancel: CancelRules
+    delete_status: int
+    listing: ListRules
+    hidden: Mapping[str, str]
+    views: Mapping[str, Any]
+    errors: Mapping[str, ErrorKind]
+    timeline: TimelineRules | None
+    count_by: Mapping[str, str]
+    webhooks: WebhookRules | None = None
+    # A status the operation does not declare: a spec gap (served, journaled) or a violation.
+    undeclared: Literal["gap", "violation"] = "gap"
+
+    # The views compiled once, derived from ``views`` (see ``template.compile_template``).
+    renderers: Mapping[str, Renderer] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        compiled = {name: compile_template(t) for name, t in self.views.items()}
+        object.__setattr__(self, "renderers", compiled)
+
+    def error(self, kind: str) -> ErrorKind:
+        return self.errors.get(kind) or self.errors["server_error"]

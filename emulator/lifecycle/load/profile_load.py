@@ -1,0 +1,323 @@
+"""Reading a profile file into a ``Profile``; every mistake names the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from emulator.errors import ProfileError
+from emulator.lifecycle.core.profile import (
+    ACTIONS,
+    DEFAULT_CHECK_ORDER,
+    DEFAULT_ERRORS,
+    AuthRules,
+    CancelRules,
+    ErrorKind,
+    JobRules,
+    ListFilter,
+    ListRules,
+    Profile,
+    RetryRules,
+    StatusRules,
+    TimelineRules,
+)
+from emulator.lifecycle.load.webhook_load import load_webhook_rules
+from emulator.lifecycle.render.template import compile_template, placeholders
+from emulator.yamlread import Reader, read_yaml
+
+__all__ = ["load_profile"]
+
+_TOP_KEYS = (
+    "name",
+    "spec",
+    "scenarios",
+    "default_scenario",
+    "operations",
+    "job",
+    "statuses",
+    "auth",
+    "check_order",
+    "retry",
+    "cancel",
+    "delete",
+    "list",
+    "hidden",
+    "views",
+    "errors",
+    "timeline",
+    "stats",
+    "webhooks",
+    "undeclared",
+)
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Parse a profile file; raises ProfileError naming the file, the key and the problem."""
+    file = Path(path)
+    r = Reader(str(file), read_yaml(file, ProfileError), error=ProfileError)
+    r.only(*_TOP_KEYS)
+    ops = r.section("operations", required=True)
+    for action in ops.names():
+        if action not in ACTIONS:
+            ops.fail(action, f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
+    for needed in ("create", "retrieve"):
+        if not ops.has(needed):
+            r.fail("operations", f"a profile must bind {needed!r} to an operation")
+    spec = r.opt_text("spec")
+    scenarios = r.opt_text("scenarios")
+    hidden = r.section("hidden")
+    views = r.section("views")
+    job = _job(r.section("job"))
+    for view in views.names():
+        _check_view(views, view, set(job.stamps))
+    return Profile(
+        name=r.text("name"),
+        path=file,
+        spec_path=(file.parent / spec).resolve() if spec else None,
+        scenarios_dir=(file.parent.parent / "scenarios" / scenarios).resolve()
+        if scenarios
+        else None,
+        default_scenario=r.opt_text("default_scenario"),
+        operations={k: ops.text(k) for k in ops.names()},
+        job=job,
+        statuses=_statuses(r.section("statuses", required=True)),
+        auth=_auth(r.section("auth")),
+        check_order=tuple(r.texts("check_order", list(DEFAULT_CHECK_ORDER))),
+        retry=_retry(r.section("retry")),
+        cancel=_cancel(r.section("cancel")),
+        delete_status=r.section("delete").integer("status", 204),
+        listing=_listing(r.section("list")),
+        hidden={k: hidden.text(k) for k in hidden.names()},
+        views=dict(views.data),
+        errors=_errors(r.section("errors")),
+        timeline=_timeline(r.section("timeline")) if r.has("timeline") else None,
+        count_by=_count_by(r.section("stats")),
+        webhooks=load_webhook_rules(r.section("webhooks")) if r.has("webhooks") else None,
+        undeclared=_undeclared(r),
+    )
+
+
+def _undeclared(r: Reader) -> Literal["gap", "violation"]:
+    value = r.text("undeclared", "gap")
+    if value not in ("gap", "violation"):
+        r.fail("undeclared", f"expected gap or violation, got {value!r}")
+    return "gap" if value == "gap" else "violation"
+
+
+# What each view may name: the context ``emulator.views`` and ``emulator.listing`` fill.
+_JOB_FIELDS = {
+    "id",
+    "status",
+    "attempt",
+    "attempt_count",
+    "last_failure_code",
+    "cancel_requested",
+    "revision",
+    "scenario",
+    "created_at",
+    "updated_at",
+    "entered_at",
+    "started_at",
+    "completed_at",
+    "expires_at",
+    "last_attempt_at",
+}
+_JOB_ROOTS = {"job", "request", "result", "error", "fields", "timeline", "base_url"}
+_PAGE_ROOTS = {"items", "total", "offset", "limit", "first_id", "last_id", "has_more"}
+_VIEW_ROOTS = {
+    "job": _JOB_ROOTS,
+    "created": _JOB_ROOTS,
+    "status": _JOB_ROOTS,
+    "page": _PAGE_ROOTS | {"base_url", "next_url", "next_token"},
+    "stats": {"total", "counts"},
+}
+
+
+def _check_view(views: Reader, view: str, stamps: set[str]) -> None:
+    """A misspelt name would silently render null: refuse it at load instead."""
+    roots = _VIEW_ROOTS.get(view)
+    if roots is None:
+        views.fail(view, f"unknown view; expected one of {', '.join(_VIEW_ROOTS)}")
+    for name in placeholders(views.raw(view)):
+        root, _, rest = name.partition(".")
+        if root not in roots:
+            known = ", ".join(sorted(roots))
+            views.fail(view, f"unknown name {{{name}}}: a {view} view can use {known}")
+        if root == "job" and rest.split(".")[0] not in _JOB_FIELDS | stamps:
+            known = ", ".join(sorted(_JOB_FIELDS | stamps))
+            views.fail(view, f"unknown job field {{{name}}}; job fields: {known}")
+
+
+def _job(r: Reader) -> JobRules:
+    r.only("id", "timestamps", "expires_after", "partition", "revision", "stamps")
+    raw_id = r.raw("id", "uuid4")
+    alphabet = None
+    if raw_id == "uuid4":
+        prefix, kind, length = "", "uuid4", 36
+    elif isinstance(raw_id, dict):
+        ids = r.section("id")
+        ids.only("prefix", "nanoid", "alphabet")
+        prefix, kind, length = ids.text("prefix", ""), "nanoid", ids.integer("nanoid", 21)
+        alphabet = ids.opt_text("alphabet")
+        if alphabet is not None and len(set(alphabet)) < 2:
+            ids.fail("alphabet", "an id alphabet needs at least two different characters")
+    else:
+        r.fail("id", "expected 'uuid4' or {prefix: ..., nanoid: length}")
+    stamps = r.text("timestamps", "rfc3339")
+    if stamps not in ("rfc3339", "unix"):
+        r.fail("timestamps", "expected 'rfc3339' or 'unix'")
+    return JobRules(
+        id_prefix=prefix,
+        id_kind=cast(Literal["uuid4", "nanoid"], kind),
+        id_length=length,
+        id_alphabet=alphabet,
+        timestamps=cast(Literal["rfc3339", "unix"], stamps),
+        expires_after=r.opt_number("expires_after"),
+        partition=r.opt_text("partition"),
+        revision=r.flag("revision"),
+        stamps=_stamps(r.section("stamps")),
+    )
+
+
+def _stamps(r: Reader) -> dict[str, str]:
+    for name in r.names():
+        if not name.isidentifier():
+            r.fail(name, "a timestamp name must be a plain identifier, like failed_at")
+    return {name: r.text(name) for name in r.names()}
+
+
+def _statuses(r: Reader) -> StatusRules:
+    r.only("started", "terminal", "failed")
+    return StatusRules(
+        started=frozenset(r.texts("started", [])),
+        terminal=frozenset(r.texts("terminal")),
+        failed=frozenset(r.texts("failed", [])),
+    )
+
+
+def _auth(r: Reader) -> AuthRules:
+    r.only("kind", "algorithm", "roles")
+    kind = r.text("kind", "none")
+    if kind not in ("none", "bearer", "api_key", "jwt"):
+        r.fail("kind", "expected none, bearer, api_key or jwt")
+    roles = r.section("roles")
+    return AuthRules(
+        kind=cast(Literal["none", "bearer", "api_key", "jwt"], kind),
+        algorithm=r.text("algorithm", "HS256"),
+        roles={name: frozenset(roles.texts(name)) for name in roles.names()},
+    )
+
+
+def _retry(r: Reader) -> RetryRules:
+    r.only("model", "from", "status", "refused", "body_field", "body_default", "verb")
+    model = r.text("model", "reset")
+    if model not in ("reset", "new"):
+        r.fail("model", "expected 'reset' (same job) or 'new' (a new job)")
+    return RetryRules(
+        model=cast(Literal["reset", "new"], model),
+        allowed_from=frozenset(r.texts("from")) if r.has("from") else None,
+        status=r.integer("status", 200),
+        refused=r.text("refused", "invalid_state"),
+        body_field=r.opt_text("body_field"),
+        body_default=r.opt_text("body_default"),
+        verb=r.text("verb", "retried"),
+    )
+
+
+def _cancel(r: Reader) -> CancelRules:
+    r.only("status", "to", "immediate_from", "from", "refused", "verb")
+    return CancelRules(
+        status=r.integer("status", 200),
+        to=r.text("to", "cancelled"),
+        immediate_from=frozenset(r.texts("immediate_from", [])),
+        allowed_from=frozenset(r.texts("from", [])),
+        refused=r.text("refused", "invalid_state"),
+        verb=r.text("verb", "cancelled"),
+    )
+
+
+def _listing(r: Reader) -> ListRules:
+    r.only(
+        "style",
+        "offset_param",
+        "limit_param",
+        "before_param",
+        "after_param",
+        "token_param",
+        "order_param",
+        "default_limit",
+        "zero_limit",
+        "order",
+        "filters",
+    )
+    style = r.text("style", "offset")
+    if style not in ("offset", "cursor"):
+        r.fail("style", "expected 'offset' or 'cursor'")
+    zero = r.text("zero_limit", "default")
+    if zero not in ("default", "unlimited", "empty"):
+        r.fail("zero_limit", "expected default, unlimited or empty")
+    order = r.text("order", "newest_first")
+    if order not in ("newest_first", "oldest_first"):
+        r.fail("order", "expected newest_first or oldest_first")
+    filters = r.section("filters")
+    parsed = []
+    for param in filters.names():
+        f = filters.section(param)
+        f.only("field", "match")
+        match = f.text("match", "equals")
+        if match not in ("equals", "json_subset"):
+            f.fail("match", "expected equals or json_subset")
+        parsed.append(
+            ListFilter(param, f.text("field"), cast(Literal["equals", "json_subset"], match))
+        )
+    return ListRules(
+        style=cast(Literal["offset", "cursor"], style),
+        offset_param=r.text("offset_param", "offset"),
+        limit_param=r.text("limit_param", "limit"),
+        before_param=r.text("before_param", "before"),
+        after_param=r.text("after_param", "after"),
+        token_param=r.opt_text("token_param"),
+        order_param=r.opt_text("order_param"),
+        default_limit=r.integer("default_limit", 20),
+        zero_limit=cast(Literal["default", "unlimited", "empty"], zero),
+        newest_first=order == "newest_first",
+        filters=tuple(parsed),
+    )
+
+
+# Routing refusals happen before any operation is known: they are never the provider's words.
+_ROUTING_KINDS = {"route_not_found", "method_not_allowed"}
+
+
+def _errors(r: Reader) -> dict[str, ErrorKind]:
+    r.only("media_type", "body", "kinds")
+    media = r.text("media_type", "application/json")
+    body: Any = r.raw("body", {"error": "{message}"})
+    kinds = r.section("kinds")
+    out: dict[str, ErrorKind] = {}
+    for name in sorted(set(DEFAULT_ERRORS) - _ROUTING_KINDS | set(kinds.names())):
+        k = kinds.section(name)
+        default_status, default_message = DEFAULT_ERRORS.get(name, (500, name.replace("_", " ")))
+        variables = {key: value for key, value in k.data.items() if key not in ("status", "body")}
+        variables.setdefault("message", default_message)
+        status = k.integer("status", default_status)
+        out[name] = ErrorKind(status, k.raw("body", body), media, variables)
+    return out
+
+
+def _timeline(r: Reader) -> TimelineRules:
+    r.only("entry", "create", "retry", "statuses")
+    events: dict[str, Any] = {}
+    for name in ("create", "retry"):
+        if r.has(name):
+            events[name] = compile_template(dict(r.section(name).data))
+    statuses = r.section("statuses")
+    for status in statuses.names():
+        events[f"status:{status}"] = compile_template(dict(statuses.section(status).data))
+    return TimelineRules(entry=compile_template(r.raw("entry", {})), events=events)
+
+
+def _count_by(r: Reader) -> dict[str, str]:
+    r.only("count_by")
+    counts = r.section("count_by")
+    return {name: counts.text(name) for name in counts.names()}

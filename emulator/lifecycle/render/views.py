@@ -1,0 +1,119 @@
+"""What a job looks like on the wire: the context a profile's view templates are filled from.
+
+The context has ``job`` (id, status and timestamps already in the provider's format),
+``request`` (the create request: body, path, query), the current state's ``result``,
+``error`` and ``fields``, and ``timeline`` rendered from the job's events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from emulator.lifecycle.core.engine import current
+from emulator.lifecycle.core.job import Job
+from emulator.lifecycle.core.profile import Profile
+from emulator.lifecycle.core.scenario import Scenario
+
+__all__ = ["format_time", "job_context", "render_view"]
+
+
+@lru_cache(maxsize=4096)
+def format_time(instant: float | None, style: str) -> Any:
+    """Unix seconds as the provider writes them: ``unix`` integers or RFC 3339 strings."""
+    if instant is None:
+        return None
+    if style == "unix":
+        return int(instant)
+    moment = datetime.fromtimestamp(instant, UTC)
+    spec = "microseconds" if moment.microsecond else "seconds"
+    return moment.isoformat(timespec=spec).replace("+00:00", "Z")
+
+
+def job_context(job: Job, scenario: Scenario, profile: Profile) -> dict[str, Any]:
+    state = current(job, scenario)
+    style = profile.job.timestamps
+    times = {
+        name: format_time(getattr(job, name), style)
+        for name in (
+            "created_at",
+            "updated_at",
+            "entered_at",
+            "started_at",
+            "completed_at",
+            "expires_at",
+            "last_attempt_at",
+        )
+    }
+    times.update(_stamps(job, profile))
+    context: dict[str, Any] = {
+        "job": {
+            "id": job.id,
+            "status": state.status,
+            "attempt": job.attempt,
+            "attempt_count": job.attempt_count,
+            "last_failure_code": job.last_failure_code,
+            "cancel_requested": job.cancel_requested,
+            "revision": job.revision,
+            "scenario": job.scenario,
+            **times,
+        },
+        "request": job.request,
+        "result": state.result,
+        "error": state.error,
+        "fields": state.fields,
+    }
+    if profile.timeline is not None:
+        context["timeline"] = _timeline(job, profile, context)
+    return context
+
+
+def _stamps(job: Job, profile: Profile) -> dict[str, Any]:
+    """Each stamp: when the job last entered its status, in this attempt (a retry starts over)."""
+    stamps = profile.job.stamps
+    if not stamps:
+        return {}
+    entered: dict[str, float] = {}
+    for event in reversed(job.events):
+        if event.name == "retry":
+            break
+        status = event.name.removeprefix("status:")
+        if status != event.name and status not in entered:
+            entered[status] = event.at
+    style = profile.job.timestamps
+    return {name: format_time(entered.get(status), style) for name, status in stamps.items()}
+
+
+def render_view(
+    profile: Profile, view: str, context: Mapping[str, Any], hidden: frozenset[str] = frozenset()
+) -> Any:
+    """Fill the profile's ``view`` (falling back to ``job``), leaving out ``hidden`` keys."""
+    fill = profile.renderers.get(view) or profile.renderers.get("job")
+    if fill is None:
+        return dict(context["job"])
+    body = fill(context)
+    if hidden and isinstance(body, dict):
+        for key in hidden:
+            body.pop(key, None)
+    return body
+
+
+def _timeline(job: Job, profile: Profile, context: Mapping[str, Any]) -> list[Any]:
+    rules = profile.timeline
+    assert rules is not None
+    entries = []
+    for event in job.events:
+        fill = rules.events.get(event.name)
+        if fill is None:
+            continue
+        local = {
+            **context,
+            **event.variables,
+            "fields": event.variables or context.get("fields"),
+            "at": format_time(event.at, profile.job.timestamps),
+        }
+        variables = fill(local)
+        entries.append(rules.entry({**local, **variables}))
+    return entries

@@ -1,0 +1,122 @@
+"""emulator.lifecycle.load.profile_load: bundled profiles load; a broken one names its file and JSON
+pointer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from emulator import ProfileError, build
+from emulator.bundle import BUNDLED_APIS, bundled_profile, check_profile
+from emulator.lifecycle.load.profile_load import load_profile
+from emulator.openapi import load_spec
+from tests.support import DATA
+
+PROFILES = DATA / "profiles"
+BROKEN = PROFILES / "broken"
+
+
+def refusal(path: Path) -> ProfileError:
+    with pytest.raises(ProfileError) as info:
+        load_profile(path)
+    return info.value
+
+
+@pytest.mark.parametrize("api", BUNDLED_APIS)
+def test_every_bundled_profile_loads(api: str) -> None:
+    profile = load_profile(bundled_profile(api))
+    assert profile.name == api
+    assert {"create", "retrieve"} <= set(profile.operations)
+    assert profile.spec_path is not None and profile.spec_path.is_file()
+    assert profile.scenarios_dir is not None and profile.scenarios_dir.is_dir()
+    assert profile.default_scenario == "happy-path"
+    check_profile(profile, load_spec(profile.spec_path))
+
+
+def test_bundled_profiles_carry_their_provider_differences() -> None:
+    writer, retab, osapi = (
+        load_profile(bundled_profile(api)) for api in ("writer", "retab", "osapi")
+    )
+    assert (writer.retry.model, writer.retry.status, writer.retry.allowed_from) == (
+        "reset",
+        202,
+        frozenset({"failed"}),
+    )
+    assert (retab.job.id_prefix, retab.job.id_kind, retab.job.timestamps) == (
+        "job_",
+        "nanoid",
+        "unix",
+    )
+    assert (osapi.retry.model, osapi.retry.status, osapi.retry.allowed_from) == ("new", 201, None)
+    assert osapi.check_order == ("request", "auth")
+    assert retab.listing.style == "cursor" and writer.listing.style == "offset"
+    assert osapi.listing.zero_limit == "unlimited" and writer.listing.zero_limit == "default"
+
+
+def test_minimal_profile_fills_defaults() -> None:
+    profile = load_profile(PROFILES / "minimal.yaml")
+    assert profile.spec_path == (PROFILES / "../../../specs/writer.yaml").resolve()
+    assert profile.scenarios_dir is None
+    assert profile.check_order == ("auth", "request")
+    assert profile.retry.model == "reset" and profile.retry.allowed_from is None
+    assert profile.error("not_found").status == 404
+
+
+@pytest.mark.parametrize(
+    ("file", "pointer", "reason"),
+    [
+        ("unknown_top_key.yaml", "/colour", "unknown key 'colour'"),
+        ("unknown_action.yaml", "/operations/launch", "unknown action 'launch'"),
+        ("missing_create.yaml", "/operations", "must bind 'create'"),
+        ("missing_retrieve.yaml", "/operations", "must bind 'retrieve'"),
+        ("bad_timestamps.yaml", "/job/timestamps", "expected 'rfc3339' or 'unix'"),
+        ("bad_retry_model.yaml", "/retry/model", "expected 'reset' (same job) or 'new'"),
+        ("operations_not_a_mapping.yaml", "/operations", "expected a mapping, got a list"),
+        ("terminal_item_not_a_string.yaml", "/statuses/terminal/1", "expected a string"),
+        ("retry_status_not_an_integer.yaml", "/retry/status", "expected an integer, got a string"),
+        ("revision_not_a_flag.yaml", "/job/revision", "expected true or false"),
+        ("missing_statuses.yaml", "/statuses", "is required"),
+        ("not_a_mapping.yaml", "/", "expected a mapping, got a list"),
+        ("view_misspelt_job_field.yaml", "/views/job", "unknown job field {job.stauts}"),
+        ("view_unknown_name.yaml", "/views/page", "unknown name {itemz}"),
+        ("unknown_view.yaml", "/views/detail", "unknown view"),
+    ],
+)
+def test_broken_profile_names_file_and_pointer(file: str, pointer: str, reason: str) -> None:
+    error = refusal(BROKEN / file)
+    assert error.file == str(BROKEN / file)
+    assert error.pointer == pointer
+    assert reason in error.reason
+    assert str(error) == f"{BROKEN / file}: {pointer}: {error.reason}"
+
+
+def test_invalid_yaml_names_the_line() -> None:
+    error = refusal(BROKEN / "invalid_yaml.yaml")
+    assert error.pointer == "/"
+    assert "invalid YAML at line 4" in error.reason
+
+
+def test_missing_profile_file_is_refused(tmp_path: Path) -> None:
+    error = refusal(tmp_path / "nowhere.yaml")
+    assert error.file == str(tmp_path / "nowhere.yaml")
+    assert "cannot read file" in error.reason
+
+
+def test_check_profile_refuses_an_operation_the_spec_lacks() -> None:
+    profile = load_profile(PROFILES / "missing_operation.yaml")
+    assert profile.spec_path is not None
+    with pytest.raises(ProfileError) as info:
+        check_profile(profile, load_spec(profile.spec_path))
+    error = info.value
+    assert error.file == str(PROFILES / "missing_operation.yaml")
+    assert error.pointer == "/operations/retrieve"
+    assert "'fetchJob'" in error.reason and "retrieveJob" in error.reason
+
+
+def test_build_refuses_a_profile_bound_to_another_spec() -> None:
+    # The bundled osapi profile names "POST /job"; the Writer spec has no such operation.
+    with pytest.raises(ProfileError) as info:
+        build(api="osapi", spec=PROFILES / "../../../specs/writer.yaml")
+    assert info.value.pointer == "/operations/create"
+    assert "POST /job" in info.value.reason
