@@ -9,25 +9,22 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from emulator.checks.naming import check_default_scenario, resolve_faults
-from emulator.checks.view_check import check_views
+from emulator.checks.profile_check import (
+    check_profile,
+    check_scenarios,
+    check_stateless,
+)
 from emulator.checks.webhook_check import check_webhooks
 from emulator.errors import ProfileError
 from emulator.http.app import Emulator
-from emulator.http.dispatch import success_status
-from emulator.http.routing import base_path
-from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Scenario
 from emulator.lifecycle.load.profile_load import load_profile
 from emulator.lifecycle.load.scenario_load import load_scenarios
 from emulator.openapi import load_spec
-from emulator.openapi.flaws import Flaw
-from emulator.openapi.model import Spec
-from emulator.openapi.synthesis import Synthesizer
+from emulator.openapi.spec_facts import base_path
 from emulator.settings import BUNDLED_APIS, DEFAULT_API, Settings
-from emulator.yamlread import escape
 
 __all__ = [
     "BUNDLED_APIS",
@@ -35,12 +32,8 @@ __all__ = [
     "build",
     "bundled_profile",
     "bundled_scenarios",
-    "check_scenarios",
     "example_profile",
-    "sample_request",
 ]
-
-_JOB_BOUND = frozenset({"retrieve", "status", "retry", "cancel", "delete"})
 
 
 def bundled_profile(api: str) -> Path:
@@ -100,84 +93,6 @@ def build(
     # with a profile that is for `check --all` (or --strict-spec), and only a warning there.
     if loaded_profile is None or exhaustive or strict_spec:
         fatal = loaded_profile is None or strict_spec
-        app.warnings = (*app.warnings, *check_stateless(app, fatal=fatal))
+        found = check_stateless(app.spec, app.jobs.action_of, app.jobs.synth, fatal=fatal)
+        app.warnings = (*app.warnings, *found)
     return app
-
-
-def check_profile(profile: Profile, spec: Spec) -> None:
-    for action, ref in profile.operations.items():
-        op = spec.operation(ref)
-        if op is None:
-            known = ", ".join(op.key for op in spec.operations)
-            raise ProfileError(
-                str(profile.path),
-                f"/operations/{action}",
-                f"the spec {spec.path.name} has no operation {ref!r}; it has: {known}",
-            )
-        if action in _JOB_BOUND and "{" not in op.path:
-            raise ProfileError(
-                str(profile.path),
-                f"/operations/{action}",
-                f"{action} acts on one job, but {op.key} ({op.method} {op.path}) has no path "
-                "parameter to carry the job id; bind an operation like GET /jobs/{id}",
-            )
-
-
-def check_stateless(app: Emulator, *, fatal: bool = True) -> list[Flaw]:
-    """Refuse (or with ``fatal`` false, warn of) an operation the emulator would answer from
-    its schema when no value fits it."""
-    found: list[Flaw] = []
-    for op in app.spec.operations:
-        if app.jobs.action_of.get(op.key) is not None:
-            continue
-        status = success_status(op)
-        declared = op.responses.get(str(status))
-        if declared is None or not declared.content:
-            continue
-        media_type, media = next(
-            ((k, v) for k, v in declared.content.items() if k == "application/json"),
-            next(iter(declared.content.items())),
-        )
-        try:
-            body = app.jobs.synth.for_media(media, f"{op.key}:{status}")
-        except ValueError as exc:
-            problem = f"no response body can be made: {exc}"
-        else:
-            validator = media.validator
-            error = next(iter(validator.iter_errors(body)), None) if validator else None
-            if error is None:
-                continue
-            problem = f"no value this emulator makes satisfies it ({error.message})"
-        pointer = f"{op.pointer}/responses/{status}/content/{escape(media_type)}/schema"
-        flaw = Flaw(
-            str(app.spec.path),
-            pointer,
-            f"{op.key} is served from its schema, but {problem}; fix the schema or add an example",
-        )
-        if fatal:
-            raise flaw.error()
-        found.append(flaw)
-    return found
-
-
-def check_scenarios(
-    profile: Profile, spec: Spec, scenarios: dict[str, Scenario], base_path: str = ""
-) -> None:
-    """Refuse any scenario state whose rendered views the spec would not allow."""
-    check_views(profile, spec, scenarios, sample_request(profile, spec), base_path)
-
-
-def sample_request(profile: Profile, spec: Spec) -> dict[str, Any]:
-    """A valid create request, so views that echo the request render as they would live."""
-    synth = Synthesizer(0, spec.registry)
-    op = spec.operation(profile.operations["create"])
-    body: Any = None
-    path: dict[str, Any] = {}
-    if op is not None:
-        media = op.request_body.content.get("application/json") if op.request_body else None
-        if media is not None and media.schema is not None:
-            body = synth.generate(media.schema, "load-check")
-        for param in op.parameters:
-            if param.location == "path":
-                path[param.name] = str(synth.generate(param.schema, param.name))
-    return {"body": body, "path": path, "query": {}}

@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from emulator.bundle import build
+from emulator.checks.spec_gaps import SpecGap, predicted_gaps
 from emulator.contract.commands import COMMANDS, add_commands, run_command
 from emulator.dashboard.command import run_report
 from emulator.errors import LoadError
-from emulator.http.response_check import SpecGap, predicted_gaps
 from emulator.settings import BUNDLED_APIS, Context, Settings, Sources, options, resolve
 
 __all__ = ["main"]

@@ -49,6 +49,7 @@ ALLOWED: dict[str, set[str]] = {
     "emulator.http.delivery": BASE | {"emulator.openapi", "emulator.lifecycle", "emulator.checks"},
     "emulator.testing": BASE
     | {
+        "emulator.checks",
         "emulator.openapi",
         "emulator.lifecycle",
         "emulator.http",
@@ -56,7 +57,13 @@ ALLOWED: dict[str, set[str]] = {
         "emulator.dashboard",
     },
     "emulator.contract": BASE
-    | {"emulator.openapi", "emulator.lifecycle", "emulator.http", "emulator.bundle"},
+    | {
+        "emulator.checks",
+        "emulator.openapi",
+        "emulator.lifecycle",
+        "emulator.http",
+        "emulator.bundle",
+    },
 }
 
 

@@ -50,8 +50,9 @@ import pytest
 import yaml
 
 import emulator.http.server
-from emulator.bundle import build, bundled_profile, bundled_scenarios, check_scenarios
+from emulator.bundle import build, bundled_profile, bundled_scenarios
 from emulator.checks.naming import resolve_faults
+from emulator.checks.profile_check import check_scenarios
 from emulator.cli import main as cli_main
 from emulator.errors import LoadError
 from emulator.http.server import LiveServer

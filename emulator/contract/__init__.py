@@ -9,6 +9,7 @@ everything and writes what it saw as scenario files. ``target`` is the one place
 to the service, and only to the base URL it was given.
 
 May import: ``emulator.errors``, ``emulator.settings``, ``emulator.yamlread``,
-``emulator.openapi``, ``emulator.lifecycle``, ``emulator.http``, ``emulator.bundle``. Never
+``emulator.speed``, ``emulator.openapi``, ``emulator.lifecycle``, ``emulator.checks``,
+``emulator.http``, ``emulator.bundle``. Never
 ``emulator.testing`` or ``emulator.cli``.
 """

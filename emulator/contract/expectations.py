@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from emulator.http.response_check import predicted_gaps
+from emulator.checks.spec_gaps import predicted_gaps
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Scenario
 from emulator.openapi.model import Spec

@@ -26,7 +26,8 @@ from starlette.types import Receive, Scope, Send
 
 from emulator.contract.recording import JobLog, redact_headers, scrub
 from emulator.http.app import Emulator
-from emulator.http.routing import Router, base_path
+from emulator.http.routing import Router
+from emulator.openapi.spec_facts import base_path
 from emulator.openapi.validation import check_response
 
 __all__ = ["Recorder"]

@@ -19,14 +19,14 @@ from typing import Any, cast
 import httpx
 from starlette.testclient import TestClient
 
-from emulator.bundle import sample_request
+from emulator.checks.profile_check import sample_request
 from emulator.contract.journey import Journey, Plan, Step, view_key
 from emulator.contract.report import Finding, Report, Section
 from emulator.contract.runner import SCENARIO_HEADER, ContractOptions, wants_cancel
 from emulator.contract.target import CouldNotRun, Target, reporting
 from emulator.http.app import Emulator
-from emulator.http.routing import base_path
 from emulator.lifecycle.core.scenario import Scenario
+from emulator.openapi.spec_facts import base_path
 from emulator.settings import Settings
 
 __all__ = ["flatten", "run_replay"]

@@ -13,15 +13,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.bundle import sample_request
+from emulator.checks.profile_check import sample_request
 from emulator.contract.conformance import Budget, Checks
 from emulator.contract.expectations import expected_undeclared, schemathesis_config
 from emulator.contract.journey import Journey, Plan
 from emulator.contract.report import Finding, Report, Section
 from emulator.contract.target import Target, reporting
 from emulator.http.app import Emulator
-from emulator.http.routing import base_path
 from emulator.lifecycle.core.scenario import Scenario
+from emulator.openapi.spec_facts import base_path
 
 __all__ = ["ContractOptions", "run_contract", "wants_cancel"]
 

@@ -26,7 +26,7 @@ from emulator.http.messages import Incoming
 from emulator.http.pipeline import Pipeline
 from emulator.http.request_check import RequestCheck
 from emulator.http.response_check import ResponseCheck
-from emulator.http.routing import Router, base_path, normal_base_path
+from emulator.http.routing import Router
 from emulator.http.sending import send_outcome
 from emulator.lifecycle.core.eviction import Limits
 from emulator.lifecycle.core.namespace import Namespace, Namespaces
@@ -35,6 +35,7 @@ from emulator.lifecycle.core.scenario import Scenario
 from emulator.lifecycle.persistence.backend import StateBackend
 from emulator.openapi.flaws import Flaw
 from emulator.openapi.model import Spec
+from emulator.openapi.spec_facts import base_path, normal_base_path
 from emulator.openapi.validation import RequestCheckers
 from emulator.settings import Settings
 

@@ -19,10 +19,11 @@ from emulator.lifecycle.core.namespace import Namespace
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Attempt, Fault, Scenario, State
 from emulator.openapi.model import Operation, Spec
+from emulator.openapi.spec_facts import success_status
 from emulator.openapi.synthesis import Synthesizer
 from emulator.settings import Settings
 
-__all__ = ["JobDispatch", "success_status"]
+__all__ = ["JobDispatch"]
 
 _NO_SCENARIO = Scenario("none", "", "", (Attempt((State("unknown"),)),))
 # Actions that create or span jobs: the others act on the job their last path parameter names.
@@ -165,8 +166,3 @@ class JobDispatch:
                     continue
                 made[name.lower()] = json.dumps(value) if not isinstance(value, str) else value
         return made
-
-
-def success_status(op: Operation) -> int:
-    codes = sorted(int(s) for s in op.responses if s.isdigit() and s.startswith("2"))
-    return codes[0] if codes else 200

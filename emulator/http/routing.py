@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from emulator.openapi.model import Operation
 
-__all__ = ["RouteMatch", "Router", "base_path", "compile_path"]
+__all__ = ["RouteMatch", "Router", "compile_path"]
 
 _RECENT_PATHS = 4096
 
@@ -121,29 +120,3 @@ def _bind(route: _Route, parts: list[str]) -> dict[str, str] | None:
         elif literal != part:
             return None
     return dict(zip(route.names, values, strict=True))
-
-
-def base_path(document: Mapping[str, Any]) -> str:
-    """The path of the spec's first ``servers`` URL, where its paths live (``/v1`` for
-    ``https://api.example.com/v1``), with server variables at their defaults; ``""`` for none.
-
-    >>> base_path({"servers": [{"url": "https://{region}.example.com/{version}",
-    ...             "variables": {"version": {"default": "v2"}, "region": {"default": "eu"}}}]})
-    '/v2'
-    """
-    servers = document.get("servers")
-    first = servers[0] if isinstance(servers, list) and servers else None
-    url = first.get("url") if isinstance(first, Mapping) else None
-    if not isinstance(url, str):
-        return ""
-    variables = first.get("variables") if isinstance(first, Mapping) else None
-    for name, variable in (variables or {}).items():
-        if isinstance(variable, Mapping) and "default" in variable:
-            url = url.replace("{" + str(name) + "}", str(variable["default"]))
-    return normal_base_path(urlsplit(url).path)
-
-
-def normal_base_path(path: str) -> str:
-    """``/v1/`` and ``v1`` as ``/v1``; ``/`` and ``""`` as ``""``."""
-    path = path.strip("/")
-    return "/" + path if path else ""

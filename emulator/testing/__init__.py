@@ -2,6 +2,7 @@
 in-process transport that serves the ASGI app to an httpx client without a socket.
 
 May import anything below the face: ``emulator.errors``, ``emulator.settings``,
-``emulator.openapi``, ``emulator.lifecycle``, ``emulator.http``, ``emulator.dashboard``, and
+``emulator.speed``, ``emulator.openapi``, ``emulator.lifecycle``, ``emulator.checks``,
+``emulator.http``, ``emulator.dashboard``, and
 ``emulator.bundle`` to build emulators. Nothing else in the package imports this layer.
 """

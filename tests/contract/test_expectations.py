@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from emulator import build
+from emulator.checks.spec_gaps import predicted_gaps
 from emulator.contract.expectations import expected_undeclared
-from emulator.http.response_check import predicted_gaps
 from emulator.openapi.validation import response_for
 from tests.openapi.test_reference_spec import JOB_SPEC
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from emulator import ProfileError, build
-from emulator.bundle import BUNDLED_APIS, bundled_profile, check_profile
+from emulator.bundle import BUNDLED_APIS, bundled_profile
+from emulator.checks.profile_check import check_profile
 from emulator.lifecycle.load.profile_load import load_profile
 from emulator.openapi import load_spec
 from tests.support import DATA

@@ -1,6 +1,6 @@
-"""emulator.lifecycle.load.scenario_load and bundle.check_scenarios: malformed scenarios are refused
-at load,
-naming the file, the JSON pointer inside it and a reason a person can act on."""
+"""emulator.lifecycle.load.scenario_load and checks.profile_check.check_scenarios: malformed
+scenarios are refused at load, naming the file, the JSON pointer inside it and a reason a person
+can act on."""
 
 from __future__ import annotations
 

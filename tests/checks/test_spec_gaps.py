@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator import Emulator, Settings, build
-from emulator.http.response_check import SpecGap, predicted_gaps
+from emulator.checks.spec_gaps import SpecGap, predicted_gaps
 from tests.support import WRITER
 
 TEAPOT = """\

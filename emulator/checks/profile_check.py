@@ -1,0 +1,105 @@
+"""A profile against its spec at load: each action names an operation that exists and fits it,
+each scenario state renders views the spec allows, and every operation served from its schema
+can be made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from emulator.checks.view_check import check_views
+from emulator.errors import ProfileError
+from emulator.lifecycle.core.profile import Profile
+from emulator.lifecycle.core.scenario import Scenario
+from emulator.openapi.flaws import Flaw
+from emulator.openapi.model import Spec
+from emulator.openapi.spec_facts import success_status
+from emulator.openapi.synthesis import Synthesizer
+from emulator.yamlread import escape
+
+__all__ = ["check_profile", "check_scenarios", "check_stateless", "sample_request"]
+
+_JOB_BOUND = frozenset({"retrieve", "status", "retry", "cancel", "delete"})
+
+
+def check_profile(profile: Profile, spec: Spec) -> None:
+    for action, ref in profile.operations.items():
+        op = spec.operation(ref)
+        if op is None:
+            known = ", ".join(op.key for op in spec.operations)
+            raise ProfileError(
+                str(profile.path),
+                f"/operations/{action}",
+                f"the spec {spec.path.name} has no operation {ref!r}; it has: {known}",
+            )
+        if action in _JOB_BOUND and "{" not in op.path:
+            raise ProfileError(
+                str(profile.path),
+                f"/operations/{action}",
+                f"{action} acts on one job, but {op.key} ({op.method} {op.path}) has no path "
+                "parameter to carry the job id; bind an operation like GET /jobs/{id}",
+            )
+
+
+def check_stateless(
+    spec: Spec, bound: Mapping[str, str], synth: Synthesizer, *, fatal: bool = True
+) -> list[Flaw]:
+    """Refuse (or with ``fatal`` false, warn of) an operation the emulator would answer from
+    its schema when no value fits it; ``bound`` maps the key of each operation a job action owns
+    to its action."""
+    found: list[Flaw] = []
+    for op in spec.operations:
+        if op.key in bound:
+            continue
+        status = success_status(op)
+        declared = op.responses.get(str(status))
+        if declared is None or not declared.content:
+            continue
+        media_type, media = next(
+            ((k, v) for k, v in declared.content.items() if k == "application/json"),
+            next(iter(declared.content.items())),
+        )
+        try:
+            body = synth.for_media(media, f"{op.key}:{status}")
+        except ValueError as exc:
+            problem = f"no response body can be made: {exc}"
+        else:
+            validator = media.validator
+            error = next(iter(validator.iter_errors(body)), None) if validator else None
+            if error is None:
+                continue
+            problem = f"no value this emulator makes satisfies it ({error.message})"
+        pointer = f"{op.pointer}/responses/{status}/content/{escape(media_type)}/schema"
+        flaw = Flaw(
+            str(spec.path),
+            pointer,
+            f"{op.key} is served from its schema, but {problem}; fix the schema or add an example",
+        )
+        if fatal:
+            raise flaw.error()
+        found.append(flaw)
+    return found
+
+
+def check_scenarios(
+    profile: Profile, spec: Spec, scenarios: dict[str, Scenario], base_path: str = ""
+) -> None:
+    """Refuse any scenario state whose rendered views the spec would not allow."""
+    check_views(profile, spec, scenarios, sample_request(profile, spec), base_path)
+
+
+def sample_request(profile: Profile, spec: Spec) -> dict[str, Any]:
+    """A valid create request, so views that echo the request render as they would live."""
+    synth = Synthesizer(0, spec.registry)
+    op = spec.operation(profile.operations["create"])
+    body: Any = None
+    path: dict[str, Any] = {}
+    if op is not None:
+        media = op.request_body.content.get("application/json") if op.request_body else None
+        if media is not None and media.schema is not None:
+            body = synth.generate(media.schema, "load-check")
+        for param in op.parameters:
+            if param.location == "path":
+                path[param.name] = str(synth.generate(param.schema, param.name))
+    return {"body": body, "path": path, "query": {}}
