@@ -83,6 +83,11 @@ class EmulatorClock:
         """Move time forward by ``seconds``; returns the new time."""
         return float(self._handle.control("POST", "clock/advance", {"seconds": seconds})["now"])
 
+    def advance_to_next(self) -> float:
+        """Move time to the next instant any job of the namespace changes state; returns it.
+        Raises ``EmulatorError`` when no job will change with time alone."""
+        return float(self._handle.control("POST", "clock/advance", {"to": "next"})["now"])
+
     def set(self, instant: float | dt.datetime) -> float:
         """Jump to ``instant`` (unix seconds, or an aware datetime); forwards only."""
         now = instant.timestamp() if isinstance(instant, dt.datetime) else instant
@@ -203,6 +208,11 @@ class EmulatorHandle:
         self._accepted_seq = 0
         if self.default_scenario is not None:
             self.use_scenario(self.default_scenario)
+
+    def advance_to_next(self) -> float:
+        """``clock.advance_to_next()``: time moves to the next instant any job of this
+        namespace changes state, whatever the scenario's durations; returns the new time."""
+        return self.clock.advance_to_next()
 
     def free(self) -> Any:
         """Forget the namespace on the server, all of it (the fixture does it at teardown); a

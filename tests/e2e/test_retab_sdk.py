@@ -10,6 +10,7 @@ import retab
 from retab.exceptions import APIError, InternalServerError
 from retab.types.jobs import Job
 
+from emulator.errors import EmulatorError
 from emulator.testing.handle import EmulatorHandle
 
 from .e2e_support import assert_clean, entries
@@ -70,6 +71,22 @@ def test_create_and_retrieve_with_and_without_response(retab_emu: EmulatorHandle
     assert sdk.jobs.retrieve_full(job.id).request == REQUEST
     assert full.started_at == job.created_at + 10
     assert full.completed_at == job.created_at + 70
+    assert_clean(retab_emu)
+
+
+def test_advance_to_next_walks_a_job_through_its_scenario_without_its_durations(
+    retab_emu: EmulatorHandle,
+) -> None:
+    sdk = client(retab_emu)
+    job = create(sdk)
+    seen = [job.status]
+    while seen[-1] not in ("completed", "failed"):
+        retab_emu.advance_to_next()
+        seen.append(sdk.jobs.retrieve(job.id).status)
+    assert seen == ["queued", "in_progress", "completed"]
+    assert retab_emu.clock.now == job.created_at + 70  # exactly the scenario's deadlines
+    with pytest.raises(EmulatorError, match="changes state with time"):
+        retab_emu.advance_to_next()  # nothing left to wait for
     assert_clean(retab_emu)
 
 

@@ -48,6 +48,17 @@ def test_completed_webhook_arrives_once_signed_after_the_advance_and_not_before(
         assert len(receiver.got) == 1  # exactly once
 
 
+def test_advance_to_next_delivers_what_the_transition_fired(server: LiveServer) -> None:
+    with ReceiverServer() as receiver, _client(server, "e2e-next") as api:
+        subs = {"subscriptions": [{"url": receiver.url, "events": ["batch.completed"]}]}
+        api.put("/_emulator/webhooks", json=subs).raise_for_status()
+        start = api.get("/_emulator/clock").json()["now"]
+        api.post("/v1/batches", json={"input_file_id": "file-1"}).raise_for_status()
+        moved = api.post("/_emulator/clock/advance", json={"to": "next"}).json()
+        assert moved["now"] == start + 60  # the batch's one timed state
+        assert len(receiver.got) == 1  # delivered before the advance answered
+
+
 def test_a_receiver_failing_twice_gets_the_third_attempt_at_the_documented_backoff(
     server: LiveServer,
 ) -> None:

@@ -45,6 +45,8 @@ class NamespaceControl:
     def clock_call(self, ns: Namespace, method: str, rest: list[str], body: Any) -> Any:
         if method == "GET" and not rest:
             return self.clock(ns)
+        if method == "POST" and rest == ["advance"] and isinstance(body, dict) and "to" in body:
+            return self._advance_to(ns, body)
         if method == "POST" and rest in (["advance"], ["set"]):
             key = "seconds" if rest == ["advance"] else "now"
             value = body.get(key) if isinstance(body, dict) else None
@@ -58,6 +60,24 @@ class NamespaceControl:
                 raise ControlError(400, str(exc)) from None
             return self.clock(ns)
         raise ControlError(405, "use GET /_emulator/clock or POST /_emulator/clock/advance")
+
+    def _advance_to(self, ns: Namespace, body: dict[str, Any]) -> dict[str, Any]:
+        """``{"to": "next"}``: move to the next instant any job of the namespace changes state."""
+        if body.get("to") != "next" or "seconds" in body:
+            raise ControlError(400, 'send {"to": "next"} or {"seconds": <number>}')
+        actions = self.jobs.actions
+        found = actions.next_change(ns) if actions is not None else None
+        if found is None:
+            raise ControlError(
+                409,
+                f"no job in namespace {ns.name!r} changes state with time: each one is in a "
+                "final state, or waits for polls or an event (cancel)",
+            )
+        due, changing = found
+        with ns.lock:
+            # Another request may have moved the clock past it meanwhile: time never goes back.
+            ns.clock.set(max(due, ns.clock.now()))
+        return {**self.clock(ns), "changed": changing}
 
     def jobs_call(self, ns: Namespace, method: str, rest: list[str], body: Any) -> Any:
         actions = self.jobs.actions

@@ -17,9 +17,10 @@ from typing import Any
 from emulator.checks.webhook_check import payload_errors, render_payload, schema_of
 from emulator.http.delivery.sender import Sender, encode
 from emulator.lifecycle.core.actions import JobActions, Refusal
+from emulator.lifecycle.core.engine import next_change
 from emulator.lifecycle.core.job import Job
 from emulator.lifecycle.core.namespace import Namespace, Namespaces
-from emulator.lifecycle.webhooks.events import WebhookRules, fired, next_due, retry_delay
+from emulator.lifecycle.webhooks.events import WebhookRules, fired, retry_delay
 from emulator.lifecycle.webhooks.outbox import Message, Pending
 from emulator.lifecycle.webhooks.signing import new_secret
 from emulator.lifecycle.webhooks.subscriptions import DeliveryFault, Subscription, choose_faults
@@ -133,7 +134,7 @@ class WebhookHub:
                     message_id, hook.name, job.id, happened.at, payload, encode(payload)
                 )
                 self._plan(ns, sub, message, scenario.name, scenario.webhook_faults)
-        due = next_due(job, scenario)
+        due = next_change(job, scenario)
         if due is not None:
             outbox.watch(job.id, due)
 

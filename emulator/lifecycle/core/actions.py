@@ -87,6 +87,27 @@ class JobActions:
             raise Refusal("not_found", {"job_id": job_id}, job_id)
         return found[0]
 
+    def next_change(self, ns: Namespace) -> tuple[float, list[str]] | None:
+        """The next instant on the namespace's clock at which any of its jobs changes state by
+        time, and the jobs that change then; None when no job will without a poll or an event.
+
+        Lifecycles are lazy, so each job is brought up to now first (as a copy: nothing is
+        stored, no poll is counted)."""
+        now = ns.clock.now()
+        soonest: float | None = None
+        changing: list[str] = []
+        for job in ns.store.all():
+            scenario = self.scenario_of(job)
+            due = engine.next_change(
+                engine.observe(job, scenario, now, self.rules, poll=False), scenario
+            )
+            if due is None or (soonest is not None and due > soonest):
+                continue
+            if soonest is None or due < soonest:
+                soonest, changing = due, []
+            changing.append(job.id)
+        return None if soonest is None else (soonest, changing)
+
     def context(self, job: Job) -> dict[str, Any]:
         return job_context(job, self.scenario_of(job), self.profile)
 

@@ -22,6 +22,7 @@ __all__ = [
     "cancel",
     "current",
     "force",
+    "next_change",
     "observe",
     "retry_in_place",
     "start",
@@ -105,6 +106,21 @@ def observe(
         nxt = job.state_index + 1
         job = _enter(job, scenario.state(job.attempt, nxt), nxt, at, rules, polls=1 if poll else 0)
     return job
+
+
+def next_change(job: Job, scenario: Scenario) -> float | None:
+    """When the job's current state ends by time, if it does: the instant of its next
+    transition on the clock (``observe`` it first). None when only a poll, an event or
+    nothing at all ends it."""
+    if job.override is not None:
+        return None
+    states = scenario.attempt(job.attempt).states
+    if job.state_index >= len(states) - 1:
+        return None
+    duration = scenario.state(job.attempt, job.state_index).duration
+    if duration is None or duration.seconds is None:
+        return None
+    return job.entered_at + duration.seconds
 
 
 def retry_in_place(job: Job, scenario: Scenario, now: float, rules: Rules) -> Job:

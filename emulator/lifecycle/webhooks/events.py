@@ -2,8 +2,9 @@
 
 An event names the statuses that trigger it and its payload, a view over the job (the same
 template language as the profile's views, plus ``event``: ``type``, ``id`` and ``timestamp``).
-Lifecycles are evaluated lazily, so ``next_due`` tells a scheduler when a job's next timed
-transition falls, and ``fired`` reads which events the transitions since last time fire.
+Lifecycles are evaluated lazily, so the engine's ``next_change`` tells a scheduler when a job's
+next timed transition falls, and ``fired`` reads which events the transitions since last time
+fire.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from emulator.lifecycle.core.job import Event, Job
-from emulator.lifecycle.core.scenario import Scenario
+from emulator.lifecycle.core.job import Event
 from emulator.lifecycle.render.template import Renderer, compile_template
 
 __all__ = [
@@ -23,7 +23,6 @@ __all__ = [
     "WebhookRules",
     "event_context",
     "fired",
-    "next_due",
     "retry_delay",
 ]
 
@@ -80,19 +79,6 @@ def fired(rules: WebhookRules, events: tuple[Event, ...]) -> list[tuple[WebhookE
         status = happened.name.removeprefix("status:")
         out.extend((hook, happened) for hook in rules.events if status in hook.statuses)
     return out
-
-
-def next_due(job: Job, scenario: Scenario) -> float | None:
-    """When the job's current state ends by time, if it does: the next transition's instant."""
-    if job.override is not None:
-        return None
-    states = scenario.attempt(job.attempt).states
-    if job.state_index >= len(states) - 1:
-        return None
-    duration = scenario.state(job.attempt, job.state_index).duration
-    if duration is None or duration.seconds is None:
-        return None
-    return job.entered_at + duration.seconds
 
 
 def retry_delay(rules: WebhookRules, attempt: int) -> float | None:

@@ -93,6 +93,25 @@ def test_advancing_the_clock_moves_the_lifecycle(c: TestClient) -> None:
     assert body["completed_at"] == "2026-01-01T00:01:00Z"
 
 
+def test_advance_to_next_moves_to_the_next_instant_a_job_changes_state(c: TestClient) -> None:
+    first = create(c)  # in progress for two polls or 60 s
+    c.post("/_emulator/clock/advance", json={"seconds": 25})
+    second = create(c)
+    moved = ok(c.post("/_emulator/clock/advance", json={"to": "next"}))
+    assert (moved["now"], moved["changed"]) == (START + 60, [first])
+    assert retrieve(c, first).json()["status"] == "completed"
+    assert retrieve(c, second).json()["status"] == "in_progress"
+    moved = ok(c.post("/_emulator/clock/advance", json={"to": "next"}))
+    assert (moved["now"], moved["changed"]) == (START + 85, [second])
+    assert moved["iso"] == "2026-01-01T00:01:25Z"
+    # Every job is final: no instant to move to, and the clock stays where it was.
+    refused = c.post("/_emulator/clock/advance", json={"to": "next"})
+    assert refused.status_code == 409
+    assert "changes state with time" in refused.json()["error"]
+    assert ok(c.get("/_emulator/clock"))["now"] == START + 85
+    assert c.post("/_emulator/clock/advance", json={"to": "later"}).status_code == 400
+
+
 def test_jobs_list_show_and_force(c: TestClient) -> None:
     first, second = create(c), create(c)
     listed = ok(c.get("/_emulator/jobs"))["jobs"]

@@ -13,6 +13,7 @@ from emulator.lifecycle.core.engine import (
     cancel,
     current,
     force,
+    next_change,
     observe,
     retry_in_place,
     start,
@@ -142,6 +143,23 @@ def test_last_state_is_final_even_with_a_duration() -> None:
         job, status = poll(job, sc, T0 + 1_000)
     assert status == "completed"
     assert job.state_index == 1
+
+
+def test_next_change_is_the_deadline_of_a_timed_state_and_none_otherwise() -> None:
+    sc = scenario(
+        attempt(
+            lasting("queued", polls=2, seconds=10), lasting("in_progress", polls=1), State("done")
+        )
+    )
+    job = start("j", sc, {}, T0, RULES)
+    assert next_change(job, sc) == T0 + 10
+    job = observe(job, sc, T0 + 10, RULES, poll=False)
+    assert next_change(job, sc) is None  # only a poll ends in_progress
+    job, _ = poll(job, sc, T0 + 11)
+    job, status = poll(job, sc, T0 + 11)
+    assert (status, next_change(job, sc)) == ("done", None)  # final
+    forced = force(start("k", sc, {}, T0, RULES), State("held"), T0, RULES)
+    assert next_change(forced, sc) is None  # imposed from outside: the script does not move it
 
 
 # --- timestamps and counters ----------------------------------------------------------------

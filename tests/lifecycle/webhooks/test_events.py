@@ -17,7 +17,6 @@ from emulator.lifecycle.webhooks.events import (
     WebhookEvent,
     WebhookRules,
     fired,
-    next_due,
     retry_delay,
 )
 from emulator.lifecycle.webhooks.signing import SignatureError, new_secret, sign, verify
@@ -54,13 +53,13 @@ HOOKS = WebhookRules(
 def test_transitions_fire_their_events_at_the_instant_they_happen() -> None:
     job = engine.start("j1", SCENARIO, {}, 100.0, RULES)
     assert fired(HOOKS, job.events) == []
-    assert next_due(job, SCENARIO) == 110.0
+    assert engine.next_change(job, SCENARIO) == 110.0
     later = engine.observe(job, SCENARIO, 500.0, RULES, poll=False)
     assert [(hook.name, event.at) for hook, event in fired(HOOKS, later.events)] == [
         ("job.started", 110.0)
     ]
     # A state ended by polls has no instant to schedule: the poll that ends it fires it.
-    assert next_due(later, SCENARIO) is None
+    assert engine.next_change(later, SCENARIO) is None
 
 
 def test_retry_delays_follow_the_schedule_then_give_up() -> None:
