@@ -19,6 +19,7 @@ from emulator.checks.profile_check import (
 from emulator.checks.webhook_check import check_webhooks
 from emulator.errors import ProfileError
 from emulator.http.app import Emulator
+from emulator.lifecycle.core.action_table import ACTION_TABLE, ActionTable
 from emulator.lifecycle.core.scenario import Scenario
 from emulator.lifecycle.load.profile_load import load_profile
 from emulator.lifecycle.load.scenario_load import load_scenarios
@@ -60,16 +61,18 @@ def build(
     scenarios: str | Path | None = None,
     settings: Settings | None = None,
     exhaustive: bool = False,
+    action_table: ActionTable = ACTION_TABLE,
 ) -> Emulator:
     """Load and check everything, then return the ASGI app. Raises LoadError subclasses.
     ``exhaustive`` (``check --all``) also compiles and synthesises every unbound operation.
 
     ``api`` picks a bundled profile (and its spec and scenarios); ``spec``, ``profile`` and
     ``scenarios`` replace any of them, e.g. the bundled osapi profile over upstream's spec.
-    A ``spec`` with neither ``api`` nor ``profile`` is served statelessly.
+    A ``spec`` with neither ``api`` nor ``profile`` is served statelessly. ``action_table``
+    is what profiles may bind (``emulator.lifecycle.core.action_table``).
     """
     profile_path = Path(profile) if profile else (bundled_profile(api) if api else None)
-    loaded_profile = load_profile(profile_path) if profile_path else None
+    loaded_profile = load_profile(profile_path, action_table) if profile_path else None
     spec_path = Path(spec) if spec else (loaded_profile.spec_path if loaded_profile else None)
     if spec_path is None:
         raise ProfileError(str(profile_path), "/spec", "no spec given and the profile names none")
@@ -80,15 +83,15 @@ def build(
     loaded_spec = load_spec(spec_path, bound=bound, strict=strict_spec)
     loaded_scenarios: dict[str, Scenario] = {}
     if loaded_profile is not None:
-        check_profile(loaded_profile, loaded_spec)
+        check_profile(loaded_profile, loaded_spec, action_table)
         folder = Path(scenarios) if scenarios else loaded_profile.scenarios_dir
         if folder is not None:
             loaded_scenarios = resolve_faults(loaded_profile, loaded_spec, load_scenarios(folder))
             base = base_path(loaded_spec.document)
-            check_scenarios(loaded_profile, loaded_spec, loaded_scenarios, base)
+            check_scenarios(loaded_profile, loaded_spec, loaded_scenarios, base, action_table)
         check_default_scenario(loaded_profile, loaded_scenarios, folder)
         check_webhooks(loaded_profile, loaded_spec, loaded_scenarios)
-    app = Emulator(loaded_spec, loaded_profile, loaded_scenarios, settings)
+    app = Emulator(loaded_spec, loaded_profile, loaded_scenarios, settings, action_table)
     # Synthesising every unbound operation of a vendor's spec would cost the load its speed:
     # with a profile that is for `check --all` (or --strict-spec), and only a warning there.
     if loaded_profile is None or exhaustive or strict_spec:

@@ -177,7 +177,7 @@ def _check(sources: Sources, settings: Settings) -> int:
         scenarios = ", ".join(sorted(app.scenarios)) or "none"
         label = app.profile.name if app.profile else str(app.spec.path)
         print(f"ok: {label}: {len(app.spec.operations)} operations; scenarios: {scenarios}")
-        _gaps(predicted_gaps(app.profile, app.spec, app.scenarios))
+        _gaps(predicted_gaps(app.profile, app.spec, app.scenarios, table=app.jobs.table))
         _warn(app.warnings)
     return 2 if failed else 0
 

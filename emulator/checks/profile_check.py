@@ -10,6 +10,7 @@ from typing import Any
 
 from emulator.checks.view_check import check_views
 from emulator.errors import ProfileError
+from emulator.lifecycle.core.action_table import ACTION_TABLE, ActionTable
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Scenario
 from emulator.openapi.flaws import Flaw
@@ -20,10 +21,8 @@ from emulator.yamlread import escape
 
 __all__ = ["check_profile", "check_scenarios", "check_stateless", "sample_request"]
 
-_JOB_BOUND = frozenset({"retrieve", "status", "retry", "cancel", "delete"})
 
-
-def check_profile(profile: Profile, spec: Spec) -> None:
+def check_profile(profile: Profile, spec: Spec, table: ActionTable = ACTION_TABLE) -> None:
     for action, ref in profile.operations.items():
         op = spec.operation(ref)
         if op is None:
@@ -33,7 +32,7 @@ def check_profile(profile: Profile, spec: Spec) -> None:
                 f"/operations/{action}",
                 f"the spec {spec.path.name} has no operation {ref!r}; it has: {known}",
             )
-        if action in _JOB_BOUND and "{" not in op.path:
+        if table[action].job_bound and "{" not in op.path:
             raise ProfileError(
                 str(profile.path),
                 f"/operations/{action}",
@@ -83,10 +82,14 @@ def check_stateless(
 
 
 def check_scenarios(
-    profile: Profile, spec: Spec, scenarios: dict[str, Scenario], base_path: str = ""
+    profile: Profile,
+    spec: Spec,
+    scenarios: dict[str, Scenario],
+    base_path: str = "",
+    table: ActionTable = ACTION_TABLE,
 ) -> None:
     """Refuse any scenario state whose rendered views the spec would not allow."""
-    check_views(profile, spec, scenarios, sample_request(profile, spec), base_path)
+    check_views(profile, spec, scenarios, sample_request(profile, spec), base_path, table)
 
 
 def sample_request(profile: Profile, spec: Spec) -> dict[str, Any]:

@@ -13,15 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from emulator.lifecycle.core.action_table import ACTION_TABLE, ActionTable
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Scenario
 from emulator.openapi.model import Operation, Spec
 from emulator.openapi.validation import response_for
 
 __all__ = ["SpecGap", "error_kinds", "predicted_gaps"]
-
-
-_JOB_BOUND = ("retrieve", "status", "retry", "cancel", "delete")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +47,7 @@ def predicted_gaps(
     scenarios: Mapping[str, Scenario] | None = None,
     *,
     unbound: bool = False,
+    table: ActionTable = ACTION_TABLE,
 ) -> list[SpecGap]:
     """Every gap, by operation in spec order, then status: of the operations the profile binds
     and those faults name; with ``unbound``, of every operation (a vendor's spec has hundreds
@@ -61,7 +60,7 @@ def predicted_gaps(
         reasons: dict[int, list[str]] = {}
         action = action_of.get(op.key)
         if unbound or action is not None:
-            for kind in error_kinds(profile, action, op):
+            for kind in error_kinds(profile, action, op, table):
                 reasons.setdefault(profile.error(kind).status, []).append(kind)
         for scenario in (scenarios or {}).values():
             for fault in scenario.faults:
@@ -76,8 +75,11 @@ def predicted_gaps(
     return found
 
 
-def error_kinds(profile: Profile, action: str | None, op: Operation) -> Iterator[str]:
-    """The profile's error kinds the emulator may answer ``op`` with, whatever the scenario."""
+def error_kinds(
+    profile: Profile, action: str | None, op: Operation, table: ActionTable = ACTION_TABLE
+) -> Iterator[str]:
+    """The profile's error kinds the emulator may answer ``op`` with, whatever the scenario:
+    the request checks', then those of the action ``op`` is bound to (its table row's)."""
     if op.parameters or op.request_body:
         yield "invalid_request"
     if op.request_body:
@@ -86,9 +88,5 @@ def error_kinds(profile: Profile, action: str | None, op: Operation) -> Iterator
         yield from ("unauthenticated", "invalid_token")
         if profile.auth.kind == "jwt":
             yield "forbidden"
-    if action in _JOB_BOUND:
-        yield "not_found"
-    if action == "retry":
-        yield profile.retry.refused
-    if action == "cancel":
-        yield profile.cancel.refused
+    if action is not None:
+        yield from table[action].refusals(profile)

@@ -1,10 +1,11 @@
 """Every view a profile can serve, rendered at load and checked against the spec.
 
-For each scenario state: the job as ``retrieve``, ``status`` and an accepted ``cancel`` show it,
-as one item of a ``list`` page (a page with a next link and a last page), and, for the first
-state of each attempt, as ``create`` and ``retry`` answer it; for a state an immediate cancel
-applies to, the cancelled job that cancel answers with. A view the spec forbids is refused with
-the scenario file and state, before anything is served.
+Each bound action's view is rendered as its row of the action table says (``checked_as``):
+for each scenario state, the job as ``retrieve``, ``status`` and an accepted ``cancel`` show
+it, as one item of a ``list`` page (a page with a next link and a last page), and, for the
+first state of each attempt, as ``create`` and ``retry`` answer it; for a state an immediate
+cancel applies to, the cancelled job that cancel answers with. A view the spec forbids is
+refused with the scenario file and state, before anything is served.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from emulator.errors import ScenarioError
+from emulator.lifecycle.core.action_table import ACTION_TABLE, ActionTable
 from emulator.lifecycle.core.actions import JobActions
 from emulator.lifecycle.core.engine import start
 from emulator.lifecycle.core.job import Job
@@ -27,8 +29,6 @@ from emulator.openapi.validation import media_for
 __all__ = ["check_views"]
 
 SAMPLE_ORIGIN = "http://127.0.0.1:4010"
-_JOB_VIEWS = {"retrieve": "job", "status": "status", "cancel": "job"}
-_FIRST_STATE_VIEWS = {"create": "created", "retry": "created"}
 
 
 def check_views(
@@ -37,29 +37,35 @@ def check_views(
     scenarios: Mapping[str, Scenario],
     request: Mapping[str, Any],
     base_path: str = "",
+    table: ActionTable = ACTION_TABLE,
 ) -> None:
     """Raise ScenarioError for the first view of any scenario state that the spec forbids."""
     actions = JobActions(profile, scenarios)
     base_url = SAMPLE_ORIGIN + base_path
+    bound = [table[name] for name in profile.operations]
+    checked = [(a.name, a.view, a.checked_as) for a in bound if a.view and a.checked_as]
     for scenario in scenarios.values():
         for pointer, job, state in _states(actions, scenario, request):
             context = {**job_context(job, scenario, profile), "base_url": base_url}
-            views = dict(_JOB_VIEWS)
-            if pointer.endswith("/states/0"):
-                views.update(_FIRST_STATE_VIEWS)
-            for action, view in views.items():
-                body = render_view(profile, view, context)
-                _check(profile, spec, scenario, action, body, pointer, "a job in this state")
-            for has_more in (True, False):
-                page = _page(profile, context, job.id, base_url, has_more)
-                body = render_view(profile, "page", page)
-                what = "a page of jobs in this state" + (" with a next page" if has_more else "")
-                _check(profile, spec, scenario, "list", body, pointer, what)
-            if state.status in profile.cancel.immediate_from:
+            first = pointer.endswith("/states/0")
+            for action, view, checked_as in checked:
+                if checked_as == "job" or (checked_as == "new_job" and first):
+                    body = render_view(profile, view, context)
+                    what = "a job in this state"
+                    _check(profile, spec, scenario, action, body, pointer, what)
+                elif checked_as == "page":
+                    for has_more in (True, False):
+                        page = _page(profile, context, job.id, base_url, has_more)
+                        body = render_view(profile, view, page)
+                        what = "a page of jobs in this state"
+                        what += " with a next page" if has_more else ""
+                        _check(profile, spec, scenario, action, body, pointer, what)
+            cancel = table.get("cancel")
+            if cancel and cancel.view and state.status in profile.cancel.immediate_from:
                 cancelled = State(profile.cancel.to)
                 gone = replace(job, override=cancelled, cancel_requested=True)
                 context = {**job_context(gone, scenario, profile), "base_url": base_url}
-                body = render_view(profile, "job", context)
+                body = render_view(profile, cancel.view, context)
                 what = "an immediate cancel of a job in this state"
                 _check(profile, spec, scenario, "cancel", body, pointer, what)
 

@@ -28,6 +28,7 @@ from emulator.http.request_check import RequestCheck
 from emulator.http.response_check import ResponseCheck
 from emulator.http.routing import Router
 from emulator.http.sending import send_outcome
+from emulator.lifecycle.core.action_table import ACTION_TABLE, ActionTable
 from emulator.lifecycle.core.eviction import Limits
 from emulator.lifecycle.core.namespace import Namespace, Namespaces
 from emulator.lifecycle.core.profile import DEFAULT_CHECK_ORDER, AuthRules, Profile
@@ -55,6 +56,7 @@ class Emulator:
         profile: Profile | None = None,
         scenarios: Mapping[str, Scenario] | None = None,
         settings: Settings | None = None,
+        action_table: ActionTable = ACTION_TABLE,
     ) -> None:
         self.spec = spec
         self.profile = profile
@@ -62,7 +64,7 @@ class Emulator:
         self.warnings: tuple[Flaw, ...] = spec.warnings
         self.scenarios = dict(scenarios or {})
         self.settings = settings or Settings()
-        self.jobs = JobDispatch(spec, profile, self.scenarios, self.settings)
+        self.jobs = JobDispatch(spec, profile, self.scenarios, self.settings, action_table)
         self.actions = self.jobs.actions
         configured = self.settings.base_path
         self.base_path = (

@@ -12,9 +12,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from emulator.http.delivery.scheduler import WebhookHub
-from emulator.lifecycle.core.actions import JobActions, Refusal, Reply, Request, default_scenario
+from emulator.lifecycle.core.action_table import ACTION_TABLE, Action, ActionTable
+from emulator.lifecycle.core.actions import (
+    Binding,
+    JobActions,
+    Refusal,
+    Reply,
+    Request,
+    default_scenario,
+)
 from emulator.lifecycle.core.faults import pick_fault, rate_limit_wait
-from emulator.lifecycle.core.listing import list_jobs, queue_stats
 from emulator.lifecycle.core.namespace import Namespace
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Attempt, Fault, Scenario, State
@@ -26,12 +33,11 @@ from emulator.settings import Settings
 __all__ = ["JobDispatch"]
 
 _NO_SCENARIO = Scenario("none", "", "", (Attempt((State("unknown"),)),))
-# Actions that create or span jobs: the others act on the job their last path parameter names.
-_NOT_JOB_BOUND = ("create", "list", "stats")
 
 
 class JobDispatch:
-    """The job actions of one emulator, keyed by operation."""
+    """The job actions of one emulator, keyed by operation: each bound operation's row of the
+    action table (``lifecycle.core.action_table``) and its ``Binding``, worked out once."""
 
     def __init__(
         self,
@@ -39,9 +45,11 @@ class JobDispatch:
         profile: Profile | None,
         scenarios: Mapping[str, Scenario],
         settings: Settings,
+        table: ActionTable = ACTION_TABLE,
     ) -> None:
         self.profile = profile
         self.scenarios = scenarios
+        self.table = table
         self.fallback = settings.fallback
         self.synth = Synthesizer(settings.seed, spec.registry)
         self.actions = JobActions(profile, scenarios) if profile and scenarios else None
@@ -49,15 +57,22 @@ class JobDispatch:
         self.webhooks: WebhookHub | None = None
         self.action_of: dict[str, str] = {}
         self.id_param: dict[str, str] = {}
+        self._bound: dict[str, tuple[Action, Binding]] = {}
         self._success: dict[str, int] = {}
         if profile is not None:
-            for action, ref in profile.operations.items():
+            for name, ref in profile.operations.items():
                 op = spec.operation(ref)
                 if op is not None:
-                    self.action_of[op.key] = action
+                    action = table[name]
+                    self.action_of[op.key] = name
+                    binding = Binding(name, action.view, success_status(op))
+                    self._bound[op.key] = (action, binding)
         for op in spec.operations:
             names = [p[1:-1] for p in op.path.strip("/").split("/") if p.startswith("{")]
-            if names and self.action_of.get(op.key) not in _NOT_JOB_BOUND:
+            bound = self._bound.get(op.key)
+            # Actions that create or span jobs have no job id: the others act on the job their
+            # last path parameter names (and an operation no action owns may fault by job).
+            if names and (bound is None or bound[0].job_bound):
                 self.id_param[op.key] = names[-1]
 
     def seed_jobs(self, ns: Namespace) -> None:
@@ -91,7 +106,7 @@ class JobDispatch:
     ) -> Scenario:
         if self.actions is None:
             return _NO_SCENARIO
-        if action == "create":
+        if action is not None and self.table[action].starts_job:
             return self.actions.choose_scenario(ns, request)
         job = ns.store.get(job_id) if job_id else None
         if job is not None:
@@ -108,37 +123,24 @@ class JobDispatch:
         self,
         ns: Namespace,
         op: Operation,
-        action: str | None,
         request: Request,
         job_id: str | None,
         scenario: Scenario,
     ) -> Reply:
-        success = self._success.get(op.key)
-        if success is None:  # the spec does not change: worked out once per operation
-            success = self._success[op.key] = success_status(op)
+        """The answer of the action ``op`` is bound to, else one synthesized from the spec."""
+        bound = self._bound.get(op.key)
         actions = self.actions
-        if actions is None or action is None:
+        if bound is None or actions is None:
+            success = self._success.get(op.key)
+            if success is None:  # the spec does not change: worked out once per operation
+                success = self._success[op.key] = success_status(op)
             return self.synthesize(op, success)
+        action, binding = bound
         try:
-            if action == "create":
-                return actions.create(ns, request, scenario, success)
-            if action == "list":
-                return list_jobs(actions, ns, request, success)
-            if action == "stats":
-                return queue_stats(actions, ns, success)
-            assert job_id is not None, f"{op.key} has no job id parameter"
-            if action == "retrieve":
-                return actions.retrieve(ns, job_id, request, success)
-            if action == "status":
-                return actions.status(ns, job_id, request, success)
-            if action == "retry":
-                return actions.retry(ns, job_id, request)
-            if action == "cancel":
-                return actions.cancel(ns, job_id, request)
-            return actions.delete(ns, job_id)
+            return action.handler(actions, binding, ns, request, job_id, scenario)
         except Refusal as refusal:
             if refusal.kind == "not_found" and self.fallback == "examples":
-                return self.synthesize(op, success)
+                return self.synthesize(op, binding.success)
             raise
 
     def synthesize(self, op: Operation, status: int) -> Reply:

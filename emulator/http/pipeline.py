@@ -102,7 +102,7 @@ class Pipeline:
             if fault is not None and not fault.commit and (fault.status or fault.drop):
                 outcome = self._faulted(fault, None)
             else:
-                reply = self.jobs.act(ns, op, action, request, job_id, scenario)
+                reply = self.jobs.act(ns, op, request, job_id, scenario)
                 job_id = reply.job_id or job_id
                 if self.jobs.webhooks is not None:
                     self.jobs.track(ns, job_id)

@@ -14,13 +14,13 @@ from emulator.lifecycle.core import engine
 from emulator.lifecycle.core.job import Event, Job
 from emulator.lifecycle.core.namespace import Namespace
 from emulator.lifecycle.core.profile import Profile
-from emulator.lifecycle.core.replies import Refusal, Reply, Request
+from emulator.lifecycle.core.replies import Binding, Refusal, Reply, Request
 from emulator.lifecycle.core.scenario import Scenario, State
 from emulator.lifecycle.render.template import lookup
 from emulator.lifecycle.render.view_cache import Rendered, ViewCache
 from emulator.lifecycle.render.views import job_context, render_view
 
-__all__ = ["JobActions", "Refusal", "Reply", "Request", "default_scenario"]
+__all__ = ["Binding", "JobActions", "Refusal", "Reply", "Request", "default_scenario"]
 
 _NANOID = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
@@ -143,11 +143,18 @@ class JobActions:
     def status_of(self, job: Job) -> str:
         return engine.current(job, self.scenario_of(job)).status
 
-    # -- actions ---------------------------------------------------------------------------
+    # -- actions: each one's handler, as the action table (``action_table``) calls it --------
 
-    def create(self, ns: Namespace, request: Request, scenario: Scenario, success: int) -> Reply:
+    def create(
+        self,
+        bound: Binding,
+        ns: Namespace,
+        request: Request,
+        job_id: str | None,
+        scenario: Scenario,
+    ) -> Reply:
         job = self.start(ns, scenario, request.context())
-        return Reply(success, self.view(job, "created", request), job.id)
+        return Reply(bound.success, self._shown(job, bound.view, request), job.id)
 
     def start(
         self,
@@ -175,18 +182,31 @@ class JobActions:
         ns.store.add(job)
         return job
 
-    def retrieve(self, ns: Namespace, job_id: str, request: Request, success: int) -> Reply:
-        job = self.observe(ns, job_id, poll=True)
-        shown = self.cached_view(job, "job", request)
-        return Reply(success, shown.body, job.id, payload=shown.payload)
+    def show(
+        self,
+        bound: Binding,
+        ns: Namespace,
+        request: Request,
+        job_id: str | None,
+        scenario: Scenario,
+    ) -> Reply:
+        """A poll: the job as it is now, in the operation's view (``retrieve``, ``status``)."""
+        job = self.observe(ns, _named(job_id), poll=True)
+        if bound.view is None:
+            return Reply(bound.success, None, job.id)
+        shown = self.cached_view(job, bound.view, request)
+        return Reply(bound.success, shown.body, job.id, payload=shown.payload)
 
-    def status(self, ns: Namespace, job_id: str, request: Request, success: int) -> Reply:
-        job = self.observe(ns, job_id, poll=True)
-        shown = self.cached_view(job, "status", request)
-        return Reply(success, shown.body, job.id, payload=shown.payload)
-
-    def retry(self, ns: Namespace, job_id: str, request: Request) -> Reply:
+    def retry(
+        self,
+        bound: Binding,
+        ns: Namespace,
+        request: Request,
+        job_id: str | None,
+        scenario: Scenario,
+    ) -> Reply:
         rules = self.profile.retry
+        job_id = _named(job_id)
         with ns.lock:
             job = self.observe(ns, job_id, poll=False)
             status = self.status_of(job)
@@ -197,10 +217,11 @@ class JobActions:
             if rules.model == "reset":
                 new = engine.retry_in_place(job, self.scenario_of(job), now, self.rules)
                 ns.store.add(new)
-                return Reply(rules.status, self.view(new, "created", request), new.id)
-            return self._retry_as_new(ns, job, request, now)
+                return Reply(rules.status, self._shown(new, bound.view, request), new.id)
+            spawned = self._retry_as_new(ns, job, request, now)
+            return Reply(rules.status, self._shown(spawned, bound.view, request), spawned.id)
 
-    def _retry_as_new(self, ns: Namespace, job: Job, request: Request, now: float) -> Reply:
+    def _retry_as_new(self, ns: Namespace, job: Job, request: Request, now: float) -> Job:
         rules = self.profile.retry
         body = dict(job.request.get("body") or {})
         if rules.body_field:
@@ -213,10 +234,18 @@ class JobActions:
         ns.store.update(
             job.id, lambda j: (j.evolve(events=engine.append_event(j.events, event)), None)
         )
-        return Reply(rules.status, self.view(spawned, "created", request), spawned.id)
+        return spawned
 
-    def cancel(self, ns: Namespace, job_id: str, request: Request) -> Reply:
+    def cancel(
+        self,
+        bound: Binding,
+        ns: Namespace,
+        request: Request,
+        job_id: str | None,
+        scenario: Scenario,
+    ) -> Reply:
         rules = self.profile.cancel
+        job_id = _named(job_id)
         with ns.lock:
             job = self.observe(ns, job_id, poll=False)
             status = self.status_of(job)
@@ -229,14 +258,25 @@ class JobActions:
                 job, self.scenario_of(job), ns.clock.now(), self.rules, immediate=immediate
             )
             ns.store.add(new)
-        return Reply(rules.status, self.view(new, "job", request), new.id)
+        return Reply(rules.status, self._shown(new, bound.view, request), new.id)
 
-    def delete(self, ns: Namespace, job_id: str) -> Reply:
+    def delete(
+        self,
+        bound: Binding,
+        ns: Namespace,
+        request: Request,
+        job_id: str | None,
+        scenario: Scenario,
+    ) -> Reply:
+        job_id = _named(job_id)
         if not ns.store.delete(job_id):
             raise Refusal("not_found", {"job_id": job_id}, job_id)
         if self.profile.job.revision:
             ns.next_revision()
         return Reply(self.profile.delete_status, None, job_id)
+
+    def _shown(self, job: Job, view: str | None, request: Request) -> Any:
+        return None if view is None else self.view(job, view, request)
 
     def force(self, ns: Namespace, job_id: str, state: State) -> Job:
         found = ns.store.update(
@@ -255,6 +295,13 @@ def default_scenario(
         if name and name in scenarios:
             return name
     return None
+
+
+def _named(job_id: str | None) -> str:
+    # The action table binds job-bound actions only to operations with a path parameter for
+    # the id (``checks.profile_check``), so the router always hands one over.
+    assert job_id is not None, "a job-bound action was called without a job id"
+    return job_id
 
 
 def _matches(scenario: Scenario, context: Mapping[str, Any]) -> bool:

@@ -13,17 +13,26 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from emulator.lifecycle.core.actions import JobActions, Reply, Request
+from emulator.lifecycle.core.actions import Binding, JobActions, Reply, Request
 from emulator.lifecycle.core.job import Job
 from emulator.lifecycle.core.namespace import Namespace
 from emulator.lifecycle.core.profile import ListFilter
+from emulator.lifecycle.core.scenario import Scenario
 from emulator.lifecycle.render.template import lookup
 from emulator.lifecycle.render.view_cache import Rendered, page_payload
 
 __all__ = ["list_jobs", "queue_stats"]
 
 
-def list_jobs(actions: JobActions, ns: Namespace, request: Request, success: int) -> Reply:
+def list_jobs(
+    actions: JobActions,
+    bound: Binding,
+    ns: Namespace,
+    request: Request,
+    job_id: str | None,
+    scenario: Scenario,
+) -> Reply:
+    """The ``list`` action's handler: one page of the namespace's jobs (of a partition)."""
     rules = actions.profile.listing
     params = {f.param: request.param(f.param) for f in rules.filters}
     limit = _number(request.param(rules.limit_param))
@@ -39,7 +48,7 @@ def list_jobs(actions: JobActions, ns: Namespace, request: Request, success: int
     ids = ns.store.ids(partition, everywhere=everywhere)
     active = [f for f in rules.filters if params.get(f.param) is not None]
     if rules.style == "cursor":
-        return _cursor_page(actions, ns, request, success, ids, active, limit, newest_first)
+        return _cursor_page(actions, bound, ns, request, ids, active, limit, newest_first)
     offset = _number(request.param(rules.offset_param)) or 0
     token = request.param(rules.token_param) if rules.token_param else None
     if token is not None:
@@ -70,18 +79,21 @@ def list_jobs(actions: JobActions, ns: Namespace, request: Request, success: int
         if following is None
         else _url(request, rules.token_param or rules.offset_param, next_token or following),
     }
-    return _page(actions, success, context, shown)
+    return _page(actions, bound, context, shown)
 
 
 def _page(
-    actions: JobActions, success: int, context: dict[str, Any], shown: list[Rendered]
+    actions: JobActions, bound: Binding, context: dict[str, Any], shown: list[Rendered]
 ) -> Reply:
     """The page, with its bytes spliced from the items' cached bytes: only the page's own few
     fields are encoded per request."""
+    view = bound.view
+    if view is None:
+        return Reply(bound.success, None)
     payload = page_payload(
-        lambda items: actions.profile_view("page", {**context, "items": items}), shown
+        lambda items: actions.profile_view(view, {**context, "items": items}), shown
     )
-    return Reply(success, actions.profile_view("page", context), payload=payload)
+    return Reply(bound.success, actions.profile_view(view, context), payload=payload)
 
 
 def _number(value: Any) -> int | None:
@@ -113,7 +125,16 @@ def _url(request: Request, param: str, value: object) -> str:
     return f"{request.url}?{urlencode(query)}"
 
 
-def queue_stats(actions: JobActions, ns: Namespace, success: int) -> Reply:
+def queue_stats(
+    actions: JobActions,
+    bound: Binding,
+    ns: Namespace,
+    request: Request,
+    job_id: str | None,
+    scenario: Scenario,
+) -> Reply:
+    """The ``stats`` action's handler: how many jobs there are, counted by the profile's
+    ``stats`` fields."""
     counts: dict[str, dict[str, int]] = {name: {} for name in actions.profile.count_by}
     total = 0
     for job in list(ns.store.all()):
@@ -124,7 +145,8 @@ def queue_stats(actions: JobActions, ns: Namespace, success: int) -> Reply:
             value = lookup(context, dotted)
             if value is not None:
                 counts[name][str(value)] = counts[name].get(str(value), 0) + 1
-    return Reply(success, actions.profile_view("stats", {"total": total, "counts": counts}))
+    stats = {"total": total, "counts": counts}
+    return Reply(bound.success, actions.profile_view(bound.view, stats) if bound.view else None)
 
 
 def _partition(actions: JobActions, request: Request) -> tuple[str | None, bool]:
@@ -181,9 +203,9 @@ def _flat(context: dict[str, Any]) -> dict[str, Any]:
 
 def _cursor_page(
     actions: JobActions,
+    bound: Binding,
     ns: Namespace,
     request: Request,
-    success: int,
     ids: list[str],
     active: list[ListFilter],
     limit: int | None,
@@ -224,4 +246,4 @@ def _cursor_page(
         else None,
         "next_token": page[-1].id if has_more and not backwards else None,
     }
-    return _page(actions, success, context, shown)
+    return _page(actions, bound, context, shown)

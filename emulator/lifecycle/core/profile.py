@@ -1,6 +1,6 @@
 """What differs between job APIs, as typed values parsed from a profile YAML file.
 
-A profile binds a spec's operations to job actions (create, retrieve, list, retry, ...), and
+A profile binds a spec's operations to job actions (the rows of ``action_table``), and
 says how ids, timestamps, statuses, retries, cancels, listings, auth and error envelopes look
 for that provider. Templates inside it are rendered by ``emulator.template``.
 """
@@ -16,9 +16,7 @@ from emulator.lifecycle.render.template import Renderer, compile_template
 from emulator.lifecycle.webhooks.events import WebhookRules
 
 __all__ = [
-    "ACTIONS",
     "DEFAULT_ERRORS",
-    "Action",
     "AuthRules",
     "CancelRules",
     "ErrorKind",
@@ -30,19 +28,6 @@ __all__ = [
     "StatusRules",
     "TimelineRules",
 ]
-
-Action = Literal["create", "retrieve", "status", "list", "retry", "cancel", "delete", "stats"]
-ACTIONS: tuple[Action, ...] = (
-    "create",
-    "retrieve",
-    "status",
-    "list",
-    "retry",
-    "cancel",
-    "delete",
-    "stats",
-)
-
 
 # The status and message of every error kind, when a profile does not say otherwise (and for
 # RFC 9457 answers, which have no profile at all).

@@ -1,5 +1,6 @@
-"""What a job action takes, returns and raises: a validated ``Request``, a ``Reply``, a
-``Refusal`` in the provider's words. Plain values, no HTTP: the pipeline adapts them."""
+"""What a job action takes, returns and raises: a validated ``Request``, the ``Binding`` of the
+operation it answers, a ``Reply``, a ``Refusal`` in the provider's words. Plain values, no HTTP:
+the pipeline adapts them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Refusal", "Reply", "Request"]
+__all__ = ["Binding", "Refusal", "Reply", "Request"]
 
 
 # Not frozen: a frozen dataclass's __init__ costs three times as much per field, and one of
@@ -35,6 +36,19 @@ class Request:
 
     def context(self) -> dict[str, Any]:
         return {"body": self.body, "path": dict(self.path), "query": dict(self.query)}
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """An operation bound to a job action, as its handler answers it: worked out once, at load.
+
+    ``action`` is the name the profile binds (the journal's ``action``), ``view`` the profile
+    view the answer renders (``None``: no body), ``success`` the status of a successful answer.
+    """
+
+    action: str
+    view: str | None
+    success: int
 
 
 # Not frozen: a frozen dataclass's __init__ costs three times as much per field, and one of

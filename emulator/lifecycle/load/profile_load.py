@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from emulator.errors import ProfileError
+from emulator.lifecycle.core.action_table import ACTION_TABLE, ActionTable
 from emulator.lifecycle.core.profile import (
-    ACTIONS,
     DEFAULT_CHECK_ORDER,
     DEFAULT_ERRORS,
     AuthRules,
@@ -51,16 +51,17 @@ _TOP_KEYS = (
 )
 
 
-def load_profile(path: str | Path) -> Profile:
-    """Parse a profile file; raises ProfileError naming the file, the key and the problem."""
+def load_profile(path: str | Path, table: ActionTable = ACTION_TABLE) -> Profile:
+    """Parse a profile file; raises ProfileError naming the file, the key and the problem.
+    ``operations`` binds actions of ``table`` (the action table) to operations."""
     file = Path(path)
     r = Reader(str(file), read_yaml(file, ProfileError), error=ProfileError)
     r.only(*_TOP_KEYS)
     ops = r.section("operations", required=True)
     for action in ops.names():
-        if action not in ACTIONS:
-            ops.fail(action, f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
-    for needed in ("create", "retrieve"):
+        if action not in table:
+            ops.fail(action, f"unknown action {action!r}; expected one of {', '.join(table)}")
+    for needed in (name for name, action in table.items() if action.required):
         if not ops.has(needed):
             r.fail("operations", f"a profile must bind {needed!r} to an operation")
     spec = r.opt_text("spec")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from emulator import Settings, build
-from emulator.lifecycle.core.actions import Request
+from emulator.lifecycle.core.actions import Binding, Request
 from emulator.lifecycle.core.job import Event, Job
 from emulator.lifecycle.core.namespace import Namespace
 from emulator.lifecycle.core.store import EVENT_BYTES, JobStorage, JobStore
@@ -207,10 +207,11 @@ def test_a_namespace_keeps_its_jobs_in_the_store_it_is_given() -> None:
     storage: JobStorage = store  # the in-memory store is one implementation of the protocol
     ns = Namespace("given", manual_clock=True, seed=0, journal_limit=10, store=storage)
     request = Request(path={"application_id": "a"}, query={}, params={}, body={"inputs": []})
-    created = actions.create(ns, request, actions.choose_scenario(ns, request), 200)
+    scenario = actions.choose_scenario(ns, request)
+    created = actions.create(Binding("create", "created", 200), ns, request, None, scenario)
     assert created.job_id is not None
-    actions.retrieve(ns, created.job_id, request, 200)
-    actions.delete(ns, created.job_id)
+    actions.show(Binding("retrieve", "job", 200), ns, request, created.job_id, scenario)
+    actions.delete(Binding("delete", None, 204), ns, request, created.job_id, scenario)
     job_id = created.job_id
     assert store.writes == [f"add {job_id}", f"update {job_id}", f"delete {job_id}"]
     assert len(ns.store) == 0
