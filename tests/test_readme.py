@@ -1,6 +1,6 @@
 """The user documentation's examples, run as tests: a broken example fails the suite.
 
-Fenced blocks in README.md and docs/*.md run by their language:
+Fenced blocks in README.md and docs/**/*.md run by their language:
 
 - ``python``: a block with ``def test_`` functions runs as a pytest module; any other block runs
   as a script. Either way it must pass.
@@ -63,7 +63,7 @@ from tests.support import REPO
 
 ROOT = REPO
 BIN = Path(sys.executable).parent
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 # osapi's own spec, unmodified, for the examples that bind it (skipped where it is absent).
 UPSTREAM_OSAPI = ROOT.parent / "shared" / "reference-specs" / "osapi"
 

@@ -73,16 +73,22 @@ def check_views(
 def _states(
     actions: JobActions, scenario: Scenario, request: Mapping[str, Any]
 ) -> Iterator[tuple[str, Job, State]]:
+    # Named and partitioned as the sample request would make it.
+    partition = actions.partition_of(request)
+    name = actions.new_id(random.Random(0))
+    key = actions.key(partition, name)
     for a_index, attempt in enumerate(scenario.attempts):
         for s_index, state in enumerate(attempt.states):
             job = start(
-                actions.new_id(random.Random(0)),
+                key,
                 scenario,
                 request,
                 0.0,
                 actions.rules,
                 attempt=a_index,
                 state_index=s_index,
+                partition=partition,
+                name=name if name != key else None,
             )
             yield f"/attempts/{a_index}/states/{s_index}", job, state
 
@@ -97,7 +103,7 @@ def _page(
         "items": [item],
         "total": 2 if has_more else 1,
         "offset": 0,
-        "limit": rules.default_limit,
+        "limit": rules.default_limit or 0,
         "first_id": job_id,
         "last_id": job_id,
         "has_more": has_more,

@@ -98,6 +98,11 @@ class JobDispatch:
         if self.webhooks is not None:
             self.webhooks.track(ns, job_id)
 
+    def job_key(self, request: Request, name: str) -> str:
+        """Where the job a request's path names is kept: its name, or its partition and name
+        when the profile's names are unique within a partition only."""
+        return name if self.actions is None else self.actions.job_key(request, name)
+
     def rate_limit_wait(self, ns: Namespace) -> int | None:
         return rate_limit_wait(ns, ns.clock.now())
 
@@ -109,7 +114,7 @@ class JobDispatch:
         if action is not None and self.table[action].starts_job:
             return self.actions.choose_scenario(ns, request)
         job = ns.store.get(job_id) if job_id else None
-        if job is not None:
+        if job is not None and not self.actions.foreign(ns, job.id, request):
             return self.actions.scenario_of(job)
         default = default_scenario(ns, self.profile, self.scenarios)
         return self.scenarios.get(default or "", _NO_SCENARIO)
@@ -137,10 +142,16 @@ class JobDispatch:
             return self.synthesize(op, success)
         action, binding = bound
         try:
+            if action.job_bound and job_id is not None and actions.foreign(ns, job_id, request):
+                raise Refusal("not_found", {"job_id": job_id}, job_id)
             return action.handler(actions, binding, ns, request, job_id, scenario)
         except Refusal as refusal:
             if refusal.kind == "not_found" and self.fallback == "examples":
                 return self.synthesize(op, binding.success)
+            if refusal.kind == "not_found" and job_id is not None:
+                # The client asked for the name in its path, not for the store's key.
+                asked = request.path.get(self.id_param[op.key], job_id)
+                raise Refusal("not_found", {**refusal.variables, "job_id": asked}, job_id) from None
             raise
 
     def synthesize(self, op: Operation, status: int) -> Reply:

@@ -91,6 +91,8 @@ class Pipeline:
             base_url=incoming.origin + self.base_path,
             url=incoming.origin + incoming.path,
         )
+        if job_id is not None:
+            job_id = self.jobs.job_key(request, job_id)
         fault: Fault | None = None
         try:
             self._admit(ns, op, incoming, parsed)

@@ -19,7 +19,7 @@ from emulator.http.server import LiveServer
 from emulator.settings import Settings
 from emulator.testing.handle import EmulatorHandle
 
-from .e2e_support import REFERENCE_OSAPI, SCENARIOS
+from .e2e_support import REFERENCE_OSAPI, SCENARIOS, SHAPES
 
 MANUAL = Settings(manual_clock=True, strict=True)
 
@@ -57,6 +57,11 @@ def replicate_server() -> Iterator[LiveServer]:
 @pytest.fixture(scope="session")
 def writer_faults_server() -> Iterator[LiveServer]:
     yield from _serve(api="writer", scenarios=SCENARIOS / "writer-faults", settings=MANUAL)
+
+
+@pytest.fixture(scope="session")
+def workflows_server() -> Iterator[LiveServer]:
+    yield from _serve(profile=SHAPES / "workflows.profile.yaml", settings=MANUAL)
 
 
 @pytest.fixture(scope="session", params=["bundled", "reference"])
@@ -118,3 +123,10 @@ def writer_faults(
 @pytest.fixture
 def osapi(osapi_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[EmulatorHandle]:
     yield from _emu(osapi_server, request)
+
+
+@pytest.fixture
+def workflows(
+    workflows_server: LiveServer, request: pytest.FixtureRequest
+) -> Iterator[EmulatorHandle]:
+    yield from _emu(workflows_server, request)

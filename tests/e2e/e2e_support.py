@@ -8,6 +8,8 @@ from emulator.testing.handle import EmulatorHandle
 from tests.support import DATA, REPO
 
 SCENARIOS = DATA / "scenarios"
+# Hand-written specs and profiles of job APIs of other shapes (tests/data/shapes).
+SHAPES = DATA / "shapes" / "specs"
 REFERENCE_OSAPI = REPO.parent / "shared" / "reference-specs" / "osapi" / "job" / "gen" / "api.yaml"
 
 

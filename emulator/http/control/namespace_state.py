@@ -85,10 +85,12 @@ class NamespaceControl:
             raise ControlError(404, "this emulator has no profile, so it keeps no jobs")
         if not rest and method == "GET":
             return {"jobs": [self._job(ns, job.id) for job in ns.store.all()]}
-        if len(rest) != 1:
+        if not rest:
             raise ControlError(404, "use /_emulator/jobs or /_emulator/jobs/{id}")
+        # A job whose name is unique within its partition only has the id <partition>/<name>.
+        job_id = "/".join(rest)
         if method == "GET":
-            return self._job(ns, rest[0])
+            return self._job(ns, job_id)
         if method in ("POST", "PUT"):
             fields = body.get("fields") if isinstance(body, dict) else None
             if (
@@ -106,11 +108,11 @@ class NamespaceControl:
                 fields=dict(fields or {}),
             )
             try:
-                actions.force(ns, rest[0], state)
-                self.jobs.track(ns, rest[0])
+                actions.force(ns, job_id, state)
+                self.jobs.track(ns, job_id)
             except Refusal:
-                raise ControlError(404, f"no job {rest[0]!r} in namespace {ns.name!r}") from None
-            return self._job(ns, rest[0])
+                raise ControlError(404, f"no job {job_id!r} in namespace {ns.name!r}") from None
+            return self._job(ns, job_id)
         raise ControlError(405, "GET, POST or PUT")
 
     def _job(self, ns: Namespace, job_id: str) -> dict[str, Any]:

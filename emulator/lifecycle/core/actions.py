@@ -48,13 +48,81 @@ class JobActions:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def new_id(self, rng: random.Random) -> str:
-        """A fresh id in the profile's format, drawn from ``rng`` (seeded: reproducible)."""
+    def new_id(self, rng: random.Random, prefix: str | None = None) -> str:
+        """A fresh id in the profile's format, drawn from ``rng`` (seeded: reproducible),
+        after ``prefix`` (the profile's own by default)."""
         rules = self.profile.job
+        prefix = rules.id_prefix if prefix is None else prefix
         if rules.id_kind == "uuid4":
-            return rules.id_prefix + uuid4_text(rng.getrandbits(128))
+            return prefix + uuid4_text(rng.getrandbits(128))
         alphabet = rules.id_alphabet or _NANOID
-        return rules.id_prefix + "".join(rng.choice(alphabet) for _ in range(rules.id_length))
+        return prefix + "".join(rng.choice(alphabet) for _ in range(rules.id_length))
+
+    def partition_of(self, request: Mapping[str, Any]) -> str | None:
+        """The partition a request (body, path, query) names, if the profile partitions jobs."""
+        rule = self.profile.job.partition
+        value = lookup({"request": request}, rule) if rule else None
+        return None if value is None else str(value)
+
+    def _partition_asked(self, request: Request) -> str | None:
+        """``partition_of`` a request in flight, without copying its parts (every poll asks)."""
+        rule = self.profile.job.partition
+        if rule is None:
+            return None
+        parts = {"body": request.body, "path": request.path, "query": request.query}
+        value = lookup({"request": parts}, rule)
+        return None if value is None else str(value)
+
+    def key(self, partition: str | None, name: str) -> str:
+        """Where the store keeps the job ``name`` of ``partition``: the name itself, or
+        ``<partition>/<name>`` when names are unique within a partition only."""
+        if self.profile.job.scoped and partition is not None:
+            return f"{partition}/{name}"
+        return name
+
+    def job_key(self, request: Request, name: str) -> str:
+        """The store key of the job a request's path names (its partition and its name)."""
+        if not self.profile.job.scoped:
+            return name
+        return self.key(self._partition_asked(request), name)
+
+    def foreign(self, ns: Namespace, job_id: str, request: Request) -> bool:
+        """Whether the job is asked for through another partition than its own: it is not
+        there, as far as that partition's client can tell."""
+        partition = self._partition_asked(request)
+        if partition is None:
+            return False
+        job = ns.store.get(job_id)
+        return job is not None and job.partition != partition
+
+    def _name(
+        self,
+        ns: Namespace,
+        request: Mapping[str, Any],
+        partition: str | None,
+        prefix: str | None,
+    ) -> str | None:
+        """The client's name for a new job: the one the request gives (refused when taken in
+        its partition), or one generated after the prefix it gives (or ``prefix``); None when
+        the profile's ids are the emulator's own."""
+        rules = self.profile.job
+        if prefix is None and not rules.client_named:
+            return None
+        if prefix is None:
+            given = lookup({"request": request}, rules.id_from) if rules.id_from else None
+            if given is not None and given != "":
+                name = str(given)
+                if ns.store.get(self.key(partition, name)) is not None:
+                    refusal = {"job_id": name, "partition": partition, "action": "created"}
+                    raise Refusal(rules.duplicate, refusal, self.key(partition, name))
+                return name
+            if rules.id_prefix_from is not None:
+                prefix = lookup({"request": request}, rules.id_prefix_from)
+            prefix = None if prefix is None else str(prefix)
+        while True:  # a generated name is new: draw again on the rare collision
+            name = self.new_id(ns.rng, prefix)
+            if ns.store.get(self.key(partition, name)) is None:
+                return name
 
     def scenario_of(self, job: Job) -> Scenario:
         return self.scenarios[job.scenario]
@@ -163,23 +231,29 @@ class JobActions:
         request: Mapping[str, Any],
         *,
         job_id: str | None = None,
+        name_prefix: str | None = None,
         attempt: int = 0,
         state_index: int = 0,
     ) -> Job:
-        partition_rule = self.profile.job.partition
-        partition = lookup({"request": request}, partition_rule) if partition_rule else None
-        job = engine.start(
-            job_id or self.new_id(ns.rng),
-            scenario,
-            request,
-            ns.clock.now(),
-            self.rules,
-            attempt=attempt,
-            state_index=state_index,
-            revision=ns.next_revision() if self.profile.job.revision else 0,
-            partition=None if partition is None else str(partition),
-        )
-        ns.store.add(job)
+        """A new job in the store, named by the request, by ``job_id`` (a seed) or after
+        ``name_prefix``, else by the profile's id format."""
+        partition = self.partition_of(request)
+        with ns.lock:  # a client's name is checked and taken in one step
+            name = job_id or self._name(ns, request, partition, name_prefix)
+            key = self.key(partition, name) if name is not None else self.new_id(ns.rng)
+            job = engine.start(
+                key,
+                scenario,
+                request,
+                ns.clock.now(),
+                self.rules,
+                attempt=attempt,
+                state_index=state_index,
+                revision=ns.next_revision() if self.profile.job.revision else 0,
+                partition=partition,
+                name=name if name != key else None,
+            )
+            ns.store.add(job)
         return job
 
     def show(
@@ -227,8 +301,15 @@ class JobActions:
         if rules.body_field:
             given = request.body.get(rules.body_field) if isinstance(request.body, dict) else None
             body[rules.body_field] = given or rules.body_default
+        # A client-named job's successor is named after it (``<name>-`` and generated
+        # characters): its own name is taken.
+        prefix = f"{job.name or job.id}-" if self.profile.job.client_named else None
         spawned = self.start(
-            ns, self.scenario_of(job), {**job.request, "body": body}, attempt=job.attempt + 1
+            ns,
+            self.scenario_of(job),
+            {**job.request, "body": body},
+            name_prefix=prefix,
+            attempt=job.attempt + 1,
         )
         event = Event(now, "retry", {"new_id": spawned.id})
         ns.store.update(

@@ -61,6 +61,7 @@ def start(
     state_index: int = 0,
     revision: int = 0,
     partition: str | None = None,
+    name: str | None = None,
 ) -> Job:
     """A new job entering its scenario's first state (or a seeded one) at ``now``."""
     job = Job(
@@ -73,6 +74,7 @@ def start(
         attempt=attempt,
         revision=revision,
         partition=partition,
+        name=name,
         expires_at=_expiry(now, rules),
         events=(Event(now, "create"),),
     )

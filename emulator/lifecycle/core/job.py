@@ -58,6 +58,9 @@ class Job:
     revision: int = 0
     events: tuple[Event, ...] = ()
     partition: str | None = None
+    # The client's name for a job whose names are unique within its partition only: its
+    # ``id`` is then ``<partition>/<name>``, one key for the store. None: the id is the name.
+    name: str | None = None
 
     @property
     def request(self) -> Mapping[str, Any]:

@@ -151,11 +151,9 @@ def queue_stats(
 
 def _partition(actions: JobActions, request: Request) -> tuple[str | None, bool]:
     """Which partition a listing reads, and whether it reads every job instead."""
-    rule = actions.profile.job.partition
-    if rule is None:
+    if actions.profile.job.partition is None:
         return None, True
-    value = lookup({"request": request.context()}, rule)
-    return (None if value is None else str(value)), False
+    return actions.partition_of(request.context()), False
 
 
 def _ordered(

@@ -65,6 +65,22 @@ class JobRules:
     revision: bool = False
     # Timestamp name -> status: when the job last entered that status in its current attempt.
     stamps: Mapping[str, str] = field(default_factory=dict)
+    # Ids the client names: a dotted path of the create request holding the id, and one
+    # holding a prefix the rest of a generated id follows (``generateName``).
+    id_from: str | None = None
+    id_prefix_from: str | None = None
+    # The error kind a create answers when its name is taken (in its partition).
+    duplicate: str = "conflict"
+
+    @property
+    def client_named(self) -> bool:
+        return self.id_from is not None or self.id_prefix_from is not None
+
+    @property
+    def scoped(self) -> bool:
+        """Names unique within their partition only: the same name in two partitions is two
+        jobs, so a job is found by its partition and its name together."""
+        return self.client_named and self.partition is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +135,8 @@ class ListRules:
     after_param: str = "after"
     token_param: str | None = None
     order_param: str | None = None
-    default_limit: int = 20
+    # None: a page holds every job unless the request sets a limit.
+    default_limit: int | None = 20
     zero_limit: Literal["default", "unlimited", "empty"] = "default"
     newest_first: bool = True
     filters: tuple[ListFilter, ...] = ()

@@ -108,6 +108,8 @@ def _undeclared(r: Reader) -> Literal["gap", "violation"]:
 # What each view may name: the context ``emulator.views`` and ``emulator.listing`` fill.
 _JOB_FIELDS = {
     "id",
+    "name",
+    "partition",
     "status",
     "attempt",
     "attempt_count",
@@ -152,16 +154,19 @@ def _check_view(views: Reader, view: str, stamps: set[str]) -> None:
 def _job(r: Reader) -> JobRules:
     r.only("id", "timestamps", "expires_after", "partition", "revision", "stamps")
     raw_id = r.raw("id", "uuid4")
-    alphabet = None
+    alphabet = id_from = prefix_from = None
+    duplicate = "conflict"
     if raw_id == "uuid4":
         prefix, kind, length = "", "uuid4", 36
     elif isinstance(raw_id, dict):
         ids = r.section("id")
-        ids.only("prefix", "nanoid", "alphabet")
+        ids.only("prefix", "nanoid", "alphabet", "from", "prefix_from", "duplicate")
         prefix, kind, length = ids.text("prefix", ""), "nanoid", ids.integer("nanoid", 21)
         alphabet = ids.opt_text("alphabet")
         if alphabet is not None and len(set(alphabet)) < 2:
             ids.fail("alphabet", "an id alphabet needs at least two different characters")
+        id_from, prefix_from = _request_path(ids, "from"), _request_path(ids, "prefix_from")
+        duplicate = ids.text("duplicate", "conflict")
     else:
         r.fail("id", "expected 'uuid4' or {prefix: ..., nanoid: length}")
     stamps = r.text("timestamps", "rfc3339")
@@ -177,7 +182,21 @@ def _job(r: Reader) -> JobRules:
         partition=r.opt_text("partition"),
         revision=r.flag("revision"),
         stamps=_stamps(r.section("stamps")),
+        id_from=id_from,
+        id_prefix_from=prefix_from,
+        duplicate=duplicate,
     )
+
+
+def _request_path(r: Reader, key: str) -> str | None:
+    """A dotted path into the create request (``request.body.metadata.name``), or None."""
+    dotted = r.opt_text(key)
+    roots = ("request.body.", "request.path.", "request.query.")
+    if dotted is not None and not dotted.startswith(roots):
+        r.fail(
+            key, f"expected a path into the create request, like request.body.name; got {dotted!r}"
+        )
+    return dotted
 
 
 def _stamps(r: Reader) -> dict[str, str]:
@@ -279,11 +298,20 @@ def _listing(r: Reader) -> ListRules:
         after_param=r.text("after_param", "after"),
         token_param=r.opt_text("token_param"),
         order_param=r.opt_text("order_param"),
-        default_limit=r.integer("default_limit", 20),
+        default_limit=_default_limit(r),
         zero_limit=cast(Literal["default", "unlimited", "empty"], zero),
         newest_first=order == "newest_first",
         filters=tuple(parsed),
     )
+
+
+def _default_limit(r: Reader) -> int | None:
+    if r.raw("default_limit") == "unlimited":
+        return None
+    limit = r.integer("default_limit", 20)
+    if limit < 1:
+        r.fail("default_limit", "expected a positive number of jobs, or unlimited")
+    return limit
 
 
 # Routing refusals happen before any operation is known: they are never the provider's words.

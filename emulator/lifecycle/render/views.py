@@ -51,6 +51,9 @@ def job_context(job: Job, scenario: Scenario, profile: Profile) -> dict[str, Any
     context: dict[str, Any] = {
         "job": {
             "id": job.id,
+            # The name the client gave; the id, unless names are scoped to a partition.
+            "name": job.name or job.id,
+            "partition": job.partition,
             "status": state.status,
             "attempt": job.attempt,
             "attempt_count": job.attempt_count,

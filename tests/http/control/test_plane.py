@@ -335,7 +335,7 @@ def test_prefix_and_header_name_the_same_namespace(c: TestClient) -> None:
         ("POST", "/jobs/JOB", '{"status": "failed", "fields": [1, 2]}', 400, '"fields"'),
         ("POST", "/jobs/nope", '{"status": "failed"}', 404, "no job 'nope'"),
         ("GET", "/jobs/nope", None, 404, "no job 'nope' in namespace 'default'"),
-        ("GET", "/jobs/a/b", None, 404, "/_emulator/jobs/{id}"),
+        ("GET", "/jobs/a/b", None, 404, "no job 'a/b'"),
         ("DELETE", "/jobs/JOB", None, 405, "GET, POST or PUT"),
         ("PUT", "/scenario", '{"default": "nope"}', 400, "unknown scenario 'nope'"),
         ("PUT", "/rate-limit", "{}", 400, '"requests": <int>'),

@@ -4,12 +4,14 @@ provider's own words, cancel rules, delete."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from tests.support import RETAB, WRITER, emulator_for, osapi_auth
+from emulator import Settings, build
+from tests.support import DATA, RETAB, WRITER, emulator_for, osapi_auth
 
 START = 1_767_225_600  # the manual clock's start
 WEEK = 7 * 24 * 3600
@@ -295,3 +297,48 @@ def test_uuid4_text_is_what_the_uuid_module_writes() -> None:
     rng = random.Random(11)
     for bits in [0, 2**128 - 1, *(rng.getrandbits(128) for _ in range(2000))]:
         assert uuid4_text(bits) == str(uuid.UUID(int=bits, version=4))
+
+
+# --- names and partitions -------------------------------------------------------------------
+
+SHAPES = DATA / "shapes" / "specs"
+
+
+def workflows_app(tmp_path: Path, id_rules: str) -> TestClient:
+    """The workflows shape (tests/data/shapes) with other ``job.id`` rules."""
+    text = (SHAPES / "workflows.profile.yaml").read_text(encoding="utf-8")
+    start, end = text.index("  id:\n"), text.index("  partition:")
+    profile = tmp_path / "workflows.profile.yaml"
+    profile.write_text(text[:start] + id_rules + text[end:], encoding="utf-8")
+    spec = (SHAPES / "workflows.yaml").read_text(encoding="utf-8")
+    (tmp_path / "workflows.yaml").write_text(spec, encoding="utf-8")
+    scenarios = SHAPES.parent / "scenarios" / "workflows"
+    app = build(profile=profile, scenarios=scenarios, settings=Settings(manual_clock=True))
+    return TestClient(app, base_url="http://e")
+
+
+def submit(c: TestClient, namespace: str, **metadata: str) -> Any:
+    body = {"workflow": {"metadata": metadata, "spec": {}}}
+    return c.post(f"/api/v1/workflows/{namespace}", json=body)
+
+
+def test_generated_ids_are_still_found_only_through_their_own_partition(tmp_path: Path) -> None:
+    c = workflows_app(tmp_path, "  id: {nanoid: 8}\n")  # the emulator names them
+    made = status(submit(c, "argo", name="ignored"), 200)["metadata"]
+    assert made["name"] != "ignored" and len(made["name"]) == 8
+    assert status(c.get(f"/api/v1/workflows/argo/{made['name']}"), 200)
+    missing = status(c.get(f"/api/v1/workflows/other/{made['name']}"), 404)
+    assert missing["message"] == f'workflows.argoproj.io "{made["name"]}" not found'
+
+
+def test_a_name_from_the_request_wins_over_its_prefix_and_a_missing_one_is_generated(
+    tmp_path: Path,
+) -> None:
+    rules = "  id: {from: request.body.workflow.metadata.name, prefix: wf-, nanoid: 4}\n"
+    c = workflows_app(tmp_path, rules)
+    assert status(submit(c, "a", name="mine"), 200)["metadata"]["name"] == "mine"
+    generated = status(submit(c, "a"), 200)["metadata"]["name"]
+    assert generated.startswith("wf-") and len(generated) == 7
+    # The duplicate kind defaults to the profile's conflict.
+    assert status(submit(c, "a", name="mine"), 409)["code"] == 10
+    assert status(submit(c, "b", name="mine"), 200)["metadata"]["namespace"] == "b"

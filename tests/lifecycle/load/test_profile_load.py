@@ -92,6 +92,53 @@ def test_broken_profile_names_file_and_pointer(file: str, pointer: str, reason: 
     assert str(error) == f"{BROKEN / file}: {pointer}: {error.reason}"
 
 
+def _with(tmp_path: Path, extra: str) -> Path:
+    """The minimal profile with ``extra`` YAML appended, beside the data it refers to."""
+    minimal = (PROFILES / "minimal.yaml").read_text(encoding="utf-8")
+    spec = (PROFILES / "../../../specs/writer.yaml").resolve()
+    file = tmp_path / "profile.yaml"
+    file.write_text(minimal.replace("../../../specs/writer.yaml", str(spec)) + extra, "utf-8")
+    return file
+
+
+def test_ids_the_client_names_and_lists_with_no_default_limit(tmp_path: Path) -> None:
+    extra = """
+job:
+  id:
+    from: request.body.metadata.name
+    prefix_from: request.body.metadata.generateName
+    nanoid: 5
+    duplicate: already_exists
+  partition: request.path.namespace
+list: {default_limit: unlimited}
+"""
+    profile = load_profile(_with(tmp_path, extra))
+    job = profile.job
+    assert (job.id_from, job.id_prefix_from) == (
+        "request.body.metadata.name",
+        "request.body.metadata.generateName",
+    )
+    assert (job.duplicate, job.client_named, job.scoped) == ("already_exists", True, True)
+    assert profile.listing.default_limit is None
+    assert load_profile(PROFILES / "minimal.yaml").job.scoped is False
+
+
+@pytest.mark.parametrize(
+    ("extra", "pointer", "reason"),
+    [
+        ("job: {id: {from: body.name}}", "/job/id/from", "a path into the create request"),
+        ("job: {id: {prefix_from: 3}}", "/job/id/prefix_from", "expected a string"),
+        ("list: {default_limit: 0}", "/list/default_limit", "or unlimited"),
+        ("list: {default_limit: all}", "/list/default_limit", "expected an integer"),
+    ],
+)
+def test_bad_naming_and_limits_are_refused(
+    tmp_path: Path, extra: str, pointer: str, reason: str
+) -> None:
+    error = refusal(_with(tmp_path, "\n" + extra + "\n"))
+    assert (error.pointer, reason in error.reason) == (pointer, True), error.reason
+
+
 def test_invalid_yaml_names_the_line() -> None:
     error = refusal(BROKEN / "invalid_yaml.yaml")
     assert error.pointer == "/"

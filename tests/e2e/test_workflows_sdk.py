@@ -1,0 +1,103 @@
+"""Argo Workflows' own Python SDK (argo-workflows 6.7.18), unchanged, against a workflow API
+whose resources the client names inside namespaces (tests/data/shapes/specs/workflows.yaml, a
+hand-written 3.0 excerpt shaped like Argo's spec), over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import argo_workflows
+import pytest
+from argo_workflows.api.workflow_service_api import WorkflowServiceApi
+from argo_workflows.exceptions import NotFoundException
+from argo_workflows.model.container import Container
+from argo_workflows.model.io_argoproj_workflow_v1alpha1_template import (
+    IoArgoprojWorkflowV1alpha1Template as Template,
+)
+from argo_workflows.model.io_argoproj_workflow_v1alpha1_workflow import (
+    IoArgoprojWorkflowV1alpha1Workflow as Workflow,
+)
+from argo_workflows.model.io_argoproj_workflow_v1alpha1_workflow_create_request import (
+    IoArgoprojWorkflowV1alpha1WorkflowCreateRequest as CreateRequest,
+)
+from argo_workflows.model.io_argoproj_workflow_v1alpha1_workflow_spec import (
+    IoArgoprojWorkflowV1alpha1WorkflowSpec as WorkflowSpec,
+)
+from argo_workflows.model.object_meta import ObjectMeta
+
+from emulator.testing.handle import EmulatorHandle
+
+from .e2e_support import assert_clean
+
+SPEC = WorkflowSpec(
+    entrypoint="main",
+    templates=[Template(name="main", container=Container(image="alpine", command=["true"]))],
+)
+
+
+@pytest.fixture
+def api(workflows: EmulatorHandle) -> Iterator[WorkflowServiceApi]:
+    with argo_workflows.ApiClient(argo_workflows.Configuration(host=workflows.url)) as client:
+        yield WorkflowServiceApi(client)
+
+
+def submit(api: WorkflowServiceApi, namespace: str, **metadata: str) -> Workflow:
+    workflow = Workflow(metadata=ObjectMeta(**metadata), spec=SPEC)
+    return api.create_workflow(namespace, CreateRequest(workflow=workflow))
+
+
+def test_names_come_from_the_request_or_its_prefix(
+    api: WorkflowServiceApi, workflows: EmulatorHandle
+) -> None:
+    fixed = submit(api, "argo", name="fixed-name")
+    assert (fixed.metadata.name, fixed.metadata.namespace) == ("fixed-name", "argo")
+    generated = submit(api, "argo", generate_name="hello-")
+    name = generated.metadata.name
+    assert name.startswith("hello-") and len(name) == len("hello-") + 5
+    assert api.get_workflow("argo", name).status.phase == "Pending"
+    assert_clean(workflows)
+
+
+def test_a_taken_name_is_a_conflict_in_its_namespace_only(
+    api: WorkflowServiceApi, workflows: EmulatorHandle
+) -> None:
+    submit(api, "argo", name="fixed-name")
+    with pytest.raises(argo_workflows.ApiException) as refused:
+        submit(api, "argo", name="fixed-name")
+    assert refused.value.status == 409
+    assert '"fixed-name\\" already exists' in refused.value.body
+    # The same name in another namespace is another workflow.
+    other = submit(api, "other", name="fixed-name")
+    assert other.metadata.namespace == "other"
+    assert len(workflows.jobs.all()) == 2
+    assert workflows.jobs.get("other/fixed-name")["view"]["metadata"]["namespace"] == "other"
+
+
+def test_a_workflow_is_not_found_through_another_namespace(
+    api: WorkflowServiceApi, workflows: EmulatorHandle
+) -> None:
+    name = submit(api, "argo", generate_name="hello-").metadata.name
+    with pytest.raises(NotFoundException) as missing:
+        api.get_workflow("other", name)
+    assert f'workflows.argoproj.io \\"{name}\\" not found' in missing.value.body
+    workflows.advance_to_next()
+    workflows.advance_to_next()
+    assert api.get_workflow("argo", name).status.phase == "Succeeded"
+    assert api.list_workflows("other").items == []
+
+
+def test_a_list_has_no_default_limit_and_pages_when_asked(
+    api: WorkflowServiceApi, workflows: EmulatorHandle
+) -> None:
+    names = [submit(api, "argo", generate_name="many-").metadata.name for _ in range(25)]
+    submit(api, "elsewhere", name="not-listed")
+    listed = api.list_workflows("argo")
+    assert [w.metadata.name for w in listed.items] == names  # all 25: no default page size
+    first = api.list_workflows("argo", list_options_limit="10")
+    assert [w.metadata.name for w in first.items] == names[:10]
+    rest = api.list_workflows(
+        "argo", list_options_limit="20", list_options_continue=first.metadata._continue
+    )
+    assert [w.metadata.name for w in rest.items] == names[10:]
+    assert "_continue" not in rest.metadata  # the last page
+    assert_clean(workflows)
