@@ -3,7 +3,7 @@
     .venv/bin/python bench/run.py            # about ten minutes on 2 cores
     .venv/bin/python bench/run.py --quick    # about a minute: 1 s per load, 20k jobs
     .venv/bin/python bench/run.py --profile  # also: cProfile of in-process polls
-    .venv/bin/python bench/run.py --update-readme  # and write the figures into README.md
+    .venv/bin/python bench/run.py --update-docs    # and write the figures into the docs
 
 Writes bench/results/latest.json and bench/results/speed.png. Absolute figures move with the
 machine and whatever else runs on it; the ratios to the baselines of the same run are what to
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fixture_overhead
 import inprocess
 import load
-import readme
+import performance_page
 import spec_load
 import startup
 
@@ -51,7 +51,9 @@ def options() -> argparse.Namespace:
         "real large spec (default: the tests' copy)",
     )
     parser.add_argument(
-        "--update-readme", action="store_true", help="write this run's figures into README.md"
+        "--update-docs",
+        action="store_true",
+        help="write this run's figures into docs/explanations/performance.md",
     )
     args = parser.parse_args()
     args.seconds = args.seconds or (1.0 if args.quick else 3.0)
@@ -101,9 +103,9 @@ def main() -> None:
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     load.plot(results["http"], RESULTS / "speed.png")
     print(f"\nwrote {RESULTS / 'latest.json'} and {RESULTS / 'speed.png'}")
-    if args.update_readme:
-        readme.update(readme.README, results)
-        print(f"wrote this run's figures into {readme.README}")
+    if args.update_docs:
+        performance_page.update(performance_page.PAGE, results)
+        print(f"wrote this run's figures into {performance_page.PAGE}")
     print(f"benchmark done in {time.perf_counter() - started:.0f} s")
 
 

@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if config.settings.webhooks and app.webhooks is None:
         print(
             "jobs-emulator: refused to start: --webhook given, but the profile declares no "
-            "webhooks (see docs/webhooks.md)",
+            "webhooks (see docs/how-to/webhooks.md)",
             file=sys.stderr,
         )
         sock.close()

@@ -1,6 +1,7 @@
 """The user documentation's examples, run as tests: a broken example fails the suite.
 
-Fenced blocks in README.md and docs/**/*.md run by their language:
+Fenced blocks in README.md and every page under docs/ (``tests/doc_pages.py``) run by their
+language:
 
 - ``python``: a block with ``def test_`` functions runs as a pytest module; any other block runs
   as a script. Either way it must pass.
@@ -59,60 +60,14 @@ from emulator.http.server import LiveServer
 from emulator.lifecycle.load.profile_load import load_profile
 from emulator.lifecycle.load.scenario_load import load_scenario
 from emulator.openapi import load_spec
+from tests.doc_pages import PAGES, Block, parse
 from tests.support import REPO
 
 ROOT = REPO
 BIN = Path(sys.executable).parent
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+DOCS = PAGES
 # osapi's own spec, unmodified, for the examples that bind it (skipped where it is absent).
 UPSTREAM_OSAPI = ROOT.parent / "shared" / "reference-specs" / "osapi"
-
-_FENCE = re.compile(r"^(`{3,}|~{3,})\s*([\w+-]*)")
-_DIRECTIVE = re.compile(r"^<!--(.*)-->$")
-
-
-@dataclass(frozen=True)
-class Block:
-    doc: Path
-    line: int
-    lang: str
-    text: str
-    directives: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def where(self) -> str:
-        return f"{self.doc.relative_to(ROOT)}:{self.line}"
-
-    @property
-    def runs(self) -> bool:
-        return "no-test" not in self.directives and "file" not in self.directives
-
-
-def parse(doc: Path) -> list[Block]:
-    """Every fenced block of ``doc`` with the directives in the comments just above it."""
-    lines = doc.read_text(encoding="utf-8").splitlines()
-    blocks: list[Block] = []
-    i = 0
-    while i < len(lines):
-        opened = _FENCE.match(lines[i])
-        if not opened:
-            i += 1
-            continue
-        fence, lang, start = opened.group(1), opened.group(2).lower(), i
-        directives: dict[str, str] = {}
-        j = i - 1
-        while j >= 0 and (found := _DIRECTIVE.match(lines[j].strip())):
-            for item in found.group(1).split(";"):
-                key, _, value = item.strip().partition(":")
-                directives[key.strip()] = value.strip()
-            j -= 1
-        i += 1
-        while i < len(lines) and not lines[i].startswith(fence):
-            i += 1
-        body = "\n".join(lines[start + 1 : i]) + "\n"
-        blocks.append(Block(doc, start + 1, lang, body, directives))
-        i += 1
-    return blocks
 
 
 ALL = [block for doc in DOCS for block in parse(doc)]

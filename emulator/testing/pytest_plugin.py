@@ -33,7 +33,7 @@ Options, first found wins: the ``@pytest.mark.emulator(...)`` marker (every opti
 (command line: the working directory). With ``in_process=True`` nothing listens on a socket:
 give the SDK ``http_client=emulator.client()`` as well as ``base_url=emulator.url``.
 ``webhooks=True`` subscribes the built-in receiver (``emulator.webhooks``) to every webhook
-event, a list to those events, a URL sends them there (docs/webhooks.md).
+event, a list to those events, a URL sends them there (docs/how-to/webhooks.md).
 """
 
 from __future__ import annotations

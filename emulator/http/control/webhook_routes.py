@@ -67,7 +67,7 @@ class WebhookControl:
         hub = self.hub
         if hub is None:
             raise WebhookControlError(
-                404, "this emulator's profile declares no webhooks (see docs/webhooks.md)"
+                404, "this emulator's profile declares no webhooks (see docs/how-to/webhooks.md)"
             )
         if not rest:
             if method == "PUT":

@@ -1,23 +1,27 @@
-"""The README's performance figures, written from a benchmark's own results.
+"""The performance page's figures (docs/explanations/performance.md), written from a
+benchmark's own results.
 
-    .venv/bin/python bench/readme.py [RESULTS.json]    # default: bench/results/latest.json
+    .venv/bin/python bench/performance_page.py [RESULTS.json]   # default: bench/results/latest.json
 
-``bench/run.py --update-readme`` does the same at the end of a run. Everything between the
-two markers in README.md is replaced, so the table, the lines under it and the plot always come
-from one run; ``tests/test_bench_readme.py`` checks that the README matches the committed JSON.
+``bench/run.py --update-docs`` does the same at the end of a run. Everything between the two
+markers on the page is replaced, so the table, the lines under it and the plot always come from
+one run; ``tests/test_bench_performance_page.py`` checks that the page matches the committed
+JSON.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-README = HERE.parent / "README.md"
+PAGE = HERE.parent / "docs" / "explanations" / "performance.md"
 LATEST = HERE / "results" / "latest.json"
-START = "<!-- bench:start (written by bench/readme.py from bench/results/latest.json) -->"
+PLOT = HERE / "results" / "speed.png"
+START = "<!-- bench:start (written by bench/performance_page.py from bench/results/latest.json) -->"
 END = "<!-- bench:end -->"
 
 ROUTES = {
@@ -71,7 +75,7 @@ def _rounds(http: dict[str, Any]) -> str:
 
 
 def section(results: dict[str, Any]) -> str:
-    """The README's performance figures for ``results`` (what ``bench/run.py`` writes)."""
+    """The page's performance figures for ``results`` (what ``bench/run.py`` writes)."""
     machine, args, http = results["machine"], results["args"], results["http"]
     load = machine.get("load_average")
     run = "`--quick` run" if args.get("quick") else "run"
@@ -99,24 +103,25 @@ def section(results: dict[str, Any]) -> str:
     )
     worst = max(r["overhead_ms"] for r in results["fixture"].values())
     lines.append(f"The `emulator` fixture costs a test {worst:.1f} ms.")
-    lines += ["", "![requests/s and p99 per route and server](bench/results/speed.png)"]
+    plot = os.path.relpath(PLOT, PAGE.parent)
+    lines += ["", f"![requests/s and p99 per route and server]({plot})"]
     return "\n".join([START, *lines, END])
 
 
-def update(readme: Path, results: dict[str, Any]) -> None:
-    """Replace the README's figures (between the markers) with those of ``results``."""
-    text = readme.read_text()
+def update(page: Path, results: dict[str, Any]) -> None:
+    """Replace the page's figures (between the markers) with those of ``results``."""
+    text = page.read_text()
     start, end = text.index(START), text.index(END) + len(END)
-    readme.write_text(text[:start] + section(results) + text[end:])
+    page.write_text(text[:start] + section(results) + text[end:])
 
 
-def current(readme: Path) -> str:
-    """The figures the README shows now, markers included."""
-    text = readme.read_text()
+def current(page: Path) -> str:
+    """The figures the page shows now, markers included."""
+    text = page.read_text()
     return text[text.index(START) : text.index(END) + len(END)]
 
 
 if __name__ == "__main__":
     source = Path(sys.argv[1]) if len(sys.argv) > 1 else LATEST
-    update(README, json.loads(source.read_text()))
-    print(f"README.md: performance figures from {source}")
+    update(PAGE, json.loads(source.read_text()))
+    print(f"{PAGE.relative_to(HERE.parent)}: performance figures from {source}")

@@ -1,5 +1,6 @@
-"""bench/readme.py: the README's performance figures are written from a benchmark's own
-results, so what the README shows is one run's output, never figures typed by hand."""
+"""bench/performance_page.py: the performance page's figures are written from a benchmark's
+own results, so what docs/explanations/performance.md shows is one run's output, never figures
+typed by hand."""
 
 from __future__ import annotations
 
@@ -13,48 +14,50 @@ from typing import Any
 from tests.support import REPO
 
 
-def _readme_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_readme", REPO / "bench" / "readme.py")
+def _page_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "bench_performance_page", REPO / "bench" / "performance_page.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-readme = _readme_module()
+page = _page_module()
 
 
 def latest() -> dict[str, Any]:
-    results: dict[str, Any] = json.loads(readme.LATEST.read_text())
+    results: dict[str, Any] = json.loads(page.LATEST.read_text())
     return results
 
 
-def test_the_readme_shows_the_figures_of_the_committed_results() -> None:
-    assert readme.current(readme.README) == readme.section(latest())
+def test_the_page_shows_the_figures_of_the_committed_results() -> None:
+    assert page.current(page.PAGE) == page.section(latest())
 
 
 def test_an_update_rewrites_only_the_figures(tmp_path: Path) -> None:
-    target = tmp_path / "README.md"
-    text = readme.README.read_text()
+    target = tmp_path / "performance.md"
+    text = page.PAGE.read_text()
     target.write_text(text)
     results = copy.deepcopy(latest())
     results["http"]["servers"]["emulator"]["poll"]["rps"] = 123_456.0
     results["http"]["servers"].pop("prism", None)
     results["http"]["prism_skipped"] = "npx is not installed"
-    readme.update(target, results)
+    page.update(target, results)
     updated = target.read_text()
     assert "| poll | " in updated and "123,456" in updated
     assert "Prism was skipped: npx is not installed." in updated
-    assert "Prism req/s" not in readme.current(target)
-    before, after = text.split(readme.START)[0], text.split(readme.END)[1]
+    assert "Prism req/s" not in page.current(target)
+    before, after = text.split(page.START)[0], text.split(page.END)[1]
     assert updated.startswith(before) and updated.endswith(after)
-    readme.update(target, results)
-    assert target.read_text() == updated  # the same results give the same README
+    page.update(target, results)
+    assert target.read_text() == updated  # the same results give the same page
 
 
 def test_a_run_without_wrk_still_writes_its_other_figures(tmp_path: Path) -> None:
     results = copy.deepcopy(latest())
     results["http"] = {"skipped": "wrk is not installed"}
-    section = readme.section(results)
+    section = page.section(results)
     assert "HTTP load was skipped: wrk is not installed." in section
     assert "Cold start to the first answer" in section and "fixture costs" in section
