@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from emulator.checks.view_check import check_views
-from emulator.errors import ProfileError
+from emulator.errors import ProfileError, ScenarioError
 from emulator.lifecycle.core.action_table import ACTION_TABLE, ActionTable
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Scenario
@@ -24,6 +24,7 @@ __all__ = ["check_profile", "check_scenarios", "check_stateless", "sample_reques
 
 def check_profile(profile: Profile, spec: Spec, table: ActionTable = ACTION_TABLE) -> None:
     for action, ref in profile.operations.items():
+        row = table[profile.action_of(action)]
         op = spec.operation(ref)
         if op is None:
             known = ", ".join(op.key for op in spec.operations)
@@ -32,7 +33,7 @@ def check_profile(profile: Profile, spec: Spec, table: ActionTable = ACTION_TABL
                 f"/operations/{action}",
                 f"the spec {spec.path.name} has no operation {ref!r}; it has: {known}",
             )
-        if table[action].job_bound and "{" not in op.path:
+        if row.job_bound and "{" not in op.path:
             raise ProfileError(
                 str(profile.path),
                 f"/operations/{action}",
@@ -88,14 +89,34 @@ def check_scenarios(
     base_path: str = "",
     table: ActionTable = ACTION_TABLE,
 ) -> None:
-    """Refuse any scenario state whose rendered views the spec would not allow."""
+    """Refuse any scenario state whose rendered views the spec would not allow, or whose
+    ``on:`` names no operation that could take that exit."""
+    for scenario in scenarios.values():
+        _check_exits(profile, scenario)
     check_views(profile, spec, scenarios, sample_request(profile, spec), base_path, table)
+
+
+def _check_exits(profile: Profile, scenario: Scenario) -> None:
+    """An ``on:`` exit is taken by a cancel (``cancel``, or the name of an operation bound to
+    cancel) or by an action the profile names itself."""
+    takers = {"cancel", *profile.bound_as("cancel"), *profile.bound_as("signal")}
+    for a_index, attempt in enumerate(scenario.attempts):
+        for s_index, state in enumerate(attempt.states):
+            for event in state.exits:
+                if event not in takers:
+                    raise ScenarioError(
+                        scenario.file,
+                        f"/attempts/{a_index}/states/{s_index}/on/{escape(event)}",
+                        f"no operation of profile {profile.name!r} is named {event!r}; an 'on' "
+                        f"exit names one bound to cancel or one of the profile's own actions: "
+                        f"{', '.join(sorted(takers))}",
+                    )
 
 
 def sample_request(profile: Profile, spec: Spec) -> dict[str, Any]:
     """A valid create request, so views that echo the request render as they would live."""
     synth = Synthesizer(0, spec.registry)
-    op = spec.operation(profile.operations["create"])
+    op = spec.operation(profile.operations[profile.bound_as("create")[0]])
     body: Any = None
     path: dict[str, Any] = {}
     if op is not None:

@@ -89,4 +89,4 @@ def error_kinds(
         if profile.auth.kind == "jwt":
             yield "forbidden"
     if action is not None:
-        yield from table[action].refusals(profile)
+        yield from table[profile.action_of(action)].refusals(profile)

@@ -42,8 +42,12 @@ def check_views(
     """Raise ScenarioError for the first view of any scenario state that the spec forbids."""
     actions = JobActions(profile, scenarios)
     base_url = SAMPLE_ORIGIN + base_path
-    bound = [table[name] for name in profile.operations]
-    checked = [(a.name, a.view, a.checked_as) for a in bound if a.view and a.checked_as]
+    checked = []
+    for name, bound in profile.bindings.items():
+        row = table[bound.action]
+        view = bound.view or row.view
+        if view and row.checked_as:
+            checked.append((name, view, row.checked_as))
     for scenario in scenarios.values():
         for pointer, job, state in _states(actions, scenario, request):
             context = {**job_context(job, scenario, profile), "base_url": base_url}
@@ -60,14 +64,17 @@ def check_views(
                         what = "a page of jobs in this state"
                         what += " with a next page" if has_more else ""
                         _check(profile, spec, scenario, action, body, pointer, what)
-            cancel = table.get("cancel")
-            if cancel and cancel.view and state.status in profile.cancel.immediate_from:
-                cancelled = State(profile.cancel.to)
+            for name in profile.bound_as("cancel") if "cancel" in table else ():
+                rules = profile.cancel_rules(name)
+                view = profile.bindings[name].view or table["cancel"].view
+                if view is None or state.status not in rules.immediate_from:
+                    continue
+                cancelled = State(rules.to, error=rules.error, fields=rules.fields)
                 gone = replace(job, override=cancelled, cancel_requested=True)
                 context = {**job_context(gone, scenario, profile), "base_url": base_url}
-                body = render_view(profile, cancel.view, context)
+                body = render_view(profile, view, context)
                 what = "an immediate cancel of a job in this state"
-                _check(profile, spec, scenario, "cancel", body, pointer, what)
+                _check(profile, spec, scenario, name, body, pointer, what)
 
 
 def _states(

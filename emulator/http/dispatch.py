@@ -59,14 +59,19 @@ class JobDispatch:
         self.id_param: dict[str, str] = {}
         self._bound: dict[str, tuple[Action, Binding]] = {}
         self._success: dict[str, int] = {}
+        # Operations whose binding declares response headers of its own.
+        self._headed: set[str] = set()
         if profile is not None:
-            for name, ref in profile.operations.items():
-                op = spec.operation(ref)
+            for name, rules in profile.bindings.items():
+                op = spec.operation(rules.operation)
                 if op is not None:
-                    action = table[name]
+                    action = table[rules.action]
                     self.action_of[op.key] = name
-                    binding = Binding(name, action.view, success_status(op))
+                    view = rules.view or action.view
+                    binding = Binding(name, view, rules.status or success_status(op))
                     self._bound[op.key] = (action, binding)
+                    if rules.renderers:
+                        self._headed.add(op.key)
         for op in spec.operations:
             names = [p[1:-1] for p in op.path.strip("/").split("/") if p.startswith("{")]
             bound = self._bound.get(op.key)
@@ -111,7 +116,7 @@ class JobDispatch:
     ) -> Scenario:
         if self.actions is None:
             return _NO_SCENARIO
-        if action is not None and self.table[action].starts_job:
+        if action is not None and self.table[self._row(action)].starts_job:
             return self.actions.choose_scenario(ns, request)
         job = ns.store.get(job_id) if job_id else None
         if job is not None and not self.actions.foreign(ns, job.id, request):
@@ -144,7 +149,10 @@ class JobDispatch:
         try:
             if action.job_bound and job_id is not None and actions.foreign(ns, job_id, request):
                 raise Refusal("not_found", {"job_id": job_id}, job_id)
-            return action.handler(actions, binding, ns, request, job_id, scenario)
+            reply = action.handler(actions, binding, ns, request, job_id, scenario)
+            if op.key in self._headed and reply.status < 400:
+                reply = actions.with_headers(ns, binding.action, reply, request)
+            return reply
         except Refusal as refusal:
             if refusal.kind == "not_found" and self.fallback == "examples":
                 return self.synthesize(op, binding.success)
@@ -153,6 +161,9 @@ class JobDispatch:
                 asked = request.path.get(self.id_param[op.key], job_id)
                 raise Refusal("not_found", {**refusal.variables, "job_id": asked}, job_id) from None
             raise
+
+    def _row(self, name: str) -> str:
+        return self.profile.action_of(name) if self.profile is not None else name
 
     def synthesize(self, op: Operation, status: int) -> Reply:
         """A response from the spec's examples or schema, as a stateless mock would send."""

@@ -1,6 +1,7 @@
 """Argo Workflows' own Python SDK (argo-workflows 6.7.18), unchanged, against a workflow API
-whose resources the client names inside namespaces (tests/data/shapes/specs/workflows.yaml, a
-hand-written 3.0 excerpt shaped like Argo's spec), over real HTTP."""
+whose resources the client names inside namespaces, with several verbs per action and actions
+of the profile's own (tests/data/shapes/specs/workflows.yaml, a hand-written 3.0 excerpt shaped
+like Argo's spec), over real HTTP."""
 
 from __future__ import annotations
 
@@ -20,8 +21,26 @@ from argo_workflows.model.io_argoproj_workflow_v1alpha1_workflow import (
 from argo_workflows.model.io_argoproj_workflow_v1alpha1_workflow_create_request import (
     IoArgoprojWorkflowV1alpha1WorkflowCreateRequest as CreateRequest,
 )
+from argo_workflows.model.io_argoproj_workflow_v1alpha1_workflow_resubmit_request import (
+    IoArgoprojWorkflowV1alpha1WorkflowResubmitRequest as ResubmitRequest,
+)
+from argo_workflows.model.io_argoproj_workflow_v1alpha1_workflow_resume_request import (
+    IoArgoprojWorkflowV1alpha1WorkflowResumeRequest as ResumeRequest,
+)
+from argo_workflows.model.io_argoproj_workflow_v1alpha1_workflow_retry_request import (
+    IoArgoprojWorkflowV1alpha1WorkflowRetryRequest as RetryRequest,
+)
 from argo_workflows.model.io_argoproj_workflow_v1alpha1_workflow_spec import (
     IoArgoprojWorkflowV1alpha1WorkflowSpec as WorkflowSpec,
+)
+from argo_workflows.model.io_argoproj_workflow_v1alpha1_workflow_stop_request import (
+    IoArgoprojWorkflowV1alpha1WorkflowStopRequest as StopRequest,
+)
+from argo_workflows.model.io_argoproj_workflow_v1alpha1_workflow_suspend_request import (
+    IoArgoprojWorkflowV1alpha1WorkflowSuspendRequest as SuspendRequest,
+)
+from argo_workflows.model.io_argoproj_workflow_v1alpha1_workflow_terminate_request import (
+    IoArgoprojWorkflowV1alpha1WorkflowTerminateRequest as TerminateRequest,
 )
 from argo_workflows.model.object_meta import ObjectMeta
 
@@ -41,9 +60,18 @@ def api(workflows: EmulatorHandle) -> Iterator[WorkflowServiceApi]:
         yield WorkflowServiceApi(client)
 
 
-def submit(api: WorkflowServiceApi, namespace: str, **metadata: str) -> Workflow:
-    workflow = Workflow(metadata=ObjectMeta(**metadata), spec=SPEC)
-    return api.create_workflow(namespace, CreateRequest(workflow=workflow))
+def submit(
+    api: WorkflowServiceApi, namespace: str, labels: dict[str, str] | None = None, **metadata: str
+) -> Workflow:
+    meta = ObjectMeta(**metadata, labels=labels) if labels else ObjectMeta(**metadata)
+    return api.create_workflow(
+        namespace, CreateRequest(workflow=Workflow(metadata=meta, spec=SPEC))
+    )
+
+
+def phase(api: WorkflowServiceApi, name: str, namespace: str = "argo") -> tuple[str, str | None]:
+    status = api.get_workflow(namespace, name).status
+    return status.phase, status.get("message")
 
 
 def test_names_come_from_the_request_or_its_prefix(
@@ -100,4 +128,64 @@ def test_a_list_has_no_default_limit_and_pages_when_asked(
     )
     assert [w.metadata.name for w in rest.items] == names[10:]
     assert "_continue" not in rest.metadata  # the last page
+    assert_clean(workflows)
+
+
+def test_stop_and_terminate_end_a_workflow_each_in_its_own_way(
+    api: WorkflowServiceApi, workflows: EmulatorHandle
+) -> None:
+    stopped = submit(api, "argo", name="stopped").metadata.name
+    terminated = submit(api, "argo", name="terminated").metadata.name
+    workflows.clock.advance(5)  # both running now
+    # Terminate ends it at once; stop lets the running step finish, then ends it.
+    now = api.terminate_workflow("argo", terminated, TerminateRequest(name=terminated))
+    assert (now.status.phase, now.status.message) == ("Failed", "Stopped with strategy 'Terminate'")
+    asked = api.stop_workflow("argo", stopped, StopRequest(name=stopped))
+    assert asked.status.phase == "Running"
+    workflows.advance_to_next()
+    assert phase(api, stopped) == ("Failed", "Stopped with strategy 'Stop'")
+    journal = workflows.control("GET", "journal", method="PUT")["entries"]
+    assert [e["action"] for e in journal] == ["terminate", "stop"]
+    with pytest.raises(argo_workflows.ApiException) as refused:  # it is over already
+        api.stop_workflow("argo", stopped, StopRequest(name=stopped))
+    assert refused.value.status == 409
+    assert "workflow stopped cannot be stopped while Failed" in refused.value.body
+    assert_clean(workflows)
+
+
+def test_retry_runs_the_same_workflow_again_and_resubmit_makes_a_new_one(
+    api: WorkflowServiceApi, workflows: EmulatorHandle
+) -> None:
+    name = submit(api, "argo", labels={"outcome": "fail"}, name="flaky").metadata.name
+    with pytest.raises(argo_workflows.ApiException) as early:  # retry only from Failed, Error
+        api.retry_workflow("argo", name, RetryRequest(name=name))
+    assert early.value.status == 409
+    workflows.advance_to_next()
+    workflows.advance_to_next()
+    assert phase(api, name) == ("Failed", "child 'main' failed")
+    retried = api.retry_workflow("argo", name, RetryRequest(name=name))
+    assert (retried.metadata.name, retried.status.phase) == ("flaky", "Running")
+    resubmitted = api.resubmit_workflow("argo", name, ResubmitRequest(name=name))
+    new = resubmitted.metadata.name
+    assert new.startswith("flaky-") and new != name and resubmitted.metadata.namespace == "argo"
+    workflows.advance_to_next()
+    assert phase(api, name)[0] == phase(api, new)[0] == "Succeeded"
+    assert sorted(w.metadata.name for w in api.list_workflows("argo").items) == ["flaky", new]
+    assert_clean(workflows)
+
+
+def test_the_profiles_own_actions_move_the_workflow_as_its_scenario_says(
+    api: WorkflowServiceApi, workflows: EmulatorHandle
+) -> None:
+    name = submit(api, "argo", labels={"suspendable": "yes"}, name="held").metadata.name
+    workflows.clock.advance(50)
+    assert api.suspend_workflow("argo", name, SuspendRequest(name=name)).status.phase == "Suspended"
+    workflows.clock.advance(3600)
+    assert phase(api, name)[0] == "Suspended"  # held until resumed
+    with pytest.raises(argo_workflows.ApiException) as again:  # a suspended one has no suspend
+        api.suspend_workflow("argo", name, SuspendRequest(name=name))
+    assert again.value.status == 409
+    assert api.resume_workflow("argo", name, ResumeRequest(name=name)).status.phase == "Running"
+    workflows.clock.advance(60)  # the running state starts over
+    assert phase(api, name)[0] == "Succeeded"
     assert_clean(workflows)

@@ -46,11 +46,17 @@ def unknown_job(profile: Profile) -> tuple[str, ...]:
 
 
 def _retry_refusals(profile: Profile) -> tuple[str, ...]:
-    return ("not_found", profile.retry.refused)
+    refused = (profile.retry_rules(name).refused for name in profile.bound_as("retry"))
+    return ("not_found", *dict.fromkeys(refused))
 
 
 def _cancel_refusals(profile: Profile) -> tuple[str, ...]:
-    return ("not_found", profile.cancel.refused)
+    refused = (profile.cancel_rules(name).refused for name in profile.bound_as("cancel"))
+    return ("not_found", *dict.fromkeys(refused))
+
+
+def _signal_refusals(profile: Profile) -> tuple[str, ...]:
+    return ("not_found", "invalid_state")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +142,25 @@ ACTION_TABLE: ActionTable = MappingProxyType(
                 refusals=unknown_job,
             ),
             Action("stats", queue_stats, job_bound=False, view="stats", checked_as=None),
+            # A status monitor (the 202 + Location pattern): polled like the job, in its own
+            # view; done, that view or a 303 to the result (``MonitorRules``).
+            Action(
+                "monitor",
+                JobActions.monitor,
+                job_bound=True,
+                view="monitor",
+                checked_as="job",
+                refusals=unknown_job,
+            ),
+            # An action the profile names itself: its scenarios' ``on:`` say what it does.
+            Action(
+                "signal",
+                JobActions.signal,
+                job_bound=True,
+                view="job",
+                checked_as="job",
+                refusals=_signal_refusals,
+            ),
         )
     }
 )

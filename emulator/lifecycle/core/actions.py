@@ -13,7 +13,7 @@ from typing import Any
 from emulator.lifecycle.core import engine
 from emulator.lifecycle.core.job import Event, Job
 from emulator.lifecycle.core.namespace import Namespace
-from emulator.lifecycle.core.profile import Profile
+from emulator.lifecycle.core.profile import CancelRules, Profile, RetryRules
 from emulator.lifecycle.core.replies import Binding, Refusal, Reply, Request
 from emulator.lifecycle.core.scenario import Scenario, State
 from emulator.lifecycle.render.template import lookup
@@ -43,6 +43,7 @@ class JobActions:
             failed=s.failed,
             cancelled=profile.cancel.to,
             expires_after=profile.job.expires_after,
+            cancel_states=_cancel_states(profile),
         )
         self.views = ViewCache()
 
@@ -279,7 +280,7 @@ class JobActions:
         job_id: str | None,
         scenario: Scenario,
     ) -> Reply:
-        rules = self.profile.retry
+        rules = self.profile.retry_rules(bound.action)
         job_id = _named(job_id)
         with ns.lock:
             job = self.observe(ns, job_id, poll=False)
@@ -292,11 +293,12 @@ class JobActions:
                 new = engine.retry_in_place(job, self.scenario_of(job), now, self.rules)
                 ns.store.add(new)
                 return Reply(rules.status, self._shown(new, bound.view, request), new.id)
-            spawned = self._retry_as_new(ns, job, request, now)
+            spawned = self._retry_as_new(ns, job, request, now, rules)
             return Reply(rules.status, self._shown(spawned, bound.view, request), spawned.id)
 
-    def _retry_as_new(self, ns: Namespace, job: Job, request: Request, now: float) -> Job:
-        rules = self.profile.retry
+    def _retry_as_new(
+        self, ns: Namespace, job: Job, request: Request, now: float, rules: RetryRules
+    ) -> Job:
         body = dict(job.request.get("body") or {})
         if rules.body_field:
             given = request.body.get(rules.body_field) if isinstance(request.body, dict) else None
@@ -325,7 +327,7 @@ class JobActions:
         job_id: str | None,
         scenario: Scenario,
     ) -> Reply:
-        rules = self.profile.cancel
+        rules = self.profile.cancel_rules(bound.action)
         job_id = _named(job_id)
         with ns.lock:
             job = self.observe(ns, job_id, poll=False)
@@ -336,10 +338,76 @@ class JobActions:
                 raise Refusal(rules.refused, variables, job_id)
             immediate = status in rules.immediate_from
             new = engine.cancel(
-                job, self.scenario_of(job), ns.clock.now(), self.rules, immediate=immediate
+                job,
+                self.scenario_of(job),
+                ns.clock.now(),
+                self.rules,
+                immediate=immediate,
+                by=bound.action,
             )
             ns.store.add(new)
         return Reply(rules.status, self._shown(new, bound.view, request), new.id)
+
+    def signal(
+        self,
+        bound: Binding,
+        ns: Namespace,
+        request: Request,
+        job_id: str | None,
+        scenario: Scenario,
+    ) -> Reply:
+        """An action the profile names itself: the job takes its current state's exit of that
+        name (a scenario's ``on:``); from a state without one, the ``invalid_state`` refusal."""
+        job_id = _named(job_id)
+        with ns.lock:
+            job = self.observe(ns, job_id, poll=False)
+            moved = engine.signal(
+                job, self.scenario_of(job), ns.clock.now(), self.rules, bound.action
+            )
+            if moved is None:
+                variables = {"action": bound.action, "job": self.context(job)["job"]}
+                raise Refusal("invalid_state", variables, job_id)
+            ns.store.add(moved)
+        return Reply(bound.success, self._shown(moved, bound.view, request), moved.id)
+
+    def monitor(
+        self,
+        bound: Binding,
+        ns: Namespace,
+        request: Request,
+        job_id: str | None,
+        scenario: Scenario,
+    ) -> Reply:
+        """A status monitor, polled like the job: its own view, with ``Retry-After`` while the
+        job runs; once the job is terminal, that view, or a 303 to where the result is."""
+        job = self.observe(ns, _named(job_id), poll=True)
+        binding = self.profile.bindings.get(bound.action)
+        rules = binding.monitor if binding is not None else None
+        done = self.status_of(job) in self.rules.terminal
+        locate = binding.locate if binding is not None else None
+        if done and rules is not None and rules.done == "redirect" and locate is not None:
+            context = {**self.context(job), "base_url": request.base_url}
+            return Reply(303, None, job.id, headers={"location": str(locate(context))})
+        headers = {}
+        if rules is not None and rules.retry_after is not None and not done:
+            headers["retry-after"] = str(rules.retry_after)
+        if bound.view is None:
+            return Reply(bound.success, None, job.id, headers=headers)
+        shown = self.cached_view(job, bound.view, request)
+        return Reply(bound.success, shown.body, job.id, headers=headers, payload=shown.payload)
+
+    def with_headers(self, ns: Namespace, name: str, reply: Reply, request: Request) -> Reply:
+        """``reply`` with the response headers the operation bound as ``name`` declares,
+        rendered from the job it answers about (a header whose value renders null is left
+        out)."""
+        bound = self.profile.bindings.get(name)
+        job = ns.store.get(reply.job_id) if reply.job_id is not None else None
+        if bound is None or not bound.renderers or job is None:
+            return reply
+        context = {**self.context(job), "base_url": request.base_url}
+        made = {name.lower(): fill(context) for name, fill in bound.renderers.items()}
+        headers = {**reply.headers, **{k: str(v) for k, v in made.items() if v is not None}}
+        return Reply(reply.status, reply.body, reply.job_id, headers, reply.payload)
 
     def delete(
         self,
@@ -366,6 +434,19 @@ class JobActions:
         if found is None:
             raise Refusal("not_found", {"job_id": job_id}, job_id)
         return found[0]
+
+
+def _cancel_states(profile: Profile) -> dict[str | None, State]:
+    """The state each cancel ends in: the profile's own (``None``), and each operation's bound
+    to ``cancel`` with its own rules (``to``, ``error``, ``fields``)."""
+
+    def ended(rules: CancelRules) -> State:
+        return State(rules.to, error=rules.error, fields=rules.fields)
+
+    states: dict[str | None, State] = {None: ended(profile.cancel)}
+    for name in profile.bound_as("cancel"):
+        states[name] = ended(profile.cancel_rules(name))
+    return states
 
 
 def default_scenario(

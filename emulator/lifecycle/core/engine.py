@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.lifecycle.core.job import Event, Job, encode_request
@@ -25,6 +25,7 @@ __all__ = [
     "next_change",
     "observe",
     "retry_in_place",
+    "signal",
     "start",
 ]
 
@@ -43,6 +44,9 @@ class Rules:
     failed: frozenset[str]
     cancelled: str = "cancelled"
     expires_after: float | None = None
+    # The state a cancel ends in, by the name of the operation that asked (None: the profile's
+    # ``cancel``); a name not here ends in the plain ``cancelled`` status.
+    cancel_states: Mapping[str | None, State] = field(default_factory=dict)
 
 
 def current(job: Job, scenario: Scenario) -> State:
@@ -132,6 +136,7 @@ def retry_in_place(job: Job, scenario: Scenario, now: float, rules: Rules) -> Jo
         attempt=attempt,
         override=None,
         cancel_requested=False,
+        cancelled_by=None,
         started_at=None,
         completed_at=None,
         expires_at=_expiry(now, rules),
@@ -140,21 +145,40 @@ def retry_in_place(job: Job, scenario: Scenario, now: float, rules: Rules) -> Jo
     return _enter(reset, scenario.state(attempt, 0), 0, now, rules, polls=0)
 
 
-def cancel(job: Job, scenario: Scenario, now: float, rules: Rules, *, immediate: bool) -> Job:
-    """Follow the state's ``cancel`` exit; else cancel now, or ask the running attempt to stop
-    (``on_cancel`` decides how)."""
-    exit_to = None if job.override else current(job, scenario).exits.get("cancel")
+def cancel(
+    job: Job,
+    scenario: Scenario,
+    now: float,
+    rules: Rules,
+    *,
+    immediate: bool,
+    by: str | None = None,
+) -> Job:
+    """Follow the state's exit for this cancel (``by``: the name of the operation that asked,
+    else ``cancel``); else cancel now, or ask the running attempt to stop (``on_cancel`` decides
+    how), ending in the state ``rules.cancel_states`` gives ``by``."""
+    exits = {} if job.override else current(job, scenario).exits
+    exit_to = exits.get(by) if by is not None and by in exits else exits.get("cancel")
     if exit_to is not None:
         # The script says where a cancel leads: ``on_cancel`` (for unscripted cancels) is moot.
         return _enter(job, scenario.state(job.attempt, exit_to), exit_to, now, rules, polls=0)
     if immediate:
-        return _cancelled(job.evolve(cancel_requested=True), now, rules, polls=0)
-    job = job.evolve(cancel_requested=True, updated_at=now)
+        return _cancelled(job.evolve(cancel_requested=True, cancelled_by=by), now, rules, polls=0)
+    job = job.evolve(cancel_requested=True, cancelled_by=by, updated_at=now)
     state = current(job, scenario)
     if state.duration is not None and state.duration.until == "cancel":
         nxt = job.state_index + 1
         return _enter(job, scenario.state(job.attempt, nxt), nxt, now, rules, polls=0)
     return job
+
+
+def signal(job: Job, scenario: Scenario, now: float, rules: Rules, event: str) -> Job | None:
+    """Follow the current state's exit named ``event`` (a scenario's ``on: {event: status}``);
+    None when the state has no such way out."""
+    exit_to = None if job.override else current(job, scenario).exits.get(event)
+    if exit_to is None:
+        return None
+    return _enter(job, scenario.state(job.attempt, exit_to), exit_to, now, rules, polls=0)
 
 
 def append_event(events: tuple[Event, ...], event: Event) -> tuple[Event, ...]:
@@ -174,7 +198,7 @@ def _expiry(now: float, rules: Rules) -> float | None:
 
 
 def _cancelled(job: Job, at: float, rules: Rules, *, polls: int) -> Job:
-    state = State(status=rules.cancelled)
+    state = rules.cancel_states.get(job.cancelled_by) or State(status=rules.cancelled)
     return _enter(job.evolve(override=state), state, job.state_index, at, rules, polls=polls)
 
 

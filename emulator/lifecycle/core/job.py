@@ -55,6 +55,8 @@ class Job:
     last_attempt_at: float | None = None
     last_failure_code: str | None = None
     cancel_requested: bool = False
+    # The name of the operation that asked for the cancel, when the profile binds several.
+    cancelled_by: str | None = None
     revision: int = 0
     events: tuple[Event, ...] = ()
     partition: str | None = None

@@ -18,11 +18,13 @@ from emulator.lifecycle.webhooks.events import WebhookRules
 __all__ = [
     "DEFAULT_ERRORS",
     "AuthRules",
+    "BoundOperation",
     "CancelRules",
     "ErrorKind",
     "JobRules",
     "ListFilter",
     "ListRules",
+    "MonitorRules",
     "Profile",
     "RetryRules",
     "StatusRules",
@@ -117,6 +119,50 @@ class CancelRules:
     allowed_from: frozenset[str] = frozenset()
     refused: str = "invalid_state"
     verb: str = "cancelled"
+    # What the cancelled job carries besides its status (``error.message``: why it stopped).
+    error: Any = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorRules:
+    """A status monitor: polled like the job, in its own view; once the job is terminal it
+    shows that view (which may link to the result) or redirects (303) to ``location``."""
+
+    done: Literal["view", "redirect"] = "view"
+    # A template of the job context: where the result is, the 303's ``Location``.
+    location: str | None = None
+    # Seconds a client is told to wait (``Retry-After``) while the job is not terminal.
+    retry_after: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BoundOperation:
+    """One operation as the profile binds it: the profile's name for it (the journal's
+    ``action``, what faults and a scenario's ``on:`` name), the row of the action table it
+    performs, and its own outcome where it differs from the action's: the view it answers
+    with, its success status, response headers (templates of the job context) and, for a
+    retry, cancel or monitor, its own rules."""
+
+    name: str
+    action: str
+    operation: str
+    view: str | None = None
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    retry: RetryRules | None = None
+    cancel: CancelRules | None = None
+    monitor: MonitorRules | None = None
+
+    # Compiled once: the headers, and the monitor's location.
+    renderers: Mapping[str, Renderer] = field(init=False, compare=False, repr=False)
+    locate: Renderer | None = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        compiled = {name: compile_template(t) for name, t in self.headers.items()}
+        object.__setattr__(self, "renderers", compiled)
+        location = self.monitor.location if self.monitor is not None else None
+        object.__setattr__(self, "locate", None if location is None else compile_template(location))
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +233,8 @@ class Profile:
     webhooks: WebhookRules | None = None
     # A status the operation does not declare: a spec gap (served, journaled) or a violation.
     undeclared: Literal["gap", "violation"] = "gap"
+    # Each name of ``operations`` as bound: those not given here perform the action they name.
+    bindings: Mapping[str, BoundOperation] = field(default_factory=dict)
 
     # The views compiled once, derived from ``views`` (see ``template.compile_template``).
     renderers: Mapping[str, Renderer] = field(init=False, compare=False, repr=False)
@@ -194,6 +242,28 @@ class Profile:
     def __post_init__(self) -> None:
         compiled = {name: compile_template(t) for name, t in self.views.items()}
         object.__setattr__(self, "renderers", compiled)
+        bindings = {
+            name: self.bindings.get(name) or BoundOperation(name, name, ref)
+            for name, ref in self.operations.items()
+        }
+        object.__setattr__(self, "bindings", bindings)
+
+    def action_of(self, name: str) -> str:
+        """The action table's row the operation bound as ``name`` performs."""
+        bound = self.bindings.get(name)
+        return name if bound is None else bound.action
+
+    def bound_as(self, action: str) -> list[str]:
+        """The names of the operations bound to ``action``, in the profile's order."""
+        return [name for name, bound in self.bindings.items() if bound.action == action]
+
+    def retry_rules(self, name: str) -> RetryRules:
+        bound = self.bindings.get(name)
+        return bound.retry if bound is not None and bound.retry is not None else self.retry
+
+    def cancel_rules(self, name: str) -> CancelRules:
+        bound = self.bindings.get(name)
+        return bound.cancel if bound is not None and bound.cancel is not None else self.cancel
 
     def error(self, kind: str) -> ErrorKind:
         return self.errors.get(kind) or self.errors["server_error"]

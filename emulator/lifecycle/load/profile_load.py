@@ -11,11 +11,13 @@ from emulator.lifecycle.core.profile import (
     DEFAULT_CHECK_ORDER,
     DEFAULT_ERRORS,
     AuthRules,
+    BoundOperation,
     CancelRules,
     ErrorKind,
     JobRules,
     ListFilter,
     ListRules,
+    MonitorRules,
     Profile,
     RetryRules,
     StatusRules,
@@ -58,19 +60,24 @@ def load_profile(path: str | Path, table: ActionTable = ACTION_TABLE) -> Profile
     r = Reader(str(file), read_yaml(file, ProfileError), error=ProfileError)
     r.only(*_TOP_KEYS)
     ops = r.section("operations", required=True)
-    for action in ops.names():
-        if action not in table:
-            ops.fail(action, f"unknown action {action!r}; expected one of {', '.join(table)}")
+    retry, cancel = r.section("retry"), r.section("cancel")
+    bindings = {name: _binding(ops, name, table, retry, cancel) for name in ops.names()}
     for needed in (name for name, action in table.items() if action.required):
-        if not ops.has(needed):
+        if not any(bound.action == needed for bound in bindings.values()):
             r.fail("operations", f"a profile must bind {needed!r} to an operation")
     spec = r.opt_text("spec")
     scenarios = r.opt_text("scenarios")
     hidden = r.section("hidden")
     views = r.section("views")
     job = _job(r.section("job"))
+    named = {b.view: b.name for b in bindings.values() if b.view is not None}
     for view in views.names():
-        _check_view(views, view, set(job.stamps))
+        _check_view(views, view, set(job.stamps), view in named)
+    for view, name in named.items():
+        if view not in views.data and view not in _VIEW_ROOTS:
+            ops.fail(
+                name, f"view {view!r} is not among the profile's views: {', '.join(views.names())}"
+            )
     return Profile(
         name=r.text("name"),
         path=file,
@@ -79,13 +86,14 @@ def load_profile(path: str | Path, table: ActionTable = ACTION_TABLE) -> Profile
         if scenarios
         else None,
         default_scenario=r.opt_text("default_scenario"),
-        operations={k: ops.text(k) for k in ops.names()},
+        operations={name: bound.operation for name, bound in bindings.items()},
+        bindings=bindings,
         job=job,
         statuses=_statuses(r.section("statuses", required=True)),
         auth=_auth(r.section("auth")),
         check_order=tuple(r.texts("check_order", list(DEFAULT_CHECK_ORDER))),
-        retry=_retry(r.section("retry")),
-        cancel=_cancel(r.section("cancel")),
+        retry=_retry(retry),
+        cancel=_cancel(cancel),
         delete_status=r.section("delete").integer("status", 204),
         listing=_listing(r.section("list")),
         hidden={k: hidden.text(k) for k in hidden.names()},
@@ -103,6 +111,76 @@ def _undeclared(r: Reader) -> Literal["gap", "violation"]:
     if value not in ("gap", "violation"):
         r.fail("undeclared", f"expected gap or violation, got {value!r}")
     return "gap" if value == "gap" else "violation"
+
+
+_BINDING_KEYS = ("operation", "action", "view", "status", "headers")
+_RETRY_KEYS = ("model", "from", "status", "refused", "body_field", "body_default", "verb")
+_CANCEL_KEYS = ("status", "to", "immediate_from", "from", "refused", "verb", "error", "fields")
+_MONITOR_KEYS = ("done", "location", "retry_after")
+# An operation the profile names after none of the table's actions performs this one: a
+# scenario's ``on: {<name>: <status>}`` says where it leads.
+OWN_ACTION = "signal"
+
+
+def _binding(
+    ops: Reader, name: str, table: ActionTable, retry: Reader, cancel: Reader
+) -> BoundOperation:
+    """``name: operation`` binds the action ``name``; ``name: {operation, action?, ...}`` binds
+    ``action`` (default: ``name`` when the table has it, else a profile's own action) with
+    that operation's own outcome."""
+    known = ", ".join(a for a in table if a != OWN_ACTION)
+    if not isinstance(ops.raw(name), dict):
+        if name not in table:
+            ops.fail(
+                name,
+                f"unknown action {name!r}; expected one of {known}, or "
+                "{operation: ..., action: ...} for an operation the profile names itself",
+            )
+        return BoundOperation(name, name, ops.text(name))
+    b = ops.section(name)
+    action = b.text("action", name if name in table else OWN_ACTION)
+    if action not in table:
+        b.fail("action", f"unknown action {action!r}; expected one of {known}")
+    rules_keys = {"retry": _RETRY_KEYS, "cancel": _CANCEL_KEYS, "monitor": _MONITOR_KEYS}
+    own = rules_keys.get(action, ())
+    b.only(*dict.fromkeys(_BINDING_KEYS + own))
+    own_rules = {key: value for key, value in b.data.items() if key in own}
+    headers = b.section("headers")
+    for header in headers.names():
+        headers.text(header)
+    return BoundOperation(
+        name=name,
+        action=action,
+        operation=b.text("operation"),
+        view=b.opt_text("view"),
+        status=None
+        if action in ("retry", "cancel") or not b.has("status")
+        else b.integer("status"),
+        headers=dict(headers.data),
+        retry=_retry(_merged(retry, b, own_rules)) if action == "retry" and own_rules else None,
+        cancel=_cancel(_merged(cancel, b, own_rules)) if action == "cancel" and own_rules else None,
+        monitor=_monitor(b) if action == "monitor" else None,
+    )
+
+
+def _merged(section: Reader, binding: Reader, own: dict[str, Any]) -> Reader:
+    """The profile's section for an action with one binding's own keys laid over it; its
+    mistakes are reported at the binding."""
+    return Reader(binding.file, {**section.data, **own}, binding.pointer, binding.error)
+
+
+def _monitor(r: Reader) -> MonitorRules:
+    done = r.text("done", "view")
+    if done not in ("view", "redirect"):
+        r.fail("done", "expected view (answer the monitor's view) or redirect (303 to location)")
+    if done == "redirect" and not r.has("location"):
+        r.fail("location", "a monitor that redirects needs the result's location (a template)")
+    retry_after = r.integer("retry_after") if r.has("retry_after") else None
+    return MonitorRules(
+        done=cast(Literal["view", "redirect"], done),
+        location=r.opt_text("location"),
+        retry_after=retry_after,
+    )
 
 
 # What each view may name: the context ``emulator.views`` and ``emulator.listing`` fill.
@@ -131,16 +209,22 @@ _VIEW_ROOTS = {
     "job": _JOB_ROOTS,
     "created": _JOB_ROOTS,
     "status": _JOB_ROOTS,
+    "monitor": _JOB_ROOTS,
     "page": _PAGE_ROOTS | {"base_url", "next_url", "next_token"},
     "stats": {"total", "counts"},
 }
 
 
-def _check_view(views: Reader, view: str, stamps: set[str]) -> None:
-    """A misspelt name would silently render null: refuse it at load instead."""
-    roots = _VIEW_ROOTS.get(view)
+def _check_view(views: Reader, view: str, stamps: set[str], bound: bool) -> None:
+    """A misspelt name would silently render null: refuse it at load instead. A view of
+    another name is a view of the job that an operation names (``view:``)."""
+    roots = _VIEW_ROOTS.get(view) or (_JOB_ROOTS if bound else None)
     if roots is None:
-        views.fail(view, f"unknown view; expected one of {', '.join(_VIEW_ROOTS)}")
+        views.fail(
+            view,
+            f"unknown view; expected one of {', '.join(_VIEW_ROOTS)}, or one an operation "
+            "names with view:",
+        )
     for name in placeholders(views.raw(view)):
         root, _, rest = name.partition(".")
         if root not in roots:
@@ -229,7 +313,7 @@ def _auth(r: Reader) -> AuthRules:
 
 
 def _retry(r: Reader) -> RetryRules:
-    r.only("model", "from", "status", "refused", "body_field", "body_default", "verb")
+    r.only(*_RETRY_KEYS)
     model = r.text("model", "reset")
     if model not in ("reset", "new"):
         r.fail("model", "expected 'reset' (same job) or 'new' (a new job)")
@@ -245,7 +329,7 @@ def _retry(r: Reader) -> RetryRules:
 
 
 def _cancel(r: Reader) -> CancelRules:
-    r.only("status", "to", "immediate_from", "from", "refused", "verb")
+    r.only(*_CANCEL_KEYS)
     return CancelRules(
         status=r.integer("status", 200),
         to=r.text("to", "cancelled"),
@@ -253,6 +337,8 @@ def _cancel(r: Reader) -> CancelRules:
         allowed_from=frozenset(r.texts("from", [])),
         refused=r.text("refused", "invalid_state"),
         verb=r.text("verb", "cancelled"),
+        error=r.raw("error"),
+        fields=dict(r.section("fields").data),
     )
 
 

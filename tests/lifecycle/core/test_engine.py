@@ -16,6 +16,7 @@ from emulator.lifecycle.core.engine import (
     next_change,
     observe,
     retry_in_place,
+    signal,
     start,
 )
 from emulator.lifecycle.core.job import Job
@@ -331,6 +332,57 @@ def test_immediate_cancel_ends_the_job_now_and_for_good() -> None:
     assert events(job)[-1] == (T0 + 3, "status:cancelled")
     later = run_to_end(job, sc, T0 + 1_000)
     assert status_of(later, sc) == "cancelled"
+
+
+def test_each_named_cancel_ends_in_its_own_state_at_once_or_at_the_end_of_the_state() -> None:
+    rules = dataclasses.replace(
+        RULES,
+        cancel_states={
+            "stop": State("failed", error={"message": "stopped"}),
+            "terminate": State("failed", error={"message": "terminated"}),
+        },
+    )
+    sc = scenario(attempt(*RUNNING, on_cancel="stop"))
+    now = cancel(running_job(sc), sc, T0 + 2, rules, immediate=True, by="terminate")
+    assert (status_of(now, sc), current(now, sc).error) == ("failed", {"message": "terminated"})
+    asked = cancel(running_job(sc), sc, T0 + 2, rules, immediate=False, by="stop")
+    assert (status_of(asked, sc), asked.cancelled_by) == ("in_progress", "stop")
+    later = observe(asked, sc, T0 + 30, rules, poll=False)
+    assert (status_of(later, sc), current(later, sc).error) == ("failed", {"message": "stopped"})
+    unnamed = cancel(running_job(sc), sc, T0 + 2, rules, immediate=True, by="other")
+    assert status_of(unnamed, sc) == "cancelled"  # a name without a state of its own
+    again = retry_in_place(later, sc, T0 + 40, rules)
+    assert (again.cancelled_by, again.cancel_requested) == (None, False)
+
+
+def test_a_named_cancel_takes_its_own_exit_before_the_cancel_exit() -> None:
+    states = (
+        State("running", Duration(seconds=10), exits={"stop": 2, "cancel": 3}),
+        State("done"),
+        State("stopping", Duration(seconds=5)),
+        State("cancelled"),
+    )
+    sc = scenario(attempt(*states))
+    job = start("j", sc, {}, T0, RULES)
+    assert status_of(cancel(job, sc, T0 + 1, RULES, immediate=False, by="stop"), sc) == "stopping"
+    assert status_of(cancel(job, sc, T0 + 1, RULES, immediate=False, by="x"), sc) == "cancelled"
+
+
+def test_a_signal_takes_the_exit_of_its_name_or_nothing() -> None:
+    states = (
+        State("running", Duration(seconds=10), exits={"suspend": 2}),
+        State("done"),
+        State("suspended", exits={"resume": 0}),
+    )
+    sc = scenario(attempt(*states))
+    job = start("j", sc, {}, T0, RULES)
+    assert signal(job, sc, T0 + 1, RULES, "resume") is None
+    held = signal(job, sc, T0 + 1, RULES, "suspend")
+    assert held is not None and status_of(held, sc) == "suspended"
+    assert status_of(observe(held, sc, T0 + 1_000, RULES, poll=False), sc) == "suspended"
+    back = signal(held, sc, T0 + 1_000, RULES, "resume")
+    assert back is not None and (status_of(back, sc), back.entered_at) == ("running", T0 + 1_000)
+    assert status_of(observe(back, sc, T0 + 1_010, RULES, poll=False), sc) == "done"
 
 
 def test_cancel_of_a_running_job_stops_at_the_end_of_its_state() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from emulator import ProfileError, build
 from emulator.bundle import BUNDLED_APIS, bundled_profile
@@ -93,11 +94,13 @@ def test_broken_profile_names_file_and_pointer(file: str, pointer: str, reason: 
 
 
 def _with(tmp_path: Path, extra: str) -> Path:
-    """The minimal profile with ``extra`` YAML appended, beside the data it refers to."""
-    minimal = (PROFILES / "minimal.yaml").read_text(encoding="utf-8")
-    spec = (PROFILES / "../../../specs/writer.yaml").resolve()
+    """The minimal profile with the top-level keys of ``extra`` (YAML) set, beside the data it
+    refers to."""
+    profile = yaml.safe_load((PROFILES / "minimal.yaml").read_text(encoding="utf-8"))
+    profile["spec"] = str((PROFILES / profile["spec"]).resolve())
+    profile.update(yaml.safe_load(extra))
     file = tmp_path / "profile.yaml"
-    file.write_text(minimal.replace("../../../specs/writer.yaml", str(spec)) + extra, "utf-8")
+    file.write_text(yaml.safe_dump(profile), encoding="utf-8")
     return file
 
 
@@ -135,7 +138,76 @@ list: {default_limit: unlimited}
 def test_bad_naming_and_limits_are_refused(
     tmp_path: Path, extra: str, pointer: str, reason: str
 ) -> None:
-    error = refusal(_with(tmp_path, "\n" + extra + "\n"))
+    error = refusal(_with(tmp_path, extra))
+    assert (error.pointer, reason in error.reason) == (pointer, True), error.reason
+
+
+def test_operations_bound_under_names_of_the_profiles_own(tmp_path: Path) -> None:
+    extra = """
+cancel: {to: failed, from: [in_progress]}
+operations:
+  create: createJob
+  retrieve: retrieveJob
+  look: {action: retrieve, operation: listJobs, view: brief, headers: {X-Look: "{job.id}"}}
+  halt: {action: cancel, operation: retryJob, to: halted, error: {message: halted}}
+  redo: {action: retry, operation: retryJob, model: new}
+  poke: {operation: retryJob}
+  watch:
+    action: monitor
+    operation: retrieveJob
+    done: redirect
+    location: "{base_url}/x"
+    retry_after: 2
+views:
+  brief: {id: "{job.id}"}
+"""
+    profile = load_profile(_with(tmp_path, extra))
+    assert profile.operations["look"] == "listJobs"
+    look = profile.bindings["look"]
+    assert (look.action, look.view, dict(look.headers)) == (
+        "retrieve",
+        "brief",
+        {"X-Look": "{job.id}"},
+    )
+    assert profile.bindings["create"].action == "create"
+    halt = profile.cancel_rules("halt")
+    assert (halt.to, halt.error, halt.allowed_from) == (
+        "halted",
+        {"message": "halted"},
+        {"in_progress"},
+    )
+    assert profile.cancel_rules("cancel") is profile.cancel
+    assert (profile.retry_rules("redo").model, profile.retry.model) == ("new", "reset")
+    assert profile.action_of("poke") == "signal"
+    watch = profile.bindings["watch"].monitor
+    assert watch is not None and (watch.done, watch.retry_after) == ("redirect", 2)
+    assert profile.bound_as("cancel") == ["halt"]
+
+
+@pytest.mark.parametrize(
+    ("binding", "pointer", "reason"),
+    [
+        (
+            "{action: launch, operation: createJob}",
+            "/operations/x/action",
+            "unknown action 'launch'",
+        ),
+        ("{action: retry, operation: retryJob, to: done}", "/operations/x/to", "unknown key"),
+        ("{action: cancel, operation: retryJob, refused: 3}", "/operations/x/refused", "a string"),
+        ("{action: retrieve}", "/operations/x/operation", "is required"),
+        ("{action: retrieve, operation: retrieveJob, view: nope}", "/operations/x", "view 'nope'"),
+        (
+            "{action: monitor, operation: retrieveJob, done: redirect}",
+            "/operations/x/location",
+            "location",
+        ),
+    ],
+)
+def test_bad_bindings_are_refused_where_they_are(
+    tmp_path: Path, binding: str, pointer: str, reason: str
+) -> None:
+    extra = f"\noperations:\n  create: createJob\n  retrieve: retrieveJob\n  x: {binding}\n"
+    error = refusal(_with(tmp_path, extra))
     assert (error.pointer, reason in error.reason) == (pointer, True), error.reason
 
 

@@ -177,15 +177,21 @@ attempts:
     assert [s.exits for s in states[1:]] == [{}, {}, {}]
 
 
-def test_a_state_only_an_unknown_event_leads_to_is_refused(tmp_path: Path) -> None:
-    file = write(
+def test_an_exit_no_operation_of_the_profile_takes_is_refused_by_the_check(
+    tmp_path: Path,
+) -> None:
+    write(
         tmp_path,
         """
 attempts:
   - states:
-      - {status: running, for: {seconds: 5}, on: {expire: done}}
-      - {status: done}
+      - {status: in_progress, for: {seconds: 5}, on: {expire: completed}}
+      - {status: completed, result: {suggestion: done}}
 """,
     )
-    error = refusal(file)
-    assert (error.pointer, error.reason) == ("/attempts/0/states/0/on", "unknown key 'expire'")
+    assert load_scenario(tmp_path / "s.yaml").attempts[0].states[0].exits == {"expire": 1}
+    with pytest.raises(ScenarioError) as info:  # writer binds no cancel and no 'expire'
+        build(api="writer", scenarios=tmp_path)
+    error = info.value
+    assert error.pointer == "/attempts/0/states/0/on/expire"
+    assert "no operation of profile 'writer' is named 'expire'" in error.reason
