@@ -22,7 +22,16 @@ WRITER_INPUTS = {"inputs": [{"id": "topic", "value": ["shoes"]}]}
 
 # For a pytest run in a subprocess that uses none of them: importing these installed plugins
 # costs each such run seconds of start-up (schemathesis most), and the suite has several.
-UNUSED_PLUGINS = ("-p", "no:hypothesispytest", "-p", "no:schemathesis", "-p", "no:anyio")
+UNUSED_PLUGINS = (
+    "-p",
+    "no:hypothesispytest",
+    "-p",
+    "no:schemathesis",
+    "-p",
+    "no:anyio",
+    "-p",
+    "no:asyncio",
+)
 
 
 def osapi_token(*roles: str, secret: str = DEFAULT_JWT_SECRET) -> str:

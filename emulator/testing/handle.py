@@ -3,14 +3,22 @@
 Every call goes over HTTP to ``/_emulator/...`` under the namespace's base URL, so the handle
 drives a session server, an in-process app (through ``inprocess.InProcessTransport``) or a
 ``jobs-emulator serve`` started elsewhere, in the same way.
+
+A control call is synchronous, and safe in an async test: the emulator answers on its own loop
+(the session server's thread, or the in-process app's), never on the test's, so the call holds
+the test's loop for one round trip and nothing it waits for needs that loop. The exception is
+a webhook receiver the test serves on its own loop: moving the clock delivers what falls due
+before answering, so move it from a thread there (``await asyncio.to_thread(...)``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import json
 import ssl
+import threading
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +41,7 @@ __all__ = [
 ]
 
 TransportFactory = Callable[[], httpx.BaseTransport]
+AsyncTransportFactory = Callable[[], httpx.AsyncBaseTransport]
 
 
 @functools.cache
@@ -45,9 +54,34 @@ def _unused_tls_context() -> ssl.SSLContext:
 
 def plain_http_client(base_url: str = "", **kwargs: Any) -> httpx.Client:
     """An ``httpx.Client``, without the cost of a TLS setup when ``base_url`` is plain HTTP."""
+    return httpx.Client(base_url=base_url, **_without_tls(base_url, kwargs))
+
+
+def _without_tls(base_url: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     if base_url.startswith("http://") and "transport" not in kwargs:
         kwargs.setdefault("verify", _unused_tls_context())
-    return httpx.Client(base_url=base_url, **kwargs)
+    return kwargs
+
+
+def _close_after_the_test(client: httpx.AsyncClient) -> None:
+    """Close an async client the test left open, once the test's event loop is gone.
+
+    pytest-asyncio closes a test's loop before a synchronous fixture's teardown, and trio's run
+    has ended: the client is closed on a loop of its own. Nothing it keeps is bound to the loop
+    that used it: in process it holds no connection at all, and over a socket
+    ``EmulatorHandle.async_client`` keeps none alive between requests.
+    """
+    if client.is_closed:
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(client.aclose())
+        return
+    # Closed from a coroutine (``handle.close()`` on a running loop): on a thread of its own.
+    closer = threading.Thread(target=asyncio.run, args=(client.aclose(),))
+    closer.start()
+    closer.join()
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +161,11 @@ class EmulatorHandle:
     go to absolute URLs), shared by the handles on one server so that no test pays for a client
     or a connection; without it the handle opens its own, which sends ``token`` (the server's
     ``--control-token``) with every call.
+
+    In process, ``transport`` and ``async_transport`` make the transports of the clients that
+    reach the app, and ``own_url`` is the namespace's URL as the app reaches itself (its webhook
+    deliveries to the built-in receiver); ``url`` is then an address where no emulator answers
+    (``missed_transport``), so that a client built without the transport fails at once.
     """
 
     def __init__(
@@ -138,17 +177,22 @@ class EmulatorHandle:
         clock: str = "manual",
         scenario: str | None = None,
         transport: TransportFactory | None = None,
+        async_transport: AsyncTransportFactory | None = None,
+        own_url: str | None = None,
         control: Wire | None = None,
         token: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
+        self.own_url = self.url if own_url is None else own_url.rstrip("/")
         self.token = token
         self.namespace = namespace
         self.api = api
         self.clock_mode = clock
         self.default_scenario = scenario
         self._transport = transport
+        self._async_transport = async_transport
         self._clients: list[httpx.Client] = []
+        self._async_clients: list[httpx.AsyncClient] = []
         self._wires: list[Wire] = []
         self._control = control if control is not None else self._own_wire()
         self._accepted_seq = 0
@@ -159,9 +203,13 @@ class EmulatorHandle:
         self.webhooks = EmulatorWebhooks(self)
 
     @classmethod
-    def for_server(cls, root: str, namespace: str, **kwargs: Any) -> EmulatorHandle:
-        """A handle on ``namespace`` of a server at ``root`` (e.g. ``http://127.0.0.1:8080``)."""
-        return cls(f"{root.rstrip('/')}/_ns/{namespace}", namespace, **kwargs)
+    def for_server(
+        cls, root: str, namespace: str, own_root: str | None = None, **kwargs: Any
+    ) -> EmulatorHandle:
+        """A handle on ``namespace`` of a server at ``root`` (e.g. ``http://127.0.0.1:8080``),
+        which reaches itself at ``own_root`` (default: ``root``)."""
+        own = None if own_root is None else f"{own_root.rstrip('/')}/_ns/{namespace}"
+        return cls(f"{root.rstrip('/')}/_ns/{namespace}", namespace, own_url=own, **kwargs)
 
     def client(self, **kwargs: Any) -> httpx.Client:
         """An ``httpx.Client`` whose ``base_url`` is this namespace; closed when the test ends.
@@ -172,6 +220,24 @@ class EmulatorHandle:
             kwargs.setdefault("transport", self._transport())
         client = plain_http_client(self.url, **kwargs)
         self._clients.append(client)
+        return client
+
+    def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
+        """An ``httpx.AsyncClient`` whose ``base_url`` is this namespace; closed when the test
+        ends. Pass it to an async SDK as ``http_client=``; any event loop may use it (asyncio,
+        or trio where the SDK supports it).
+
+        In process, it reaches the app without a socket. Over a socket it keeps no connection
+        alive between requests: a pooled connection belongs to the loop that opened it, and the
+        test's loop is gone before the fixture's teardown could close it there (pass
+        ``limits=`` to pool them, and close the client in the test).
+        """
+        if self._async_transport is not None:
+            kwargs.setdefault("transport", self._async_transport())
+        else:
+            kwargs.setdefault("limits", httpx.Limits(max_keepalive_connections=0))
+        client = httpx.AsyncClient(base_url=self.url, **_without_tls(self.url, kwargs))
+        self._async_clients.append(client)
         return client
 
     def _own_wire(self) -> Wire:
@@ -265,8 +331,11 @@ class EmulatorHandle:
         self.webhooks.close()
         for client in self._clients:
             client.close()
+        for async_client in self._async_clients:
+            _close_after_the_test(async_client)
         self._wires.clear()
         self._clients.clear()
+        self._async_clients.clear()
 
     def _journal(self, filters: dict[str, str]) -> list[dict[str, Any]]:
         return list(self.control("GET", "journal", **filters)["entries"])

@@ -1,24 +1,34 @@
 """The session's emulators: one app per distinct configuration, its server started on first use,
-and one control wire per server that every test's handle shares."""
+and one control wire per server that every test's handle shares.
+
+In process, the apps run on one helper loop (``inprocess.EventLoopThread``) and reach
+themselves at ``IN_PROCESS_ROOT`` (the host their webhook sender keeps in process); a test's
+``emulator.url`` is the address of a ``MissedTransportServer``, so that an SDK built without
+the fixture's client fails on its first request, saying so.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
 from dataclasses import dataclass, field
-
-import httpx
 
 from emulator.bundle import build
 from emulator.http.app import Emulator
+from emulator.http.delivery.sender import SELF_HOST
 from emulator.http.server import LiveServer
 from emulator.settings import Settings, Sources
 from emulator.testing.handle import EmulatorHandle, plain_http_client
-from emulator.testing.inprocess import EventLoopThread, InProcessTransport
+from emulator.testing.inprocess import (
+    AsyncInProcessTransport,
+    EventLoopThread,
+    InProcessTransport,
+)
+from emulator.testing.missed_transport import MissedTransportServer
 from emulator.testing.wire import HttpxWire, LoopbackWire, Wire
 
 __all__ = ["IN_PROCESS_ROOT", "EmulatorPool", "ServerConfig", "TestOptions"]
 
-IN_PROCESS_ROOT = "http://emulator.local"
+IN_PROCESS_ROOT = f"http://{SELF_HOST}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +72,28 @@ class EmulatorPool:
     """The session's emulators, built once per distinct ServerConfig; servers start lazily."""
 
     def __init__(self) -> None:
-        self._apps: dict[ServerConfig, Emulator | Exception] = {}
+        self._apps: dict[tuple[ServerConfig, bool], Emulator | Exception] = {}
         self._servers: dict[ServerConfig, LiveServer] = {}
         self._loop: EventLoopThread | None = None
+        self._missed: MissedTransportServer | None = None
+        self._served_in_process: list[Emulator] = []
         # One control wire per server (and per in-process app), kept for the session: a new
         # client costs milliseconds, a call on a warm connection a fraction of one.
         self._controls: dict[tuple[ServerConfig, bool], Wire] = {}
 
-    def app(self, config: ServerConfig) -> Emulator:
-        if config not in self._apps:
+    def app(self, config: ServerConfig, in_process: bool = False) -> Emulator:
+        """The app for ``config``: one for its server, another for tests in process.
+
+        Not one app for both: an app keeps state bound to the loop that first served it (its
+        webhook scheduler and its locks), and the server's loop is not the in-process one.
+        """
+        key = (config, in_process)
+        if key not in self._apps:
             try:
-                self._apps[config] = config.build()
+                self._apps[key] = config.build()
             except Exception as exc:  # a broken spec fails every test using it, quickly
-                self._apps[config] = exc
-        found = self._apps[config]
+                self._apps[key] = exc
+        found = self._apps[key]
         if isinstance(found, Exception):
             raise found
         return found
@@ -86,33 +104,48 @@ class EmulatorPool:
             self._servers[config] = LiveServer(self.app(config)).start()
         return self._servers[config].url
 
-    def in_process(self, config: ServerConfig) -> Callable[[], httpx.BaseTransport]:
-        app = self.app(config)
-        if self._loop is None:
-            self._loop = EventLoopThread()
-        loop = self._loop.loop
-        return lambda: InProcessTransport(app, loop)
-
     def handle(self, options: TestOptions, namespace: str) -> EmulatorHandle:
+        if options.in_process:
+            return self._in_process_handle(options, namespace)
         config = options.server
-        transport = self.in_process(config) if options.in_process else None
-        root = IN_PROCESS_ROOT if options.in_process else self.root(config)
-        key = (config, options.in_process)
+        root = self.root(config)
         token = config.settings.control_token
-        if key not in self._controls:
-            self._controls[key] = (
-                HttpxWire(plain_http_client(root, transport=transport()), token)
-                if transport
-                else LoopbackWire(root, token=token)
-            )
+        if (config, False) not in self._controls:
+            self._controls[config, False] = LoopbackWire(root, token=token)
         return EmulatorHandle.for_server(
             root,
             namespace,
             api=config.api,
             clock=options.clock,
             scenario=options.scenario,
-            transport=transport,
-            control=self._controls[key],
+            control=self._controls[config, False],
+            token=token,
+        )
+
+    def _in_process_handle(self, options: TestOptions, namespace: str) -> EmulatorHandle:
+        config = options.server
+        app = self.app(config, in_process=True)
+        if self._loop is None:
+            self._loop = EventLoopThread()
+        if self._missed is None:
+            self._missed = MissedTransportServer()
+        loop = self._loop.loop
+        token = config.settings.control_token
+        if (config, True) not in self._controls:
+            self._served_in_process.append(app)
+            transport = InProcessTransport(app, loop)
+            client = plain_http_client(IN_PROCESS_ROOT, transport=transport)
+            self._controls[config, True] = HttpxWire(client, token)
+        return EmulatorHandle.for_server(
+            self._missed.url,
+            namespace,
+            own_root=IN_PROCESS_ROOT,
+            api=config.api,
+            clock=options.clock,
+            scenario=options.scenario,
+            transport=lambda: InProcessTransport(app, loop),
+            async_transport=lambda: AsyncInProcessTransport(app, loop),
+            control=self._controls[config, True],
             token=token,
         )
 
@@ -120,9 +153,17 @@ class EmulatorPool:
         for wire in self._controls.values():
             wire.close()
         self._controls.clear()
+        if self._loop is not None:
+            # Their webhook schedulers run on the helper loop: stopped there, not left pending.
+            for app in self._served_in_process:
+                asyncio.run_coroutine_threadsafe(app.aclose(), self._loop.loop).result(10)
+        self._served_in_process.clear()
         for server in self._servers.values():
             server.stop()
         self._servers.clear()
         if self._loop is not None:
             self._loop.stop()
             self._loop = None
+        if self._missed is not None:
+            self._missed.stop()
+            self._missed = None

@@ -22,10 +22,11 @@ __all__ = ["EmulatorWebhooks", "ReceivedWebhook", "verify_signature"]
 
 
 class ControlPlane(Protocol):
-    """What of a namespace's handle this needs: its URL and its control calls."""
+    """What of a namespace's handle this needs: its URL as the emulator reaches itself, and its
+    control calls."""
 
     @property
-    def url(self) -> str: ...
+    def own_url(self) -> str: ...
 
     def control(self, method: str, path: str, body: Any = None, /, **query: str) -> Any: ...
 
@@ -68,7 +69,7 @@ class EmulatorWebhooks:
 
     @property
     def receiver_url(self) -> str:
-        return f"{self._handle.url}/_emulator/webhooks/receiver"
+        return f"{self._handle.own_url}/_emulator/webhooks/receiver"
 
     def subscribe(
         self,
