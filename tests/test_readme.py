@@ -95,7 +95,12 @@ def run_pytest(args: list[str], cwd: Path) -> tuple[int, str]:
         # This process imported ``emulator`` from the checkout already, which a user's fresh pytest
         # has not: the rewrite warning that causes is this harness's, not the README's.
         rewrite = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
-        status = pytest.main([*args, "-p", "no:cacheprovider", "--import-mode=importlib", *rewrite])
+        # pytest-asyncio, installed for the suite, warns in a run whose ini leaves its loop
+        # scope unset: the examples that use it show the setting in their own ini file.
+        loop_scope = ["-o", "asyncio_default_fixture_loop_scope=function"]
+        status = pytest.main(
+            [*args, "-p", "no:cacheprovider", "--import-mode=importlib", *rewrite, *loop_scope]
+        )
     return int(status), out.getvalue()
 
 

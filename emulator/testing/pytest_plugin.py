@@ -31,7 +31,9 @@ Options, first found wins: the ``@pytest.mark.emulator(...)`` marker (every opti
 ``emulator_strict``, ...), then the defaults declared in ``emulator.settings``: the writer API
 (when no spec or profile is named), strict, manual clock. Relative paths start from the rootdir
 (command line: the working directory). With ``in_process=True`` nothing listens on a socket:
-give the SDK ``http_client=emulator.client()`` as well as ``base_url=emulator.url``.
+give the SDK ``http_client=emulator.client()`` (an async SDK ``emulator.async_client()``) as
+well as ``base_url=emulator.url``; an SDK given the URL alone fails on its first request with a
+message saying so.
 ``webhooks=True`` subscribes the built-in receiver (``emulator.webhooks``) to every webhook
 event, a list to those events, a URL sends them there (docs/how-to/webhooks.md).
 """
