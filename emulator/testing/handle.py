@@ -69,19 +69,35 @@ def _close_after_the_test(client: httpx.AsyncClient) -> None:
     pytest-asyncio closes a test's loop before a synchronous fixture's teardown, and trio's run
     has ended: the client is closed on a loop of its own. Nothing it keeps is bound to the loop
     that used it: in process it holds no connection at all, and over a socket
-    ``EmulatorHandle.async_client`` keeps none alive between requests.
+    ``EmulatorHandle.async_client`` keeps none alive between requests, unless told otherwise.
     """
     if client.is_closed:
         return
+    if _loop_runs_here():  # ``handle.close()`` from a coroutine: close on a thread of its own
+        closer = threading.Thread(target=_close_on_a_new_loop, args=(client,))
+        closer.start()
+        closer.join()
+    else:
+        _close_on_a_new_loop(client)
+
+
+def _loop_runs_here() -> bool:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        return False
+    return True
+
+
+def _close_on_a_new_loop(client: httpx.AsyncClient) -> None:
+    try:
         asyncio.run(client.aclose())
-        return
-    # Closed from a coroutine (``handle.close()`` on a running loop): on a thread of its own.
-    closer = threading.Thread(target=asyncio.run, args=(client.aclose(),))
-    closer.start()
-    closer.join()
+    except RuntimeError as exc:  # a pooled connection of a loop that is closed
+        raise EmulatorError(
+            "an emulator.async_client(limits=...) kept a connection alive, and the event loop "
+            "it belongs to ended with the test: close the client in the test "
+            "(async with emulator.async_client(...) as client)"
+        ) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,11 +347,11 @@ class EmulatorHandle:
         self.webhooks.close()
         for client in self._clients:
             client.close()
-        for async_client in self._async_clients:
-            _close_after_the_test(async_client)
         self._wires.clear()
         self._clients.clear()
-        self._async_clients.clear()
+        async_clients, self._async_clients = self._async_clients, []
+        for async_client in async_clients:  # last: the one close that can raise
+            _close_after_the_test(async_client)
 
     def _journal(self, filters: dict[str, str]) -> list[dict[str, Any]]:
         return list(self.control("GET", "journal", **filters)["entries"])

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import warnings
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
+from emulator.errors import EmulatorError
 from emulator.testing.handle import EmulatorHandle
 
 BATCH = {"profile": "specs/examples/profiles/batch.profile.yaml"}
@@ -94,3 +97,20 @@ def test_an_async_client_made_outside_a_loop_works_on_a_loop_made_later(
 
     assert asyncio.run(create()).status_code == 200
     assert asyncio.run(create()).status_code == 200  # a second loop: no connection outlives one
+
+
+@pytest.mark.emulator(**BATCH)
+def test_a_pooled_connection_left_past_its_loop_is_named_at_teardown(
+    emulator: EmulatorHandle,
+) -> None:
+    api = emulator.async_client(limits=httpx.Limits())  # pooled: the test's to close
+
+    async def create() -> int:
+        return (await api.post("/v1/batches", json={"input_file_id": "f"})).status_code
+
+    assert asyncio.run(create()) == 200  # the loop ends, the connection stays in the pool
+    with pytest.raises(EmulatorError, match=r"close the client in the test \(async with"):
+        emulator.close()
+    with warnings.catch_warnings():  # the socket its closed loop could not close
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
