@@ -5,6 +5,7 @@ jobs-emulator check [--api NAME | --spec PATH] [--profile PATH] [--scenarios PAT
 jobs-emulator contract --base-url URL [--api NAME | --spec PATH] [...]   (emulator.contract)
 jobs-emulator record --base-url URL [--api NAME | --spec PATH] [...]     (emulator.contract)
 jobs-emulator report --journal FILE [--out FILE.html]
+jobs-emulator init --spec FILE [--out DIR] [--name NAME] [--resource PATH]   (emulator.drafting)
 
 The options, their defaults and help texts come from ``emulator.settings`` (see
 ``jobs-emulator serve --help``); none is declared here.
@@ -16,6 +17,7 @@ import argparse
 import ipaddress
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from emulator.bundle import build
@@ -23,7 +25,15 @@ from emulator.checks.spec_gaps import SpecGap, predicted_gaps
 from emulator.contract.commands import COMMANDS, add_commands, run_command
 from emulator.dashboard.command import run_report
 from emulator.errors import LoadError
-from emulator.settings import BUNDLED_APIS, Context, Settings, Sources, options, resolve
+from emulator.settings import (
+    BUNDLED_APIS,
+    Context,
+    Drafting,
+    Settings,
+    Sources,
+    options,
+    resolve,
+)
 
 __all__ = ["main"]
 
@@ -65,6 +75,10 @@ def _parser() -> argparse.ArgumentParser:
         "report", help="build a self-contained HTML timeline and journal from a saved journal"
     )
     _add_options(report, "report")
+    init = commands.add_parser(
+        "init", help="draft a profile and scenarios from a provider's spec, then check them"
+    )
+    _add_options(init, "init")
     return parser
 
 
@@ -75,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         files = resolve("report", given).report_file
         assert files.journal is not None  # required by the parser
         return run_report(files.journal, files.out)
+    if command == "init":
+        return _init(resolve("init", given).drafting)
     if command == "check":
         checking = resolve("check", given)
         return _check(checking.sources, checking.settings)
@@ -190,3 +206,40 @@ def _gaps(gaps: Sequence[SpecGap]) -> None:
     for label, found in by_operation.items():
         statuses = ", ".join(f"{g.status} ({', '.join(g.reasons)})" for g in found)
         print(f"  spec gap: {label}: undeclared {statuses}")
+
+
+def _init(drafting: Drafting) -> int:
+    """Draft, write, then load the draft as ``check`` would: what was written, whether it
+    loads, what could not be decided, and the commands to run next."""
+    from emulator.drafting import DraftError, draft_profile, write_draft
+
+    assert drafting.spec is not None  # required by the parser
+    spec, out = Path(drafting.spec), Path(drafting.out)
+    try:
+        draft = draft_profile(spec, name=drafting.name, resource=drafting.resource)
+        written = write_draft(draft, spec, out, force=drafting.force)
+    except (LoadError, DraftError, FileExistsError) as exc:
+        print(f"jobs-emulator init: {exc}", file=sys.stderr)
+        return 2
+    profile = written[0]
+    print(f"drafted {draft.name} from {spec} (job resource {draft.resource}):")
+    for path in written:
+        print(f"  wrote {path}")
+    bound = ", ".join(draft.profile["operations"])
+    print(f"  bound: {bound}")
+    try:
+        app = build(profile=str(profile), settings=Settings())
+    except LoadError as exc:
+        print(f"  check: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"  check: ok ({len(app.scenarios)} scenarios: {', '.join(sorted(app.scenarios))})")
+    if draft.undecided:
+        print("could not decide (see the comments in the profile):")
+        for line in draft.undecided:
+            print(f"  - {line}")
+    if draft.others:
+        print(f"other job resources (--resource PATH): {', '.join(draft.others[:8])}")
+    print("next:")
+    print(f"  jobs-emulator check --profile {profile}")
+    print(f"  jobs-emulator serve --profile {profile} --clock manual")
+    return 0

@@ -1,5 +1,5 @@
-"""The options of ``jobs-emulator contract``, ``record`` and ``report`` and of a whole pytest
-run, declared like every other (``emulator.settings`` gathers them)."""
+"""The options of ``jobs-emulator contract``, ``record``, ``report`` and ``init`` and of a whole
+pytest run, declared like every other (``emulator.settings`` gathers them)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from emulator.settings.option import option
 
-__all__ = ["ContractRun", "Recording", "ReportFile", "Reporting", "Target"]
+__all__ = ["ContractRun", "Drafting", "Recording", "ReportFile", "Reporting", "Target"]
 
 _TARGETED = ("contract", "record")
 
@@ -121,3 +121,39 @@ class ReportFile:
         kind=str,
         metavar="FILE",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Drafting:
+    """What ``jobs-emulator init`` drafts from, and where it writes the draft."""
+
+    spec: str | None = option(
+        None,
+        "the provider's OpenAPI 3.0/3.1 file (YAML or JSON) to draft a profile from",
+        where=("init",),
+        kind=str,
+        required=True,
+        path=True,
+    )
+    out: str = option(
+        ".",
+        "where specs/NAME.profile.yaml and scenarios/NAME/ are written",
+        where=("init",),
+        path=True,
+        metavar="DIR",
+    )
+    name: str | None = option(
+        None,
+        "the profile's name (default: from the spec's title)",
+        where=("init",),
+        kind=str,
+        metavar="NAME",
+    )
+    resource: str | None = option(
+        None,
+        "the job resource to draft, by a part of its path, when the spec has several",
+        where=("init",),
+        kind=str,
+        metavar="PATH",
+    )
+    force: bool = option(False, "overwrite files a previous draft wrote", where=("init",))

@@ -12,7 +12,8 @@ Options come in three groups, each a frozen value:
 - ``Target``, ``ContractRun``, ``Recording``: what ``contract`` and ``record`` check, forward
   to and write;
 - ``Reporting``: what a whole pytest run writes (``--emulator-report``); ``ReportFile``: what
-  ``jobs-emulator report`` reads and writes.
+  ``jobs-emulator report`` reads and writes;
+- ``Drafting``: what ``jobs-emulator init`` drafts a profile from, and where it writes it.
 
 Adding an option is a one-place change: a field with ``option(...)`` in the group it belongs
 to (usually ``Settings``), then read it where it acts (``app.settings.max_body``)::
@@ -31,7 +32,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Literal
 
-from emulator.settings.command_settings import ContractRun, Recording, ReportFile, Reporting, Target
+from emulator.settings.command_settings import (
+    ContractRun,
+    Drafting,
+    Recording,
+    ReportFile,
+    Reporting,
+    Target,
+)
 from emulator.settings.option import Context, Option, declared, option
 
 __all__ = [
@@ -41,6 +49,7 @@ __all__ = [
     "Config",
     "Context",
     "ContractRun",
+    "Drafting",
     "Listen",
     "Option",
     "Recording",
@@ -197,7 +206,17 @@ class Settings:
     )
 
 
-_GROUPS = (Sources, Listen, Settings, Target, ContractRun, Recording, Reporting, ReportFile)
+_GROUPS = (
+    Sources,
+    Listen,
+    Settings,
+    Target,
+    ContractRun,
+    Recording,
+    Reporting,
+    ReportFile,
+    Drafting,
+)
 _OPTIONS = tuple(opt for group in _GROUPS for opt in declared(group))
 
 
@@ -216,6 +235,7 @@ class Config:
     recording: Recording = field(default_factory=Recording)
     reporting: Reporting = field(default_factory=Reporting)
     report_file: ReportFile = field(default_factory=ReportFile)
+    drafting: Drafting = field(default_factory=Drafting)
 
 
 def resolve(context: Context, given: Mapping[str, Any]) -> Config:

@@ -4,7 +4,7 @@
 The keywords of ``option``:
 
 - ``where``: where it shows: the commands ``"serve"``, ``"check"``, ``"contract"``,
-  ``"record"``, ``"report"``; ``"pytest"`` (a flag, an ini key and a marker argument);
+  ``"record"``, ``"report"``, ``"init"``; ``"pytest"`` (a flag, an ini key and a marker argument);
   ``"session"`` (a pytest flag and ini key only: one value for the whole run). Default: serve
   and pytest; ``where=()`` keeps it to Python (``Settings(...)``) only;
 - ``serve=`` / ``test=``: a default that differs under ``jobs-emulator serve`` or in tests
@@ -30,7 +30,9 @@ from typing import Any, Literal
 
 __all__ = ["Context", "Option", "declared", "option"]
 
-Context = Literal["python", "serve", "check", "contract", "record", "report", "pytest", "session"]
+Context = Literal[
+    "python", "serve", "check", "contract", "record", "report", "init", "pytest", "session"
+]
 _UNSET: Any = object()
 _KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number"}
 _BOOL_WORDS = {

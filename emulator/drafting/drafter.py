@@ -1,0 +1,540 @@
+"""``draft_profile``: a spec in, a profile and its scenarios out, with what was guessed.
+
+The draft binds the job resource ``resource_finder`` ranks first (or the one asked for),
+reads ids, timestamps and statuses from its schema, drafts each view field by field, the list
+section from the list operation, the errors from the error schemas, and three scenarios. What
+it cannot decide is listed in ``Draft.undecided``; what it cannot express yet is left unbound
+and listed there too, so the draft always loads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from emulator.drafting.commented_yaml import commented_yaml
+from emulator.drafting.error_envelope import draft_errors
+from emulator.drafting.field_templates import FieldRules, ViewDraft, draft_view, timestamp_style
+from emulator.drafting.paging_guess import draft_paging
+from emulator.drafting.resource_finder import (
+    JobResource,
+    find_job,
+    find_resources,
+    items_schema,
+    properties,
+    success_of,
+)
+from emulator.drafting.sample_values import SampleValues, type_of
+from emulator.drafting.scenario_draft import draft_scenarios
+from emulator.drafting.status_words import StatusPlan, sort_statuses
+from emulator.openapi import Operation, Spec, load_spec
+
+__all__ = ["Draft", "DraftError", "draft_profile", "write_draft"]
+
+_FALLBACK_STATUSES = ("queued", "running", "succeeded", "failed")
+_NAME = re.compile(r"[^a-z0-9]+")
+
+
+class DraftError(Exception):
+    """The spec has nothing a draft can bind (no job resource), or the one asked for."""
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    name: str
+    resource: str
+    profile: Mapping[str, Any]
+    profile_text: str
+    scenarios: Mapping[str, str]
+    undecided: tuple[str, ...]
+    # Other job resources of the spec, for ``--resource``.
+    others: tuple[str, ...]
+    # Per view field, the rule that drafted it (see ``field_templates``).
+    kinds: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Notes:
+    comments: dict[str, str] = field(default_factory=dict)
+    undecided: list[str] = field(default_factory=list)
+
+    def under(self, prefix: str, comments: Mapping[str, str]) -> None:
+        for key, text in comments.items():
+            self.comments[f"{prefix}.{key}"] = text
+
+
+def name_from(spec: Spec, resource: JobResource) -> str:
+    """A profile name from the spec's title (``Mistral AI API`` -> ``mistral-ai``)."""
+    words = _NAME.sub("-", spec.title.lower()).strip("-").removesuffix("-api")
+    return words or _NAME.sub("-", resource.collection.lower()).strip("-") or "provider"
+
+
+def draft_profile(
+    spec_path: str | os.PathLike[str], name: str | None = None, resource: str | None = None
+) -> Draft:
+    """Draft a profile and scenarios for the spec at ``spec_path``. ``resource`` picks a job
+    resource by a part of its path; raises ``SpecError`` for an unreadable spec and
+    ``DraftError`` when no job resource is found."""
+    spec = load_spec(spec_path, bound=())
+    found = find_resources(spec)
+    if resource is not None:
+        found = [r for r in found if resource in r.collection or resource in r.item_path]
+    if not found:
+        raise DraftError(
+            f"{spec_path}: no job resource"
+            + (f" matching {resource!r}" if resource else "")
+            + ": a job resource is a POST on a collection path and a GET on its item path "
+            "answering an object with a status field"
+        )
+    chosen, others = found[0], tuple(r.label for r in found[1:])
+    notes = _Notes()
+    return _Drafting(spec, chosen, notes).draft(name or name_from(spec, chosen), others)
+
+
+class _Drafting:
+    def __init__(self, spec: Spec, resource: JobResource, notes: _Notes) -> None:
+        self.spec = spec
+        self.resource = resource
+        self.notes = notes
+        self.samples = SampleValues(spec.registry)
+        self.job = resource.job
+        self.plan = self._plan()
+        self.rules = self._field_rules()
+
+    def _plan(self) -> StatusPlan:
+        statuses = self.job.statuses
+        if not statuses:
+            self.notes.undecided.append(
+                f"{self.resource.retrieve.key}: '{self.job.status_field}' lists no statuses; "
+                f"drafted with {', '.join(_FALLBACK_STATUSES)}"
+            )
+            statuses = _FALLBACK_STATUSES
+        plan = sort_statuses(statuses)
+        if plan.unread:
+            self.notes.undecided.append(
+                f"statuses read nothing from their names: {', '.join(plan.unread)} (left out of "
+                "started, terminal and failed)"
+            )
+        if plan.succeeded is None:
+            self.notes.undecided.append("no status reads as success; the happy path ends in "
+                                        f"{plan.names[-1]}")
+        return plan
+
+    def _request_schema(self, op: Operation) -> Mapping[str, Any]:
+        if op.request_body is None:
+            return {}
+        for media_type, media in op.request_body.content.items():
+            if "json" in media_type and isinstance(media.schema, Mapping):
+                return media.schema
+        return {}
+
+    def _field_rules(self) -> FieldRules:
+        body = self._request_schema(self.resource.create)
+        required = set(body.get("required", ()))
+        for member in body.get("allOf", ()):
+            if isinstance(member, Mapping):
+                required |= set(member.get("required", ()))
+        style = timestamp_style(self.job.schema)
+        if style is None:
+            style = "rfc3339"
+            self.notes.comments["job.timestamps"] = "guess: the job shows no creation time"
+        else:
+            self.notes.comments["job.timestamps"] = f"guess: as the job's creation time is written"
+        params = {p.name for p in self.resource.create.parameters if p.location == "path"}
+        return FieldRules(
+            id_field=self._id_field(),
+            status_field=self.job.status_field,
+            timestamps=style,
+            statuses=self.plan.names,
+            request_fields=properties(body),
+            request_required=frozenset(required),
+            path_params=frozenset(params),
+            samples=self.samples,
+        )
+
+    def _id_field(self) -> str:
+        props = properties(self.job.schema)
+        last_param = self.resource.item_path.rstrip("}").rsplit("{", 1)[-1]
+        for candidate in ("id", last_param, "job_id", "uuid", "name"):
+            if candidate in props:
+                return candidate
+        ids = [n for n in props if n.endswith("_id") or n.endswith("Id")]
+        return ids[0] if ids else "id"
+
+    # The sections.
+
+    def draft(self, name: str, others: Sequence[str]) -> Draft:
+        resource, notes = self.resource, self.notes
+        job_view = draft_view(self.job.schema, self.rules)
+        operations: dict[str, str] = {
+            "create": resource.create.key,
+            "retrieve": resource.retrieve.key,
+        }
+        notes.comments["operations.create"] = "guess: " + self._why_create()
+        profile: dict[str, Any] = {
+            "name": name,
+            "spec": "",
+            "scenarios": name,
+            "default_scenario": "happy-path",
+            "operations": operations,
+            "job": self._job_rules(job_view),
+            "statuses": self._statuses(),
+            "auth": {"kind": self._auth_kind()},
+        }
+        views: dict[str, Any] = {"job": self._wrap(job_view.template, self.job.envelope,
+                                                   self.job.answer)}
+        notes.under("views.job", _prefixed(job_view.comments, self.job.envelope))
+        created = self._created_view(job_view)
+        if created is not None:
+            views["created"] = created
+        retry_ok = self._bind_same(operations, "retry", resource.retry)
+        cancel_ok = self.plan.cancelled is not None and self._bind_same(
+            operations, "cancel", resource.cancel
+        )
+        if resource.cancel is not None and self.plan.cancelled is None:
+            notes.undecided.append(
+                f"{resource.cancel.key}: no status reads as cancelled; cancel left unbound"
+            )
+        if resource.status is not None:
+            operations["status"] = resource.status.key
+            views["status"] = self._light_view(resource.status, job_view)
+        page = self._listing(profile, operations, job_view)
+        if page is not None:
+            views["page"] = page
+        self._delete(profile, operations)
+        if retry_ok:
+            profile["retry"] = self._retry_rules()
+        if cancel_ok:
+            profile["cancel"] = self._cancel_rules()
+        profile["views"] = views
+        bound = [op for op in self._bound_ops(operations)]
+        refusing = [op for op in (resource.cancel, resource.retry) if op is not None]
+        errors = draft_errors(bound, refusing, self.samples)
+        profile["errors"] = errors.section
+        notes.under("errors", errors.comments)
+        if resource.monitor_header:
+            notes.undecided.append(
+                f"{resource.create.key} answers 202 with {resource.monitor_header}: a status "
+                "monitor the emulator cannot bind yet; drafted as a job polled at "
+                f"{resource.item_path}"
+            )
+        scenarios = draft_scenarios(
+            self.plan,
+            {k: self.samples.least(s, k) for k, s in job_view.results.items()},
+            self._scenario_error(job_view),
+            retry=retry_ok,
+            cancel=cancel_ok,
+        )
+        header = _header(self.spec, resource, others)
+        text = header + commented_yaml(profile, notes.comments, blank_between=True)
+        return Draft(
+            name=name,
+            resource=resource.collection,
+            profile=profile,
+            profile_text=text,
+            scenarios=scenarios,
+            undecided=tuple(notes.undecided),
+            others=tuple(others),
+            kinds=dict(job_view.kinds),
+        )
+
+    def _why_create(self) -> str:
+        create = self.resource.create
+        status, _ = success_of(create)
+        return (
+            f"POST {create.path} answers {status} and {self.resource.item_path} returns the "
+            f"job with its '{self.job.status_field}'"
+        )
+
+    def _bound_ops(self, operations: Mapping[str, str]) -> list[Operation]:
+        return [op for key in operations.values() if (op := self.spec.operation(key))]
+
+    def _wrap(self, view: Any, envelope: tuple[str, ...], answer: Mapping[str, Any]) -> Any:
+        """The job view inside the answer's envelope, its other required fields constant."""
+        if not envelope:
+            return view
+        outer: dict[str, Any] = {envelope[0]: view}
+        props = properties(answer)
+        for name in answer.get("required", ()):
+            if name not in outer and name in props:
+                outer[name] = self.samples.least(props[name], name)
+        return outer
+
+    def _job_rules(self, job_view: ViewDraft) -> dict[str, Any]:
+        rules: dict[str, Any] = {"id": self._id_rule(), "timestamps": self.rules.timestamps}
+        if job_view.stamps:
+            rules["stamps"] = dict(job_view.stamps)
+        if any(self._expires(n) for n in properties(self.job.schema)):
+            rules["expires_after"] = 86400
+            self.notes.comments["job.expires_after"] = "guess: jobs expire a day after creation"
+        return rules
+
+    def _expires(self, name: str) -> bool:
+        return name in ("expires_at", "expiresAt") and "job.expires_at" in json.dumps(
+            draft_view(self.job.schema, self.rules).template
+        )
+
+    def _id_rule(self) -> Any:
+        props = properties(self.job.schema)
+        schema = props.get(self.rules.id_field, {})
+        params = {p.name: p.schema for p in self.resource.retrieve.parameters}
+        last = self.resource.item_path.rstrip("}").rsplit("{", 1)[-1]
+        for source in (schema, params.get(last, {})):
+            if isinstance(source, Mapping) and source.get("format") == "uuid":
+                self.notes.comments["job.id"] = "guess: the spec says format uuid"
+                return "uuid4"
+        for source in (schema, params.get(last, {})):
+            example = _example(source)
+            if isinstance(example, str) and (prefix := _prefix(example)) is not None:
+                rest = len(example) - len(prefix)
+                if re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                                example[len(prefix):]) and not prefix:
+                    self.notes.comments["job.id"] = "guess: the spec's example is a uuid"
+                    return "uuid4"
+                length = max(8, min(rest, 40))
+                self.notes.comments["job.id"] = f"guess: shaped like the spec's example {example!r}"
+                return {"prefix": prefix, "nanoid": length} if prefix else {"nanoid": length}
+        if type_of(schema) == "integer":
+            self.notes.undecided.append(
+                f"the job id '{self.rules.id_field}' is an integer; the emulator's ids are text"
+            )
+        self.notes.comments["job.id"] = "guess: the spec gives no id format; a uuid"
+        return "uuid4"
+
+    def _statuses(self) -> dict[str, Any]:
+        plan = self.plan
+        started = [s for s in (plan.running,) if s]
+        self.notes.comments["statuses"] = "guess: read from the status names"
+        return {
+            "started": started,
+            "terminal": list(plan.terminal) or [plan.names[-1]],
+            "failed": list(plan.failures),
+        }
+
+    def _auth_kind(self) -> str:
+        requirements = self.resource.create.security
+        names = [name for requirement in requirements for name in requirement]
+        schemes = [self.spec.security_schemes[n] for n in names if n in self.spec.security_schemes]
+        if not schemes:
+            self.notes.comments["auth"] = "guess: the spec asks for no credential"
+            return "none"
+        first = schemes[0]
+        if first.kind == "apiKey":
+            self.notes.comments["auth"] = f"guess: an API key in {first.param_name}; any value"
+            return "api_key"
+        self.notes.comments["auth"] = "guess: a bearer token; any value"
+        return "bearer"
+
+    def _same_answer(self, op: Operation) -> bool:
+        """Whether ``op`` answers the job as retrieve does (so the ``job`` view fits it)."""
+        _, schema = success_of(op)
+        if schema is None:
+            return False
+        if _same(schema, self.job.answer):
+            return True
+        found = find_job(schema)
+        return (
+            found is not None
+            and found.envelope == self.job.envelope
+            and _same(found.schema, self.job.schema)
+        )
+
+    def _bind_same(self, operations: dict[str, str], action: str, op: Operation | None) -> bool:
+        if op is None:
+            return False
+        if not self._same_answer(op):
+            self.notes.undecided.append(
+                f"{op.key} ({action}) answers something other than the job; left unbound "
+                "(an answer of its own needs per-action views)"
+            )
+            return False
+        operations[action] = op.key
+        return True
+
+    def _created_view(self, job_view: ViewDraft) -> Any:
+        create = self.resource.create
+        _, schema = success_of(create)
+        if schema is None:
+            self.notes.undecided.append(f"{create.key} declares no JSON answer; it answers the job")
+            return None
+        if _same(schema, self.job.answer):
+            return None
+        found = find_job(schema)
+        if found is not None:
+            inner = draft_view(found.schema, self.rules)
+            self.notes.under("views.created", _prefixed(inner.comments, found.envelope))
+            self.notes.comments["views.created"] = "guess: create answers a shape of its own"
+            return self._wrap(inner.template, found.envelope, schema)
+        inner = draft_view(schema, self.rules)
+        self.notes.under("views.created", inner.comments)
+        self.notes.comments["views.created"] = "guess: create answers a shape of its own"
+        return inner.template
+
+    def _light_view(self, op: Operation, job_view: ViewDraft) -> Any:
+        _, schema = success_of(op)
+        if schema is None or _same(schema, self.job.answer):
+            return self._wrap(job_view.template, self.job.envelope, self.job.answer)
+        inner = draft_view(schema, self.rules)
+        self.notes.under("views.status", inner.comments)
+        return inner.template
+
+    def _listing(
+        self, profile: dict[str, Any], operations: dict[str, str], job_view: ViewDraft
+    ) -> Any:
+        op = self.resource.listing
+        if op is None:
+            return None
+        _, page = success_of(op)
+        assert page is not None  # found by its items
+        found = items_schema(page, self.job.status_field)
+        assert found is not None
+        items_key, items = found
+        if self.job.envelope or not self._items_fit(items, job_view):
+            self.notes.undecided.append(
+                f"{op.key} lists items narrower than the job; list left unbound (list items "
+                "of their own need per-action views)"
+            )
+            return None
+        paging = draft_paging(op, page, items_key, self.samples)
+        operations["list"] = op.key
+        profile["list"] = paging.rules
+        self.notes.undecided.extend(paging.undecided)
+        for key, text in paging.comments.items():
+            where = f"views.{key}" if key.startswith("page.") else f"list.{key}"
+            self.notes.comments[where] = text
+        return paging.page
+
+    def _items_fit(self, items: Mapping[str, Any], job_view: ViewDraft) -> bool:
+        if _same(items, self.job.schema):
+            return True
+        names = {k.rstrip("?") for k in job_view.template}
+        props = set(properties(items))
+        required = set(items.get("required", ()))
+        closed = items.get("additionalProperties") is False
+        return required <= names and (not closed or names <= props)
+
+    def _delete(self, profile: dict[str, Any], operations: dict[str, str]) -> None:
+        op = self.resource.delete
+        if op is None:
+            return
+        status, schema = success_of(op)
+        if schema is not None:
+            self.notes.undecided.append(
+                f"{op.key} answers a body on delete; left unbound (a delete answer needs "
+                "per-action views)"
+            )
+            return
+        operations["delete"] = op.key
+        if status != 204:
+            profile["delete"] = {"status": status}
+
+    def _retry_rules(self) -> dict[str, Any]:
+        assert self.resource.retry is not None
+        status, _ = success_of(self.resource.retry)
+        rules: dict[str, Any] = {"model": "new" if status == 201 else "reset", "status": status}
+        self.notes.comments["retry.model"] = (
+            "guess: 201 makes a new job" if status == 201 else "guess: the same job runs again"
+        )
+        allowed = [*self.plan.failures, *([self.plan.cancelled] if self.plan.cancelled else [])]
+        if allowed:
+            rules["from"] = allowed
+        return rules
+
+    def _cancel_rules(self) -> dict[str, Any]:
+        assert self.resource.cancel is not None and self.plan.cancelled is not None
+        status, _ = success_of(self.resource.cancel)
+        rules: dict[str, Any] = {"to": self.plan.cancelled, "status": status}
+        if "canceled" in self.plan.cancelled.lower():
+            rules["verb"] = "canceled"
+        if not self.plan.cancelling:
+            at_once = [s for s in (self.plan.waiting, self.plan.running) if s]
+            if at_once:
+                rules["immediate_from"] = at_once
+                self.notes.comments["cancel.immediate_from"] = "guess: a cancel takes effect at once"
+        return rules
+
+    def _scenario_error(self, job_view: ViewDraft) -> Any:
+        if job_view.error is None:
+            return {"message": "The job failed (a drafted failure).", "code": "failed"}
+        name, shape = job_view.error
+        if shape == "message":
+            return {"message": "The job failed (a drafted failure).", "code": "failed"}
+        value = self.samples.least(shape, name)
+        items = shape.get("items") if isinstance(shape, Mapping) else None
+        if value == [] and isinstance(items, Mapping):
+            value = [self.samples.least(items, name)]
+        return _with_message(value, "The job failed (a drafted failure).")
+
+
+def _with_message(value: Any, message: str) -> Any:
+    if isinstance(value, dict):
+        for key in ("message", "detail", "error", "description", "msg"):
+            if key in value and isinstance(value[key], str):
+                return {**value, key: message}
+        return value
+    if isinstance(value, list):
+        return [_with_message(v, message) for v in value]
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def _example(schema: Any) -> Any:
+    if not isinstance(schema, Mapping):
+        return None
+    if "example" in schema:
+        return schema["example"]
+    examples = schema.get("examples")
+    return examples[0] if isinstance(examples, list) and examples else None
+
+
+def _prefix(example: str) -> str | None:
+    """``batch_abc123`` -> ``batch_``; ``ftjob-x`` -> ``ftjob-``; plain text -> ``""``."""
+    match = re.match(r"^([A-Za-z]+[_-])[A-Za-z0-9]", example)
+    if match:
+        return match.group(1)
+    return "" if re.fullmatch(r"[A-Za-z0-9_-]+", example) else None
+
+
+def _prefixed(comments: Mapping[str, str], envelope: tuple[str, ...]) -> dict[str, str]:
+    prefix = ".".join(envelope)
+    return {f"{prefix}.{k}" if prefix else k: v for k, v in comments.items()}
+
+
+def _header(spec: Spec, resource: JobResource, others: Sequence[str]) -> str:
+    lines = [
+        f"# Drafted by `jobs-emulator init` from {spec.path.name} ({spec.title}).",
+        f"# Job resource: {resource.collection} (POST) and {resource.item_path} (GET).",
+        "# Every line marked 'guess' was read from names and types: check it against the "
+        "provider's docs.",
+    ]
+    if others:
+        lines.append(f"# Other job resources in the spec (--resource PATH): {', '.join(others)}")
+    return "\n".join(lines) + "\n"
+
+
+def write_draft(draft: Draft, spec_path: Path, out: Path, *, force: bool = False) -> list[Path]:
+    """Write the draft under ``out``: ``specs/NAME.profile.yaml`` and ``scenarios/NAME/``,
+    the profile's ``spec`` relative to it. Refuses to overwrite unless ``force``."""
+    profile_path = out / "specs" / f"{draft.name}.profile.yaml"
+    scenario_dir = out / "scenarios" / draft.name
+    targets = [profile_path] + [scenario_dir / f"{n}.yaml" for n in draft.scenarios]
+    existing = [p for p in targets if p.exists()]
+    if existing and not force:
+        raise FileExistsError(f"{existing[0]} exists; pass --force to overwrite")
+    relative = os.path.relpath(spec_path.resolve(), profile_path.parent.resolve())
+    text = draft.profile_text.replace("\nspec: ''\n", f"\nspec: {relative}\n", 1)
+    profile_path.parent.mkdir(parents=True, exist_ok=True)
+    scenario_dir.mkdir(parents=True, exist_ok=True)
+    profile_path.write_text(text)
+    for scenario, body in draft.scenarios.items():
+        (scenario_dir / f"{scenario}.yaml").write_text(body)
+    return targets
+
