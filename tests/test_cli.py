@@ -309,3 +309,27 @@ def test_a_broken_bound_operation_refuses_the_spec(
     code, out, err = run(["serve", "--port", "0", "--api", "writer", "--spec", str(spec)], capsys)
     assert (code, out, served) == (2, "", [])
     assert one_line(err) == f"jobs-emulator: refused to start: {line}"
+
+
+def test_init_drafts_checks_and_says_what_to_run_next(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = DATA / "drafting" / "exports.yaml"
+    code, out, err = run(["init", "--spec", str(spec), "--out", str(tmp_path)], capsys)
+    assert (code, err) == (0, "")
+    profile = tmp_path / "specs" / "acme-exports.profile.yaml"
+    assert f"  wrote {profile}\n" in out
+    assert "  bound: create, retrieve, retry, cancel, list, delete\n" in out
+    assert "  check: ok (3 scenarios: cancel-while-running, fail-then-retry, happy-path)" in out
+    assert f"next:\n  jobs-emulator check --profile {profile}\n" in out
+    assert run(["check", "--profile", str(profile)], capsys)[0] == 0
+    again = run(["init", "--spec", str(spec), "--out", str(tmp_path)], capsys)
+    assert again[0] == 2 and "exists; pass --force to overwrite" in again[2]
+
+
+def test_init_refuses_a_spec_it_cannot_read_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["init", "--spec", str(tmp_path / "nope.yaml")], capsys)
+    assert (code, out) == (2, "")
+    assert one_line(err).startswith("jobs-emulator init: ") and "cannot read file" in err

@@ -29,6 +29,8 @@ ALLOWED: dict[str, set[str]] = {
     "emulator.lifecycle.load": LIFECYCLE | {"emulator.lifecycle"},
     "emulator.lifecycle.persistence": LIFECYCLE | {"emulator.lifecycle.core"},
     "emulator.checks": LIFECYCLE | {"emulator.lifecycle"},
+    # A draft is text read from the spec alone; it is proven by loading it like any profile.
+    "emulator.drafting": {"emulator.errors", "emulator.yamlread", "emulator.openapi"},
     "emulator.dashboard": {"emulator.errors", "emulator.openapi", "emulator.lifecycle"},
     "emulator.http": BASE
     | {

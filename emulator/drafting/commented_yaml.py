@@ -12,10 +12,9 @@ Comments are keyed by the dotted path of the key they sit above (``job.id``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
-
-import re
 
 import yaml
 
@@ -51,8 +50,12 @@ def commented_yaml(
 
 
 def _mapping(
-    data: Mapping[str, Any], comments: Mapping[str, str], path: str, depth: int,
-    lines: list[str], blank_between: bool,
+    data: Mapping[str, Any],
+    comments: Mapping[str, str],
+    path: str,
+    depth: int,
+    lines: list[str],
+    blank_between: bool,
 ) -> None:
     indent = "  " * depth
     for key, value in data.items():
@@ -76,7 +79,10 @@ def _mapping(
 
 
 def _list_item(
-    item: Mapping[str, Any], comments: Mapping[str, str], path: str, depth: int,
+    item: Mapping[str, Any],
+    comments: Mapping[str, str],
+    path: str,
+    depth: int,
     lines: list[str],
 ) -> None:
     """One mapping of a list, its first key after the dash (``- status: queued``)."""

@@ -121,8 +121,9 @@ class _Drafting:
                 "started, terminal and failed)"
             )
         if plan.succeeded is None:
-            self.notes.undecided.append("no status reads as success; the happy path ends in "
-                                        f"{plan.names[-1]}")
+            self.notes.undecided.append(
+                f"no status reads as success; the happy path ends in {plan.names[-1]}"
+            )
         return plan
 
     def _request_schema(self, op: Operation) -> Mapping[str, Any]:
@@ -144,7 +145,7 @@ class _Drafting:
             style = "rfc3339"
             self.notes.comments["job.timestamps"] = "guess: the job shows no creation time"
         else:
-            self.notes.comments["job.timestamps"] = f"guess: as the job's creation time is written"
+            self.notes.comments["job.timestamps"] = "guess: as the job's creation time is written"
         params = {p.name for p in self.resource.create.parameters if p.location == "path"}
         return FieldRules(
             id_field=self._id_field(),
@@ -186,8 +187,9 @@ class _Drafting:
             "statuses": self._statuses(),
             "auth": {"kind": self._auth_kind()},
         }
-        views: dict[str, Any] = {"job": self._wrap(job_view.template, self.job.envelope,
-                                                   self.job.answer)}
+        views: dict[str, Any] = {
+            "job": self._wrap(job_view.template, self.job.envelope, self.job.answer)
+        }
         notes.under("views.job", _prefixed(job_view.comments, self.job.envelope))
         created = self._created_view(job_view)
         if created is not None:
@@ -292,8 +294,13 @@ class _Drafting:
             example = _example(source)
             if isinstance(example, str) and (prefix := _prefix(example)) is not None:
                 rest = len(example) - len(prefix)
-                if re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-                                example[len(prefix):]) and not prefix:
+                if (
+                    re.fullmatch(
+                        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                        example[len(prefix) :],
+                    )
+                    and not prefix
+                ):
                     self.notes.comments["job.id"] = "guess: the spec's example is a uuid"
                     return "uuid4"
                 length = max(8, min(rest, 40))
@@ -455,7 +462,9 @@ class _Drafting:
             at_once = [s for s in (self.plan.waiting, self.plan.running) if s]
             if at_once:
                 rules["immediate_from"] = at_once
-                self.notes.comments["cancel.immediate_from"] = "guess: a cancel takes effect at once"
+                self.notes.comments["cancel.immediate_from"] = (
+                    "guess: a cancel takes effect at once"
+                )
         return rules
 
     def _scenario_error(self, job_view: ViewDraft) -> Any:
@@ -537,4 +546,3 @@ def write_draft(draft: Draft, spec_path: Path, out: Path, *, force: bool = False
     for scenario, body in draft.scenarios.items():
         (scenario_dir / f"{scenario}.yaml").write_text(body)
     return targets
-

@@ -21,8 +21,18 @@ from emulator.openapi import Operation
 
 __all__ = ["ErrorDraft", "draft_errors"]
 
-_MESSAGE = ("message", "error", "detail", "error_message", "errormessage", "description",
-            "msg", "title", "error_description", "reason")
+_MESSAGE = (
+    "message",
+    "error",
+    "detail",
+    "error_message",
+    "errormessage",
+    "description",
+    "msg",
+    "title",
+    "error_description",
+    "reason",
+)
 _STATUS = ("status", "code", "status_code", "statuscode", "http_status")
 
 
@@ -53,14 +63,14 @@ def draft_errors(
     schemas = _error_schemas(ops)
     declared = {status for op in ops for status in op.responses}
     kinds: dict[str, Any] = {}
-    violations = [
-        (status, schema) for status, _, schema in schemas if _violations_field(schema)
-    ]
+    violations = [(status, schema) for status, _, schema in schemas if _violations_field(schema)]
     plain = [(s, m, schema) for s, m, schema in schemas if not _violations_field(schema)]
     if plain:
         counts = Counter(json.dumps(schema, sort_keys=True) for _, _, schema in plain)
         chosen = json.loads(counts.most_common(1)[0][0])
-        media = next(m for _, m, s in plain if json.dumps(s, sort_keys=True) == counts.most_common(1)[0][0])
+        media = next(
+            m for _, m, s in plain if json.dumps(s, sort_keys=True) == counts.most_common(1)[0][0]
+        )
         draft.section["body"] = _envelope(chosen, samples)
         draft.comments["body"] = "guess: the error schema most of the job's operations declare"
         if media != "application/json":

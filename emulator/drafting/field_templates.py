@@ -23,19 +23,78 @@ __all__ = ["FieldRules", "ViewDraft", "draft_view", "timestamp_style"]
 
 Timestamps = Literal["rfc3339", "unix"]
 
-_CREATED = ("created_at", "created", "creation_time", "create_time", "createdat", "created_on",
-            "submitted_at", "submitted", "createdtime", "created_date")
-_UPDATED = ("updated_at", "updated", "modified_at", "update_time", "last_updated",
-            "updatedat", "modified", "last_modified")
+_CREATED = (
+    "created_at",
+    "created",
+    "creation_time",
+    "create_time",
+    "createdat",
+    "created_on",
+    "submitted_at",
+    "submitted",
+    "createdtime",
+    "created_date",
+)
+_UPDATED = (
+    "updated_at",
+    "updated",
+    "modified_at",
+    "update_time",
+    "last_updated",
+    "updatedat",
+    "modified",
+    "last_modified",
+)
 _STARTED = ("started_at", "start_time", "started", "startedat", "start_at", "started_on")
-_COMPLETED = ("completed_at", "finished_at", "ended_at", "end_time", "done_at", "completed",
-              "finished", "completedat", "finishedat", "completed_on", "finished_on")
-_ERRORS = ("error", "errors", "error_message", "failure_reason", "failure", "last_error",
-           "error_details", "error_detail", "failure_message", "status_message")
-_RESULTS = ("output", "outputs", "result", "results", "text", "summary", "response",
-            "fine_tuned_model", "output_file", "output_file_id", "output_url", "outputs_url",
-            "download_url", "result_url", "artifacts", "output_files", "output_name",
-            "prediction", "predictions", "transcript", "content", "data")
+_COMPLETED = (
+    "completed_at",
+    "finished_at",
+    "ended_at",
+    "end_time",
+    "done_at",
+    "completed",
+    "finished",
+    "completedat",
+    "finishedat",
+    "completed_on",
+    "finished_on",
+)
+_ERRORS = (
+    "error",
+    "errors",
+    "error_message",
+    "failure_reason",
+    "failure",
+    "last_error",
+    "error_details",
+    "error_detail",
+    "failure_message",
+    "status_message",
+)
+_RESULTS = (
+    "output",
+    "outputs",
+    "result",
+    "results",
+    "text",
+    "summary",
+    "response",
+    "fine_tuned_model",
+    "output_file",
+    "output_file_id",
+    "output_url",
+    "outputs_url",
+    "download_url",
+    "result_url",
+    "artifacts",
+    "output_files",
+    "output_name",
+    "prediction",
+    "predictions",
+    "transcript",
+    "content",
+    "data",
+)
 
 
 def _plain(name: str) -> str:
@@ -133,8 +192,11 @@ def _field(view: ViewDraft, name: str, schema: Any, required: bool, rules: Field
     if comment:
         view.comments[name] = comment
     if required and not nullable and kind in _MAYBE_NULL:
-        view.template[name] = {"$if": source, "then": source,
-                               "else": _constant(schema, name, rules, False)}
+        view.template[name] = {
+            "$if": source,
+            "then": source,
+            "else": _constant(schema, name, rules, False),
+        }
     elif not required and not nullable:
         view.template[f"{name}?"] = source
     else:
@@ -188,8 +250,11 @@ def _source(
 
 def _compatible(request: Any, answer: Any) -> bool:
     wanted, given = type_of(answer), type_of(request)
-    return wanted is None or given is None or wanted == given or (
-        wanted == "number" and given == "integer"
+    return (
+        wanted is None
+        or given is None
+        or wanted == given
+        or (wanted == "number" and given == "integer")
     )
 
 

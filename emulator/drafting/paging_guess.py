@@ -25,21 +25,41 @@ _BEFORE = ("before", "ending_before", "before_id")
 _TOKEN = ("page_token", "pagetoken", "next_token", "continuation_token", "token", "next_page")
 _OFFSET = ("offset", "skip", "start")
 _PAGE_NUMBER = ("page", "page_number", "pagenumber", "page_num")
-_LIMIT = ("limit", "page_size", "pagesize", "per_page", "perpage", "size", "max_results",
-          "maxresults", "top", "count", "first")
+_LIMIT = (
+    "limit",
+    "page_size",
+    "pagesize",
+    "per_page",
+    "perpage",
+    "size",
+    "max_results",
+    "maxresults",
+    "top",
+    "count",
+    "first",
+)
 _ORDER = ("order", "sort_order", "direction")
 
 # Answer field (lowercased, without ``_``) -> page variable, and the styles that fill it.
 _VARIABLES: tuple[tuple[tuple[str, ...], str, frozenset[str]], ...] = (
     (("hasmore", "more", "hasnext", "hasnextpage"), "{has_more}", frozenset({"cursor"})),
-    (("next", "nexturl", "nextpageurl", "nextpage", "nextlink"), "{next_url}",
-     frozenset({"cursor", "offset"})),
-    (("nextcursor", "nextpagetoken", "nexttoken", "cursor", "continuationtoken", "after"),
-     "{next_token}", frozenset({"cursor", "offset"})),
+    (
+        ("next", "nexturl", "nextpageurl", "nextpage", "nextlink"),
+        "{next_url}",
+        frozenset({"cursor", "offset"}),
+    ),
+    (
+        ("nextcursor", "nextpagetoken", "nexttoken", "cursor", "continuationtoken", "after"),
+        "{next_token}",
+        frozenset({"cursor", "offset"}),
+    ),
     (("firstid",), "{first_id}", frozenset({"cursor"})),
     (("lastid",), "{last_id}", frozenset({"cursor"})),
-    (("total", "totalcount", "totalitems", "totalresults", "count"), "{total}",
-     frozenset({"offset"})),
+    (
+        ("total", "totalcount", "totalitems", "totalresults", "count"),
+        "{total}",
+        frozenset({"offset"}),
+    ),
     (("offset", "skip"), "{offset}", frozenset({"offset"})),
     (("limit", "pagesize", "perpage"), "{limit}", frozenset({"offset"})),
 )
@@ -109,7 +129,10 @@ def draft_paging(
 
 
 def _page_view(
-    page: Mapping[str, Any], items_key: str | None, style: str, samples: SampleValues,
+    page: Mapping[str, Any],
+    items_key: str | None,
+    style: str,
+    samples: SampleValues,
     draft: PageDraft,
 ) -> Any:
     if items_key is None:

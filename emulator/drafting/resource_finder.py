@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from emulator.drafting.status_words import status_kind
@@ -25,8 +25,22 @@ _RETRY_WORDS = ("retry", "rerun", "restart", "resubmit", "requeue", "resume")
 _CANCEL_WORDS = ("cancel", "stop", "abort", "terminate", "kill")
 _STATUS_WORDS = ("status", "state", "progress")
 _JOB_WORDS = (
-    "job", "batch", "operation", "task", "run", "prediction", "transcript", "action",
-    "tune", "training", "export", "import", "report", "workflow", "render", "analy",
+    "job",
+    "batch",
+    "operation",
+    "task",
+    "run",
+    "prediction",
+    "transcript",
+    "action",
+    "tune",
+    "training",
+    "export",
+    "import",
+    "report",
+    "workflow",
+    "render",
+    "analy",
 )
 _PARAM = re.compile(r"\{[^}]+\}")
 _JSON = re.compile(r"^application/(.+\+)?json$")
@@ -179,12 +193,12 @@ def items_schema(page: Mapping[str, Any], status_field: str) -> tuple[str | None
     candidates: list[tuple[str | None, Any]] = []
     if page.get("type") == "array":
         candidates.append((None, page.get("items")))
-    for name, sub in properties(page).items():
+    for key, sub in properties(page).items():
         if isinstance(sub, Mapping) and _array_items(sub) is not None:
-            candidates.append((name, _array_items(sub)))
-    for name, items in candidates:
+            candidates.append((key, _array_items(sub)))
+    for where, items in candidates:
         if isinstance(items, Mapping) and status_field in properties(items):
-            return name, items
+            return where, items
     return None
 
 
@@ -228,12 +242,15 @@ def find_resources(spec: Spec) -> list[JobResource]:
         create = next((op for op in by_path.get(collection, ()) if op.method == "POST"), None)
         if create is None:
             continue
-        under = [op for path, ops in by_path.items() if path.startswith(retrieve.path) for op in ops]
+        under = [
+            op for path, ops in by_path.items() if path.startswith(retrieve.path) for op in ops
+        ]
         status_op = next(
             (
                 op
                 for op in under
-                if op.method == "GET" and (_verb(op.path, retrieve.path) or "") in _STATUS_WORDS
+                if op.method == "GET"
+                and (_verb(op.path, retrieve.path) or "") in _STATUS_WORDS
                 and op.path != retrieve.path
             ),
             None,
@@ -268,6 +285,4 @@ def find_resources(spec: Spec) -> list[JobResource]:
 
 
 def _with_score(resource: JobResource) -> JobResource:
-    from dataclasses import replace
-
     return replace(resource, score=_score(resource))

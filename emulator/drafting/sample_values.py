@@ -65,9 +65,9 @@ def allows_null(schema: Any) -> bool:
     for key in ("anyOf", "oneOf"):
         if any(allows_null(m) for m in schema.get(key, ()) if isinstance(m, Mapping)):
             return True
-    return "type" not in schema and not any(k in schema for k in ("anyOf", "oneOf", "allOf",
-                                                                     "properties", "enum",
-                                                                     "const", "$ref"))
+    return "type" not in schema and not any(
+        k in schema for k in ("anyOf", "oneOf", "allOf", "properties", "enum", "const", "$ref")
+    )
 
 
 class SampleValues:
@@ -153,6 +153,8 @@ class SampleValues:
             rng = random.Random(hint)
             return string_value(rng, fmt, schema.get("pattern"), schema.get("minLength", 0))
         text = hint or "text"
+        if text.lower().endswith("url"):
+            text = f"https://example.com/{text}"
         low, high = schema.get("minLength", 0), schema.get("maxLength")
         text = text.ljust(low, "x")
         return text[:high] if high is not None else text

@@ -15,7 +15,7 @@ from emulator.drafting.status_words import StatusPlan
 
 __all__ = ["draft_scenarios"]
 
-_HEADER = "# yaml-language-server: $schema=../../emulator/schemas/scenario.schema.json\n"
+_HEADER = ""
 _FAILURE_MESSAGE = "The job failed (a drafted failure)."
 
 
@@ -86,7 +86,10 @@ def draft_scenarios(
         states: list[dict[str, Any]] = []
         if plan.waiting and plan.waiting != running:
             states.append({"status": plan.waiting, "for": {"polls": 1, "seconds": 5}})
-        states.append({"status": running, "for": {"until": "cancel"}})
+        lasting: dict[str, Any] = {"status": running, "for": {"until": "cancel"}}
+        if plan.cancelling:
+            lasting["on"] = {"cancel": plan.cancelling}
+        states.append(lasting)
         states.extend(_winding_down(plan) or [{"status": plan.cancelled}])
         out["cancel-while-running"] = _scenario(
             f"Runs until cancelled, then {plan.cancelled}.",

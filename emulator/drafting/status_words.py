@@ -23,33 +23,80 @@ _KINDS: tuple[tuple[str, frozenset[str]], ...] = (
         "failed",
         frozenset(
             {
-                "failed", "failure", "error", "errored", "timeout", "expired", "rejected",
-                "invalid", "dead", "crashed", "exceeded",
+                "failed",
+                "failure",
+                "error",
+                "errored",
+                "timeout",
+                "expired",
+                "rejected",
+                "invalid",
+                "dead",
+                "crashed",
+                "exceeded",
             }
         ),
     ),
     (
         "succeeded",
         frozenset(
-            {"succeeded", "success", "successful", "completed", "complete", "done", "finished",
-             "ready", "available", "processed"}
+            {
+                "succeeded",
+                "success",
+                "successful",
+                "completed",
+                "complete",
+                "done",
+                "finished",
+                "ready",
+                "available",
+                "processed",
+            }
         ),
     ),
     (
         "running",
         frozenset(
-            {"running", "processing", "progress", "active", "started", "executing", "training",
-             "inprogress", "working", "busy", "compressing", "uploading", "finalizing"}
+            {
+                "running",
+                "processing",
+                "progress",
+                "active",
+                "started",
+                "executing",
+                "training",
+                "inprogress",
+                "working",
+                "busy",
+                "compressing",
+                "uploading",
+                "finalizing",
+            }
         ),
     ),
     (
         "waiting",
         frozenset(
-            {"queued", "pending", "submitted", "created", "validating", "waiting", "scheduled",
-             "starting", "accepted", "new", "notstarted", "initializing", "enqueued", "received"}
+            {
+                "queued",
+                "pending",
+                "submitted",
+                "created",
+                "validating",
+                "waiting",
+                "scheduled",
+                "starting",
+                "accepted",
+                "new",
+                "notstarted",
+                "initializing",
+                "enqueued",
+                "received",
+            }
         ),
     ),
 )
+_ENDINGS = ("succeeded", "failed", "cancelled", "cancelling")
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
 
 
@@ -97,10 +144,16 @@ def sort_statuses(names: Sequence[str]) -> StatusPlan:
         found = by_kind.get(kind)
         return found[0] if found else None
 
+    if "running" not in by_kind:
+        # A name that says nothing, between the waiting and the ending ones, is the work itself
+        # (``exporting``, ``transcoding``).
+        ends = [i for i, n in enumerate(names) if status_kind(n) in _ENDINGS]
+        before_end = [n for n in unread if not ends or names.index(n) < ends[0]]
+        if before_end:
+            by_kind["running"] = [before_end[0]]
+            unread.remove(before_end[0])
     failures = tuple(by_kind.get("failed", ()))
-    terminal = tuple(
-        n for n in names if status_kind(n) in ("succeeded", "failed", "cancelled")
-    )
+    terminal = tuple(n for n in names if status_kind(n) in ("succeeded", "failed", "cancelled"))
     return StatusPlan(
         names=tuple(names),
         waiting=first("waiting"),
