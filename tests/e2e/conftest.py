@@ -64,6 +64,16 @@ def workflows_server() -> Iterator[LiveServer]:
     yield from _serve(profile=SHAPES / "workflows.profile.yaml", settings=MANUAL)
 
 
+@pytest.fixture(scope="session")
+def analyses_server() -> Iterator[LiveServer]:
+    yield from _serve(profile=SHAPES / "analyses.profile.yaml", settings=MANUAL)
+
+
+@pytest.fixture(scope="session")
+def exports_server() -> Iterator[LiveServer]:
+    yield from _serve(profile=SHAPES / "exports.profile.yaml", settings=MANUAL)
+
+
 @pytest.fixture(scope="session", params=["bundled", "reference"])
 def osapi_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     """osapi over the bundled spec, and over upstream's own spec file, unmodified."""
@@ -130,3 +140,15 @@ def workflows(
     workflows_server: LiveServer, request: pytest.FixtureRequest
 ) -> Iterator[EmulatorHandle]:
     yield from _emu(workflows_server, request)
+
+
+@pytest.fixture
+def analyses(
+    analyses_server: LiveServer, request: pytest.FixtureRequest
+) -> Iterator[EmulatorHandle]:
+    yield from _emu(analyses_server, request)
+
+
+@pytest.fixture
+def exports(exports_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[EmulatorHandle]:
+    yield from _emu(exports_server, request)

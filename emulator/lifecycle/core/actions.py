@@ -379,13 +379,17 @@ class JobActions:
         scenario: Scenario,
     ) -> Reply:
         """A status monitor, polled like the job: its own view, with ``Retry-After`` while the
-        job runs; once the job is terminal, that view, or a 303 to where the result is."""
+        job runs; once the job succeeds, that view, or a 303 to where the result is (a failed
+        or cancelled job shows the view)."""
         job = self.observe(ns, _named(job_id), poll=True)
         binding = self.profile.bindings.get(bound.action)
         rules = binding.monitor if binding is not None else None
-        done = self.status_of(job) in self.rules.terminal
+        status = self.status_of(job)
+        done = status in self.rules.terminal
+        # A failed or cancelled job's monitor says so itself: only a result is redirected to.
+        succeeded = done and status not in self.rules.failed and not job.cancel_requested
         locate = binding.locate if binding is not None else None
-        if done and rules is not None and rules.done == "redirect" and locate is not None:
+        if succeeded and rules is not None and rules.done == "redirect" and locate is not None:
             context = {**self.context(job), "base_url": request.base_url}
             return Reply(303, None, job.id, headers={"location": str(locate(context))})
         headers = {}

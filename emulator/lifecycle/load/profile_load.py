@@ -188,6 +188,7 @@ _JOB_FIELDS = {
     "id",
     "name",
     "partition",
+    "done",
     "status",
     "attempt",
     "attempt_count",

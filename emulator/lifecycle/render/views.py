@@ -55,6 +55,8 @@ def job_context(job: Job, scenario: Scenario, profile: Profile) -> dict[str, Any
             "name": job.name or job.id,
             "partition": job.partition,
             "status": state.status,
+            # Terminal: an operation resource's ``done``, a monitor's end.
+            "done": state.status in profile.statuses.terminal,
             "attempt": job.attempt,
             "attempt_count": job.attempt_count,
             "last_failure_code": job.last_failure_code,

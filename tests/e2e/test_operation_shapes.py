@@ -1,0 +1,133 @@
+"""Long-running operations of two more shapes, polled by their vendors' own machinery over
+real HTTP: a status monitor behind ``Operation-Location`` that redirects (303) to the result,
+polled by azure-core's ``LROPoller``; and Google's ``Operation`` resource (AIP-151), polled by
+google-api-core's ``operation.Operation`` future (tests/data/shapes: hand-written specs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from azure.core import PipelineClient
+from azure.core.exceptions import HttpResponseError
+from azure.core.pipeline import PipelineResponse
+from azure.core.pipeline.policies import RedirectPolicy, RequestIdPolicy
+from azure.core.pipeline.transport import RequestsTransport
+from azure.core.polling import LROPoller
+from azure.core.polling.base_polling import LROBasePolling
+from azure.core.rest import HttpRequest
+from google.api_core import exceptions, operation
+from google.api_core import retry as retries
+from google.longrunning import operations_pb2
+from google.protobuf import json_format, struct_pb2
+
+from emulator.testing.handle import EmulatorHandle
+
+from .e2e_support import assert_clean, entries
+
+# -- 202 + Operation-Location, a monitor, a 303 to the result (azure-core) ----------------------
+
+
+class ClockTransport(RequestsTransport):
+    """azure-core's HTTP transport, waiting the Retry-After it is told on the emulator's clock."""
+
+    def __init__(self, emulator: EmulatorHandle) -> None:
+        super().__init__()
+        self.emulator = emulator
+        self.waits: list[float] = []
+
+    def sleep(self, duration: float) -> None:
+        self.waits.append(duration)
+        self.emulator.clock.advance(duration)
+
+
+def begin_analysis(emulator: EmulatorHandle, source: str) -> tuple[LROPoller[Any], ClockTransport]:
+    """A small azure-core client: the policies generated Azure clients carry for polling."""
+    transport = ClockTransport(emulator)
+    client: PipelineClient[Any, Any] = PipelineClient(
+        emulator.url, transport=transport, policies=[RequestIdPolicy(), RedirectPolicy()]
+    )
+    request = HttpRequest("POST", f"{emulator.url}/analyses", json={"source": source})
+    initial = client.send_request(request, _return_pipeline_response=True)
+
+    def result(response: PipelineResponse[Any, Any]) -> Any:
+        return response.http_response.json()
+
+    return LROPoller(client, initial, result, LROBasePolling(timeout=30)), transport
+
+
+def test_a_monitor_behind_operation_location_redirects_to_the_result(
+    analyses: EmulatorHandle,
+) -> None:
+    poller, transport = begin_analysis(analyses, "invoice.pdf")
+    result = poller.result()
+    assert (poller.status(), result["status"], result["pages"]) == ("succeeded", "succeeded", 3)
+    assert transport.waits == [2.0, 2.0, 2.0]  # Retry-After, on the emulator's clock
+    seen = [(e["action"], e["status"]) for e in entries(analyses)]
+    assert seen == [
+        ("create", 202),
+        ("monitor", 200),
+        ("monitor", 200),
+        ("monitor", 200),
+        ("monitor", 303),
+        ("retrieve", 200),
+    ]
+    created = entries(analyses)[0]["response_headers"]
+    job_id = result["id"]
+    assert created["operation-location"].endswith(f"/analyses/operations/{job_id}")
+    assert entries(analyses)[4]["response_headers"]["location"].endswith(f"/results/{job_id}")
+    assert "retry-after" not in entries(analyses)[4]["response_headers"]  # done: no more waits
+    assert_clean(analyses)
+
+
+def test_a_failed_operation_fails_the_poller(analyses: EmulatorHandle) -> None:
+    poller, _ = begin_analysis(analyses, "broken.pdf")
+    with pytest.raises(HttpResponseError, match="The document is corrupt"):
+        poller.result()
+    last = entries(analyses)[-1]  # the monitor says it failed, and why: no redirect
+    assert (last["action"], last["status"]) == ("monitor", 200)
+    assert last["response_body"]["error"]["code"] == "InvalidContent"
+    assert_clean(analyses)
+
+
+# -- Operation resources, AIP-151 (google-api-core) ---------------------------------------------
+
+# The poller's own retry, without waiting: this scenario's states last a number of polls.
+NO_WAIT = retries.Retry(
+    initial=0, maximum=0, multiplier=1, timeout=5, predicate=retries.if_exception_type(Exception)
+)
+
+
+def start_export(http: httpx.Client, table: str) -> operation.Operation:
+    """google-api-core's Operation future over an HTTP/JSON client: refreshed by name."""
+
+    def parse(body: Any) -> operations_pb2.Operation:
+        return json_format.ParseDict(body, operations_pb2.Operation())
+
+    started = http.post("projects/p1/exports", json={"table": table})
+    proto = parse(started.raise_for_status().json())
+
+    def refresh(retry: Any = None) -> operations_pb2.Operation:
+        return parse(http.get(proto.name).raise_for_status().json())
+
+    return operation.Operation(
+        proto, refresh, lambda: None, struct_pb2.Struct, metadata_type=struct_pb2.Struct
+    )
+
+
+def test_an_operation_resource_is_polled_until_done_with_its_response(
+    exports: EmulatorHandle,
+) -> None:
+    with httpx.Client(base_url=f"{exports.url}/v1/") as http:
+        export = start_export(http, "orders")
+        assert export.operation.name.startswith("operations/export-")
+        assert not export.done(retry=None)
+        result = export.result(polling=NO_WAIT)
+        assert dict(result) == {"uri": "gs://bucket/export.csv", "rows": 1200}
+        assert export.metadata["state"] == "SUCCEEDED"
+        assert export.metadata["table"] == "orders"
+        failing = start_export(http, "missing")
+        with pytest.raises(exceptions.GoogleAPICallError, match="table 'missing' not found"):
+            failing.result(polling=NO_WAIT)
+    assert_clean(exports)
