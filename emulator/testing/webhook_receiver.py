@@ -104,6 +104,11 @@ class EmulatorWebhooks:
         self.subscribe(url, **subscribe)
         return url
 
+    def request_secret(self) -> str:
+        """The secret that signs deliveries to receivers a create request names (a profile's
+        ``webhooks.from_request``): pass it to ``verify``."""
+        return str(self._handle.control("GET", "webhooks/request-secret")["secret"])
+
     def unsubscribe(self) -> None:
         self._handle.control("DELETE", "webhooks")
 

@@ -4,6 +4,8 @@ GET    /_emulator/webhooks              subscriptions (secrets redacted), events
 PUT    /_emulator/webhooks              {"subscriptions": [{"url", "events"?, "secret"?}]}
 POST   /_emulator/webhooks              {"url", "events"?, "secret"?}: one more subscription
 DELETE /_emulator/webhooks              no subscriptions
+GET    /_emulator/webhooks/request-secret  the secret that signs deliveries to receivers a
+                                           create request named
 GET    /_emulator/webhooks/deliveries   the delivery log, and what is still pending
 POST   /_emulator/webhooks/flush        deliver what is due now, then the log
 POST   /_emulator/webhooks/receiver     the built-in receiver: records, answers 2xx or as told
@@ -79,6 +81,9 @@ class WebhookControl:
             elif method != "GET":
                 raise WebhookControlError(405, "GET, PUT, POST or DELETE /_emulator/webhooks")
             return self.describe(hub, ns)
+        if rest == ["request-secret"] and method == "GET":
+            # What receivers a create request names verify signatures with.
+            return {"secret": ns.outbox.request_secret()}
         if rest == ["flush"] and method == "POST":
             await hub.deliver_due(ns)
             return self.deliveries(ns)

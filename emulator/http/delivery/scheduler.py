@@ -20,8 +20,9 @@ from emulator.lifecycle.core.actions import JobActions, Refusal
 from emulator.lifecycle.core.engine import next_change
 from emulator.lifecycle.core.job import Job
 from emulator.lifecycle.core.namespace import Namespace, Namespaces
-from emulator.lifecycle.webhooks.events import WebhookRules, fired, retry_delay
-from emulator.lifecycle.webhooks.outbox import Message, Pending
+from emulator.lifecycle.render.template import lookup
+from emulator.lifecycle.webhooks.events import RequestTarget, WebhookRules, fired, retry_delay
+from emulator.lifecycle.webhooks.outbox import JOB_SUBSCRIPTION, Message, Pending
 from emulator.lifecycle.webhooks.signing import new_secret
 from emulator.lifecycle.webhooks.subscriptions import DeliveryFault, Subscription, choose_faults
 from emulator.openapi.model import Spec
@@ -97,7 +98,7 @@ class WebhookHub:
 
     def track(self, ns: Namespace, job_id: str | None) -> None:
         """After a request touched ``job_id``: queue what its new events fire, watch the next."""
-        if job_id is None or not ns.outbox.subscriptions:
+        if job_id is None or not (ns.outbox.subscriptions or self.rules.from_request):
             return
         job = ns.store.get(job_id)
         if job is None:
@@ -119,14 +120,18 @@ class WebhookHub:
     def _queue(self, ns: Namespace, job: Job) -> None:
         actions = self.actions
         outbox = ns.outbox
-        start = outbox.seen.get(job.id, 0)
+        start = outbox.seen.get(job.id)
+        if start is None and self.rules.from_request is not None:
+            self._subscribe_named(ns, job, self.rules.from_request)
         outbox.seen[job.id] = len(job.events)
-        hooks = fired(self.rules, job.events[start:])
+        hooks = fired(self.rules, job.events[start or 0 :])
         scenario = actions.scenario_of(job)
         context = actions.context(job) if hooks else {}
+        own = outbox.job_subscriptions.get(job.id)
+        receivers = [*outbox.subscriptions.values(), *([own] if own is not None else [])]
         for hook, happened in hooks:
-            for sub in list(outbox.subscriptions.values()):
-                if not sub.wants(hook.name):
+            for sub in receivers:
+                if not sub.wants(hook.name, job.id):
                     continue
                 message_id = outbox.new_id(self.rules.id_prefix)
                 payload = render_payload(actions.profile, hook, context, message_id, happened.at)
@@ -137,6 +142,35 @@ class WebhookHub:
         due = next_change(job, scenario)
         if due is not None:
             outbox.watch(job.id, due)
+
+    def _subscribe_named(self, ns: Namespace, job: Job, target: RequestTarget) -> None:
+        """The receiver the job's create request names, if it names one: for this job only,
+        signed with the namespace's request secret, with the auth header it gives."""
+        request = {"request": job.request}
+        url = lookup(request, target.url)
+        if not isinstance(url, str) or not url:
+            return
+        wanted = lookup(request, target.events) if target.events else None
+        events = None
+        if isinstance(wanted, list):
+            words = [str(w) for w in wanted]
+            events = frozenset(e for w in words for e in target.event_names.get(w, (w,)))
+        headers = {}
+        if target.header_name and target.header_value:
+            name, value = lookup(request, target.header_name), lookup(request, target.header_value)
+            if isinstance(name, str) and name and value is not None:
+                headers[name] = str(value)
+        ns.outbox.subscribe(
+            Subscription(
+                id=JOB_SUBSCRIPTION + job.id,
+                url=url,
+                secret=ns.outbox.request_secret(),
+                events=events,
+                source="request",
+                job_id=job.id,
+                headers=headers,
+            )
+        )
 
     def _plan(
         self,
@@ -192,7 +226,7 @@ class WebhookHub:
 
     async def _attempt(self, ns: Namespace, pending: Pending) -> None:
         outbox = ns.outbox
-        sub = outbox.subscriptions.get(pending.subscription)
+        sub = outbox.subscription(pending.subscription)
         if sub is None:  # unsubscribed since
             return
         event = self.rules.event(pending.message.event)

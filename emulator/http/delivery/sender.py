@@ -67,7 +67,9 @@ class Sender:
         elif pending.fault == "bad_signature":
             secret = _WRONG_SECRET if sub.secret != _WRONG_SECRET else _WRONG_SECRET[:-1] + "B"
         signed = sign(self.rules.signing, secret, message.id, stamp, message.body)
-        return {"content-type": "application/json", "user-agent": "jobs-emulator", **signed}
+        # A receiver a create request named may ask for an auth header of its own.
+        base = {"content-type": "application/json", "user-agent": "jobs-emulator"}
+        return {**base, **sub.headers, **signed}
 
     async def send(
         self, ns: Namespace, sub: Subscription, pending: Pending, problems: list[str], strict: bool

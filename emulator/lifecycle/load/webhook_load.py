@@ -9,6 +9,13 @@ webhooks:
       statuses: [completed]
       spec: batch.completed             # the spec's webhook (or "operation#callback")
       payload: {type: "{event.type}", data: {id: "{job.id}"}}
+  from_request:                         # a receiver the create request names, for its job
+    url: request.body.webhook
+    events: request.body.webhook_events_filter
+    event_names: {completed: [batch.completed]}
+    header:
+      name: request.body.webhook_auth_header_name
+      value: request.body.webhook_auth_header_value
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from typing import cast
 from emulator.lifecycle.render.template import placeholders
 from emulator.lifecycle.webhooks.events import (
     DEFAULT_SCHEDULE,
+    RequestTarget,
     Scheme,
     Signing,
     WebhookEvent,
@@ -33,7 +41,7 @@ _DEFAULT_PAYLOAD = {"type": "{event.type}", "timestamp": "{event.timestamp}", "d
 
 
 def load_webhook_rules(r: Reader) -> WebhookRules:
-    r.only("signing", "retry", "timeout", "id_prefix", "events")
+    r.only("signing", "retry", "timeout", "id_prefix", "events", "from_request")
     events = r.section("events", required=True)
     parsed = [_event(events, name) for name in events.names()]
     if not parsed:
@@ -51,7 +59,44 @@ def load_webhook_rules(r: Reader) -> WebhookRules:
         schedule=tuple(float(d) for d in schedule),
         timeout=timeout or 5.0,
         id_prefix=r.text("id_prefix", "msg_"),
+        from_request=_target(r.section("from_request"), parsed) if r.has("from_request") else None,
     )
+
+
+def _target(r: Reader, events: list[WebhookEvent]) -> RequestTarget:
+    r.only("url", "events", "event_names", "header")
+    names = r.section("event_names")
+    known = {e.name for e in events}
+    mapped = {}
+    for word in names.names():
+        targets = names.texts(word)
+        for target in targets:
+            if target not in known:
+                names.fail(word, f"no event {target!r}; events: {', '.join(sorted(known))}")
+        mapped[word] = tuple(targets)
+    header = r.section("header")
+    header.only("name", "value")
+    if header.has("name") != header.has("value"):
+        r.fail("header", "give both the name and the value of the auth header")
+    return RequestTarget(
+        url=_request_path(r, "url", required=True) or "",
+        events=_request_path(r, "events"),
+        event_names=mapped,
+        header_name=_request_path(header, "name"),
+        header_value=_request_path(header, "value"),
+    )
+
+
+def _request_path(r: Reader, key: str, *, required: bool = False) -> str | None:
+    dotted = r.text(key) if required else r.opt_text(key)
+    if dotted is not None and not dotted.startswith(
+        ("request.body.", "request.query.", "request.path.")
+    ):
+        r.fail(
+            key,
+            f"expected a path into the create request, like request.body.webhook; got {dotted!r}",
+        )
+    return dotted
 
 
 def _signing(r: Reader) -> Signing:

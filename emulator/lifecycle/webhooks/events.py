@@ -18,6 +18,7 @@ from emulator.lifecycle.render.template import Renderer, compile_template
 
 __all__ = [
     "DEFAULT_SCHEDULE",
+    "RequestTarget",
     "Signing",
     "WebhookEvent",
     "WebhookRules",
@@ -59,12 +60,27 @@ class WebhookEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class RequestTarget:
+    """Where a create request names its own webhook receiver: dotted paths into the request
+    (``request.body.webhook``) for the URL, the events it wants (a list; absent: all) and an
+    auth header's name and value sent with each delivery. ``event_names`` maps a word of the
+    request's filter to the profile's events it stands for (absent words: the same name)."""
+
+    url: str
+    events: str | None = None
+    event_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    header_name: str | None = None
+    header_value: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class WebhookRules:
     events: tuple[WebhookEvent, ...]
     signing: Signing = Signing()
     schedule: tuple[float, ...] = DEFAULT_SCHEDULE
     timeout: float = 5.0
     id_prefix: str = "msg_"
+    from_request: RequestTarget | None = None
 
     def event(self, name: str) -> WebhookEvent | None:
         return next((e for e in self.events if e.name == name), None)

@@ -15,9 +15,13 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from emulator.lifecycle.webhooks.signing import new_secret
 from emulator.lifecycle.webhooks.subscriptions import Subscription
 
-__all__ = ["Attempt", "Message", "Outbox", "Pending"]
+__all__ = ["JOB_SUBSCRIPTION", "Attempt", "Message", "Outbox", "Pending"]
+
+# The id of the subscription a create request named, before its job's id.
+JOB_SUBSCRIPTION = "job:"
 
 _LOG_LIMIT = 1000
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -87,6 +91,9 @@ class Outbox:
         # Seeded per namespace: message ids, secrets and fault dice do not touch job ids.
         self.rng = rng
         self.subscriptions: dict[str, Subscription] = {}
+        # Receivers a create request named, by job id: each hears of its own job only.
+        self.job_subscriptions: dict[str, Subscription] = {}
+        self._request_secret: str | None = None
         self._pending: list[Pending] = []
         # (due, order watched, job id): jobs due at one instant fire in the order they came.
         self._watch: list[tuple[float, int, str]] = []
@@ -100,7 +107,23 @@ class Outbox:
         self._lock = threading.Lock()
 
     def subscribe(self, subscription: Subscription) -> None:
-        self.subscriptions[subscription.id] = subscription
+        if subscription.job_id is not None:
+            self.job_subscriptions[subscription.job_id] = subscription
+        else:
+            self.subscriptions[subscription.id] = subscription
+
+    def subscription(self, sub_id: str) -> Subscription | None:
+        """A subscription by id, a job's own (``job:<id>``) included."""
+        if sub_id.startswith(JOB_SUBSCRIPTION):
+            return self.job_subscriptions.get(sub_id.removeprefix(JOB_SUBSCRIPTION))
+        return self.subscriptions.get(sub_id)
+
+    def request_secret(self) -> str:
+        """The secret that signs deliveries to receivers create requests name: one per
+        namespace, as a provider signs with one key per account."""
+        if self._request_secret is None:
+            self._request_secret = new_secret(self.rng)
+        return self._request_secret
 
     def watch(self, job_id: str, due: float) -> None:
         with self._lock:
@@ -160,3 +183,4 @@ class Outbox:
 
     def forget_job(self, job_id: str) -> None:
         self.seen.pop(job_id, None)
+        self.job_subscriptions.pop(job_id, None)

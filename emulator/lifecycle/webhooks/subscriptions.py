@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -46,8 +46,13 @@ class Subscription:
     secret: str
     events: frozenset[str] | None = None
     source: str = "control"
+    # A receiver a create request named: it hears of that job only, with these headers.
+    job_id: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
-    def wants(self, event: str) -> bool:
+    def wants(self, event: str, job_id: str | None = None) -> bool:
+        if self.job_id is not None and job_id != self.job_id:
+            return False
         return self.events is None or event in self.events
 
     def as_dict(self) -> dict[str, object]:
@@ -58,6 +63,7 @@ class Subscription:
             "events": None if self.events is None else sorted(self.events),
             "secret": redact(self.secret),
             "source": self.source,
+            "job_id": self.job_id,
         }
 
 

@@ -72,11 +72,49 @@ def test_an_event_naming_a_webhook_the_spec_lacks_is_refused(tmp_path: Path) -> 
             "      when: [completed]",
             "/webhooks/events/batch.completed/when",
         ),
+        (
+            "  id_prefix: evt_",
+            "  id_prefix: evt_\n  from_request: {url: body.hook}",
+            "from_request/url",
+        ),
+        (
+            "  id_prefix: evt_",
+            "  id_prefix: evt_\n  from_request: {url: request.body.hook, event_names: {done: [x]}}",
+            "/webhooks/from_request/event_names/done: no event 'x'",
+        ),
+        (
+            "  id_prefix: evt_",
+            "  id_prefix: evt_\n  from_request: {url: request.body.h, header: {name: request.a}}",
+            "/webhooks/from_request/header: give both",
+        ),
     ],
 )
 def test_webhook_mistakes_name_the_key(tmp_path: Path, old: str, new: str, where: str) -> None:
     with pytest.raises(ProfileError, match=where):
         build(api=None, profile=_profile(tmp_path, old, new), scenarios=EXAMPLE_SCENARIOS)
+
+
+def test_a_receiver_named_in_the_request_loads(tmp_path: Path) -> None:
+    target = (
+        "  id_prefix: evt_\n  from_request:\n    url: request.body.callback.url\n"
+        "    events: request.body.callback.events\n"
+        "    event_names: {done: [batch.completed, batch.failed]}\n"
+        "    header: {name: request.body.callback.header, value: request.body.callback.token}\n"
+    )
+    profile = _profile(tmp_path, "  id_prefix: evt_\n", target)
+    app = build(api=None, profile=profile, scenarios=EXAMPLE_SCENARIOS)
+    assert app.profile is not None and app.profile.webhooks is not None
+    rules = app.profile.webhooks.from_request
+    assert rules is not None
+    assert (rules.url, rules.events) == (
+        "request.body.callback.url",
+        "request.body.callback.events",
+    )
+    assert rules.event_names == {"done": ("batch.completed", "batch.failed")}
+    assert (rules.header_name, rules.header_value) == (
+        "request.body.callback.header",
+        "request.body.callback.token",
+    )
 
 
 def test_scenario_delivery_faults_and_subscriptions_load(tmp_path: Path) -> None:
