@@ -172,7 +172,7 @@ class _Drafting:
     def draft(self, name: str, others: Sequence[str]) -> Draft:
         resource, notes = self.resource, self.notes
         job_view = draft_view(self.job.schema, self.rules)
-        operations: dict[str, str] = {
+        operations: dict[str, Any] = {
             "create": resource.create.key,
             "retrieve": resource.retrieve.key,
         }
@@ -194,9 +194,9 @@ class _Drafting:
         created = self._created_view(job_view)
         if created is not None:
             views["created"] = created
-        retry_ok = self._bind_same(operations, "retry", resource.retry)
-        cancel_ok = self.plan.cancelled is not None and self._bind_same(
-            operations, "cancel", resource.cancel
+        retry_ok = self._bind(operations, views, "retry", resource.retry, "retried")
+        cancel_ok = self.plan.cancelled is not None and self._bind(
+            operations, views, "cancel", resource.cancel, "cancelled"
         )
         if resource.cancel is not None and self.plan.cancelled is None:
             notes.undecided.append(
@@ -253,8 +253,11 @@ class _Drafting:
             f"job with its '{self.job.status_field}'"
         )
 
-    def _bound_ops(self, operations: Mapping[str, str]) -> list[Operation]:
-        return [op for key in operations.values() if (op := self.spec.operation(key))]
+    def _bound_ops(self, operations: Mapping[str, Any]) -> list[Operation]:
+        refs = [
+            entry if isinstance(entry, str) else entry["operation"] for entry in operations.values()
+        ]
+        return [op for ref in refs if (op := self.spec.operation(ref))]
 
     def _wrap(self, view: Any, envelope: tuple[str, ...], answer: Mapping[str, Any]) -> Any:
         """The job view inside the answer's envelope, its other required fields constant."""
@@ -351,17 +354,46 @@ class _Drafting:
             and _same(found.schema, self.job.schema)
         )
 
-    def _bind_same(self, operations: dict[str, str], action: str, op: Operation | None) -> bool:
+    def _bind(
+        self,
+        operations: dict[str, Any],
+        views: dict[str, Any],
+        action: str,
+        op: Operation | None,
+        view_name: str,
+    ) -> bool:
+        """Bind ``op`` to ``action``: plainly when it answers the job as retrieve does, else
+        with a view of its own drafted from its answer (``{operation, action, view}``)."""
         if op is None:
             return False
-        if not self._same_answer(op):
+        if self._same_answer(op):
+            operations[action] = op.key
+            return True
+        _, schema = success_of(op)
+        if schema is None:
             self.notes.undecided.append(
-                f"{op.key} ({action}) answers something other than the job; left unbound "
-                "(an answer of its own needs per-action views)"
+                f"{op.key} ({action}) answers no body; left unbound (a bound {action} answers "
+                "the job)"
             )
             return False
-        operations[action] = op.key
+        views[view_name] = self._answer_view(schema, f"views.{view_name}")
+        operations[action] = {"operation": op.key, "action": action, "view": view_name}
+        self.notes.comments[f"operations.{action}"] = (
+            f"guess: {op.key} answers a shape of its own: the '{view_name}' view"
+        )
         return True
+
+    def _answer_view(self, schema: Mapping[str, Any], where: str) -> Any:
+        """A view of an answer that is not the job as retrieve shows it: the job inside its
+        own envelope, or the answer's fields drafted one by one."""
+        found = find_job(schema)
+        if found is not None:
+            inner = draft_view(found.schema, self.rules)
+            self.notes.under(where, _prefixed(inner.comments, found.envelope))
+            return self._wrap(inner.template, found.envelope, schema)
+        inner = draft_view(schema, self.rules)
+        self.notes.under(where, inner.comments)
+        return inner.template
 
     def _created_view(self, job_view: ViewDraft) -> Any:
         create = self.resource.create
@@ -371,16 +403,8 @@ class _Drafting:
             return None
         if _same(schema, self.job.answer):
             return None
-        found = find_job(schema)
-        if found is not None:
-            inner = draft_view(found.schema, self.rules)
-            self.notes.under("views.created", _prefixed(inner.comments, found.envelope))
-            self.notes.comments["views.created"] = "guess: create answers a shape of its own"
-            return self._wrap(inner.template, found.envelope, schema)
-        inner = draft_view(schema, self.rules)
-        self.notes.under("views.created", inner.comments)
         self.notes.comments["views.created"] = "guess: create answers a shape of its own"
-        return inner.template
+        return self._answer_view(schema, "views.created")
 
     def _light_view(self, op: Operation, job_view: ViewDraft) -> Any:
         _, schema = success_of(op)
@@ -425,15 +449,16 @@ class _Drafting:
         closed = items.get("additionalProperties") is False
         return required <= names and (not closed or names <= props)
 
-    def _delete(self, profile: dict[str, Any], operations: dict[str, str]) -> None:
+    def _delete(self, profile: dict[str, Any], operations: dict[str, Any]) -> None:
         op = self.resource.delete
         if op is None:
             return
         status, schema = success_of(op)
         if schema is not None:
+            # A bound delete answers no body, whatever view it names.
             self.notes.undecided.append(
-                f"{op.key} answers a body on delete; left unbound (a delete answer needs "
-                "per-action views)"
+                f"{op.key} answers a body on delete; left unbound (a delete answering a body "
+                "needs a deleted view)"
             )
             return
         operations["delete"] = op.key

@@ -171,3 +171,52 @@ def test_a_202_with_operation_location_is_said_to_be_a_monitor(tmp_path: Path) -
         "answers 202 with Operation-Location: a status monitor" in u for u in draft.undecided
     )
     assert build(profile=write_draft(draft, spec, tmp_path)[0]).profile is not None
+
+
+def test_a_cancel_answering_its_own_shape_gets_a_view_and_a_delete_body_is_said(
+    tmp_path: Path,
+) -> None:
+    text = SPEC.read_text().replace(
+        '"204": {description: Deleted.}', '"200": {$ref: "#/components/responses/Export"}'
+    )
+    text = text.replace(
+        """    post:
+      operationId: cancelExport
+      responses:
+        "200": {$ref: "#/components/responses/Export"}""",
+        """    post:
+      operationId: cancelExport
+      responses:
+        "200":
+          description: The cancel was accepted.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, cancelled]
+                properties: {id: {type: string}, cancelled: {type: boolean}}""",
+    )
+    spec = tmp_path / "views.yaml"
+    spec.write_text(text)
+    draft = draft_profile(spec)
+    operations = draft.profile["operations"]
+    assert "delete" not in operations
+    assert any("deleteExport answers a body on delete" in u for u in draft.undecided)
+    assert operations["cancel"] == {
+        "operation": "cancelExport",
+        "action": "cancel",
+        "view": "cancelled",
+    }
+    assert draft.profile["views"]["cancelled"] == {"id": "{job.id}", "cancelled": False}
+    app = build(profile=write_draft(draft, spec, tmp_path)[0], settings=Settings(strict=True))
+    server = LiveServer(app).start()
+    emulator = EmulatorHandle.for_server(server.url, "views")
+    try:
+        http = emulator.client()
+        job = http.post("/v2/exports", headers=KEY, json={"dataset": "d"}).json()
+        cancelled = http.post(f"/v2/exports/{job['id']}/cancel", headers=KEY)
+        assert cancelled.json() == {"id": job["id"], "cancelled": False}
+        assert emulator.violations() == []
+    finally:
+        emulator.close()
+        server.stop()
