@@ -12,7 +12,7 @@ import pytest
 from azure.core import PipelineClient
 from azure.core.exceptions import HttpResponseError
 from azure.core.pipeline import PipelineResponse
-from azure.core.pipeline.policies import RedirectPolicy, RequestIdPolicy
+from azure.core.pipeline.policies import RedirectPolicy, RequestIdPolicy, RetryPolicy
 from azure.core.pipeline.transport import RequestsTransport
 from azure.core.polling import LROPoller
 from azure.core.polling.base_polling import LROBasePolling
@@ -45,8 +45,9 @@ class ClockTransport(RequestsTransport):
 def begin_analysis(emulator: EmulatorHandle, source: str) -> tuple[LROPoller[Any], ClockTransport]:
     """A small azure-core client: the policies generated Azure clients carry for polling."""
     transport = ClockTransport(emulator)
+    policies = [RequestIdPolicy(), RetryPolicy(), RedirectPolicy()]
     client: PipelineClient[Any, Any] = PipelineClient(
-        emulator.url, transport=transport, policies=[RequestIdPolicy(), RedirectPolicy()]
+        emulator.url, transport=transport, policies=policies
     )
     request = HttpRequest("POST", f"{emulator.url}/analyses", json={"source": source})
     initial = client.send_request(request, _return_pipeline_response=True)
@@ -88,6 +89,17 @@ def test_a_failed_operation_fails_the_poller(analyses: EmulatorHandle) -> None:
     last = entries(analyses)[-1]  # the monitor says it failed, and why: no redirect
     assert (last["action"], last["status"]) == ("monitor", 200)
     assert last["response_body"]["error"]["code"] == "InvalidContent"
+    assert_clean(analyses)
+
+
+def test_a_scenario_fault_on_the_monitor_is_retried_by_the_poller_on_the_clock(
+    analyses: EmulatorHandle,
+) -> None:
+    poller, transport = begin_analysis(analyses, "busy.pdf")
+    assert poller.result()["pages"] == 1
+    polls = [(e["status"], e["fault"]) for e in entries(analyses, operation="monitor")]
+    assert polls == [(200, None), (503, "/faults/0"), (303, None)]
+    assert 3.0 in transport.waits  # the fault's Retry-After, waited on the emulator's clock
     assert_clean(analyses)
 
 
