@@ -33,6 +33,44 @@ UNUSED_PLUGINS = (
     "no:asyncio",
 )
 
+# Where pytest reads its settings in a folder, and the section it reads in each.
+_INI_FILES = (
+    ("pytest.ini", ""),
+    (".pytest.ini", ""),
+    ("pyproject.toml", "[tool.pytest.ini_options]"),
+    ("tox.ini", "[pytest]"),
+    ("setup.cfg", "[tool:pytest]"),
+)
+EMPTY_INI = DATA / "pytest" / "pytest.ini"
+
+
+def own_config(folder: Path) -> list[str]:
+    """Arguments that pin a pytest run of ``folder`` to that folder: it is the rootdir, its
+    own ini file is the configuration (an empty one if it has none) and no conftest.py above it
+    is loaded. Without them pytest looks for its configuration upwards from ``folder``, so a
+    stray pytest.ini, pyproject.toml or conftest.py in a temp folder's parent would change (or
+    break) the nested run."""
+    for name, section in _INI_FILES:
+        ini = folder / name
+        if ini.is_file() and section in ini.read_text(encoding="utf-8"):
+            return ["-c", str(ini), "--rootdir", str(folder)]
+    return ["-c", str(EMPTY_INI), "--rootdir", str(folder), "--confcutdir", str(folder)]
+
+
+# A parent folder as hostile as a stray checkout can make it: a pyproject.toml and a pytest.ini
+# whose options no run accepts, and a conftest.py that fails on import.
+HOSTILE_PARENT = {
+    "pyproject.toml": '[tool.pytest.ini_options]\naddopts = "--no-such-option"\n',
+    "pytest.ini": "[pytest]\naddopts = -p no:emulator --no-such-option\n",
+    "conftest.py": "raise RuntimeError('a conftest.py above the project was loaded')\n",
+}
+
+
+def make_hostile(folder: Path) -> None:
+    """Put ``HOSTILE_PARENT``'s files in ``folder``."""
+    for name, text in HOSTILE_PARENT.items():
+        (folder / name).write_text(text, encoding="utf-8")
+
 
 def osapi_token(*roles: str, secret: str = DEFAULT_JWT_SECRET) -> str:
     """An HS256 JWT granting ``roles``, signed as the emulator expects by default."""

@@ -61,7 +61,7 @@ from emulator.lifecycle.load.profile_load import load_profile
 from emulator.lifecycle.load.scenario_load import load_scenario
 from emulator.openapi import load_spec
 from tests.doc_pages import PAGES, Block, parse
-from tests.support import REPO
+from tests.support import REPO, make_hostile, own_config
 
 ROOT = REPO
 BIN = Path(sys.executable).parent
@@ -89,7 +89,7 @@ def files_before(block: Block) -> list[Block]:
 
 
 def run_pytest(args: list[str], cwd: Path) -> tuple[int, str]:
-    """pytest in this process, in ``cwd``: (exit status, terminal output)."""
+    """pytest in this process, in ``cwd``, configured by ``cwd`` alone: (exit status, output)."""
     out = io.StringIO()
     with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         # This process imported ``emulator`` from the checkout already, which a user's fresh pytest
@@ -98,9 +98,13 @@ def run_pytest(args: list[str], cwd: Path) -> tuple[int, str]:
         # pytest-asyncio, installed for the suite, warns in a run whose ini leaves its loop
         # scope unset: the examples that use it show the setting in their own ini file.
         loop_scope = ["-o", "asyncio_default_fixture_loop_scope=function"]
-        status = pytest.main(
-            [*args, "-p", "no:cacheprovider", "--import-mode=importlib", *rewrite, *loop_scope]
-        )
+        pinned = [*own_config(cwd), "-p", "no:cacheprovider", "--import-mode=importlib"]
+        status = pytest.main([*args, *pinned, *rewrite, *loop_scope])
+    # The run imported the folder's test modules: forget them, so that a later run of a file of
+    # the same name (a page that edits its example and runs it again) imports the new one.
+    for name, module in list(sys.modules.items()):
+        if Path(getattr(module, "__file__", None) or "/").is_relative_to(cwd):
+            del sys.modules[name]
     return int(status), out.getvalue()
 
 
@@ -422,3 +426,30 @@ def test_every_block_is_run_or_marked() -> None:
     runnable = {"python", "console", "yaml", "yml", "text", "json", ""}
     silent = [b.where for b in ALL if b.lang not in runnable and b.runs]
     assert not silent, f"mark these blocks <!-- no-test --> or <!-- file: ... -->: {silent}"
+
+
+def test_nested_runs_ignore_a_hostile_parent_folder(tmp_path: Path) -> None:
+    """A stray pyproject.toml, pytest.ini or conftest.py above the scratch folder would be found
+    by a nested pytest that looks upwards for its configuration; the examples' runs read only
+    the scratch folder's own."""
+    make_hostile(tmp_path)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / "test_example.py").write_text("def test_it():\n    pass\n")
+    unpinned = io.StringIO()
+    with (
+        contextlib.chdir(scratch),
+        contextlib.redirect_stdout(unpinned),
+        contextlib.redirect_stderr(unpinned),
+    ):
+        assert pytest.main(["-q", "-p", "no:cacheprovider", "test_example.py"]) != 0
+    # What the parent holds got read: its conftest.py, or its pytest.ini's options.
+    assert re.search(r"above the project was loaded|no-such-option", unpinned.getvalue())
+    status, output = run_pytest(["-q", "test_example.py"], scratch)
+    assert status == 0, output
+    (scratch / "pyproject.toml").write_text('[tool.pytest.ini_options]\nemulator_api = "retab"\n')
+    (scratch / "test_example.py").write_text(
+        "def test_it(pytestconfig):\n    assert pytestconfig.getini('emulator_api') == 'retab'\n"
+    )
+    status, output = run_pytest(["-q", "test_example.py"], scratch)
+    assert status == 0, output  # the folder's own configuration is the one read

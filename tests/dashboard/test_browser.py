@@ -27,7 +27,7 @@ from tests.dashboard.browser import (
     launch,
     missing,
 )
-from tests.support import UNUSED_PLUGINS
+from tests.support import UNUSED_PLUGINS, own_config
 
 pytestmark = pytest.mark.skipif(missing() is not None, reason=f"no browser: {missing()}")
 
@@ -170,6 +170,7 @@ def test_a_failed_test_leaves_a_report_that_opens_offline(browser: Any, tmp_path
             sys.executable,
             "-m",
             "pytest",
+            *own_config(tmp_path),
             "-q",
             "-p",
             "no:cacheprovider",

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.support import UNUSED_PLUGINS
+from tests.support import UNUSED_PLUGINS, own_config
 
 pytest_plugins = ["pytester"]
 
@@ -97,7 +97,9 @@ def test_the_fixture_shares_clients_skips_tls_and_makes_few_calls(
 ) -> None:
     pytester.makeconftest(COUNTING)
     pytester.makepyfile(test_cost=TESTS)
-    run = pytester.runpytest_subprocess("-p", "no:cacheprovider", *UNUSED_PLUGINS)
+    run = pytester.runpytest_subprocess(
+        *own_config(pytester.path), "-p", "no:cacheprovider", *UNUSED_PLUGINS
+    )
     run.assert_outcomes(passed=6)
     found = json.loads((pytester.path / "cost.json").read_text())
     calls: dict[str, list[list[str]]] = {}

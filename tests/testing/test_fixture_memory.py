@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import UNUSED_PLUGINS
+from tests.support import UNUSED_PLUGINS, own_config
 
 pytest_plugins = ["pytester"]
 
@@ -57,7 +57,7 @@ def test_teardown_frees_every_namespace_and_a_long_tests_violation_survives(
     pytester.makeini(INI)  # one small journal for all: one server
     pytester.makepyfile(test_memory=TESTS)
     result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "-p", "no:randomly", *UNUSED_PLUGINS
+        *own_config(pytester.path), "-p", "no:cacheprovider", "-p", "no:randomly", *UNUSED_PLUGINS
     )
     result.assert_outcomes(passed=6, errors=2)  # a teardown error counts the call as passed
     result.stdout.fnmatch_lines(

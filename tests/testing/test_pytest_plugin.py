@@ -18,7 +18,7 @@ import writerai
 
 from emulator.testing.handle import EmulatorHandle
 from emulator.testing.pytest_plugin import new_namespace
-from tests.support import UNUSED_PLUGINS
+from tests.support import UNUSED_PLUGINS, make_hostile, own_config
 
 pytest_plugins = ["pytester"]
 
@@ -313,7 +313,7 @@ def test_fixtures_marker_isolation_violations_and_seeds_under_xdist(
     pytester.makepyfile(
         test_inner=FIXTURES_AND_MARKER, test_docstring=_docstring_example(), test_seeded=SEEDED
     )
-    result = pytester.runpytest_subprocess("-n", "2")
+    result = pytester.runpytest_subprocess(*own_config(pytester.path), "-n", "2")
     result.assert_outcomes(passed=19, errors=2)
     # The spec gap travelled from its worker to the summary, and failed no test.
     result.stdout.fnmatch_lines(
@@ -346,7 +346,10 @@ def test_fixtures_marker_isolation_violations_and_seeds_under_xdist(
 
     spread = _seeded_outcomes(pytester)
     (pytester.path / "reverse").touch()
-    pytester.runpytest_subprocess("-p", "no:xdist", "test_seeded.py").assert_outcomes(passed=5)
+    pinned = own_config(pytester.path)
+    pytester.runpytest_subprocess(*pinned, "-p", "no:xdist", "test_seeded.py").assert_outcomes(
+        passed=5
+    )
     assert _seeded_outcomes(pytester) == spread and len(spread) == 5
     seeded_ids = [i for run in spread.values() for i in run["ids"]]
     assert len(set(seeded_ids)) == len(seeded_ids) == 13  # different tests, different ids
@@ -429,7 +432,12 @@ def test_ini_and_command_line_options(pytester: pytest.Pytester) -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(elsewhere)  # relative ini paths follow the rootdir, not the working directory
         result = pytester.runpytest_subprocess(
-            str(pytester.path), "--emulator-clock", "manual", "--emulator-strict", *UNUSED_PLUGINS
+            *own_config(pytester.path),
+            str(pytester.path),
+            "--emulator-clock",
+            "manual",
+            "--emulator-strict",
+            *UNUSED_PLUGINS,
         )
     result.assert_outcomes(passed=2, errors=2)
     output = result.stdout.str()
@@ -441,3 +449,16 @@ def test_ini_and_command_line_options(pytester: pytest.Pytester) -> None:
 def test_marker_is_registered(pytestconfig: pytest.Config) -> None:
     markers = pytestconfig.getini("markers")
     assert any(str(line).startswith("emulator(") for line in markers)
+
+
+def test_nested_runs_are_pinned_to_their_own_folder(pytester: pytest.Pytester) -> None:
+    """The runs above pass ``own_config``: a stray pyproject.toml, pytest.ini or conftest.py in
+    the folder above a project without an ini file of its own, which an unpinned run reads,
+    changes nothing."""
+    make_hostile(pytester.path)
+    project = pytester.mkdir("project")
+    (project / "test_plain.py").write_text("def test_plain():\n    pass\n")
+    unpinned = pytester.runpytest_subprocess(str(project), *UNUSED_PLUGINS)
+    assert unpinned.ret != 0  # the parent's conftest.py or pytest.ini was read
+    pinned = pytester.runpytest_subprocess(*own_config(project), str(project), *UNUSED_PLUGINS)
+    pinned.assert_outcomes(passed=1)
