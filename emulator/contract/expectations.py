@@ -55,7 +55,8 @@ def expected_undeclared(
     profile: Profile | None, spec: Spec, scenarios: Mapping[str, Scenario] | None = None
 ) -> dict[str, frozenset[int]]:
     """Per operation key, the statuses the spec lacks that the emulator journals as spec gaps
-    (``emulator.gaps``), and those a real service may send any time (outages, rate limits)."""
+    (``emulator.checks.spec_gaps``), and those a real service may send any time (outages, rate
+    limits)."""
     if profile is None:
         return {}
     gaps: dict[str, set[int]] = {}

@@ -2,7 +2,7 @@
 
 Every request's headers become a ``{name: value}`` dict of ``str`` (names lower-cased), which
 the journal keeps with the exchange. Decoding each name and value anew cost a new pair of
-strings per header per request: about 750 bytes of every journal entry, and a visible share of
+strings per header per request: a large share of every journal entry, and a visible share of
 a poll. Names and short values repeat (``authorization``, ``accept``, a test's token, its
 host): the same bytes give the same shared string. The caches start over when full, so a
 client sending a new value every time (a request id) costs a bounded amount and nothing more.

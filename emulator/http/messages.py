@@ -22,7 +22,7 @@ from emulator.openapi.violation import Violation
 __all__ = ["Incoming", "Outcome", "Trace"]
 
 
-# Not frozen: a frozen dataclass's __init__ costs three times as much per field, and one of
+# Not frozen: a frozen dataclass's __init__ is slower per field, and one of
 # these is made per request. Nothing changes one after it is made.
 @dataclass(slots=True)
 class Incoming:
@@ -38,7 +38,7 @@ class Incoming:
     breach: Breach | None = None
 
 
-# Not frozen: a frozen dataclass's __init__ costs three times as much per field, and one of
+# Not frozen: a frozen dataclass's __init__ is slower per field, and one of
 # these is made per request. Nothing changes one after it is made.
 @dataclass(slots=True)
 class Outcome:

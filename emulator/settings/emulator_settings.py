@@ -4,7 +4,7 @@ The command line (``jobs-emulator serve`` / ``check``), the pytest plugin (``--e
 options, ``emulator_*`` ini keys, ``@pytest.mark.emulator(...)`` arguments) and ``build()``
 all read the declarations below; none of them declares an option or a default of its own.
 
-Options come in three groups, each a frozen value:
+Options come in groups, each a frozen value:
 
 - ``Sources``: what to load (``--api``, ``--spec``, ``--profile``, ``--scenarios``);
 - ``Listen``: where ``serve`` listens (``--host``, ``--port``);
@@ -73,7 +73,8 @@ BUNDLED_APIS = (
         if (name := entry.name.removesuffix(".profile.yaml")) != entry.name and name != DEFAULT_API
     ),
 )
-# Documented in the README: tests sign their JWTs with it unless --jwt-secret says otherwise.
+# Documented (docs/reference/bundled-apis.md): tests sign their JWTs with it unless --jwt-secret
+# says otherwise.
 DEFAULT_JWT_SECRET = "jobs-emulator-secret"
 
 _LOADING = ("serve", "check", "contract", "record", "pytest")

@@ -16,9 +16,9 @@ The keywords of ``option``:
 - ``required=True``: the command refuses to run without it; ``metavar``: the word its help
   shows for the value (default ``PATH``, ``N`` or ``TEXT``).
 
-The option's type is its default's (bool, int, float, str); a bool is ``--x`` / ``--no-x``; a
-tuple of strings (default ``()``) is repeatable (``--webhook A --webhook B``; in an ini file,
-one value per line).
+The option's type is its default's (bool, int, float, str); a bool is a pair of flags
+(``--strict`` / ``--no-strict``); a tuple of strings (default ``()``) is repeatable
+(``--webhook A --webhook B``; in an ini file, one value per line).
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ class EmulatorPool:
         self._missed: MissedTransportServer | None = None
         self._served_in_process: list[Emulator] = []
         # One control wire per server (and per in-process app), kept for the session: a new
-        # client costs milliseconds, a call on a warm connection a fraction of one.
+        # client costs far more than a call on a warm connection.
         self._controls: dict[tuple[ServerConfig, bool], Wire] = {}
 
     def app(self, config: ServerConfig, in_process: bool = False) -> Emulator:

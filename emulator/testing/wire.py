@@ -4,9 +4,9 @@ A wire given a ``token`` sends it with every call as ``x-emulator-token``, for a
 with ``--control-token``.
 
 A control call is small JSON to a server the test suite runs on loopback, so the client's own
-cost is what a test pays: httpx spends about half a millisecond per request before the server
-sees it, the standard library's ``http.client`` a tenth of that. httpx stays for what only it
-does (an in-process transport, TLS, proxies).
+cost is what a test pays: httpx spends far longer per request before the server sees it than
+the standard library's ``http.client`` does (``bench/fixture_overhead.py`` measures the
+fixture's cost). httpx stays for what only it does (an in-process transport, TLS, proxies).
 """
 
 from __future__ import annotations

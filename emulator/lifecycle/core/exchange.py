@@ -15,13 +15,13 @@ from emulator.openapi.violation import Violation
 __all__ = ["ENTRY_BYTES", "Exchange", "body_bytes", "headers_bytes"]
 
 # What an entry costs besides its bodies and headers: the object, its numbers, its path, its
-# slots in the journal (tracemalloc: ~360 bytes for an entry that shares nothing, rounded up).
+# slots in the journal (measured with tracemalloc for an entry that shares nothing, rounded up).
 ENTRY_BYTES = 384
 # A header in a dict: two str objects and a slot.
 HEADER_BYTES = 120
 
 
-# Not frozen: a frozen dataclass's __init__ costs three times as much per field, and one
+# Not frozen: a frozen dataclass's __init__ is slower per field, and one
 # entry is made per request. Nothing changes an entry once it is recorded.
 @dataclass(slots=True)
 class Exchange:

@@ -1,7 +1,9 @@
 """Pages of jobs: offset + total, or cursor by id + has_more, with the profile's filters.
 
-Unfiltered pages cost O(page) through the store's creation-order index; a filter on a field
-that moves with time (status) has to look at every job of the partition.
+Unfiltered pages walk the store's creation-order index from where they start (the store says
+what that costs: O(page) from the first job or an overall cursor, more from a cursor inside a
+partition or an offset past deleted jobs); a filter on a field that moves with time (status)
+has to look at every job of the partition.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A profile binds a spec's operations to job actions (the rows of ``action_table``), and
 says how ids, timestamps, statuses, retries, cancels, listings, auth and error envelopes look
-for that provider. Templates inside it are rendered by ``emulator.template``.
+for that provider. Templates inside it are rendered by ``emulator.lifecycle.render.template``.
 """
 
 from __future__ import annotations

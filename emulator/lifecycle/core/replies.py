@@ -11,7 +11,7 @@ from typing import Any
 __all__ = ["Binding", "Refusal", "Reply", "Request"]
 
 
-# Not frozen: a frozen dataclass's __init__ costs three times as much per field, and one of
+# Not frozen: a frozen dataclass's __init__ is slower per field, and one of
 # these is made per request. Nothing changes one after it is made.
 @dataclass(slots=True)
 class Request:
@@ -51,7 +51,7 @@ class Binding:
     success: int
 
 
-# Not frozen: a frozen dataclass's __init__ costs three times as much per field, and one of
+# Not frozen: a frozen dataclass's __init__ is slower per field, and one of
 # these is made per request. Nothing changes one after it is made.
 @dataclass(slots=True)
 class Reply:

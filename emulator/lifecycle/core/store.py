@@ -1,4 +1,9 @@
-"""Jobs of one namespace: O(1) by id, listings in O(page) through creation-order indexes.
+"""Jobs of one namespace, found by id in O(1) and listed through creation-order indexes.
+
+A page walks an index from where it starts: from the first job, or from a cursor in the
+overall order, it costs O(page); an offset past deleted jobs (not yet compacted away) walks the
+live jobs before it, O(offset + page); and a cursor inside a partition is found by a scan of
+that partition's order, O(n) in the partition's jobs.
 
 Every change goes through ``update``, which swaps one frozen ``Job`` for another under a lock,
 so two requests on one job never interleave half-updates and no request touches another job.
@@ -21,8 +26,8 @@ __all__ = ["JobStorage", "JobStore"]
 
 T = TypeVar("T")
 # What a job costs besides its create request and its events: the frozen Job, its index slots
-# (bench/inprocess.py memory: about 600 bytes a job, rounded up; a request JSON shared with
-# alike jobs is still counted for each, so the budget errs high); an event (a slotted value).
+# (measured with bench/inprocess.py and rounded up; a request JSON shared with alike jobs is
+# still counted for each, so the budget errs high); an event (a slotted value).
 JOB_BYTES = 1024
 EVENT_BYTES = 100
 # Dropped ids remembered per order, so that cursors naming them still resume in their place.
@@ -75,8 +80,8 @@ class JobStore:
         self._order: list[str] = []
         # The job at each position of ``_order``, None once deleted; and each id's position
         # (a deleted id keeps its own until compaction: a cursor naming it resumes in place).
-        # One dict for both finding a job and resuming a listing at it: ~40 bytes a job less
-        # than a dict of jobs beside a dict of positions.
+        # One dict for both finding a job and resuming a listing at it: less memory a job than
+        # a dict of jobs beside a dict of positions.
         self._slots: list[Job | None] = []
         self._index: dict[str, int] = {}
         self._count = 0

@@ -183,7 +183,8 @@ def _monitor(r: Reader) -> MonitorRules:
     )
 
 
-# What each view may name: the context ``emulator.views`` and ``emulator.listing`` fill.
+# What each view may name: the context ``emulator.lifecycle.render.views`` and
+# ``emulator.lifecycle.core.listing`` fill.
 _JOB_FIELDS = {
     "id",
     "name",
