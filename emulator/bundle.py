@@ -25,6 +25,7 @@ from emulator.lifecycle.load.profile_load import load_profile
 from emulator.lifecycle.load.scenario_load import load_scenarios
 from emulator.openapi import load_spec
 from emulator.openapi.spec_facts import base_path
+from emulator.openapi.tolerance import compile_operation
 from emulator.settings import BUNDLED_APIS, DEFAULT_API, Settings
 
 __all__ = [
@@ -64,7 +65,8 @@ def build(
     action_table: ActionTable = ACTION_TABLE,
 ) -> Emulator:
     """Load and check everything, then return the ASGI app. Raises LoadError subclasses.
-    ``exhaustive`` (``check --all``) also compiles and synthesises every unbound operation.
+    ``exhaustive`` (``check --all``, or ``check`` of a spec alone) also compiles and
+    synthesises every unbound operation, listing what it finds in ``warnings``.
 
     ``api`` picks a bundled profile (and its spec and scenarios); ``spec``, ``profile`` and
     ``scenarios`` replace any of them, e.g. the bundled osapi profile over upstream's spec.
@@ -76,9 +78,8 @@ def build(
     spec_path = Path(spec) if spec else (loaded_profile.spec_path if loaded_profile else None)
     if spec_path is None:
         raise ProfileError(str(profile_path), "/spec", "no spec given and the profile names none")
-    # With a profile, only what it binds must be flawless; without one, everything is served
-    # from the spec and must be.
-    bound = list(loaded_profile.operations.values()) if loaded_profile else None
+    # What a profile binds is compiled at load; without one, everything is compiled on first use.
+    bound = list(loaded_profile.operations.values()) if loaded_profile else []
     strict_spec = settings.strict_spec if settings else False
     loaded_spec = load_spec(spec_path, bound=bound, strict=strict_spec)
     loaded_scenarios: dict[str, Scenario] = {}
@@ -92,10 +93,12 @@ def build(
         check_default_scenario(loaded_profile, loaded_scenarios, folder)
         check_webhooks(loaded_profile, loaded_spec, loaded_scenarios)
     app = Emulator(loaded_spec, loaded_profile, loaded_scenarios, settings, action_table)
-    # Synthesising every unbound operation of a vendor's spec would cost the load its speed:
-    # with a profile that is for `check --all` (or --strict-spec), and only a warning there.
-    if loaded_profile is None or exhaustive or strict_spec:
-        fatal = loaded_profile is None or strict_spec
-        found = check_stateless(app.spec, app.jobs.action_of, app.jobs.synth, fatal=fatal)
-        app.warnings = (*app.warnings, *found)
+    # Synthesising every operation of a vendor's spec would cost the load its speed: that is
+    # for `check` (which lists what it finds) and --strict-spec (which refuses it).
+    if exhaustive or strict_spec:
+        late = [f for op in app.spec.operations for f in compile_operation(op)]
+        if late and strict_spec:
+            raise late[0].error()
+        found = check_stateless(app.spec, app.jobs.action_of, app.jobs.synth, fatal=strict_spec)
+        app.warnings = tuple(dict.fromkeys((*app.warnings, *late, *found)))
     return app

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from emulator.checks.spec_gaps import SpecGap, predicted_gaps
 from emulator.contract.commands import COMMANDS, add_commands, run_command
 from emulator.dashboard.command import run_report
 from emulator.errors import LoadError
+from emulator.openapi.flaws import Flaw
 from emulator.settings import (
     BUNDLED_APIS,
     Context,
@@ -127,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         sock.close()
         return 2
-    _warn(app.warnings, limit=_STARTUP_WARNINGS)
+    _count_flaws(app.warnings, sources)
     if config.settings.control_token is None and not _loopback(listen.host):
         print(
             f"warning: listening on {listen.host}, beyond this machine, with an unlocked "
@@ -148,7 +150,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-_STARTUP_WARNINGS = 20
 
 
 def _loopback(host: str) -> bool:
@@ -161,15 +162,27 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def _warn(warnings: Sequence[object], limit: int | None = None) -> None:
-    """Each tolerated flaw on its own line (file: pointer: reason); the rest counted."""
-    shown = warnings if limit is None else warnings[:limit]
-    for warning in shown:
-        print(f"warning: {warning}", file=sys.stderr)
-    if len(warnings) > len(shown):
-        more = len(warnings) - len(shown)
-        note = f"warning: ... and {more} more (`jobs-emulator check` lists them all)"
-        print(note, file=sys.stderr)
+def _count_flaws(warnings: Sequence[Flaw], sources: Sources) -> None:
+    """One line at startup: how many flaws the spec has, repaired or not, and the command
+    that lists each of them."""
+    if not warnings:
+        return
+    repaired = sum(1 for w in warnings if w.repaired)
+    kinds = Counter(w.kind for w in warnings)
+    named = ", ".join(f"{kind} {n}" for kind, n in kinds.most_common())
+    rerun = f"--spec {sources.spec}" if sources.spec else f"--api {sources.bundled_api}"
+    print(
+        f"jobs-emulator: the spec has {len(warnings)} flaws ({named}); {repaired} repaired, "
+        f"{len(warnings) - repaired} not (left out of validation); "
+        f"`jobs-emulator check {rerun}` lists each",
+        file=sys.stderr,
+    )
+
+
+def _warn(warnings: Sequence[Flaw]) -> None:
+    """Each flaw on its own line: file, pointer, the rule broken and the repair applied."""
+    for warning in warnings:
+        print(f"{'repaired' if warning.repaired else 'flaw'}: {warning}", file=sys.stderr)
 
 
 def _check(sources: Sources, settings: Settings) -> int:
@@ -184,7 +197,8 @@ def _check(sources: Sources, settings: Settings) -> int:
                 profile=sources.profile,
                 scenarios=sources.scenarios,
                 settings=settings,
-                exhaustive=settings.exhaustive,
+                # A spec alone is served from its schemas throughout: check all of them.
+                exhaustive=settings.exhaustive or not (sources.profile or api),
             )
         except LoadError as exc:
             print(f"error: {exc}", file=sys.stderr)

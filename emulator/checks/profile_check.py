@@ -43,14 +43,15 @@ def check_profile(profile: Profile, spec: Spec, table: ActionTable = ACTION_TABL
 
 
 def check_stateless(
-    spec: Spec, bound: Mapping[str, str], synth: Synthesizer, *, fatal: bool = True
+    spec: Spec, bound: Mapping[str, str], synth: Synthesizer, *, fatal: bool = False
 ) -> list[Flaw]:
-    """Refuse (or with ``fatal`` false, warn of) an operation the emulator would answer from
-    its schema when no value fits it; ``bound`` maps the key of each operation a job action owns
-    to its action."""
+    """What answering each operation from its schema meets, for ``check`` to list: examples
+    that contradict their schema (never used), and schemas no value fits (those answers are a
+    500 naming the schema). With ``fatal`` (``--strict-spec``) the first one refuses the spec.
+    ``bound`` maps the key of each operation a job action owns to its action."""
     found: list[Flaw] = []
     for op in spec.operations:
-        if op.key in bound:
+        if op.key in bound or op.broken:
             continue
         status = success_status(op)
         declared = op.responses.get(str(status))
@@ -60,22 +61,20 @@ def check_stateless(
             ((k, v) for k, v in declared.content.items() if k == "application/json"),
             next(iter(declared.content.items())),
         )
+        pointer = f"{op.pointer}/responses/{status}/content/{escape(media_type)}"
+        if media.source is not None and (media.source.schema is None or media.source.flaws):
+            continue  # listed already, with the flaw that could not be repaired
         try:
-            body = synth.for_media(media, f"{op.key}:{status}")
+            made = synth.for_media(media, f"{op.key}:{status}")
         except ValueError as exc:
-            problem = f"no response body can be made: {exc}"
+            reason = f"{op.key} is served from its schema, but no value satisfies it: {exc}"
+            flaw = Flaw(str(spec.path), f"{pointer}/schema", reason, kind="no-value")
         else:
-            validator = media.validator
-            error = next(iter(validator.iter_errors(body)), None) if validator else None
-            if error is None:
+            if not made.notes:
                 continue
-            problem = f"no value this emulator makes satisfies it ({error.message})"
-        pointer = f"{op.pointer}/responses/{status}/content/{escape(media_type)}/schema"
-        flaw = Flaw(
-            str(spec.path),
-            pointer,
-            f"{op.key} is served from its schema, but {problem}; fix the schema or add an example",
-        )
+            reason = f"{op.key}: " + "; ".join(made.notes)
+            repair = "only values that satisfy the schema are served"
+            flaw = Flaw(str(spec.path), pointer, reason, repair, "example-contradicts-schema")
         if fatal:
             raise flaw.error()
         found.append(flaw)

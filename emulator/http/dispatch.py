@@ -7,6 +7,7 @@ namespace starts with.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -25,10 +26,11 @@ from emulator.lifecycle.core.faults import pick_fault, rate_limit_wait
 from emulator.lifecycle.core.namespace import Namespace
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Attempt, Fault, Scenario, State
-from emulator.openapi.model import Operation, Spec
+from emulator.openapi.model import MediaType, Operation, Spec
 from emulator.openapi.spec_facts import success_status
-from emulator.openapi.synthesis import Synthesizer
+from emulator.openapi.synthesis import Made, Synthesizer, Unservable
 from emulator.settings import Settings
+from emulator.yamlread import escape
 
 __all__ = ["JobDispatch"]
 
@@ -61,6 +63,7 @@ class JobDispatch:
         self._success: dict[str, int] = {}
         # Operations whose binding declares response headers of its own.
         self._headed: set[str] = set()
+        self._made: dict[tuple[str, int], Made] = {}
         if profile is not None:
             for name, rules in profile.bindings.items():
                 op = spec.operation(rules.operation)
@@ -138,6 +141,9 @@ class JobDispatch:
         scenario: Scenario,
     ) -> Reply:
         """The answer of the action ``op`` is bound to, else one synthesized from the spec."""
+        if op.broken:
+            flaw = op.flaws[0]
+            raise Unservable(op.key, flaw.pointer, flaw.reason)
         bound = self._bound.get(op.key)
         actions = self.actions
         if bound is None or actions is None:
@@ -166,16 +172,35 @@ class JobDispatch:
         return self.profile.action_of(name) if self.profile is not None else name
 
     def synthesize(self, op: Operation, status: int) -> Reply:
-        """A response from the spec's examples or schema, as a stateless mock would send."""
+        """A response from the spec's examples or schema, as a stateless mock would send.
+
+        Raises ``Unservable`` where the schema has a flaw that could not be repaired or no
+        value satisfies it: never an answer the schema does not describe."""
         declared = op.responses.get(str(status))
         if declared is None or not declared.content:
             return Reply(status, None)
         media = declared.content.get("application/json") or next(iter(declared.content.values()))
+        made = self._made.get((op.key, status))
+        if made is None:  # the same seed and salt make the same body: made once
+            made = self._made[(op.key, status)] = self._make(op, status, media)
         return Reply(
             status,
-            self.synth.for_media(media, f"{op.key}:{status}"),
+            copy.deepcopy(made.body),
             headers=self._required_headers(op, declared.headers, status),
+            repairs=made.notes,
         )
+
+    def _make(self, op: Operation, status: int, media: MediaType) -> Made:
+        pointer = f"{op.pointer}/responses/{status}/content/{escape(media.media_type)}/schema"
+        source = media.source
+        if source is not None:
+            _ = source.schema  # inlining may find a flaw only now
+            if source.flaws:
+                raise Unservable(op.key, source.flaws[0].pointer, source.flaws[0].reason)
+        try:
+            return self.synth.for_media(media, f"{op.key}:{status}")
+        except ValueError as exc:
+            raise Unservable(op.key, pointer, f"no value satisfies the schema: {exc}") from None
 
     def _required_headers(
         self, op: Operation, declared: Mapping[str, Mapping[str, Any]], status: int

@@ -25,6 +25,7 @@ from emulator.lifecycle.core.namespace import Namespace
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Fault
 from emulator.openapi.model import Operation
+from emulator.openapi.synthesis import Unservable
 from emulator.openapi.validation import ParsedRequest
 from emulator.openapi.violation import Violation
 
@@ -94,6 +95,8 @@ class Pipeline:
         if job_id is not None:
             job_id = self.jobs.job_key(request, job_id)
         fault: Fault | None = None
+        notes: tuple[str, ...] = ()
+        gap: int | None = None
         try:
             self._admit(ns, op, incoming, parsed)
             scenario = self.jobs.scenario_for(ns, action, request, job_id)
@@ -105,7 +108,7 @@ class Pipeline:
                 outcome = self._faulted(fault, None)
             else:
                 reply = self.jobs.act(ns, op, request, job_id, scenario)
-                job_id = reply.job_id or job_id
+                job_id, notes = reply.job_id or job_id, reply.repairs
                 if self.jobs.webhooks is not None:
                     self.jobs.track(ns, job_id)
                 if fault is None:
@@ -117,12 +120,15 @@ class Pipeline:
         except Refusal as refusal:
             job_id = refusal.job_id or job_id
             outcome = self._refused(refusal)
+        except Unservable as unservable:
+            outcome, gap = _unservable_outcome(unservable), 500
+            notes = (f"{unservable.pointer}: {unservable.reason} (the spec gap this 500 names)",)
         trace.operation, trace.action, trace.job_id, trace.fault = key, action, job_id, fault
         if outcome.drop:
             trace.violations = request_violations
             ns.journal.record(trace.exchange(outcome))
             return outcome
-        violations, gap = request_violations, None
+        violations = request_violations
         response_violations = self.self_check.check(op, outcome)
         if violations or response_violations:
             checked = violations + tuple(response_violations)
@@ -133,7 +139,8 @@ class Pipeline:
                 text = _header_text("; ".join(map(str, violations)))
                 outcome = outcome.with_headers({"x-emulator-violations": text})
         trace.violations, trace.request_body, trace.spec_gap = violations, parsed.body, gap
-        trace.spec_flaws = flaw_marks(op) if op.flaws else ()
+        marks = flaw_marks(op) if op.flaws or op.repairs else ()
+        trace.spec_flaws = (*marks, *notes) if notes else marks
         ns.journal.record(trace.exchange(outcome))
         return outcome
 
@@ -204,6 +211,21 @@ def _violation_outcome(operation: str, violations: list[Violation]) -> Outcome:
         "status": 500,
         "detail": f"{operation}: " + "; ".join(str(v) for v in violations),
         "violations": [v.as_dict() for v in violations],
+    }
+    return Outcome(500, body, PROBLEM_JSON, checked=False)
+
+
+def _unservable_outcome(gap: Unservable) -> Outcome:
+    """The answer to a request whose answer the spec cannot describe: a 500 naming the
+    operation, where in the spec and why, never a made-up value."""
+    body = {
+        "type": "https://jobs-emulator.dev/problems/spec-gap",
+        "title": "The spec does not describe an answer the emulator can make",
+        "status": 500,
+        "detail": f"{gap.operation}: {gap.pointer}: {gap.reason}",
+        "operation": gap.operation,
+        "pointer": gap.pointer,
+        "reason": gap.reason,
     }
     return Outcome(500, body, PROBLEM_JSON, checked=False)
 

@@ -70,5 +70,6 @@ def served_gaps(entries: Iterable[Exchange]) -> list[dict[str, object]]:
 
 
 def flaw_marks(op: Operation) -> tuple[str, ...]:
-    """What the journal says of ``op``'s flaws tolerated at load (those parts are unchecked)."""
-    return tuple(f"{flaw.pointer}: {flaw.reason}" for flaw in op.flaws)
+    """What the journal says of ``op``'s flaws found at load: each pointer, the rule broken and
+    the repair applied (or that none could be, and that part goes unchecked)."""
+    return tuple(flaw.mark() for flaw in (*op.repairs, *op.flaws))

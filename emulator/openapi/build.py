@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Collection
+from dataclasses import replace
 from typing import Any
 
 from emulator.errors import SpecError
@@ -25,6 +26,7 @@ from emulator.openapi.model import (
     RequestBody,
     ResponseSpec,
     SchemaSource,
+    SecurityRequirement,
     Spec,
 )
 from emulator.openapi.security import requirements, security_schemes
@@ -50,7 +52,6 @@ _ANYTHING = FixedSchema({})
 
 def build_spec(
     docs: Documents,
-    inliner: SchemaInliner,
     root: Located,
     version: str,
     *,
@@ -59,10 +60,12 @@ def build_spec(
 ) -> Spec:
     """The ``Spec`` of ``root`` (already checked to be OpenAPI 3.0/3.1). ``bound`` names the
     operations a profile binds (operationId or ``METHOD /path``; ``None``: all of them)."""
-    builder = _Builder(docs, inliner, root)
+    scan = SchemaScan(docs)
+    inliner = SchemaInliner(docs, scan.repaired)
+    builder = _Builder(docs, inliner, root, scan)
     operations = builder.operations()  # before reading the registry: it grows as schemas load
     webhooks = declared_webhooks(docs, root, builder._content)
-    warnings = tolerate(operations, bound, strict, [*builder.unservable, *builder.scan.notes])
+    warnings = tolerate(operations, bound, strict, builder.unservable)
     info = root.node.get("info")
     title = info.get("title") if isinstance(info, dict) else None
     return Spec(
@@ -79,16 +82,21 @@ def build_spec(
 
 
 class _Builder:
-    def __init__(self, docs: Documents, inliner: SchemaInliner, root: Located) -> None:
+    def __init__(
+        self, docs: Documents, inliner: SchemaInliner, root: Located, scan: SchemaScan
+    ) -> None:
         self._docs = docs
         self._inliner = inliner
         self._root = root
-        self.scan = SchemaScan(docs)
-        self.unservable: list[Flaw] = []
-        self._flaws: list[Flaw] = []  # of the operation being built
+        self.scan = scan
+        self.unservable: list[Flaw] = []  # flaws outside any operation
+        self._flaws: list[Flaw] = []  # of the operation being built, repaired or not
         self.schemes = security_schemes(docs, root.child("components").child("securitySchemes"))
         default = root.child("security")
-        self._security = () if default.node is None else requirements(default, self.schemes)
+        self._security: tuple[SecurityRequirement, ...] = ()
+        if default.node is not None:
+            self._security, repaired = requirements(default, self.schemes)
+            self.unservable.extend(repaired)
 
     def operations(self) -> tuple[Operation, ...]:
         paths = self._root.child("paths")
@@ -122,13 +130,13 @@ class _Builder:
                 self._flaws = list(common_flaws)
                 at = item.child(method)
                 try:
-                    op = self._operation(template, at, pointer, common, broken)
+                    op = self._operation(template, self._followed(at), pointer, common, broken)
                 except SpecError as exc:
-                    op = unchecked_operation(template, at, pointer, Flaw.of(exc))
+                    op = unchecked_operation(template, at, pointer, Flaw.of(exc, "broken"))
                 if op.operation_id is not None:
                     if op.operation_id in ids:
-                        raise item.error(f"duplicate operationId {op.operation_id!r}", method)
-                    ids.add(op.operation_id)
+                        op = self._renamed(op, item.error("", method))
+                    ids.add(op.operation_id or op.key)
                 operations.append(op)
         return tuple(operations)
 
@@ -151,12 +159,21 @@ class _Builder:
         declared = {name for name, location in parameters if location == "path"}
         for variable in _TEMPLATE_VARIABLE.findall(template):
             if variable not in declared:
-                raise at.error(f"path variable {{{variable}}} has no `in: path` parameter")
+                rule = f"path variable {{{variable}}} has no `in: path` parameter"
+                repair = "read as a required path parameter that takes any string"
+                self._flaws.append(_repaired(at, "", rule, repair, "missing-path-parameter"))
+                parameters[(variable, "path")] = Parameter(variable, "path", True, _ANYTHING)
             declared.discard(variable)
-        if declared:
-            raise at.error(f"path parameter {sorted(declared)[0]!r} is not in {template!r}")
+        for name in sorted(declared):
+            rule = f"path parameter {name!r} is not in {template!r}"
+            repair = "the parameter is ignored: no request can carry it"
+            self._flaws.append(_repaired(at, "/parameters", rule, repair, "stray-path-parameter"))
+            del parameters[(name, "path")]
         own = at.child("security")  # present, even as [], it replaces the root's
-        security = self._security if own.node is None else requirements(own, self.schemes)
+        security = self._security
+        if own.node is not None:
+            security, repaired = requirements(own, self.schemes)
+            self._flaws.extend(repaired)
         body = at.child("requestBody")
         return Operation(
             method=pointer.rsplit("/", 1)[1].upper(),
@@ -167,7 +184,8 @@ class _Builder:
             responses=self._responses(at.child("responses")),
             security=security,
             pointer=pointer,
-            flaws=tuple(dict.fromkeys(self._flaws)),
+            flaws=tuple(dict.fromkeys(f for f in self._flaws if not f.repaired)),
+            repairs=tuple(dict.fromkeys(f for f in self._flaws if f.repaired)),
         )
 
     def _parameters(self, at: Located) -> dict[Any, Parameter]:
@@ -177,7 +195,12 @@ class _Builder:
             raise at.error("`parameters` must be a list")
         out: dict[Any, Parameter] = {}
         for index in range(len(at.node)):
-            param = self._parameter(self._docs.follow(_item(at, index)))
+            listed = _item(at, index)
+            try:
+                param = self._parameter(self._docs.follow(listed))
+            except SpecError as exc:  # that parameter goes unchecked; the rest still count
+                self._flaws.append(Flaw.of(exc, "bad-parameter"))
+                continue
             if param is not None:
                 out[(param.name, param.location)] = param
         return out
@@ -193,7 +216,10 @@ class _Builder:
             raise at.error(f"parameter {name!r}: `in` must be path, query, header or cookie")
         required = node.get("required", False)
         if location == "path" and required is not True:
-            raise at.error(f"path parameter {name!r} must be `required: true`", "required")
+            rule = f"path parameter {name!r} must be `required: true`"
+            repair = "read as required: a path cannot leave it out"
+            self._flaws.append(_repaired(at, "/required", rule, repair, "optional-path-parameter"))
+            required = True
         if location == "header" and name.lower() in _IGNORED_HEADERS:
             return None
         source = self._schema(schema_of(at))
@@ -287,6 +313,28 @@ class _Builder:
                 self._schema(schema_of(header)),
             )
         return out
+
+
+    def _followed(self, at: Located) -> Located:
+        """The operation object at ``at``: a ``$ref`` there (which OpenAPI does not allow, but
+        multi-file specs use) is followed."""
+        if not isinstance(at.node, dict) or "$ref" not in at.node:
+            return at
+        target = self._docs.follow(at)
+        rule = "an operation object cannot be a `$ref` in OpenAPI"
+        repair = "the reference is followed, as its author meant"
+        self._flaws.append(_repaired(at, "/$ref", rule, repair, "operation-ref"))
+        return target
+
+    def _renamed(self, op: Operation, at: SpecError) -> Operation:
+        rule = f"duplicate operationId {op.operation_id!r}: an operationId names one operation"
+        repair = f"this one is known by its route, {op.method} {op.path}"
+        flaw = Flaw(at.file, at.pointer, rule, repair, "duplicate-operation-id")
+        return replace(op, operation_id=None, repairs=(*op.repairs, flaw))
+
+
+def _repaired(at: Located, where: str, rule: str, repair: str, kind: str) -> Flaw:
+    return Flaw(str(at.file), at.pointer + where, rule, repair, kind)
 
 
 def _item(at: Located, index: int) -> Located:

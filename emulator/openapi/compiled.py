@@ -3,7 +3,9 @@
 Loading a vendor's spec must not inline and compile a thousand operations' schemas that no
 test will touch: ``LazySchema`` does that work for one schema position on first use. Its
 meta-schema check already happened at load (``flaws.SchemaScan``), so compiling skips it.
-A flawed schema (or one whose inlining fails late) is served unchecked: it accepts anything.
+A flawed schema is served repaired; what could not be repaired is left out of validation
+(``flaws``), and a schema whose inlining fails late (a cycle that never descends) accepts
+anything and says so in ``flaws``.
 """
 
 from __future__ import annotations
@@ -26,24 +28,24 @@ __all__ = ["FixedSchema", "HeaderSpec", "LazySchema"]
 class LazySchema:
     """The schema at ``at`` (every ``$ref`` inlined) and its validator, both made once."""
 
-    __slots__ = ("_at", "_inliner", "_schema", "_validator", "flaws")
+    __slots__ = ("_at", "_inliner", "_schema", "_validator", "flaws", "repairs")
 
     def __init__(self, at: Located, inliner: SchemaInliner, flaws: tuple[Flaw, ...]) -> None:
         self._at = at
         self._inliner = inliner
         self._schema: Any = None
         self._validator: SchemaValidator | None = None
-        self.flaws = flaws
+        self.flaws = tuple(f for f in flaws if not f.repaired)
+        self.repairs = tuple(f for f in flaws if f.repaired)
 
     @property
     def schema(self) -> Any:
         if self._schema is None:
             schema: Any = {}
-            if not self.flaws:
-                try:
-                    schema = self._inliner.schema(self._at)
-                except SpecError as exc:  # e.g. a cycle that never descends: only seen here
-                    self.flaws = (Flaw.of(exc),)
+            try:
+                schema = self._inliner.schema(self._at)
+            except SpecError as exc:  # e.g. a cycle that never descends: only seen here
+                self.flaws = (*self.flaws, Flaw.of(exc, "unusable-ref-cycle"))
             self._schema = schema
         return self._schema
 
@@ -63,12 +65,13 @@ class LazySchema:
 class FixedSchema:
     """A schema known in full already (tests, and positions the spec leaves without one)."""
 
-    __slots__ = ("flaws", "schema", "validator")
+    __slots__ = ("flaws", "repairs", "schema", "validator")
 
     def __init__(self, schema: Any, registry: Registry[Any] | None = None) -> None:
         self.schema = schema
         self.validator = compile_validator(schema, registry or Registry(), checked=True)
         self.flaws: tuple[Flaw, ...] = ()
+        self.repairs: tuple[Flaw, ...] = ()
 
     def compile(self) -> tuple[Flaw, ...]:
         return ()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from emulator.openapi.dialect import (
     map_subschemas,
 )
 from emulator.openapi.dialect import merge_ref_siblings as merge
+from emulator.openapi.repairs import RECURSIVE_ANCHOR, union_of_closed_members
 from emulator.yamlread import escape, parse_yaml, read_text
 
 __all__ = ["Documents", "Located", "SchemaInliner", "join", "read_document", "schema_of"]
@@ -104,16 +106,16 @@ class Documents:
         pointer = unquote(fragment)
         if pointer and not pointer.startswith("/"):
             raise at.error(f"$ref {ref!r}: the fragment must be a JSON pointer", "$ref")
-        for token in pointer.split("/")[1:]:
-            token = token.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, dict) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                reason = f"$ref {ref!r}: {file} has nothing at {pointer!r} (no {token!r})"
-                raise at.error(reason, "$ref")
-        return Located(file, pointer, node)
+        found = _descend(node, pointer)
+        if isinstance(found, str):
+            reason = f"$ref {ref!r}: {file} has nothing at {pointer!r} (no {found!r})"
+            raise at.error(reason, "$ref")
+        return Located(file, pointer, found[0])
+
+    def at(self, file: Path, pointer: str) -> Located:
+        """The node at ``pointer`` in ``file`` (one already read), ``None`` if there is none."""
+        found = _descend(self.load(file), pointer)
+        return Located(file, pointer, None if isinstance(found, str) else found[0])
 
     def follow(self, at: Located, *, bare_only: bool = False) -> Located:
         """``at`` with its chain of ``$ref`` followed to a node that is not one. With
@@ -131,10 +133,16 @@ class Documents:
 
 class SchemaInliner:
     """Schemas with every ``$ref`` inlined and converted to 2020-12. A ``$ref`` back into a
-    schema being inlined stays a ``$ref`` to a resource in ``registry``."""
+    schema being inlined stays a ``$ref`` to a resource in ``registry``.
 
-    def __init__(self, documents: Documents) -> None:
+    ``repaired`` gives the node to inline for a schema location: the spec's own, or the copy
+    ``flaws.SchemaScan`` repaired (the default reads the documents as they are)."""
+
+    def __init__(
+        self, documents: Documents, repaired: Callable[[Located], Any] | None = None
+    ) -> None:
         self._docs = documents
+        self._repaired = repaired or (lambda at: at.node)
         self._stack: list[tuple[Path, str]] = []
         self._memo: dict[tuple[Path, str], Any] = {}
         self._resources: dict[str, Any] = {}
@@ -145,6 +153,7 @@ class SchemaInliner:
 
     def schema(self, at: Located) -> Any:
         """``at.node`` as a self-contained schema, independent of every other one handed out."""
+        at = Located(at.file, at.pointer, self._repaired(at))
         self._stack, self._reach = [(at.file, at.pointer)], _NOWHERE  # a ref back here recurses
         # The walk recurses along $ref chains: a vendor's deep graphs need more than the default.
         limit = sys.getrecursionlimit()
@@ -171,7 +180,9 @@ class SchemaInliner:
         if not isinstance(at.node, dict):
             return at.node  # a boolean schema; anything else fails the metaschema check later
         if "$ref" in at.node:
-            return self._ref(at, moved)
+            return self._ref(at, self._docs.follow(self._docs.resolve(at), bare_only=True), moved)
+        if "$recursiveRef" in at.node:
+            return self._ref(at, self._recursive_target(), moved, keyword="$recursiveRef")
 
         def sub(node: Any, rel: str) -> Any:
             keyword = rel.split("/")[1]
@@ -179,10 +190,20 @@ class SchemaInliner:
             return self._walk(child, len(self._stack) if keyword in DESCENDING_KEYWORDS else moved)
 
         walked = map_subschemas(at.node, sub)
+        walked = union_of_closed_members(walked) or walked  # see repairs: closed allOf members
         return convert_node(walked, openapi_30=self._docs.openapi_30(at.file))
 
-    def _ref(self, at: Located, moved: int) -> Any:
-        target = self._docs.follow(self._docs.resolve(at), bare_only=True)
+    def _recursive_target(self) -> Located:
+        """Where a 2019-09 ``$recursiveRef`` points: the nearest schema being inlined that has
+        ``$recursiveAnchor: true``, else the schema the walk started from."""
+        for file, pointer in reversed(self._stack):
+            node = self._repaired(self._docs.at(file, pointer))
+            if isinstance(node, dict) and node.get(RECURSIVE_ANCHOR) is True:
+                return Located(file, pointer, node)
+        return self._docs.at(*self._stack[0])
+
+    def _ref(self, at: Located, target: Located, moved: int, keyword: str = "$ref") -> Any:
+        target = Located(target.file, target.pointer, self._repaired(target))
         key = (target.file, target.pointer)
         if key in self._stack:
             index = self._stack.index(key)
@@ -205,7 +226,7 @@ class SchemaInliner:
             if self._reach >= len(self._stack):
                 self._memo[key] = inlined
             self._reach = min(outer_reach, self._reach)
-        siblings = {k: v for k, v in at.node.items() if k != "$ref"}
+        siblings = {k: v for k, v in at.node.items() if k != keyword}
         nullable = siblings.pop("nullable", None) is True
         if siblings:
             inlined = merge(inlined, self._walk(Located(at.file, at.pointer, siblings), moved))
@@ -222,6 +243,19 @@ class SchemaInliner:
             finally:
                 self._stack, self._reach = saved
         return {"$ref": uri}
+
+
+def _descend(node: Any, pointer: str) -> tuple[Any] | str:
+    """``(node at pointer,)``, or the token of ``pointer`` that leads nowhere."""
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return token
+    return (node,)
 
 
 def schema_of(at: Located) -> Located | None:

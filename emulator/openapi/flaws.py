@@ -1,15 +1,22 @@
-"""Finding what is wrong with a spec's schemas without inlining or compiling them.
+"""Finding what is wrong with a spec's schemas, and repairing it, without inlining them.
 
 Every schema location is visited once, however many ``$ref`` reach it: its ``$ref``s are
 resolved (the targets are visited in turn, from a work list, so deep reference graphs need no
-deep recursion) and the node is checked against the 2020-12 meta-schema with the $refs left as
-they are. A flaw is a ``Flaw`` value, not an exception: whether it stops the load depends on
-whether anything the profile binds reaches it, which only the caller knows.
+deep recursion), the named repairs of ``repairs`` are looked for, and the node is checked
+against the 2020-12 meta-schema with the $refs left as they are. A location with a flaw gets a
+repaired copy (``SchemaScan.repaired``), which is what the inliner serves; the spec's own
+objects are never changed.
+
+A flaw is a ``Flaw`` value, not an exception. One with a ``repair`` was repaired; one without
+could not be (a ``$ref`` to nothing, a keyword no reading makes valid): that keyword or
+reference is left out of validation, so the rest still validates, and an answer the emulator
+would make up from such a schema is a 500 naming the flaw instead (``model.unservable``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import copy
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -20,32 +27,50 @@ from jsonschema import Draft202012Validator
 from emulator.errors import SpecError
 from emulator.openapi.dialect import map_subschemas
 from emulator.openapi.document import Documents, Located
+from emulator.openapi.repairs import REPAIRS
 from emulator.yamlread import escape
 
 __all__ = ["Flaw", "SchemaScan"]
 
 _Key = tuple[Path, str]
 _LOOSE_BOUNDS = ("exclusiveMinimum", "exclusiveMaximum")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
+UNREPAIRABLE = "not repaired: left out of validation; answers made up from it are a 500"
 
 
 @dataclass(frozen=True, slots=True)
 class Flaw:
-    """Something wrong (or, with ``fatal`` false, merely dubious) at ``file``, ``pointer``."""
+    """Something wrong at ``file``, ``pointer``: the rule broken (``reason``) and what the
+    emulator did about it (``repair``; None when nothing could be done). ``kind`` names the
+    flaw class (``duplicate-required``, ``unresolvable-ref``...)."""
 
     file: str
     pointer: str
     reason: str
-    fatal: bool = True
+    repair: str | None = None
+    kind: str = "invalid"
 
     @classmethod
-    def of(cls, error: SpecError) -> Flaw:
-        return cls(error.file, error.pointer, error.reason)
+    def of(cls, error: SpecError, kind: str = "invalid") -> Flaw:
+        return cls(error.file, error.pointer, error.reason, kind=kind)
+
+    @property
+    def repaired(self) -> bool:
+        return self.repair is not None
 
     def error(self) -> SpecError:
         return SpecError(self.file, self.pointer, self.reason)
 
+    def mark(self) -> str:
+        """The flaw as the journal keeps it: pointer, rule and repair (or that there is none)."""
+        return f"{self.pointer}: {self.reason} ({self.outcome})"
+
+    @property
+    def outcome(self) -> str:
+        return f"repaired: {self.repair}" if self.repair is not None else UNREPAIRABLE
+
     def __str__(self) -> str:
-        return f"{self.file}: {self.pointer}: {self.reason}"
+        return f"{self.file}: {self.pointer}: [{self.kind}] {self.reason} ({self.outcome})"
 
 
 @cache
@@ -71,25 +96,23 @@ def _meta_errors() -> Callable[[Any], Iterator[tuple[list[str | int], str, Any]]
 
 @dataclass(slots=True)
 class _Visit:
+    node: Any  # what the inliner serves: the spec's own node, or its repaired copy
     flaws: list[Flaw] = field(default_factory=list)
     targets: list[_Key] = field(default_factory=list)
 
 
 class SchemaScan:
-    """Flaws of schema locations and of everything they reference, each location seen once.
-
-    ``notes`` collects non-fatal findings: OpenAPI 3.0 keywords in a 3.1 document, which the
-    emulator honours (``nullable: true`` accepts null) but the document should not use.
-    """
+    """Flaws of schema locations and of everything they reference, each location seen once
+    and repaired once."""
 
     def __init__(self, documents: Documents) -> None:
         self._docs = documents
         self._seen: dict[_Key, _Visit] = {}
         self._flawed = False
-        self.notes: list[Flaw] = []
 
     def flaws_of(self, file: Path, pointer: str, node: Any) -> tuple[Flaw, ...]:
-        """The flaws of the schema ``node`` (at ``pointer`` in ``file``) and all it reaches."""
+        """The flaws of the schema ``node`` (at ``pointer`` in ``file``) and all it reaches,
+        repaired or not."""
         start = (file, pointer)
         self._visit_all(start, node)
         if not self._flawed:
@@ -105,64 +128,130 @@ class SchemaScan:
                     queue.append(target)
         return tuple(found)
 
+    def repaired(self, at: Located) -> Any:
+        """The node at ``at`` as the emulator serves it: repaired where it was flawed."""
+        key = (at.file, at.pointer)
+        self._visit_all(key, at.node)
+        return self._seen[key].node
+
     def _visit_all(self, start: _Key, node: Any) -> None:
         pending: list[tuple[_Key, Any]] = [(start, node)]
         while pending:
             key, value = pending.pop()
             if key in self._seen:
                 continue
-            visit = self._seen[key] = _Visit()
-            file, pointer = key
-            legacy = not self._docs.openapi_30(file)  # 3.0 keywords are legacy in 3.1 only
-            self._check(file, pointer, value, visit, legacy)
-            self._walk(file, pointer, value, visit, pending, legacy)
+            visit = self._seen[key] = _Visit(value)
+            self._visit(key, value, visit, pending)
             self._flawed = self._flawed or bool(visit.flaws)
 
-    def _check(self, file: Path, pointer: str, node: Any, visit: _Visit, legacy: bool) -> None:
-        for path, message, instance in _meta_errors()(node):
-            where = pointer + "".join("/" + escape(str(p)) for p in path)
-            if path and path[-1] in _LOOSE_BOUNDS and isinstance(instance, bool):
-                if legacy:  # 3.0's boolean form, honoured as 3.0 meant it
-                    self.notes.append(Flaw(str(file), where, _LEGACY_BOUND, fatal=False))
-                continue
-            visit.flaws.append(Flaw(str(file), where, f"invalid schema: {message}"))
+    def _visit(self, key: _Key, node: Any, visit: _Visit, pending: list[tuple[_Key, Any]]) -> None:
+        file, pointer = key
+        legacy = not self._docs.openapi_30(file)  # 3.0 keywords are flaws in 3.1 only
+        walk = _Walk(self._docs, file, legacy, pending)
+        walk.node(pointer, node, apply=False)
+        visit.targets = walk.targets
+        flaws = walk.flaws
+        served = node
+        if walk.needs_copy:
+            served = copy.deepcopy(node)
+            _Walk(self._docs, file, legacy, []).node(pointer, served, apply=True)
+        broken = [
+            (path, message)
+            for path, message, instance in _meta_errors()(served)
+            if not (path and path[-1] in _LOOSE_BOUNDS and isinstance(instance, bool))
+        ]
+        if broken:
+            served = served if walk.needs_copy else copy.deepcopy(node)
+            for path, message in broken:
+                where = pointer + "".join("/" + escape(str(p)) for p in path)
+                flaws.append(Flaw(str(file), where, f"invalid schema: {message}"))
+            served = _strip(served, [path for path, _ in broken])
+        visit.node, visit.flaws = served, flaws
 
-    def _walk(
-        self,
-        file: Path,
-        pointer: str,
-        node: Any,
-        visit: _Visit,
-        pending: list[tuple[_Key, Any]],
-        legacy: bool,
+
+class _Walk:
+    """One pass over a schema location's tree: finds (or, with ``apply``, repairs) flaws and
+    resolves its ``$ref``s, queueing their targets."""
+
+    def __init__(
+        self, docs: Documents, file: Path, legacy: bool, pending: list[tuple[_Key, Any]]
     ) -> None:
+        self._docs = docs
+        self._file = file
+        self._legacy = legacy
+        self._pending = pending
+        self.flaws: list[Flaw] = []
+        self.targets: list[_Key] = []
+        self.needs_copy = False
+
+    def _member(self, pointer: str) -> Callable[[Any], Mapping[str, Any] | None]:
+        def resolve(member: Any) -> Mapping[str, Any] | None:
+            if not isinstance(member, dict):
+                return None
+            if "$ref" not in member:
+                return member
+            try:
+                target = self._docs.follow(Located(self._file, pointer, member))
+            except SpecError:
+                return None
+            return target.node if isinstance(target.node, dict) else None
+
+        return resolve
+
+    def node(self, pointer: str, node: Any, *, apply: bool) -> None:
         if not isinstance(node, dict):
             return
-        if "$ref" in node:
-            try:
-                target = self._docs.follow(
-                    self._docs.resolve(Located(file, pointer, node)), bare_only=True
+        for repair in REPAIRS:
+            for finding in repair.find(node, self._legacy, self._member(pointer), apply):
+                where = pointer + finding.where
+                self.flaws.append(
+                    Flaw(str(self._file), where, finding.rule, finding.repair, finding.kind)
                 )
-            except SpecError as exc:
-                visit.flaws.append(Flaw.of(exc))
-            else:
-                visit.targets.append((target.file, target.pointer))
-                pending.append(((target.file, target.pointer), target.node))
-        if legacy and "nullable" in node:
-            self.notes.append(Flaw(str(file), f"{pointer}/nullable", _LEGACY_NULLABLE, fatal=False))
+                self.needs_copy = True
+        if "$ref" in node:
+            self._reference(pointer, node, apply)
 
         def sub(child: Any, rel: str) -> Any:
-            self._walk(file, pointer + rel, child, visit, pending, legacy)
+            self.node(pointer + rel, child, apply=apply)
             return child
 
         map_subschemas(node, sub)
 
+    def _reference(self, pointer: str, node: dict[str, Any], apply: bool) -> None:
+        try:
+            target = self._docs.follow(
+                self._docs.resolve(Located(self._file, pointer, node)), bare_only=True
+            )
+        except SpecError as exc:
+            if apply:
+                del node["$ref"]  # what is left (a description...) accepts anything
+            else:
+                self.flaws.append(Flaw.of(exc, "unresolvable-ref"))
+                self.needs_copy = True
+        else:
+            if not apply:
+                self.targets.append((target.file, target.pointer))
+                self._pending.append(((target.file, target.pointer), target.node))
 
-_LEGACY_NULLABLE = (
-    "`nullable` is an OpenAPI 3.0 keyword; in this 3.1 document it is honoured (null is "
-    "accepted), but write `type: [..., 'null']` instead"
-)
-_LEGACY_BOUND = (
-    "a boolean exclusiveMinimum/exclusiveMaximum is OpenAPI 3.0; in this 3.1 document it is "
-    "honoured as 3.0 meant it, but write the bound itself instead"
-)
+
+def _strip(node: Any, paths: list[list[str | int]]) -> Any:
+    """``node`` (a copy) without the keywords at ``paths`` that break the meta-schema: what
+    is left still validates what it says."""
+    for path in sorted(paths, key=len, reverse=True):
+        if not path:
+            return {}
+        parent: Any = node
+        try:
+            for token in path[:-2]:
+                parent = parent[token]
+            holder, last = (parent[path[-2]], path[-1]) if len(path) > 1 else (parent, path[0])
+            if isinstance(holder, list):
+                if len(path) > 1 and path[-2] in _SCHEMA_LISTS:
+                    holder[int(last)] = {}
+                elif len(path) > 1:
+                    del parent[path[-2]]
+            else:
+                del holder[last]
+        except (KeyError, IndexError, TypeError, ValueError):
+            continue  # already gone with an enclosing keyword
+    return node

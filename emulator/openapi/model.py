@@ -46,6 +46,8 @@ class SchemaSource(Protocol):
     def validator(self) -> SchemaValidator: ...
     @property
     def flaws(self) -> tuple[Flaw, ...]: ...
+    @property
+    def repairs(self) -> tuple[Flaw, ...]: ...
     def compile(self) -> tuple[Flaw, ...]: ...
 
 
@@ -136,8 +138,12 @@ class Operation:
     responses: Mapping[str, ResponseSpec]
     security: tuple[SecurityRequirement, ...]
     pointer: str
-    # What is wrong in it (each flawed part is served unchecked); bound operations have none.
+    # What is wrong in its schemas that could not be repaired (left out of validation; an
+    # answer made up from such a schema is a 500 naming it), and what was repaired.
     flaws: tuple[Flaw, ...] = ()
+    repairs: tuple[Flaw, ...] = ()
+    # Its structure is broken past repair (``flaws`` says how): every answer is a 500 naming it.
+    broken: bool = False
 
     @property
     def key(self) -> str:
@@ -159,7 +165,7 @@ class Spec:
     document: Mapping[str, Any]
     # Request bodies of the webhooks and callbacks it declares (see ``openapi.webhooks``).
     webhooks: Mapping[str, MediaType] = field(default_factory=dict)
-    # Flaws tolerated at load (unbound operations), unservable operations, 3.0 keywords in 3.1.
+    # Every flaw found at load, repaired or not, and operations that cannot be routed.
     warnings: tuple[Flaw, ...] = ()
 
     def operation(self, ref: str) -> Operation | None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from emulator.openapi.document import Documents, Located
+from emulator.openapi.document import Documents, Located, join
+from emulator.openapi.flaws import Flaw
 from emulator.openapi.model import ParameterLocation, SecurityRequirement, SecurityScheme
 
 __all__ = ["requirements", "security_schemes"]
@@ -44,19 +45,27 @@ def security_schemes(docs: Documents, at: Located) -> dict[str, SecurityScheme]:
 
 def requirements(
     at: Located, schemes: dict[str, SecurityScheme]
-) -> tuple[SecurityRequirement, ...]:
-    """A ``security`` list; each entry maps scheme names to scopes (``[]`` means no auth)."""
+) -> tuple[tuple[SecurityRequirement, ...], list[Flaw]]:
+    """A ``security`` list (each entry maps scheme names to scopes; ``[]`` means no auth),
+    and the flaws repaired in it: a requirement naming a scheme the spec does not declare
+    cannot be checked, so it is left out (when none is left, no auth is checked)."""
     if not isinstance(at.node, list):
         raise at.error("`security` must be a list of security requirements")
     out: list[SecurityRequirement] = []
+    repaired: list[Flaw] = []
     for index, requirement in enumerate(at.node):
         if not isinstance(requirement, dict):
             raise at.error("a security requirement must be a mapping", str(index))
+        unknown = [name for name in requirement if name not in schemes]
+        for name in unknown:
+            where = join(at.pointer, str(index), name)
+            rule = f"unknown security scheme {name!r} (see components/securitySchemes)"
+            repair = "this requirement is left out: nothing says what it checks"
+            repaired.append(Flaw(str(at.file), where, rule, repair, "unknown-security-scheme"))
+        if unknown:
+            continue
         for name, scopes in requirement.items():
-            if name not in schemes:
-                reason = f"unknown security scheme {name!r} (see components/securitySchemes)"
-                raise at.error(reason, str(index), name)
             if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
                 raise at.error("scopes must be a list of strings", str(index), name)
         out.append({name: tuple(scopes) for name, scopes in requirement.items()})
-    return tuple(out)
+    return tuple(out), repaired

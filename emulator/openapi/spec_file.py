@@ -8,7 +8,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from emulator.openapi.build import build_spec
-from emulator.openapi.document import Documents, Located, SchemaInliner
+from emulator.openapi.document import Documents, Located
 from emulator.openapi.model import Spec
 
 __all__ = ["load_spec"]
@@ -23,9 +23,11 @@ def load_spec(
     strict: bool = False,
 ) -> Spec:
     """Load an OpenAPI 3.0/3.1 document (YAML or JSON) and every file it references. Raises
-    ``SpecError`` naming the file and JSON pointer at fault. ``bound`` names the operations
-    that must be flawless (``None``: all); their validators are compiled now, the rest on first
-    use, and a flaw in those is a warning in ``Spec.warnings``. ``strict``: every flaw refuses."""
+    ``SpecError`` naming the file and JSON pointer at fault where the document is no OpenAPI
+    at all. Flaws inside it are repaired where their intent is clear and listed in
+    ``Spec.warnings`` (``strict``: the first one refuses). ``bound`` names the operations whose
+    validators are compiled now (``None``: all), so their late flaws are listed too; the rest
+    compile on first use."""
     documents = Documents(Path(path).resolve())
     root = Located(documents.root, "", documents.root_document)
     if root.node is None:
@@ -42,5 +44,4 @@ def load_spec(
         else:
             reason = f"unsupported OpenAPI version {version!r}; expected 3.0.x or 3.1.x"
         raise root.error(reason, "openapi")
-    inliner = SchemaInliner(documents)
-    return build_spec(documents, inliner, root, version, bound=bound, strict=strict)
+    return build_spec(documents, root, version, bound=bound, strict=strict)

@@ -1,9 +1,11 @@
 """Response bodies for operations the lifecycle engine does not own.
 
-A body is one of the spec's examples when it gives any, else a value generated from the JSON
-Schema. Generation is a pure function of (seed, salt, schema): each call seeds its own
-``random.Random(f"{seed}:{salt}")``, so reruns of a test see the same bodies while different
-salts (say, operation key and status) still get different values.
+A body is one of the spec's examples that validates against the (repaired) schema when it gives
+any, else a value generated from the JSON Schema; an example that contradicts its schema is
+never used (vendors' examples often do), and ``Made.notes`` says so. Generation is a pure
+function of (seed, salt, schema): each call seeds its own ``random.Random(f"{seed}:{salt}")``,
+so reruns of a test see the same bodies while different salts (say, operation key and status)
+still get different values.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 
+from emulator.openapi.formats import FORMAT_CHECKER
 from emulator.openapi.model import MediaType
 from emulator.openapi.strings import string_value
 
-__all__ = ["Synthesizer"]
+__all__ = ["Made", "Synthesizer", "Unservable"]
 
 # Past this nesting depth objects get only required properties and arrays only minItems, which
 # is what makes recursive schemas terminate.
@@ -37,8 +40,28 @@ _TYPE_HINTS = (
     ("string", ("format", "pattern", "minLength", "maxLength")),
     ("number", ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")),
 )
+_GIVEN = ("default", "examples", "example")
 _MIN_KEYS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties")
 _MAX_KEYS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties")
+
+
+@dataclass(frozen=True, slots=True)
+class Made:
+    """A body made for a media type, and what was repaired to make it (examples not used)."""
+
+    body: Any
+    notes: tuple[str, ...] = ()
+
+
+class Unservable(Exception):
+    """No answer the schema describes can be made for ``operation``: the flaw at ``pointer``
+    (``reason``) could not be repaired, or no value satisfies the schema there."""
+
+    def __init__(self, operation: str, pointer: str, reason: str) -> None:
+        super().__init__(f"{operation}: {pointer}: {reason}")
+        self.operation = operation
+        self.pointer = pointer
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,22 +74,35 @@ class Synthesizer:
     seed: int = 0
     registry: Registry[Any] | None = None
 
-    def for_media(self, media: MediaType, salt: str) -> Any:
-        """One of ``media.examples`` (picked by seed and salt), else a generated value."""
-        if media.examples:
-            pick = random.Random(f"{self.seed}:{salt}:example").choice(media.examples)
-            return copy.deepcopy(pick)
-        return self.generate(media.schema or {}, salt)
+    def for_media(self, media: MediaType, salt: str) -> Made:
+        """One of ``media.examples`` that validates (picked by seed and salt), else a
+        generated value. Raises ``ValueError`` when no value can be made."""
+        validator = media.validator
+        examples = media.examples
+        usable = [e for e in examples if validator is None or validator.is_valid(e)]
+        notes: list[str] = []
+        if len(usable) < len(examples):
+            skipped = len(examples) - len(usable)
+            notes.append(f"{skipped} of {len(examples)} examples contradict the schema: not used")
+        if usable:
+            pick = random.Random(f"{self.seed}:{salt}:example").choice(usable)
+            return Made(copy.deepcopy(pick), tuple(notes))
+        run = self._run(salt)
+        body = copy.deepcopy(run.value(media.schema or {}, 0))
+        return Made(body, (*notes, *run.notes()))
 
     def generate(self, schema: Mapping[str, Any], salt: str) -> Any:
         """A value valid against ``schema``, deterministic for (seed, salt, schema).
 
         Raises ``ValueError`` when the schema has no instance this generator can find.
         """
-        registry: Registry[Any] = self.registry if self.registry is not None else Registry()
-        value = _Run(random.Random(f"{self.seed}:{salt}"), registry).value(schema, 0)
+        value = self._run(salt).value(schema, 0)
         # Consts, enums and examples are the spec's own objects; callers may mutate the body.
         return copy.deepcopy(value)
+
+    def _run(self, salt: str) -> _Run:
+        registry: Registry[Any] = self.registry if self.registry is not None else Registry()
+        return _Run(random.Random(f"{self.seed}:{salt}"), registry)
 
 
 def _merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
@@ -120,10 +156,26 @@ class _Run:
     def __init__(self, rng: random.Random, registry: Registry[Any]) -> None:
         self.rng = rng
         self.registry = registry
+        self.contradicting = 0  # examples and defaults inside the schema that break it
+
+    def notes(self) -> tuple[str, ...]:
+        if not self.contradicting:
+            return ()
+        what = f"{self.contradicting} example or default values inside the schema"
+        return (f"{what} contradict it: synthesized instead",)
+
+    def fits(self, schema: Mapping[str, Any], value: Any) -> bool:
+        """Whether one of the schema's own values (a default, an example) satisfies it."""
+        if self.valid({k: v for k, v in schema.items() if k not in _GIVEN}, value):
+            return True
+        self.contradicting += 1
+        return False
 
     def valid(self, schema: Any, value: Any) -> bool:
-        checker = Draft202012Validator.FORMAT_CHECKER
-        validator = Draft202012Validator(schema, registry=self.registry, format_checker=checker)
+        # The self-check's own format checks: "valid here" must mean "valid there".
+        validator = Draft202012Validator(
+            schema, registry=self.registry, format_checker=FORMAT_CHECKER
+        )
         return validator.is_valid(value)
 
     def resolve(self, schema: Any) -> Mapping[str, Any]:
@@ -155,11 +207,13 @@ class _Run:
             return schema["const"]
         if "enum" in schema:
             return self.rng.choice(schema["enum"])
-        if "default" in schema:
+        if "default" in schema and self.fits(schema, schema["default"]):
             return schema["default"]
-        if schema.get("examples"):
-            return self.rng.choice(schema["examples"])
-        if "example" in schema:
+        examples = schema.get("examples")
+        usable = [e for e in examples if self.fits(schema, e)] if examples else []
+        if usable:
+            return self.rng.choice(usable)
+        if "example" in schema and self.fits(schema, schema["example"]):
             return schema["example"]
         for key in ("oneOf", "anyOf"):
             if key in schema:

@@ -1,9 +1,10 @@
-"""Which flaws of a spec stop the load, and which are only warnings.
+"""What a flawed spec costs: never the whole spec, unless the team asks for that.
 
-A vendor's file is rarely flawless, and a profile binds a handful of its operations: a flaw
-only an unbound operation reaches is a warning and that part is served unchecked. A flaw in a
-bound operation, or any flaw with ``strict``, refuses the spec. Bound operations are inlined
-and compiled at load, so the flaws only inlining reveals stop them at load too, never later.
+A vendor's file is rarely flawless. Every flaw the scan finds is repaired where its author's
+intent is clear (``repairs``) and otherwise left out of validation; either way the spec loads,
+and each flaw is a warning that ``check`` lists. Operations a profile binds are inlined and
+compiled at load, so the flaws only inlining reveals are listed at load too, never later.
+With ``strict`` (``--strict-spec``, for teams that own their spec) any flaw refuses the spec.
 """
 
 from __future__ import annotations
@@ -24,17 +25,17 @@ def tolerate(
     strict: bool,
     others: Iterable[Flaw],
 ) -> tuple[Flaw, ...]:
-    """The warnings of a spec whose operations are ``operations``, or the first fatal flaw
-    raised as ``SpecError``. ``bound`` is ``None`` when every operation counts as bound;
-    ``others`` are the spec's flaws outside operations (unservable ones, legacy keywords)."""
+    """The warnings of a spec whose operations are ``operations``, or, with ``strict``, the
+    first flaw raised as ``SpecError``. ``bound`` names the operations compiled now (``None``:
+    all of them); ``others`` are the spec's flaws outside operations."""
     warnings: list[Flaw] = []
     for op in operations:
-        binds = bound is None or any(op.matches(ref) for ref in bound)
-        if binds:
+        if bound is None or strict or any(op.matches(ref) for ref in bound):
             compile_operation(op)
-        if op.flaws and (strict or binds):
-            raise op.flaws[0].error()
-        warnings.extend(op.flaws)
+        found = (*op.flaws, *op.repairs)
+        if found and strict:
+            raise found[0].error()
+        warnings.extend(found)
     for flaw in others:
         if strict:
             raise flaw.error()
@@ -63,7 +64,7 @@ def compile_operation(op: Operation) -> tuple[Flaw, ...]:
 
 def unchecked_operation(template: str, at: Located, pointer: str, flaw: Flaw) -> Operation:
     """An operation whose structure is broken (a bad parameter or response object, a
-    ``$ref`` to nothing): served without checks, or refused if a profile binds it."""
+    ``$ref`` to nothing): routed, but every answer is a 500 naming ``flaw``."""
     named = at.node.get("operationId") if isinstance(at.node, dict) else None
     return Operation(
         method=pointer.rsplit("/", 1)[1].upper(),
@@ -75,6 +76,7 @@ def unchecked_operation(template: str, at: Located, pointer: str, flaw: Flaw) ->
         security=(),
         pointer=pointer,
         flaws=(flaw,),
+        broken=True,
     )
 
 
@@ -87,6 +89,7 @@ def unservable(item: Located, methods: Sequence[str], keys: Set[str]) -> list[Fl
             join(item.pointer, key),
             f"{key!r} is not an HTTP method OpenAPI "
             f"3.1 lists ({', '.join(methods)}): this operation cannot be served and is left out",
+            kind="unknown-method",
         )
         for key in item.node
         if key not in keys and key not in methods and not key.startswith("x-")

@@ -321,14 +321,13 @@ REF_POINTER = "/paths/~1things/get/responses/200/content/application~1json/schem
         ("dangling_cross.yaml", REF_POINTER, "/components/schemas/Nope"),
         ("missing_file.yaml", REF_POINTER, "no-such-file.yaml"),
         ("invalid.yaml", "/", "line 4, column 11"),
-        ("swagger2.yaml", "/openapi", "Swagger 2.0 is not supported"),
         ("path_param_missing.yaml", "/paths/~1things~1{thingId}/get", "{thingId}"),
     ],
 )
 def test_broken_specs_name_file_and_pointer(name: str, pointer: str, reason: str) -> None:
     path = SPECS / "broken" / name
     with pytest.raises(SpecError) as caught:
-        load_spec(path)
+        load_spec(path, strict=True)
     assert caught.value.file == str(path.resolve())
     assert caught.value.pointer == pointer
     assert reason in caught.value.reason
@@ -350,9 +349,16 @@ def test_dangling_ref_inside_referenced_file_names_that_file(tmp_path: Path) -> 
         "Ok:\n  description: ok\n  content:\n    text/plain:\n      schema: {$ref: '#/Nope'}\n"
     )
     with pytest.raises(SpecError) as caught:
-        load_spec(tmp_path / "api.yaml")
+        load_spec(tmp_path / "api.yaml", strict=True)
     assert caught.value.file == str(tmp_path / "other.yaml")
     assert caught.value.pointer == "/Ok/content/text~1plain/schema/$ref"
+    # Without --strict-spec the spec loads and lists the same flaw, not repaired.
+    (flaw,) = load_spec(tmp_path / "api.yaml").warnings
+    assert (flaw.file, flaw.pointer, flaw.repaired) == (
+        str(tmp_path / "other.yaml"),
+        "/Ok/content/text~1plain/schema/$ref",
+        False,
+    )
 
 
 HEAD = "info: {title: t, version: '1'}\n"
@@ -408,9 +414,49 @@ def test_structural_errors(tmp_path: Path, text: str, pointer: str, reason: str)
     spec = tmp_path / "api.yaml"
     spec.write_text(text)
     with pytest.raises(SpecError) as caught:
-        load_spec(spec)
+        load_spec(spec, strict=True)
     assert (caught.value.pointer, caught.value.file) == (pointer, str(spec))
     assert reason in caught.value.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "pointer", "kind", "repaired"),
+    [
+        ("paths:\n  /a:\n    get: 1\n", "/paths/~1a/get", "broken", False),
+        (
+            GET_A + "      parameters: [{in: query}]\n" + OK,
+            "/paths/~1a/get/parameters/0",
+            "bad-parameter",
+            False,
+        ),
+        (
+            "paths:\n  /a/{x}:\n    get:\n      parameters: [{name: x, in: path}]\n" + OK,
+            "/paths/~1a~1{x}/get/parameters/0/required",
+            "optional-path-parameter",
+            True,
+        ),
+        (
+            GET_A + "      security: [{Nope: []}]\n" + OK,
+            "/paths/~1a/get/security/0/Nope",
+            "unknown-security-scheme",
+            True,
+        ),
+        (
+            GET_A + "      operationId: x\n" + OK + "    put:\n      operationId: x\n" + OK,
+            "/paths/~1a/put",
+            "duplicate-operation-id",
+            True,
+        ),
+    ],
+)
+def test_structural_flaws_inside_an_operation_never_refuse_the_spec(
+    tmp_path: Path, text: str, pointer: str, kind: str, repaired: bool
+) -> None:
+    spec = tmp_path / "api.yaml"
+    spec.write_text("openapi: 3.0.3\n" + HEAD + text)
+    loaded = load_spec(spec)
+    (flaw,) = [w for w in loaded.warnings if w.pointer == pointer]
+    assert (flaw.kind, flaw.repaired, flaw.file) == (kind, repaired, str(spec))
 
 
 # --- the reference spec --------------------------------------------------------------------

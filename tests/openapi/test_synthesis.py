@@ -202,31 +202,59 @@ def test_shape_rules() -> None:
     assert gen.generate({"type": "array", "items": {"type": "integer"}}, "a") != []
     optional = {"type": "object", "properties": {"a": {"type": "string"}, "b": UUID}}
     assert set(gen.generate(optional, "o")) == {"a", "b"}
-    assert gen.generate({"type": "string", "default": "x", "minLength": 3}, "d") == "x"
+    assert gen.generate({"type": "string", "default": "xyz", "minLength": 3}, "d") == "xyz"
     assert gen.generate({"type": "integer", "examples": [42]}, "e") == 42
     assert gen.generate({"type": "integer", "example": 41}, "e") == 41
 
 
+def test_values_of_the_schema_that_contradict_it_are_never_used() -> None:
+    gen = Synthesizer()
+    assert len(gen.generate({"type": "string", "default": "x", "minLength": 3}, "d")) >= 3
+    assert gen.generate({"type": "number", "example": "0.16001e0"}, "e") != "0.16001e0"
+    picked = {gen.generate({"type": "integer", "examples": ["1", 2]}, str(n)) for n in range(9)}
+    assert picked == {2}
+    inner = {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}
+    nested = {"type": "object", "required": ["x"], "properties": {"x": {**inner, "example": {}}}}
+    made = gen.for_media(MediaType("application/json", FixedSchema(nested)), "op")
+    assert isinstance(made.body["x"]["n"], int)
+    assert made.notes == (
+        "1 example or default values inside the schema contradict it: synthesized instead",
+    )
+
+
 def test_examples_win_over_generation() -> None:
     schema = {"type": "object", "properties": {"id": UUID}}
-    media = MediaType("application/json", FixedSchema(schema), ({"id": "from-spec"},))
-    body = Synthesizer().for_media(media, "op:200")
-    assert body == {"id": "from-spec"}
+    given = {"id": "00000000-0000-4000-8000-000000000000"}
+    media = MediaType("application/json", FixedSchema(schema), (given,))
+    body = Synthesizer().for_media(media, "op:200").body
+    assert body == given
     body["id"] = "mutated"
-    assert media.examples[0] == {"id": "from-spec"}
+    assert media.examples[0] == {"id": "00000000-0000-4000-8000-000000000000"}
+
+
+def test_only_examples_that_validate_are_used_and_the_rest_noted() -> None:
+    schema = {"type": "object", "required": ["id"], "properties": {"id": UUID}}
+    given = ({"id": 7}, {"id": "5b1c0a9e-8c0e-4e37-9d43-0d8b8f6a1a11"})
+    made = Synthesizer().for_media(MediaType("application/json", FixedSchema(schema), given), "o")
+    assert made.body == given[1]
+    assert made.notes == ("1 of 2 examples contradict the schema: not used",)
+    alone = MediaType("application/json", FixedSchema(schema), given[:1])
+    made = Synthesizer().for_media(alone, "o")
+    assert_valid(schema, made.body)
+    assert made.notes == ("1 of 1 examples contradict the schema: not used",)
 
 
 def test_example_choice_is_deterministic_per_seed_and_salt() -> None:
     media = MediaType("application/json", None, tuple(range(10)))
-    picks = {Synthesizer(seed=s).for_media(media, "op") for s in range(20)}
+    picks = {Synthesizer(seed=s).for_media(media, "op").body for s in range(20)}
     assert len(picks) > 1
     assert Synthesizer(seed=4).for_media(media, "op") == Synthesizer(seed=4).for_media(media, "op")
 
 
 def test_media_without_examples_is_generated() -> None:
     media = MediaType("application/json", FixedSchema(UUID))
-    assert_valid(UUID, Synthesizer().for_media(media, "op"))
-    assert isinstance(Synthesizer().for_media(MediaType("text/plain", None), "op"), str)
+    assert_valid(UUID, Synthesizer().for_media(media, "op").body)
+    assert isinstance(Synthesizer().for_media(MediaType("text/plain", None), "op").body, str)
 
 
 def test_recursive_schema_terminates_and_validates() -> None:

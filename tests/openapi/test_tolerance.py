@@ -1,6 +1,6 @@
 """A large generated spec (1,000+ operations, a deep graph of components referring to each
-other) with one broken schema only an unbound operation reaches: it loads, warns with file and
-pointer, compiles only what is bound, and serves; bound or strict, the same flaw refuses it."""
+other) with one flawed schema: it loads, lists the flaw with file, pointer and repair,
+compiles only what is bound, and serves the repaired schema; only --strict-spec refuses it."""
 
 from __future__ import annotations
 
@@ -23,20 +23,27 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generated.write(tmp_path_factory.mktemp("big") / "big.json")
 
 
-def test_an_unbound_flaw_is_a_warning_with_file_and_pointer(big: Path) -> None:
+def test_a_flaw_is_repaired_and_listed_with_file_pointer_and_repair(big: Path) -> None:
     spec = load_spec(big, bound=generated.BOUND)
     assert len(spec.operations) > 1_000
     assert [(w.file, w.pointer) for w in spec.warnings] == [(str(big), generated.BROKEN_POINTER)]
-    assert "has non-unique elements" in spec.warnings[0].reason
+    (flaw,) = spec.warnings
+    assert (flaw.kind, flaw.repaired) == ("duplicate-required", True)
+    assert "once" in flaw.reason and "dropped" in str(flaw.repair)
     flawed = spec.operation(generated.BROKEN_OPERATION)
-    assert flawed is not None and flawed.flaws == spec.warnings
+    assert flawed is not None and flawed.repairs == spec.warnings and flawed.flaws == ()
 
 
-@pytest.mark.parametrize("how", ["bound", "every operation bound", "strict"])
-def test_the_same_flaw_refuses_the_spec_when_bound_or_strict(big: Path, how: str) -> None:
-    bound = {"bound": [*generated.BOUND, generated.BROKEN_OPERATION], "strict": generated.BOUND}
+@pytest.mark.parametrize("bound", ["bound", "every operation bound", "none bound"])
+def test_a_flaw_never_refuses_the_spec_bound_or_not(big: Path, bound: str) -> None:
+    names = {"bound": [*generated.BOUND, generated.BROKEN_OPERATION], "none bound": []}
+    spec = load_spec(big, bound=names.get(bound))
+    assert [w.pointer for w in spec.warnings] == [generated.BROKEN_POINTER]
+
+
+def test_strict_refuses_the_same_flaw(big: Path) -> None:
     with pytest.raises(SpecError) as caught:
-        load_spec(big, bound=bound.get(how), strict=how == "strict")
+        load_spec(big, bound=generated.BOUND, strict=True)
     assert (caught.value.file, caught.value.pointer) == (str(big), generated.BROKEN_POINTER)
 
 
@@ -75,28 +82,32 @@ def test_bound_operations_are_served_and_checked(big: Path) -> None:
     assert thing.status_code == 201, thing.text
 
 
-def test_the_flawed_operation_is_served_unchecked_and_marked(big: Path) -> None:
+def test_the_repaired_operation_is_served_checked_and_marked(big: Path) -> None:
     spec = load_spec(big, bound=generated.BOUND)
     app = Emulator(spec, settings=Settings(strict=True, manual_clock=True))
     c = TestClient(app)
     r = c.get("/things/7")
     assert r.status_code == 200, r.text
+    assert isinstance(r.json(), dict) and "a" in r.json()  # shaped by the repaired schema
     entry = c.get("/_emulator/journal").json()["entries"][-1]
     assert entry["operation"] == generated.BROKEN_OPERATION
-    assert entry["spec_flaws"] == [f"{generated.BROKEN_POINTER}: {spec.warnings[0].reason}"]
+    assert entry["spec_flaws"] == [spec.warnings[0].mark()]
+    assert "repaired: " in entry["spec_flaws"][0]
     healthy = c.get("/things/3")
     assert c.get("/_emulator/journal").json()["entries"][-1]["spec_flaws"] == []
     assert healthy.status_code == 200
 
 
-def test_a_legacy_nullable_in_31_is_honoured_with_a_warning(tmp_path: Path) -> None:
+def test_a_legacy_nullable_in_31_is_honoured_as_a_repair(tmp_path: Path) -> None:
     doc = generated.spec(operations=2, models=2, broken=False)
     doc["components"]["schemas"]["Model1"]["properties"]["size"]["nullable"] = True
     path = tmp_path / "legacy.json"
     path.write_text(json.dumps(doc))
     spec = load_spec(path, bound=[])
     pointer = "/components/schemas/Model1/properties/size/nullable"
-    assert [(w.pointer, w.fatal) for w in spec.warnings] == [(pointer, False)]
+    assert [(w.pointer, w.kind, w.repaired) for w in spec.warnings] == [
+        (pointer, "nullable-in-3.1", True)
+    ]
     assert "OpenAPI 3.0 keyword" in spec.warnings[0].reason
     op = spec.operation("listThings")
     assert op is not None
@@ -154,34 +165,40 @@ def structurally_flawed(tmp_path: Path) -> Path:
     return path
 
 
-def test_structural_flaws_of_unbound_operations_are_warnings_and_served_unchecked(
-    tmp_path: Path,
-) -> None:
+def test_structural_flaws_never_refuse_and_never_make_up_an_answer(tmp_path: Path) -> None:
     path = structurally_flawed(tmp_path)
     spec = load_spec(path, bound=generated.BOUND)
     expected = [
         (str(path), pointer, reason.format(file=path)) for _, pointer, reason in STRUCTURAL.values()
     ]
     assert [(w.file, w.pointer, w.reason) for w in spec.warnings] == expected
+    assert not any(w.repaired for w in spec.warnings)
     c = TestClient(Emulator(spec, settings=Settings(strict=True, manual_clock=True)))
+    # A parameter that cannot be read goes unchecked; the operation is otherwise whole.
     assert c.get("/broken/parameter", params={"anything": "goes"}).status_code == 200
     entry = c.get("/_emulator/journal").json()["entries"][-1]
-    assert entry["spec_flaws"] == [f"{expected[0][1]}: {expected[0][2]}"]
+    assert entry["spec_flaws"] == [
+        f"{expected[0][1]}: {expected[0][2]} (not repaired: left "
+        "out of validation; answers made up from it are a 500)"
+    ]
+    # A response object that cannot be read: a 500 that names it, never a made-up value.
+    broken = c.get("/broken/response")
+    assert broken.status_code == 500
+    assert broken.headers["content-type"].startswith("application/problem+json")
+    assert broken.json()["operation"] == "_broken_response"
+    assert broken.json()["pointer"] == expected[1][1]
+    assert broken.json()["reason"] == expected[1][2]
+    entry = c.get("/_emulator/journal").json()["entries"][-1]
+    assert entry["spec_gap"] == {"status": 500, "operation": "_broken_response"}
     assert c.get("/things").status_code == 200  # the bound operations are whole and checked
 
 
-@pytest.mark.parametrize("how", ["bound", "strict"])
-def test_a_structural_flaw_refuses_the_spec_when_bound_or_strict(tmp_path: Path, how: str) -> None:
+def test_a_structural_flaw_refuses_the_spec_only_when_strict(tmp_path: Path) -> None:
     path = structurally_flawed(tmp_path)
-    bound = [*generated.BOUND, "_broken_response"] if how == "bound" else generated.BOUND
+    load_spec(path, bound=[*generated.BOUND, "_broken_response"])
     with pytest.raises(SpecError) as info:
-        load_spec(path, bound=bound, strict=how == "strict")
-    first = (
-        "/paths/~1broken~1response/get/responses/200"
-        if how == "bound"
-        else ("/paths/~1broken~1parameter/get/parameters/0")
-    )
-    assert info.value.pointer == first
+        load_spec(path, bound=generated.BOUND, strict=True)
+    assert info.value.pointer == "/paths/~1broken~1parameter/get/parameters/0"
 
 
 def test_a_broken_path_item_parameter_flaws_each_operation_under_it(tmp_path: Path) -> None:
@@ -191,8 +208,10 @@ def test_a_broken_path_item_parameter_flaws_each_operation_under_it(tmp_path: Pa
     path = tmp_path / "shared.json"
     path.write_text(json.dumps(doc))
     spec = load_spec(path, bound=generated.BOUND)
-    assert [(w.pointer, w.reason) for w in spec.warnings] == [
-        ("/paths/~1shared~1{id}/parameters/0", "a parameter must be a mapping")
+    assert [(w.pointer, w.kind) for w in spec.warnings] == [
+        ("/paths/~1shared~1{id}/parameters/0", "bad-parameter"),
+        ("/paths/~1shared~1{id}/get", "missing-path-parameter"),
+        ("/paths/~1shared~1{id}/delete", "missing-path-parameter"),
     ]
     assert {op.key for op in spec.operations if op.flaws} == {
         "GET /shared/{id}",

@@ -61,6 +61,8 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
     # ``body`` as JSON bytes, when a cached view already has them.
     payload: bytes | None = None
+    # What was repaired in the spec to make ``body`` (an example that contradicts its schema).
+    repairs: tuple[str, ...] = ()
 
 
 class Refusal(Exception):

@@ -1,0 +1,277 @@
+"""The named repairs of schema flaws that published specs carry, one schema node at a time.
+
+A vendor's schema that breaks a rule of JSON Schema usually still says what its author meant:
+``required: [id, id]`` means ``required: [id]``. Each ``Repair`` here finds one such flaw class
+in a node and (given ``apply``) rewrites that node, which is always the emulator's own copy, so
+the rest of the schema keeps validating and shaping answers. ``flaws.SchemaScan`` runs them over
+every schema location of a spec at load; the ``allOf`` union needs the inlined members and is
+applied by ``document.SchemaInliner`` through ``union_of_closed_members``.
+
+The classes were found by loading published specs (see tests/data/wild), not guessed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.yamlread import escape
+
+__all__ = [
+    "RECURSIVE_ANCHOR",
+    "REPAIRS",
+    "Finding",
+    "Repair",
+    "closed_members_conflict",
+    "union_of_closed_members",
+]
+
+# What a 2019-09 `$recursiveAnchor: true` is renamed to in the emulator's copy: the inliner
+# reads it to resolve `$recursiveRef`, and the `x-` prefix makes the dialect drop it after.
+RECURSIVE_ANCHOR = "x-emulator-recursive-anchor"
+
+# A member schema (``allOf`` entry, with its ``$ref`` followed) or None when it cannot be read.
+Resolve = Callable[[Any], Mapping[str, Any] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One flaw found in a node: ``where`` is relative to that node (``""`` for itself)."""
+
+    kind: str
+    where: str
+    rule: str
+    repair: str
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """A flaw class: ``find(node, legacy, resolve, apply)`` reports what is wrong with
+    ``node`` (a schema mapping) and, with ``apply``, repairs it in place. ``legacy``: the node
+    is in an OpenAPI 3.1 document, where 3.0 keywords are flaws."""
+
+    kind: str
+    find: Callable[[dict[str, Any], bool, Resolve, bool], list[Finding]]
+
+
+def _duplicate_required(
+    node: dict[str, Any], legacy: bool, resolve: Resolve, apply: bool
+) -> list[Finding]:
+    names = node.get("required")
+    if not isinstance(names, list) or len(names) == len(_unique(names)):
+        return []
+    if apply:
+        node["required"] = _unique(names)
+    rule = "`required` must list each name once"
+    return [Finding("duplicate-required", "/required", rule, "the repeated names are dropped")]
+
+
+def _duplicate_enum(
+    node: dict[str, Any], legacy: bool, resolve: Resolve, apply: bool
+) -> list[Finding]:
+    values = node.get("enum")
+    if not isinstance(values, list) or len(values) == len(_unique(values)):
+        return []
+    if apply:
+        node["enum"] = _unique(values)
+    rule = "`enum` should list each value once"
+    return [Finding("duplicate-enum", "/enum", rule, "the repeated values are dropped")]
+
+
+def _boolean_required(
+    node: dict[str, Any], legacy: bool, resolve: Resolve, apply: bool
+) -> list[Finding]:
+    props = node.get("properties")
+    if not isinstance(props, dict):
+        return []
+    found: list[Finding] = []
+    for name, sub in props.items():
+        if isinstance(sub, dict) and isinstance(sub.get("required"), bool):
+            flag = sub["required"]
+            where = f"/properties/{escape(name)}/required"
+            rule = "`required` is a list of property names, not a boolean on a property"
+            what = "the property is added to the parent's `required` list" if flag else "dropped"
+            found.append(Finding("boolean-required", where, rule, what))
+            if apply:
+                del sub["required"]
+                if flag:
+                    listed = node.get("required")
+                    listed = listed if isinstance(listed, list) else []
+                    node["required"] = _unique([*listed, name])
+    return found
+
+
+def _file_type(node: dict[str, Any], legacy: bool, resolve: Resolve, apply: bool) -> list[Finding]:
+    declared = node.get("type")
+    if declared != "file" and not (isinstance(declared, list) and "file" in declared):
+        return []
+    if apply:
+        if isinstance(declared, list):
+            node["type"] = _unique(["string" if t == "file" else t for t in declared])
+        else:
+            node["type"] = "string"
+        node.setdefault("format", "binary")
+    rule = "`type: file` is Swagger 2.0, not a JSON Schema type"
+    return [Finding("file-type", "/type", rule, "read as `type: string, format: binary`")]
+
+
+def _recursive_keywords(
+    node: dict[str, Any], legacy: bool, resolve: Resolve, apply: bool
+) -> list[Finding]:
+    found: list[Finding] = []
+    if "$recursiveAnchor" in node:
+        rule = "`$recursiveAnchor` is JSON Schema 2019-09, not 2020-12"
+        repair = "read with its 2019-09 meaning: `$recursiveRef` inside refers to this schema"
+        found.append(Finding("2019-09-recursion", "/$recursiveAnchor", rule, repair))
+        if apply:
+            node[RECURSIVE_ANCHOR] = node.pop("$recursiveAnchor") is True
+    if "$recursiveRef" in node:
+        rule = "`$recursiveRef` is JSON Schema 2019-09, not 2020-12"
+        repair = "read as a `$ref` to the nearest enclosing `$recursiveAnchor` schema"
+        found.append(Finding("2019-09-recursion", "/$recursiveRef", rule, repair))
+    return found
+
+
+def _legacy_nullable(
+    node: dict[str, Any], legacy: bool, resolve: Resolve, apply: bool
+) -> list[Finding]:
+    if not legacy or "nullable" not in node:
+        return []
+    rule = "`nullable` is an OpenAPI 3.0 keyword; 3.1 writes `type: [..., 'null']`"
+    return [Finding("nullable-in-3.1", "/nullable", rule, "read as 3.0 meant: null is accepted")]
+
+
+def _legacy_exclusive_bound(
+    node: dict[str, Any], legacy: bool, resolve: Resolve, apply: bool
+) -> list[Finding]:
+    if not legacy:
+        return []
+    rule = "a boolean `{}` is OpenAPI 3.0; 3.1 writes the bound itself"
+    repair = "read as 3.0 meant: a modifier of minimum/maximum"
+    return [
+        Finding("boolean-exclusive-bound", f"/{key}", rule.format(key), repair)
+        for key in ("exclusiveMinimum", "exclusiveMaximum")
+        if isinstance(node.get(key), bool)
+    ]
+
+
+def _closed_members(
+    node: dict[str, Any], legacy: bool, resolve: Resolve, apply: bool
+) -> list[Finding]:
+    members = node.get("allOf")
+    if not isinstance(members, list):
+        return []
+    resolved = [resolve(member) for member in members]
+    if not closed_members_conflict(node, resolved):
+        return []
+    rule = (
+        "`additionalProperties: false` beside or inside `allOf` forbids the properties the "
+        "other members declare, so no object passes"
+    )
+    repair = (
+        "validated as the union of the members: the closed members are opened and the "
+        "`allOf` gets `unevaluatedProperties: false`"
+    )
+    return [Finding("closed-allof-members", "/allOf", rule, repair)]
+
+
+def _unreadable_pattern(
+    node: dict[str, Any], legacy: bool, resolve: Resolve, apply: bool
+) -> list[Finding]:
+    pattern = node.get("pattern")
+    if not isinstance(pattern, str) or _readable(pattern):
+        return []
+    if apply:
+        del node["pattern"]
+    rule = f"`pattern` {pattern!r} is not a regular expression Python's `re` can read"
+    repair = "the pattern is not checked (the rest of the schema is)"
+    return [Finding("unreadable-pattern", "/pattern", rule, repair)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _readable(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except (re.error, OverflowError, RecursionError):
+        return False
+    return True
+
+
+REPAIRS = (
+    Repair("duplicate-required", _duplicate_required),
+    Repair("duplicate-enum", _duplicate_enum),
+    Repair("boolean-required", _boolean_required),
+    Repair("file-type", _file_type),
+    Repair("2019-09-recursion", _recursive_keywords),
+    Repair("nullable-in-3.1", _legacy_nullable),
+    Repair("boolean-exclusive-bound", _legacy_exclusive_bound),
+    Repair("closed-allof-members", _closed_members),
+    Repair("unreadable-pattern", _unreadable_pattern),
+)
+
+
+def _declared(schema: Mapping[str, Any] | None) -> set[str]:
+    if schema is None:
+        return set()
+    props = schema.get("properties")
+    return set(props) if isinstance(props, Mapping) else set()
+
+
+def _closed(schema: Mapping[str, Any] | None) -> bool:
+    return schema is not None and schema.get("additionalProperties") is False
+
+
+def closed_members_conflict(
+    parent: Mapping[str, Any], members: list[Mapping[str, Any] | None]
+) -> bool:
+    """Whether ``parent``'s ``allOf`` (``members``, ``$ref``s followed) has a closed schema
+    (``additionalProperties: false``, the parent's or a member's) that forbids a property
+    another one declares: then no object satisfies them all, which no author means."""
+    if len(members) < 2 and not _closed(parent):
+        return False
+    every = [parent, *members]
+    declared = set().union(*(_declared(s) for s in every))
+    for schema in every:
+        if _closed(schema) and schema is not None and "patternProperties" not in schema:
+            if declared - _declared(schema):
+                return True
+    return False
+
+
+def union_of_closed_members(node: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``node`` (inlined: its ``allOf`` members are schemas, not ``$ref``s) with its closed
+    members opened and ``unevaluatedProperties: false`` over the whole, when they conflict;
+    None when they do not. Members are copied, never changed: they may be shared."""
+    members = node.get("allOf")
+    if not isinstance(members, list):
+        return None
+    readable = [m if isinstance(m, Mapping) else None for m in members]
+    if not closed_members_conflict(node, readable):
+        return None
+    opened = [
+        {k: v for k, v in m.items() if k != "additionalProperties"} if _closed(m) else m
+        for m in members
+        if m is not None
+    ]
+    out = {k: v for k, v in node.items() if k != "additionalProperties"}
+    out["allOf"] = opened
+    out["unevaluatedProperties"] = False
+    return out
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    """``values`` without repeats (``1`` and ``True`` are different values here, as in JSON);
+    the list itself when it has none."""
+    try:
+        if len({(type(v), v) for v in values}) == len(values):
+            return values
+    except TypeError:  # an object or array among them: compare the slow way
+        pass
+    out: list[Any] = []
+    for value in values:
+        if not any(value == kept and type(value) is type(kept) for kept in out):
+            out.append(value)
+    return out
