@@ -182,7 +182,7 @@ def _count_flaws(warnings: Sequence[Flaw], sources: Sources) -> None:
 def _warn(warnings: Sequence[Flaw]) -> None:
     """Each flaw on its own line: file, pointer, the rule broken and the repair applied."""
     for warning in warnings:
-        print(f"{'repaired' if warning.repaired else 'flaw'}: {warning}", file=sys.stderr)
+        print(f"  {'repaired' if warning.repaired else 'not repaired'}: {warning}")
 
 
 def _check(sources: Sources, settings: Settings) -> int:

@@ -106,7 +106,10 @@ def convert_node(node: Mapping[str, Any], *, openapi_30: bool) -> dict[str, Any]
             del out[exclusive]
             if flag and bound in out:
                 out[exclusive] = out.pop(bound)
-    # 3.1 has no `nullable`, but specs converted from 3.0 keep it and mean it (see flaws.py).
+    # Swagger 2.0 has no `nullable`, but its documents say `x-nullable` (dropped above) to
+    # mean it; 3.1 has none either, but specs converted from 3.0 keep it and mean it (repairs).
+    if openapi_30 and node.get("x-nullable") is True and "nullable" not in out:
+        out["nullable"] = True
     if "nullable" in out:
         nullable = out.pop("nullable")
         if nullable is True:

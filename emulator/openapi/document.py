@@ -27,6 +27,7 @@ from emulator.openapi.dialect import (
 )
 from emulator.openapi.dialect import merge_ref_siblings as merge
 from emulator.openapi.repairs import RECURSIVE_ANCHOR, union_of_closed_members
+from emulator.openapi.swagger2 import convert, is_swagger2
 from emulator.yamlread import escape, parse_yaml, read_text
 
 __all__ = ["Documents", "Located", "SchemaInliner", "join", "read_document", "schema_of"]
@@ -69,16 +70,28 @@ class Documents:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._cache: dict[Path, Any] = {}
+        self._paths: dict[tuple[Path, str], Path] = {}
         try:
             self.root_document = self.load(root)
         except OSError as exc:
             raise SpecError(str(root), "/", f"cannot read file: {exc.strerror or exc}") from None
 
     def load(self, file: Path) -> Any:
-        """The parsed content of ``file`` (an absolute path)."""
+        """The parsed content of ``file`` (an absolute path); a Swagger 2.0 document is read
+        as the OpenAPI 3.0 document it converts to (``swagger2``)."""
         if file not in self._cache:
-            self._cache[file] = read_document(file)
+            document = self._cache[file] = read_document(file)
+            if is_swagger2(document):  # references back into it read the 2.0 original
+                self._cache[file] = convert(document, lambda ref: self._raw(file, ref))
         return self._cache[file]
+
+    def _raw(self, file: Path, ref: str) -> Any:
+        """The node a 2.0 reference names, or the reference itself when it names nothing: the
+        builder then reports it where it is used."""
+        try:
+            return self.resolve(Located(file, "", {"$ref": ref})).node
+        except SpecError:
+            return {"$ref": ref}
 
     def openapi_30(self, file: Path) -> bool:
         """Whether schemas in ``file`` are OpenAPI 3.0 ones (a file without its own
@@ -97,7 +110,7 @@ class Documents:
         location, fragment = urldefrag(ref)
         if urlsplit(location).scheme or location.startswith("//"):
             raise at.error(f"$ref {ref!r}: only local files can be referenced", "$ref")
-        file = (at.file.parent / unquote(location)).resolve() if location else at.file
+        file = self._file(at.file, location) if location else at.file
         try:
             node = self.load(file)
         except OSError as exc:
@@ -111,6 +124,14 @@ class Documents:
             reason = f"$ref {ref!r}: {file} has nothing at {pointer!r} (no {found!r})"
             raise at.error(reason, "$ref")
         return Located(file, pointer, found[0])
+
+    def _file(self, referrer: Path, location: str) -> Path:
+        # Resolving a path asks the file system: a multi-file spec names the same few files
+        # from thousands of references.
+        key = (referrer.parent, location)
+        if key not in self._paths:
+            self._paths[key] = (referrer.parent / unquote(location)).resolve()
+        return self._paths[key]
 
     def at(self, file: Path, pointer: str) -> Located:
         """The node at ``pointer`` in ``file`` (one already read), ``None`` if there is none."""

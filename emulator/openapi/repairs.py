@@ -178,6 +178,26 @@ def _closed_members(
     return [Finding("closed-allof-members", "/allOf", rule, repair)]
 
 
+def _referenced_properties(
+    node: dict[str, Any], legacy: bool, resolve: Resolve, apply: bool
+) -> list[Finding]:
+    props = node.get("properties")
+    if not isinstance(props, dict) or set(props) != {"$ref"} or not isinstance(props["$ref"], str):
+        return []
+    ref = props["$ref"]
+    target = resolve(props)
+    if target is None:
+        return []  # a reference to nothing: the meta-schema check reports it unrepaired
+    if apply:
+        location, _, fragment = ref.partition("#")
+        node["properties"] = {
+            name: {"$ref": f"{location}#{fragment}/{escape(name)}"} for name in target
+        }
+    rule = "`properties` is a `$ref` to a map of properties; a `$ref` must name a schema"
+    repair = "read as the referenced map: each property refers to its schema there"
+    return [Finding("ref-as-properties", "/properties/$ref", rule, repair)]
+
+
 def _unreadable_pattern(
     node: dict[str, Any], legacy: bool, resolve: Resolve, apply: bool
 ) -> list[Finding]:
@@ -210,6 +230,7 @@ REPAIRS = (
     Repair("boolean-exclusive-bound", _legacy_exclusive_bound),
     Repair("closed-allof-members", _closed_members),
     Repair("unreadable-pattern", _unreadable_pattern),
+    Repair("ref-as-properties", _referenced_properties),
 )
 
 

@@ -22,7 +22,8 @@ def load_spec(
     bound: Collection[str] | None = None,
     strict: bool = False,
 ) -> Spec:
-    """Load an OpenAPI 3.0/3.1 document (YAML or JSON) and every file it references. Raises
+    """Load an OpenAPI 3.0/3.1 or Swagger 2.0 document (YAML or JSON, 2.0 read as the 3.0 it
+    converts to) and every file it references. Raises
     ``SpecError`` naming the file and JSON pointer at fault where the document is no OpenAPI
     at all. Flaws inside it are repaired where their intent is clear and listed in
     ``Spec.warnings`` (``strict``: the first one refuses). ``bound`` names the operations whose
@@ -38,7 +39,7 @@ def load_spec(
     version = root.node.get("openapi")
     if not isinstance(version, str) or not _VERSION.fullmatch(version):
         if version is None and "swagger" in root.node:
-            reason = f"Swagger {root.node['swagger']} is not supported; convert to OpenAPI 3.x"
+            reason = f"Swagger {root.node['swagger']} is not supported: 2.0 and OpenAPI 3.x are"
         elif version is None:
             reason = "no `openapi` field; expected an OpenAPI 3.0.x or 3.1.x document"
         else:

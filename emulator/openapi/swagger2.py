@@ -1,0 +1,279 @@
+"""Swagger 2.0 documents read as OpenAPI 3.0, at load, so the rest of the emulator serves them
+like any 3.0 spec and profiles bind their operations unchanged.
+
+No converter on PyPI is well kept (the maintained one, swagger2openapi, is a Node program), so
+this converts the 2.0 constructs that shape requests and answers: ``definitions`` (kept where
+they are too, so every ``#/definitions/...`` reference still resolves, in this file or from
+another), ``parameters`` (``body`` and ``formData`` become the request body; the others get a
+``schema`` and a style from ``collectionFormat``), ``responses`` (``schema`` and ``examples``
+per ``produces`` media type, ``headers``), ``consumes``/``produces``, ``securityDefinitions``
+and ``host`` + ``basePath`` + ``schemes``. Parameter and response ``$ref``s are inlined as they
+are converted (``resolve`` reads them, across files too). Schemas keep their 2.0 form, which
+the 3.0 dialect reads (``x-nullable`` as ``nullable``, ``type: file`` by ``repairs``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["convert", "is_swagger2"]
+
+# A 2.0 `$ref` (a local or cross-file JSON reference) -> the node it names.
+Resolve = Callable[[str], Any]
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
+_SCHEMA_KEYS = (
+    "type",
+    "format",
+    "items",
+    "enum",
+    "default",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "multipleOf",
+    "x-nullable",
+)
+# collectionFormat -> (style, explode) for query parameters; path and header ones are `simple`.
+_QUERY_STYLES = {
+    "csv": ("form", False),
+    "multi": ("form", True),
+    "ssv": ("spaceDelimited", False),
+    "pipes": ("pipeDelimited", False),
+    "tsv": ("form", False),  # 3.0 has no tab style; read as comma-separated, the closest
+}
+_JSON = "application/json"
+_FORM = "application/x-www-form-urlencoded"
+_MULTIPART = "multipart/form-data"
+
+
+def is_swagger2(document: Any) -> bool:
+    return isinstance(document, dict) and str(document.get("swagger", "")).startswith("2.")
+
+
+def convert(document: Mapping[str, Any], resolve: Resolve) -> dict[str, Any]:
+    """The OpenAPI 3.0.3 reading of the Swagger 2.0 ``document``."""
+    return _Converter(document, resolve).document()
+
+
+class _Converter:
+    def __init__(self, doc: Mapping[str, Any], resolve: Resolve) -> None:
+        self.doc = doc
+        self.resolve = resolve
+        self.consumes = _media_list(doc.get("consumes"))
+        self.produces = _media_list(doc.get("produces"))
+
+    def document(self) -> dict[str, Any]:
+        doc = self.doc
+        out: dict[str, Any] = {
+            k: v for k, v in doc.items() if k.startswith("x-") or k in ("tags", "externalDocs")
+        }
+        out["openapi"] = "3.0.3"
+        out["info"] = doc.get("info", {"title": "", "version": ""})
+        servers = self.servers()
+        if servers:
+            out["servers"] = servers
+        for key in ("security", "parameters", "responses"):
+            if key in doc:  # parameters and responses stay for references from other files
+                out[key] = doc[key]
+        out["paths"] = self.paths()
+        components: dict[str, Any] = {}
+        definitions = doc.get("definitions")
+        if isinstance(definitions, dict):
+            components["schemas"] = definitions
+            out["definitions"] = definitions  # where `#/definitions/...` references still point
+        schemes = doc.get("securityDefinitions")
+        if isinstance(schemes, dict):
+            components["securitySchemes"] = {
+                name: _security_scheme(s) for name, s in schemes.items() if isinstance(s, dict)
+            }
+        if components:
+            out["components"] = components
+        return out
+
+    def servers(self) -> list[dict[str, str]]:
+        host, base = self.doc.get("host"), self.doc.get("basePath", "")
+        base = base if isinstance(base, str) else ""
+        if not isinstance(host, str) or not host:
+            return [{"url": base}] if base else []
+        schemes = self.doc.get("schemes")
+        schemes = [s for s in schemes if isinstance(s, str)] if isinstance(schemes, list) else []
+        scheme = "https" if "https" in schemes or not schemes else schemes[0]
+        return [{"url": f"{scheme}://{host}{base}"}]
+
+    def paths(self) -> dict[str, Any]:
+        paths = self.doc.get("paths")
+        if not isinstance(paths, dict):
+            return {}
+        out: dict[str, Any] = {}
+        for template, item in paths.items():
+            if isinstance(item, dict) and "$ref" in item:
+                item = self.resolve(item["$ref"])
+            if not isinstance(item, dict):
+                out[template] = item  # the loader names what is wrong with it
+                continue
+            common = self.parameters(item.get("parameters"))
+            converted: dict[str, Any] = {k: v for k, v in item.items() if k.startswith("x-")}
+            for key in ("summary", "description"):
+                if key in item:
+                    converted[key] = item[key]
+            for method in _METHODS:
+                if method in item:
+                    converted[method] = self.operation(item[method], common)
+            out[template] = converted
+        return out
+
+    def parameters(self, listed: Any) -> list[dict[str, Any]]:
+        if not isinstance(listed, list):
+            return []
+        return [self.followed(p) for p in listed]
+
+    def followed(self, node: Any) -> Any:
+        seen = 0
+        while isinstance(node, dict) and "$ref" in node and seen < 32:
+            node, seen = self.resolve(node["$ref"]), seen + 1
+        return node
+
+    def operation(self, op: Any, common: list[dict[str, Any]]) -> Any:
+        if not isinstance(op, dict):
+            return op
+        out = {
+            k: v
+            for k, v in op.items()
+            if k not in ("parameters", "responses", "consumes", "produces", "schemes")
+        }
+        consumes = _media_list(op.get("consumes")) or self.consumes or [_JSON]
+        produces = _media_list(op.get("produces")) or self.produces or [_JSON]
+        params: dict[tuple[Any, Any], Any] = {}
+        for param in [*common, *self.parameters(op.get("parameters"))]:
+            key = (param.get("name"), param.get("in")) if isinstance(param, dict) else (id(param),)
+            params[key] = param  # an operation's own parameter replaces the path item's
+        body = [p for p in params.values() if isinstance(p, dict) and p.get("in") == "body"]
+        form = [p for p in params.values() if isinstance(p, dict) and p.get("in") == "formData"]
+        others = [p for p in params.values() if p not in body and p not in form]
+        if others:
+            out["parameters"] = [_parameter(p) for p in others]
+        if body:
+            out["requestBody"] = _body(body[0], consumes)
+        elif form:
+            out["requestBody"] = _form(form, consumes)
+        responses = op.get("responses")
+        if isinstance(responses, dict):
+            out["responses"] = {
+                status: self.response(response, produces)
+                for status, response in responses.items()
+            }
+        return out
+
+    def response(self, response: Any, produces: list[str]) -> Any:
+        response = self.followed(response)
+        if not isinstance(response, dict):
+            return response
+        out = {k: v for k, v in response.items() if k not in ("schema", "examples", "headers")}
+        out.setdefault("description", "")
+        examples = response.get("examples")
+        examples = examples if isinstance(examples, dict) else {}
+        if "schema" in response:
+            media = list(dict.fromkeys([*produces, *examples]))
+            out["content"] = {
+                m: {"schema": response["schema"], **({"example": examples[m]} if m in examples else {})}
+                for m in media
+            }
+        headers = response.get("headers")
+        if isinstance(headers, dict):
+            out["headers"] = {
+                name: _header(self.followed(h)) for name, h in headers.items() if isinstance(h, dict)
+            }
+        return out
+
+
+def _media_list(value: Any) -> list[str]:
+    return [m for m in value if isinstance(m, str)] if isinstance(value, list) else []
+
+
+def _schema_of(node: Mapping[str, Any]) -> dict[str, Any]:
+    """A 2.0 parameter's, header's or ``items``' own type keywords as a schema."""
+    schema = {k: node[k] for k in _SCHEMA_KEYS if k in node}
+    if isinstance(schema.get("items"), dict):
+        schema["items"] = _schema_of(schema["items"])
+    if schema.get("type") == "file":
+        schema["type"], schema["format"] = "string", "binary"
+    return schema
+
+
+def _parameter(param: Any) -> Any:
+    if not isinstance(param, dict) or "$ref" in param:
+        return param  # a reference to nothing: the loader names it
+    out = {k: v for k, v in param.items() if k not in (*_SCHEMA_KEYS, "collectionFormat")}
+    out.pop("allowEmptyValue", None)
+    out["schema"] = _schema_of(param)
+    if param.get("type") == "array":
+        style, explode = _QUERY_STYLES.get(param.get("collectionFormat", "csv"), ("form", False))
+        if param.get("in") in ("query", "cookie"):
+            out["style"], out["explode"] = style, explode
+        else:
+            out["style"], out["explode"] = "simple", False
+    return out
+
+
+def _body(param: Mapping[str, Any], consumes: list[str]) -> dict[str, Any]:
+    schema = param.get("schema", {})
+    out: dict[str, Any] = {"content": {m: {"schema": schema} for m in consumes}}
+    if "description" in param:
+        out["description"] = param["description"]
+    if param.get("required") is True:
+        out["required"] = True
+    return out
+
+
+def _form(params: list[dict[str, Any]], consumes: list[str]) -> dict[str, Any]:
+    properties = {p["name"]: _schema_of(p) for p in params if isinstance(p.get("name"), str)}
+    for param in params:
+        if isinstance(param.get("name"), str) and "description" in param:
+            properties[param["name"]]["description"] = param["description"]
+    required = [p["name"] for p in params if p.get("required") is True and "name" in p]
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    has_file = any(p.get("type") == "file" for p in params)
+    media = [m for m in consumes if m in (_FORM, _MULTIPART)]
+    if not media:
+        media = [_MULTIPART if has_file else _FORM]
+    return {"content": {m: {"schema": schema} for m in media}, "required": bool(required)}
+
+
+def _header(header: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"schema": _schema_of(header)}
+    if "description" in header:
+        out["description"] = header["description"]
+    return out
+
+
+def _security_scheme(scheme: Mapping[str, Any]) -> dict[str, Any]:
+    kind = scheme.get("type")
+    described = {"description": scheme["description"]} if "description" in scheme else {}
+    if kind == "basic":
+        return {"type": "http", "scheme": "basic", **described}
+    if kind == "apiKey":
+        return {"type": "apiKey", "name": scheme.get("name"), "in": scheme.get("in"), **described}
+    if kind == "oauth2":
+        flow = {"scopes": scheme.get("scopes") or {}}
+        for key in ("authorizationUrl", "tokenUrl"):
+            if key in scheme:
+                flow[key] = scheme[key]
+        name = {
+            "implicit": "implicit",
+            "password": "password",
+            "application": "clientCredentials",
+            "accessCode": "authorizationCode",
+        }.get(str(scheme.get("flow")), "implicit")
+        return {"type": "oauth2", "flows": {name: flow}, **described}
+    return dict(scheme)

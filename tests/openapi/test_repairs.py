@@ -1,0 +1,213 @@
+"""Each flaw class found in published specs: a schema with the flaw loads without a profile,
+the repaired schema still validates the rest (a body that breaks it is refused, an answer that
+breaks it is a violation), and `check` names the flaw, where it is and the repair."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from emulator import build
+from emulator.cli import main
+from emulator.openapi import load_spec
+from emulator.openapi.validation import check_response
+
+OPTIONAL = {"type": "object", "properties": {"speaker_labels": {"type": "boolean"}}}
+FILTER = {
+    "$recursiveAnchor": True,
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string"},
+        "and": {"type": "array", "items": {"$recursiveRef": "#"}},
+    },
+}
+
+
+def _object(prop: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {"p": prop},
+        **({"required": ["p"]} if required else {}),
+    }
+
+
+# kind -> (openapi version, the flawed schema, its pointer, a valid body, a body it refuses)
+CASES: dict[str, tuple[str, Any, str, Any, Any]] = {
+    "duplicate-required": (
+        "3.0.3",
+        {"type": "object", "required": ["p", "p"], "properties": {"p": {"type": "string"}}},
+        "/components/schemas/Thing/required",
+        {"p": "a"},
+        {},
+    ),
+    "duplicate-enum": (
+        "3.1.0",
+        _object({"enum": ["a", "a", "b"]}),
+        "/components/schemas/Thing/properties/p/enum",
+        {"p": "a"},
+        {"p": "c"},
+    ),
+    "boolean-required": (
+        "3.0.3",
+        _object({"type": "string", "required": True}, required=False),
+        "/components/schemas/Thing/properties/p/required",
+        {"p": "a"},
+        {},
+    ),
+    "file-type": (
+        "3.0.3",
+        _object({"type": "file"}),
+        "/components/schemas/Thing/properties/p/type",
+        {"p": "bytes"},
+        {"p": 1},
+    ),
+    "2019-09-recursion": (
+        "3.1.0",
+        _object({"$ref": "#/components/schemas/Filter"}),
+        "/components/schemas/Filter/$recursiveAnchor",
+        {"p": {"and": [{"name": "x", "and": [{"name": "y"}]}]}},
+        {"p": {"and": [{"and": [{"unknown": 1}]}]}},
+    ),
+    "nullable-in-3.1": (
+        "3.1.0",
+        _object({"type": "integer", "nullable": True}),
+        "/components/schemas/Thing/properties/p/nullable",
+        {"p": None},
+        {"p": "x"},
+    ),
+    "boolean-exclusive-bound": (
+        "3.1.0",
+        _object({"type": "number", "minimum": 0, "exclusiveMinimum": True}),
+        "/components/schemas/Thing/properties/p/exclusiveMinimum",
+        {"p": 1},
+        {"p": 0},
+    ),
+    "closed-allof-members": (
+        "3.0.3",
+        {
+            "allOf": [
+                {
+                    "type": "object",
+                    "required": ["audio_url"],
+                    "properties": {"audio_url": {"type": "string"}},
+                    "additionalProperties": False,
+                },
+                {"$ref": "#/components/schemas/Optional"},
+            ],
+            "additionalProperties": False,
+        },
+        "/components/schemas/Thing/allOf",
+        {"audio_url": "https://example.com/a.mp3", "speaker_labels": True},
+        {"audio_url": "https://example.com/a.mp3", "unknown": True},
+    ),
+    "unreadable-pattern": (
+        "3.0.3",
+        _object({"type": "string", "maxLength": 3, "pattern": "^\\p{L}+$"}),
+        "/components/schemas/Thing/properties/p/pattern",
+        {"p": "abc"},
+        {"p": "abcd"},
+    ),
+    "ref-as-properties": (
+        "3.0.3",
+        {"type": "object", "required": ["p"], "properties": {"$ref": "#/x-properties"}},
+        "/components/schemas/Thing/properties/$ref",
+        {"p": "a"},
+        {"p": 1},
+    ),
+}
+
+
+def _spec(tmp_path: Path, version: str, schema: Any) -> Path:
+    thing = {"$ref": "#/components/schemas/Thing"}
+    body = {"content": {"application/json": {"schema": thing}}, "required": True}
+    ok = {"description": "ok", "content": {"application/json": {"schema": thing}}}
+    doc = {
+        "openapi": version,
+        "info": {"title": "flawed", "version": "1"},
+        "paths": {"/things": {"post": {"requestBody": body, "responses": {"200": ok}}}},
+        "components": {"schemas": {"Thing": schema, "Optional": OPTIONAL, "Filter": FILTER}},
+        "x-properties": {"p": {"type": "string"}},
+    }
+    path = tmp_path / "flawed.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+@pytest.mark.parametrize("kind", list(CASES))
+def test_a_flaw_is_repaired_and_the_rest_still_validates(
+    tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    version, schema, pointer, valid, invalid = CASES[kind]
+    path = _spec(tmp_path, version, schema)
+    spec = load_spec(path)
+    found = [w for w in spec.warnings if w.kind == kind]
+    assert pointer in [w.pointer for w in found] and all(w.repaired for w in found), found
+    c = TestClient(build(api=None, spec=path))
+    accepted = c.post("/things", json=valid)
+    assert accepted.status_code == 200, accepted.text
+    assert "x-emulator-violations" not in accepted.headers
+    entry = c.get("/_emulator/journal").json()["entries"][-1]
+    assert any(mark.startswith(pointer) and "repaired: " in mark for mark in entry["spec_flaws"])
+    assert c.post("/things", json=invalid).status_code == 400
+    op = spec.operation("POST /things")
+    assert op is not None
+    assert check_response(op, 200, "application/json", valid) == []
+    assert check_response(op, 200, "application/json", invalid) != []
+    assert main(["check", "--spec", str(path)]) == 0
+    listed = capsys.readouterr().out
+    assert f"{path}: {pointer}: [{kind}]" in listed
+    assert all(f"repaired: {w.repair}" in listed for w in found)
+
+
+def test_the_answer_is_shaped_by_the_repaired_schema(tmp_path: Path) -> None:
+    """The flaw that once dropped a whole response schema (a random bare string came back)."""
+    version, schema, *_ = CASES["duplicate-required"]
+    answer = TestClient(build(api=None, spec=_spec(tmp_path, version, schema))).post(
+        "/things", json={"p": "a"}
+    )
+    assert isinstance(answer.json(), dict) and isinstance(answer.json()["p"], str)
+
+
+UNREPAIRABLE = {
+    "unresolvable-ref": (
+        {
+            "type": "object",
+            "required": ["p"],
+            "properties": {"p": {"type": "string"}, "bad": {"$ref": "#/components/schemas/Nope"}},
+        },
+        "/components/schemas/Thing/properties/bad/$ref",
+    ),
+    "unusable-ref-cycle": (
+        {"allOf": [{"$ref": "#/components/schemas/Thing"}], "required": ["p"]},
+        "/components/schemas/Thing/allOf/0/$ref",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(UNREPAIRABLE))
+def test_a_dropped_schema_is_impossible_the_answer_is_a_500_naming_the_flaw(
+    tmp_path: Path, kind: str
+) -> None:
+    schema, pointer = UNREPAIRABLE[kind]
+    path = _spec(tmp_path, "3.0.3", schema)
+    c = TestClient(build(api=None, spec=path))
+    if kind == "unresolvable-ref":  # what the schema still says is still checked
+        assert c.post("/things", json={"p": 1}).status_code == 400
+    answer = c.post("/things", json={"p": "a"})
+    assert answer.status_code == 500, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    problem = answer.json()
+    assert (problem["operation"], problem["pointer"]) == ("POST /things", pointer)
+    entry = c.get("/_emulator/journal").json()["entries"][-1]
+    assert entry["spec_gap"] == {"status": 500, "operation": "POST /things"}
+    assert any(pointer in mark for mark in entry["spec_flaws"])
+    # `check` lists it, not repaired, and so does --strict-spec by refusing.
+    spec = build(api=None, spec=path, exhaustive=True).warnings
+    assert [(w.kind, w.pointer, w.repaired) for w in spec if w.kind == kind] == [
+        (kind, pointer, False)
+    ]
