@@ -90,10 +90,13 @@ def test_scenarios_folder_replaces_the_bundled_one(tmp_path: Path) -> None:
     assert retrieved["status"] == "in_progress"
 
 
-def test_a_broken_spec_is_refused_with_file_and_pointer() -> None:
+def test_a_broken_spec_is_served_its_flaw_listed_and_refused_only_when_strict() -> None:
     broken = TESTS / "data" / "specs" / "broken" / "dangling_local.yaml"
+    (flaw,) = build(api=None, spec=broken).warnings
+    assert (flaw.file, flaw.kind, flaw.repaired) == (str(broken), "unresolvable-ref", False)
+    assert flaw.pointer.startswith("/paths/~1things/get/responses/200")
     with pytest.raises(SpecError) as info:
-        build(api=None, spec=broken)
+        build(api=None, spec=broken, settings=Settings(strict_spec=True))
     assert info.value.file == str(broken)
     assert info.value.pointer.startswith("/paths/~1things/get/responses/200")
 

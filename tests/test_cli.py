@@ -78,7 +78,11 @@ def test_check_the_bundled_profile_over_the_upstream_spec(
 @pytest.mark.parametrize(
     ("options", "file", "pointer"),
     [
-        (["--spec", str(BROKEN_SPEC)], BROKEN_SPEC, "/paths/~1things/get/responses/200"),
+        (
+            ["--spec", str(BROKEN_SPEC), "--strict-spec"],
+            BROKEN_SPEC,
+            "/paths/~1things/get/responses/200",
+        ),
         (
             ["--api", "writer", "--scenarios", str(BROKEN_SCENARIOS)],
             BROKEN_SCENARIOS / "happy-path.yaml",
@@ -99,7 +103,7 @@ def test_check_refuses_broken_files_in_one_line(
 @pytest.mark.parametrize(
     ("options", "file"),
     [
-        (["--spec", str(BROKEN_SPEC)], BROKEN_SPEC),
+        (["--spec", str(BROKEN_SPEC), "--strict-spec"], BROKEN_SPEC),
         (
             ["--api", "writer", "--scenarios", str(BROKEN_SCENARIOS)],
             BROKEN_SCENARIOS / "happy-path.yaml",
@@ -227,9 +231,9 @@ UNUSABLE_SPECS = [
     ),
     (
         "swagger.yaml",
-        b"swagger: '2.0'\npaths: {}\n",
+        b"swagger: '1.2'\npaths: {}\n",
         "/openapi",
-        "Swagger 2.0 is not supported; convert to OpenAPI 3.x",
+        "Swagger 1.2 is not supported: 2.0 and OpenAPI 3.x are",
     ),
     (
         "latin1.yaml",
@@ -285,7 +289,7 @@ def test_serve_refuses_a_spec_that_cannot_be_read_and_serves_nothing(
     assert one_line(err) == f"jobs-emulator: refused to start: {spec}: {pointer}: {reason}"
 
 
-def test_a_broken_bound_operation_refuses_the_spec(
+def test_a_broken_bound_operation_is_listed_and_refused_only_when_strict(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     served: list[object] = []
@@ -305,10 +309,20 @@ def test_a_broken_bound_operation_refuses_the_spec(
         "at '/components/schemas/Jobs' (no 'Jobs')"
     )
     code, out, err = run(["check", "--api", "writer", "--spec", str(spec)], capsys)
+    assert code == 0 and err == ""
+    listed = f"  not repaired: {line.replace(': $ref', ': [unresolvable-ref] $ref', 1)} (not "
+    assert listed in out
+    strict = ["--strict-spec"]
+    code, out, err = run(["check", "--api", "writer", "--spec", str(spec), *strict], capsys)
     assert (code, out, one_line(err)) == (2, "", f"error: {line}")
-    code, out, err = run(["serve", "--port", "0", "--api", "writer", "--spec", str(spec)], capsys)
+    argv = ["serve", "--port", "0", "--api", "writer", "--spec", str(spec)]
+    code, out, err = run([*argv, *strict], capsys)
     assert (code, out, served) == (2, "", [])
     assert one_line(err) == f"jobs-emulator: refused to start: {line}"
+    code, out, err = run(argv, capsys)
+    assert code == 0 and len(served) == 1
+    counted = "jobs-emulator: the spec has 1 flaws (unresolvable-ref 1); 0 repaired, 1 not"
+    assert err.startswith(counted) and f"`jobs-emulator check --spec {spec}` lists each" in err
 
 
 def test_init_drafts_checks_and_says_what_to_run_next(

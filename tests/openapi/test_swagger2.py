@@ -1,0 +1,198 @@
+"""Swagger 2.0 documents are read as the OpenAPI 3.0 they convert to, at load: definitions,
+body and formData parameters, consumes/produces, securityDefinitions, host + basePath, and
+`$ref`s across files, in JSON and YAML; a profile binds their operations unchanged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from starlette.testclient import TestClient
+
+from emulator import build
+from emulator.openapi import load_spec
+from emulator.openapi.swagger2 import convert
+
+PETS = {
+    "swagger": "2.0",
+    "info": {"title": "Pets", "version": "1"},
+    "host": "api.example.com",
+    "basePath": "/v2",
+    "schemes": ["https"],
+    "consumes": ["application/json"],
+    "produces": ["application/json"],
+    "securityDefinitions": {
+        "key": {"type": "apiKey", "name": "X-Key", "in": "header"},
+        "basic": {"type": "basic"},
+        "oauth": {
+            "type": "oauth2",
+            "flow": "accessCode",
+            "authorizationUrl": "https://example.com/a",
+            "tokenUrl": "https://example.com/t",
+            "scopes": {"read": "read"},
+        },
+    },
+    "security": [{"key": []}],
+    "parameters": {"Limit": {"name": "limit", "in": "query", "type": "integer", "maximum": 50}},
+    "responses": {"NotFound": {"description": "gone", "schema": {"$ref": "errors.yaml#/Error"}}},
+    "paths": {
+        "/pets": {
+            "get": {
+                "operationId": "listPets",
+                "parameters": [
+                    {"$ref": "#/parameters/Limit"},
+                    {
+                        "name": "tags",
+                        "in": "query",
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "collectionFormat": "multi",
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "pets",
+                        "schema": {"type": "array", "items": {"$ref": "#/definitions/Pet"}},
+                        "headers": {"X-Total": {"type": "integer"}},
+                    }
+                },
+            },
+            "post": {
+                "operationId": "createPet",
+                "parameters": [
+                    {
+                        "name": "pet",
+                        "in": "body",
+                        "required": True,
+                        "schema": {"$ref": "#/definitions/Pet"},
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "made",
+                        "schema": {"$ref": "#/definitions/Pet"},
+                        "examples": {"application/json": {"id": 7, "name": "Rex", "tag": None}},
+                    }
+                },
+            },
+        },
+        "/pets/{petId}": {
+            "parameters": [{"name": "petId", "in": "path", "required": True, "type": "integer"}],
+            "get": {
+                "operationId": "showPet",
+                "responses": {
+                    "200": {"description": "pet", "schema": {"$ref": "#/definitions/Pet"}},
+                    "404": {"$ref": "#/responses/NotFound"},
+                },
+            },
+        },
+        "/pets/{petId}/photo": {
+            "post": {
+                "operationId": "uploadPhoto",
+                "consumes": ["multipart/form-data"],
+                "security": [{"basic": []}],
+                "parameters": [
+                    {"name": "petId", "in": "path", "required": True, "type": "integer"},
+                    {"name": "file", "in": "formData", "type": "file", "required": True},
+                    {"name": "caption", "in": "formData", "type": "string"},
+                ],
+                "responses": {"204": {"description": "stored"}},
+            }
+        },
+    },
+    "definitions": {
+        "Pet": {
+            "type": "object",
+            "required": ["id", "name"],
+            "properties": {
+                "id": {"type": "integer", "format": "int64"},
+                "name": {"type": "string"},
+                "tag": {"type": "string", "x-nullable": True},
+            },
+        }
+    },
+}
+ERRORS = (
+    "Error:\n  type: object\n  required: [message]\n  properties:\n    message: {type: string}\n"
+)
+
+
+def _write(tmp_path: Path, *, as_yaml: bool = False) -> Path:
+    (tmp_path / "errors.yaml").write_text(ERRORS)
+    path = tmp_path / ("pets.yaml" if as_yaml else "pets.json")
+    path.write_text(yaml.safe_dump(PETS) if as_yaml else json.dumps(PETS))
+    return path
+
+
+def test_the_constructs_that_matter_convert() -> None:
+    doc = convert(PETS, lambda ref: PETS["parameters"]["Limit"])
+    assert doc["openapi"] == "3.0.3"
+    assert doc["servers"] == [{"url": "https://api.example.com/v2"}]
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes["key"] == {"type": "apiKey", "name": "X-Key", "in": "header"}
+    assert schemes["basic"] == {"type": "http", "scheme": "basic"}
+    assert set(schemes["oauth"]["flows"]) == {"authorizationCode"}
+    listing = doc["paths"]["/pets"]["get"]
+    assert listing["parameters"][0]["schema"] == {"type": "integer", "maximum": 50}
+    assert listing["parameters"][1]["style"] == "form" and listing["parameters"][1]["explode"]
+    assert listing["responses"]["200"]["headers"]["X-Total"]["schema"] == {"type": "integer"}
+    create = doc["paths"]["/pets"]["post"]
+    assert create["requestBody"]["required"] is True
+    assert set(create["requestBody"]["content"]) == {"application/json"}
+    made = create["responses"]["201"]["content"]["application/json"]
+    assert made["example"] == {"id": 7, "name": "Rex", "tag": None}
+    upload = doc["paths"]["/pets/{petId}/photo"]["post"]["requestBody"]
+    form = upload["content"]["multipart/form-data"]["schema"]
+    assert form["properties"]["file"] == {"type": "string", "format": "binary"}
+    assert form["required"] == ["file"]
+    path_param = doc["paths"]["/pets/{petId}"]["get"]["parameters"][0]
+    assert path_param["schema"] == {"type": "integer"} and path_param["required"] is True
+
+
+def test_a_2_0_spec_in_json_or_yaml_with_cross_file_refs_is_served_like_3_0(
+    tmp_path: Path,
+) -> None:
+    for as_yaml in (False, True):
+        path = _write(tmp_path, as_yaml=as_yaml)
+        spec = load_spec(path)
+        assert spec.openapi == "3.0.3" and spec.warnings == ()
+        assert [op.key for op in spec.operations] == [
+            "listPets",
+            "createPet",
+            "showPet",
+            "uploadPhoto",
+        ]
+        c = TestClient(build(api=None, spec=path), headers={"X-Key": "k"})
+        made = c.post("/v2/pets", json={"id": 1, "name": "Rex"})
+        assert made.status_code == 201 and made.json() == {"id": 7, "name": "Rex", "tag": None}
+        assert c.post("/v2/pets", json={"name": "Rex"}).status_code == 400  # id is required
+        assert c.get("/v2/pets", params={"limit": 51}).status_code == 400
+        listed = c.get("/v2/pets", params={"limit": 5})
+        assert listed.status_code == 200 and "x-emulator-violations" not in listed.headers
+        assert c.get("/v2/pets").status_code == 200
+        assert TestClient(build(api=None, spec=path)).get("/v2/pets").status_code == 401
+        op = spec.operation("showPet")
+        assert op is not None
+        missing = op.responses["404"].content["application/json"].validator
+        assert missing is not None and not missing.is_valid({})  # errors.yaml#/Error, required
+
+
+def test_a_profile_binds_a_2_0_specs_operations_unchanged(tmp_path: Path) -> None:
+    path = _write(tmp_path)
+    profile = tmp_path / "pets.profile.yaml"
+    profile.write_text(
+        yaml.safe_dump(
+            {
+                "name": "pets",
+                "spec": str(path),
+                "operations": {"create": "createPet", "retrieve": "showPet"},
+                "statuses": {"terminal": ["completed", "failed"]},
+            }
+        )
+    )
+    app = build(profile=profile)
+    assert app.profile is not None and app.jobs.action_of == {
+        "createPet": "create",
+        "showPet": "retrieve",
+    }
