@@ -150,8 +150,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-
-
 def _loopback(host: str) -> bool:
     """Whether ``host`` only takes connections from this machine (``0.0.0.0`` takes all)."""
     if host == "localhost":

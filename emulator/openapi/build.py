@@ -314,7 +314,6 @@ class _Builder:
             )
         return out
 
-
     def _followed(self, at: Located) -> Located:
         """The operation object at ``at``: a ``$ref`` there (which OpenAPI does not allow, but
         multi-file specs use) is followed."""

@@ -255,11 +255,11 @@ def closed_members_conflict(
         return False
     every = [parent, *members]
     declared = set().union(*(_declared(s) for s in every))
-    for schema in every:
-        if _closed(schema) and schema is not None and "patternProperties" not in schema:
-            if declared - _declared(schema):
-                return True
-    return False
+    return any(
+        _closed(schema) and "patternProperties" not in schema and declared - _declared(schema)
+        for schema in every
+        if schema is not None
+    )
 
 
 def union_of_closed_members(node: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -168,8 +168,7 @@ class _Converter:
         responses = op.get("responses")
         if isinstance(responses, dict):
             out["responses"] = {
-                status: self.response(response, produces)
-                for status, response in responses.items()
+                status: self.response(response, produces) for status, response in responses.items()
             }
         return out
 
@@ -182,16 +181,14 @@ class _Converter:
         examples = response.get("examples")
         examples = examples if isinstance(examples, dict) else {}
         if "schema" in response:
-            media = list(dict.fromkeys([*produces, *examples]))
-            out["content"] = {
-                m: {"schema": response["schema"], **({"example": examples[m]} if m in examples else {})}
-                for m in media
-            }
+            out["content"] = {}
+            for media in dict.fromkeys([*produces, *examples]):
+                content = out["content"][media] = {"schema": response["schema"]}
+                if media in examples:
+                    content["example"] = examples[media]
         headers = response.get("headers")
         if isinstance(headers, dict):
-            out["headers"] = {
-                name: _header(self.followed(h)) for name, h in headers.items() if isinstance(h, dict)
-            }
+            out["headers"] = {name: _header(self.followed(h)) for name, h in headers.items()}
         return out
 
 
@@ -250,7 +247,9 @@ def _form(params: list[dict[str, Any]], consumes: list[str]) -> dict[str, Any]:
     return {"content": {m: {"schema": schema} for m in media}, "required": bool(required)}
 
 
-def _header(header: Mapping[str, Any]) -> dict[str, Any]:
+def _header(header: Any) -> Any:
+    if not isinstance(header, dict):
+        return header  # the loader names what is wrong with it
     out: dict[str, Any] = {"schema": _schema_of(header)}
     if "description" in header:
         out["description"] = header["description"]
