@@ -180,7 +180,7 @@ class Settings:
     webhook_concurrency: int = option(8, "webhook deliveries in flight at once", where=())
     strict_spec: bool = option(
         False,
-        "refuse the spec for any flaw, even one the emulator repairs (for teams that own it)",
+        "refuse the spec for any flaw, even in operations the profile does not bind",
         where=("serve", "pytest", "check"),
     )
     control_token: str | None = option(
