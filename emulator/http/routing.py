@@ -93,7 +93,11 @@ class Router:
 
     def _match(self, method: str, path: str) -> RouteMatch:
         parts = path.removeprefix("/").split("/")
+        resource: tuple[str | None, ...] | None = None
+        allowed: set[str] = set()
         for route in self._by_length.get(len(parts), ()):
+            if resource is not None and route.segments != resource:
+                continue
             params = _bind(route, parts)
             if params is None:
                 continue
@@ -104,8 +108,12 @@ class Router:
                 return RouteMatch(op, params)
             # The most static route that binds the path is the resource it names (OpenAPI:
             # concrete paths before templated ones), so a method it lacks is a 405, not a
-            # fall-through to a template that happens to take the same path.
-            allowed = set(route.methods) | ({"HEAD"} if "GET" in route.methods else set())
+            # fall-through to a template that happens to take the same path. Templates that
+            # differ only in their variables' names (which OpenAPI forbids, and published specs
+            # have) are one resource: the method may be under any of them.
+            resource = route.segments
+            allowed |= set(route.methods) | ({"HEAD"} if "GET" in route.methods else set())
+        if resource is not None:
             return RouteMatch(None, allowed=tuple(sorted(allowed)))
         return RouteMatch(None)
 

@@ -8,7 +8,6 @@ served unchecked. In a bound operation (or anywhere, with ``strict``) it refuses
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Collection
 from dataclasses import replace
@@ -261,7 +260,8 @@ class _Builder:
                 example = self._docs.follow(named.child(name))
                 if isinstance(example.node, dict) and "value" in example.node:
                     found.append(example.node["value"])
-        return tuple(copy.deepcopy(found))
+        # The spec's own objects: whoever serves one copies it first (``Synthesizer``).
+        return tuple(found)
 
     def _request_body(self, listed: Located) -> RequestBody:
         at = self._docs.follow(listed)

@@ -27,7 +27,7 @@ from jsonschema import Draft202012Validator
 from emulator.errors import SpecError
 from emulator.openapi.dialect import map_subschemas
 from emulator.openapi.document import Documents, Located
-from emulator.openapi.repairs import REPAIRS
+from emulator.openapi.repairs import REPAIRS, TRIGGERS
 from emulator.yamlread import escape
 
 __all__ = ["Flaw", "SchemaScan"]
@@ -201,13 +201,8 @@ class _Walk:
     def node(self, pointer: str, node: Any, *, apply: bool) -> None:
         if not isinstance(node, dict):
             return
-        for repair in REPAIRS:
-            for finding in repair.find(node, self._legacy, self._member(pointer), apply):
-                where = pointer + finding.where
-                self.flaws.append(
-                    Flaw(str(self._file), where, finding.rule, finding.repair, finding.kind)
-                )
-                self.needs_copy = True
+        if not TRIGGERS.isdisjoint(node):
+            self._repairs(pointer, node, apply)
         if "$ref" in node:
             self._reference(pointer, node, apply)
 
@@ -216,6 +211,18 @@ class _Walk:
             return child
 
         map_subschemas(node, sub)
+
+    def _repairs(self, pointer: str, node: dict[str, Any], apply: bool) -> None:
+        resolve = self._member(pointer)
+        for repair in REPAIRS:
+            if repair.keys.isdisjoint(node):
+                continue
+            for finding in repair.find(node, self._legacy, resolve, apply):
+                where = pointer + finding.where
+                self.flaws.append(
+                    Flaw(str(self._file), where, finding.rule, finding.repair, finding.kind)
+                )
+                self.needs_copy = True
 
     def _reference(self, pointer: str, node: dict[str, Any], apply: bool) -> None:
         try:

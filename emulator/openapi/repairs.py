@@ -23,6 +23,7 @@ from emulator.yamlread import escape
 __all__ = [
     "RECURSIVE_ANCHOR",
     "REPAIRS",
+    "TRIGGERS",
     "Finding",
     "Repair",
     "closed_members_conflict",
@@ -55,6 +56,7 @@ class Repair:
 
     kind: str
     find: Callable[[dict[str, Any], bool, Resolve, bool], list[Finding]]
+    keys: frozenset[str]  # the keywords it looks at: a node with none of them is not visited
 
 
 def _duplicate_required(
@@ -221,17 +223,19 @@ def _readable(pattern: str) -> bool:
 
 
 REPAIRS = (
-    Repair("duplicate-required", _duplicate_required),
-    Repair("duplicate-enum", _duplicate_enum),
-    Repair("boolean-required", _boolean_required),
-    Repair("file-type", _file_type),
-    Repair("2019-09-recursion", _recursive_keywords),
-    Repair("nullable-in-3.1", _legacy_nullable),
-    Repair("boolean-exclusive-bound", _legacy_exclusive_bound),
-    Repair("closed-allof-members", _closed_members),
-    Repair("unreadable-pattern", _unreadable_pattern),
-    Repair("ref-as-properties", _referenced_properties),
+    Repair("duplicate-required", _duplicate_required, frozenset({"required"})),
+    Repair("duplicate-enum", _duplicate_enum, frozenset({"enum"})),
+    Repair("boolean-required", _boolean_required, frozenset({"properties"})),
+    Repair("file-type", _file_type, frozenset({"type"})),
+    Repair("2019-09-recursion", _recursive_keywords, frozenset({"$recursiveAnchor", "$recursiveRef"})),
+    Repair("nullable-in-3.1", _legacy_nullable, frozenset({"nullable"})),
+    Repair("boolean-exclusive-bound", _legacy_exclusive_bound, frozenset({"exclusiveMinimum", "exclusiveMaximum"})),
+    Repair("closed-allof-members", _closed_members, frozenset({"allOf"})),
+    Repair("unreadable-pattern", _unreadable_pattern, frozenset({"pattern"})),
+    Repair("ref-as-properties", _referenced_properties, frozenset({"properties"})),
 )
+# Every keyword some repair looks at: most schema nodes have none and cost one set test.
+TRIGGERS = frozenset().union(*(repair.keys for repair in REPAIRS))
 
 
 def _declared(schema: Mapping[str, Any] | None) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emulator.http.routing import RouteMatch, Router, compile_path
-from emulator.openapi import load_spec
+from emulator.openapi import Operation, load_spec
 from tests.support import DATA
 
 SPEC = DATA / "specs" / "unit" / "routing.yaml"
@@ -107,3 +107,17 @@ def test_trailing_slash_is_not_the_same_path(router: Router) -> None:
         assert match.operation is None, path
         assert match.allowed == (), path
     assert key(router.match("GET", "/job")) == "listJobs"
+
+
+def test_templates_that_differ_only_in_variable_names_are_one_resource() -> None:
+    """Published specs (Netlify's) declare `/m/{name}` for DELETE and `/m/{deploy_id}` for POST."""
+    ops = [_op("DELETE", "/m/{name}"), _op("GET", "/n/{other}"), _op("POST", "/m/{deploy_id}")]
+    router = Router(ops)
+    post = router.match("POST", "/m/x")
+    assert post.operation is ops[2] and post.params == {"deploy_id": "x"}
+    assert router.match("DELETE", "/m/x").operation is ops[0]
+    assert router.match("PUT", "/m/x").allowed == ("DELETE", "POST")
+
+
+def _op(method: str, path: str) -> Operation:
+    return Operation(method, path, None, (), None, {}, (), f"/paths/{path}/{method.lower()}")
