@@ -30,14 +30,13 @@ from typing import Any
 import hypothesis
 import requests
 import schemathesis
+import servers
+import spec_load
 from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import response_schema_conformance
-
-import servers
-import spec_load
 
 sys.path.insert(0, str(servers.REPO))
 from emulator import build

@@ -227,9 +227,15 @@ REPAIRS = (
     Repair("duplicate-enum", _duplicate_enum, frozenset({"enum"})),
     Repair("boolean-required", _boolean_required, frozenset({"properties"})),
     Repair("file-type", _file_type, frozenset({"type"})),
-    Repair("2019-09-recursion", _recursive_keywords, frozenset({"$recursiveAnchor", "$recursiveRef"})),
+    Repair(
+        "2019-09-recursion", _recursive_keywords, frozenset({"$recursiveAnchor", "$recursiveRef"})
+    ),
     Repair("nullable-in-3.1", _legacy_nullable, frozenset({"nullable"})),
-    Repair("boolean-exclusive-bound", _legacy_exclusive_bound, frozenset({"exclusiveMinimum", "exclusiveMaximum"})),
+    Repair(
+        "boolean-exclusive-bound",
+        _legacy_exclusive_bound,
+        frozenset({"exclusiveMinimum", "exclusiveMaximum"}),
+    ),
     Repair("closed-allof-members", _closed_members, frozenset({"allOf"})),
     Repair("unreadable-pattern", _unreadable_pattern, frozenset({"pattern"})),
     Repair("ref-as-properties", _referenced_properties, frozenset({"properties"})),
