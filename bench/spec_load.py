@@ -16,9 +16,11 @@ listening). The specs:
   emulator warns and serves; Prism gets the same file);
 - OpenAI: its published ``openapi.yaml`` (github.com/openai/openai-openapi, MIT), unmodified,
   under the bundled ``openai`` profile (its four Batch operations bound): by default the tests'
-  gzipped copy (tests/data/upstream), or any copy given with ``--openai``.
+  gzipped copy (tests/data/upstream), or any copy given with ``--openai``;
+- GitHub: its REST API description (13 MB of JSON, 1,223 operations; tests/data/wild/github,
+  MIT), unmodified, with ``--spec`` alone: every operation served statelessly, nothing bound.
 
-Targets (issue 9): a 13 MB / 1,200-operation spec listening in under 2 s and 150 MB RSS.
+Targets (issues 9 and 26): a 13 MB / 1,200-operation spec listening in under 2 s and 200 MB RSS.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from tests.openapi import generated
 
 PRISM_TIMEOUT_S = 180
 UPSTREAM_OPENAI = servers.REPO / "tests" / "data" / "upstream" / "openai.openapi.yaml.gz"
+UPSTREAM_GITHUB = servers.REPO / "tests" / "data" / "wild" / "github" / "github.json.gz"
 OPENAI_URL = "https://raw.githubusercontent.com/openai/openai-openapi/master/openapi.yaml"
 _PARSE = textwrap.dedent(
     """
@@ -137,6 +140,9 @@ def measure(openai: Path | None, with_prism: bool = True) -> dict[str, Any]:
         plain = Path(tempfile.mkdtemp()) / openai.stem  # Prism reads plain files only
         plain.write_bytes(gzip.decompress(openai.read_bytes()))
         openai = plain
+    github = Path(tempfile.mkdtemp()) / "api.github.com.json"
+    github.write_bytes(gzip.decompress(UPSTREAM_GITHUB.read_bytes()))
+    rows["github"] = _row(github, skip_prism, "--spec", str(github))
     if openai is None or not openai.is_file():
         where = f" at {openai}" if openai else ""
         rows["openai"] = {

@@ -200,3 +200,24 @@ def test_a_failed_test_leaves_a_report_that_opens_offline(browser: Any, tmp_path
     assert "report" in texts(browser, "#source-label")[0]
     fetched = browser.execute_script("return performance.getEntriesByType('resource').length")
     assert fetched == 0  # everything is inline: nothing was loaded, from anywhere
+
+
+def test_a_journal_entry_shows_the_spec_flaws_its_answer_went_through(
+    browser: Any, tmp_path: Path
+) -> None:
+    spec = tmp_path / "flawed.yaml"
+    spec.write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /things:\n    get:\n"
+        "      responses:\n        '200':\n          description: ok\n          content:\n"
+        "            application/json:\n              schema:\n                type: object\n"
+        "                required: [id, id]\n                properties: {id: {type: string}}\n"
+    )
+    with LiveServer(build(api=None, spec=spec)) as live:
+        httpx.get(f"{live.url}/things", timeout=10)
+        browser.get(f"{live.url}/_emulator/ui")
+        wait(browser, lambda: "1 spec flaw" in " ".join(texts(browser, "#journal-rows tr")))
+        # Clicked from the page: the journal redraws as it polls, so no element is held.
+        browser.execute_script("document.querySelector('#journal-rows tr').click()")
+        wait(browser, lambda: "spec flaw" in texts(browser, "#exchange")[0])
+        shown = texts(browser, "#exchange .problem.repair")[0]
+        assert "/required" in shown and "repaired: the repeated names are dropped" in shown

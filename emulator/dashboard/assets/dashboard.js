@@ -50,7 +50,8 @@
     // An undeclared status the profile sends is journaled as spec_gap: {status, operation}.
     const gap = entry.spec_gap;
     const gaps = gap ? [{ ...gap, message: `status ${gap.status} is not declared for ${gap.operation}` }] : [];
-    return { violations: entry.violations || [], gaps, fault: entry.fault };
+    // What the spec had to be repaired in (or could not be) to check or make this answer.
+    return { violations: entry.violations || [], gaps, fault: entry.fault, repairs: entry.spec_flaws || [] };
   }
 
   function matchesJournal(entry, q) {
@@ -304,7 +305,8 @@
       ["fault", p.fault ?? "none"]];
     const list = el("dl", {}, items.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
     const issues = p.violations.map((v) => el("li", { class: "problem violation" }, `\u26A0 ${v.side} ${v.path}: ${v.message} (${v.rule})`))
-      .concat(p.gaps.map((g) => el("li", { class: "problem gap" }, `\u25C7 spec gap: ${g.message || json(g)}`)));
+      .concat(p.gaps.map((g) => el("li", { class: "problem gap" }, `\u25C7 spec gap: ${g.message || json(g)}`)))
+      .concat(p.repairs.map((r) => el("li", { class: "problem repair" }, `\u2692 spec flaw: ${r}`)));
     const query = entry.query ? `?${entry.query}` : "";
     $("exchange").replaceChildren(
       el("h3", {}, `#${entry.seq} ${entry.method} ${entry.path}${query} \u2192 ${statusText(entry.status)}`), list,
@@ -326,7 +328,8 @@
       const p = problems(e);
       const notes = [p.fault && el("span", { class: "problem fault" }, `\u26A1 fault ${p.fault} `),
         p.violations.length && el("span", { class: "problem violation" }, `\u26A0 ${p.violations.length} violation(s) `),
-        p.gaps.length && el("span", { class: "problem gap" }, `\u25C7 ${p.gaps.length} spec gap(s)`)].filter(Boolean);
+        p.gaps.length && el("span", { class: "problem gap" }, `\u25C7 ${p.gaps.length} spec gap(s) `),
+        p.repairs.length && el("span", { class: "problem repair" }, `\u2692 ${p.repairs.length} spec flaw(s)`)].filter(Boolean);
       const open = () => { if (e.job_id && e.job_id !== state.job) selectJob(e.job_id, false); showExchange(e); };
       return el("tr", {
         tabindex: "0", "data-seq": e.seq, class: [p.violations.length && "has-violation", p.fault && "has-fault"].filter(Boolean).join(" "),
