@@ -42,7 +42,7 @@ sys.path.insert(0, str(servers.REPO))
 from emulator import build
 from emulator.openapi.model import Spec
 from emulator.openapi.spec_facts import base_path
-from tests.openapi.test_wild import CORPUS, unpack
+from tests.openapi.test_wild import CORPUS, profile_for, unpack
 
 RESULTS = servers.HERE / "results" / "wild.json"
 SPEC_GAP = "https://jobs-emulator.dev/problems/spec-gap"
@@ -159,6 +159,14 @@ def measure(entry: dict[str, Any], examples: int) -> dict[str, Any]:
             "parse": spec_load.parse(path),
         }
         row["flaws"] = flaws(path)
+        profile = profile_for(Path(tmp), path, spec)
+        if profile is not None:  # the same spec with a profile binding two operations
+            started = time.perf_counter()
+            bound = build(profile=profile)
+            row["with_profile"] = {
+                "seconds": round(time.perf_counter() - started, 2),
+                "flaws": len(bound.warnings),
+            }
         server = servers.start(
             "emulator", "--spec", str(path), ready="/_emulator/health", timeout=300
         )

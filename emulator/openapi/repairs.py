@@ -200,6 +200,96 @@ def _referenced_properties(
     return [Finding("ref-as-properties", "/properties/$ref", rule, repair)]
 
 
+def _overlapping_one_of(
+    node: dict[str, Any], legacy: bool, resolve: Resolve, apply: bool
+) -> list[Finding]:
+    branches = node.get("oneOf")
+    if not isinstance(branches, list) or len(branches) < 2:
+        return []
+    if not branches_overlap([resolve(branch) for branch in branches]):
+        return []
+    if apply:
+        either = node.pop("oneOf")
+        if "anyOf" in node:  # both: keep the author's anyOf beside this one
+            node["allOf"] = [*node.get("allOf", []), {"anyOf": either}]
+        else:
+            node["anyOf"] = either
+    rule = (
+        "`oneOf` branches that overlap (an object one of them describes also satisfies "
+        "another), so the objects they describe match more than one and fail `oneOf`"
+    )
+    repair = "read as `anyOf`: an object is valid when it is one of the shapes listed"
+    return [Finding("overlapping-oneof", "/oneOf", rule, repair)]
+
+
+def _type_beside_branches(
+    node: dict[str, Any], legacy: bool, resolve: Resolve, apply: bool
+) -> list[Finding]:
+    declared = node.get("type")
+    if not isinstance(declared, str):
+        return []
+    for keyword in ("oneOf", "anyOf"):
+        branches = node.get(keyword)
+        if not isinstance(branches, list):
+            continue
+        kinds = [b.get("type") if isinstance(b, dict) else None for b in branches]
+        if all(isinstance(k, str) for k in kinds) and any(
+            k != declared and not (k == "integer" and declared == "number") for k in kinds
+        ):
+            if apply:
+                del node["type"]
+            rule = f"`type: {declared}` beside a `{keyword}` whose branches name other types"
+            repair = f"the branches' types are read: the `type` beside the `{keyword}` is dropped"
+            return [Finding("type-beside-branches", "/type", rule, repair)]
+    return []
+
+
+def branches_overlap(branches: list[Mapping[str, Any] | None]) -> bool:
+    """Whether two object branches of a ``oneOf`` cannot be told apart: one is open
+    (no ``additionalProperties: false``), its required names are a subset of the other's, and
+    no property both declare has ``const``/``enum`` values that differ."""
+    shapes = [b for b in branches if b is not None and _object_shape(b)]
+    for one in shapes:
+        for other in shapes:
+            if one is other or other.get("additionalProperties") is False:
+                continue
+            if set(_required(other)) <= set(_required(one)) and not _told_apart(one, other):
+                return True
+    return False
+
+
+def _object_shape(schema: Mapping[str, Any]) -> bool:
+    kind = schema.get("type")
+    return (kind == "object" or (kind is None and "properties" in schema)) and not any(
+        key in schema for key in ("oneOf", "anyOf", "allOf", "$ref", "not")
+    )
+
+
+def _required(schema: Mapping[str, Any]) -> list[Any]:
+    names = schema.get("required")
+    return names if isinstance(names, list) else []
+
+
+def _told_apart(one: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
+    mine, theirs = one.get("properties"), other.get("properties")
+    if not isinstance(mine, Mapping) or not isinstance(theirs, Mapping):
+        return False
+    for name in set(mine) & set(theirs):
+        a, b = _allowed(mine[name]), _allowed(theirs[name])
+        if a is not None and b is not None and not any(v in b for v in a):
+            return True
+    return False
+
+
+def _allowed(schema: Any) -> list[Any] | None:
+    if not isinstance(schema, Mapping):
+        return None
+    if "const" in schema:
+        return [schema["const"]]
+    values = schema.get("enum")
+    return values if isinstance(values, list) else None
+
+
 def _unreadable_pattern(
     node: dict[str, Any], legacy: bool, resolve: Resolve, apply: bool
 ) -> list[Finding]:
@@ -239,6 +329,8 @@ REPAIRS = (
     Repair("closed-allof-members", _closed_members, frozenset({"allOf"})),
     Repair("unreadable-pattern", _unreadable_pattern, frozenset({"pattern"})),
     Repair("ref-as-properties", _referenced_properties, frozenset({"properties"})),
+    Repair("type-beside-branches", _type_beside_branches, frozenset({"oneOf", "anyOf"})),
+    Repair("overlapping-oneof", _overlapping_one_of, frozenset({"oneOf"})),
 )
 # Every keyword some repair looks at: most schema nodes have none and cost one set test.
 TRIGGERS = frozenset().union(*(repair.keys for repair in REPAIRS))

@@ -205,8 +205,8 @@ class _Run:
         schema = self.resolve(raw)
         if "const" in schema:
             return schema["const"]
-        if "enum" in schema:
-            return self.rng.choice(schema["enum"])
+        # The spec's own values first, as a vendor's mock would: an SDK older than the spec may
+        # know only the values its examples show.
         if "default" in schema and self.fits(schema, schema["default"]):
             return schema["default"]
         examples = schema.get("examples")
@@ -215,6 +215,8 @@ class _Run:
             return self.rng.choice(usable)
         if "example" in schema and self.fits(schema, schema["example"]):
             return schema["example"]
+        if "enum" in schema:
+            return self.rng.choice(schema["enum"])
         for key in ("oneOf", "anyOf"):
             if key in schema:
                 return self.branch(schema, key, depth)

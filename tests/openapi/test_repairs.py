@@ -112,6 +112,30 @@ CASES: dict[str, tuple[str, Any, str, Any, Any]] = {
         {"p": "abc"},
         {"p": "abcd"},
     ),
+    "overlapping-oneof": (
+        "3.0.3",
+        {
+            "oneOf": [
+                {"type": "object", "properties": {"a": {"type": "string"}}},
+                {"type": "object", "required": ["b"], "properties": {"b": {"type": "integer"}}},
+            ]
+        },
+        "/components/schemas/Thing/oneOf",
+        {"b": 1},
+        {"a": 1},
+    ),
+    "type-beside-branches": (
+        "3.1.0",
+        _object(
+            {
+                "type": "boolean",
+                "oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["auto"]}],
+            }
+        ),
+        "/components/schemas/Thing/properties/p/type",
+        {"p": "auto"},
+        {"p": "always"},
+    ),
     "ref-as-properties": (
         "3.0.3",
         {"type": "object", "required": ["p"], "properties": {"$ref": "#/x-properties"}},
