@@ -1,0 +1,39 @@
+"""The "specs from the wild" figures on docs/explanations/performance.md are bench/wild.py's and
+bench/sdk_suites.py's committed results, written by bench/wild_page.py: never typed by hand."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from types import ModuleType
+
+from tests.support import REPO
+
+
+def _page_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "bench_wild_page", REPO / "bench" / "wild_page.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+wild_page = _page_module()
+
+
+def test_the_page_shows_the_committed_results() -> None:
+    wild = json.loads(wild_page.WILD.read_text())
+    suites = json.loads(wild_page.SDK_SUITES.read_text())
+    page = wild_page.PAGE.read_text()
+    assert wild_page.render(page, wild, suites) == page
+    assert wild_page.section(wild, suites) in page
+
+
+def test_every_published_spec_served_without_a_server_error_or_a_nonconforming_answer() -> None:
+    wild = json.loads(wild_page.WILD.read_text())
+    assert len(wild) >= 12
+    for name, row in wild.items():
+        assert row["schemathesis"]["server_errors"] == 0, (name, row["schemathesis"]["failures"])
+        assert row["schemathesis"]["nonconforming"] == 0, (name, row["schemathesis"]["failures"])
