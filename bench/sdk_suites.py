@@ -35,10 +35,22 @@ from tests.openapi.test_wild import CORPUS, unpack
 
 RESULTS = servers.HERE / "results" / "sdk_suites.json"
 CACHE = Path(os.environ.get("SDK_SUITES_CACHE", Path(tempfile.gettempdir()) / "sdk-suites"))
-# SDK name -> (PyPI requirement, corpus spec, the suite's folder inside the sdist)
+# SDK name -> (PyPI requirement, corpus spec, the suite's folder inside the sdist, what else
+# the suite imports: the aiohttp flavour of the async tests; llama-stack-client's lib imports
+# `fire` and `requests` without declaring them)
 SDKS = {
-    "together": ("together==2.12.0", "together", "tests/api_resources"),
-    "llama-stack-client": ("llama-stack-client==0.2.12", "llama_stack", "tests/api_resources"),
+    "together": (
+        "together==2.12.0",
+        "together",
+        "tests/api_resources",
+        ["aiohttp", "httpx-aiohttp"],
+    ),
+    "llama-stack-client": (
+        "llama-stack-client==0.2.12",
+        "llama_stack",
+        "tests/api_resources",
+        ["aiohttp", "httpx-aiohttp", "fire", "requests"],
+    ),
 }
 TEST_DEPS = [
     "pytest",
@@ -54,7 +66,7 @@ SUITE_TIMEOUT_S = 1800
 _SUMMARY = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
 
 
-def prepare(requirement: str) -> tuple[Path, Path]:
+def prepare(requirement: str, extras: list[str]) -> tuple[Path, Path]:
     """The SDK's unpacked sdist and a venv with it and its tests' dependencies installed."""
     name = requirement.replace("==", "-")
     folder = CACHE / name
@@ -69,7 +81,7 @@ def prepare(requirement: str) -> tuple[Path, Path]:
             archive.extractall(folder, filter="data")
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         source = next(p for p in folder.iterdir() if p.is_dir() and p.name != "venv")
-        install = [str(python), "-m", "pip", "install", "-q", str(source), *TEST_DEPS]
+        install = [str(python), "-m", "pip", "install", "-q", str(source), *TEST_DEPS, *extras]
         subprocess.run(install, check=True)
     source = next(p for p in folder.iterdir() if p.is_dir() and p.name != "venv")
     return source, python
@@ -97,8 +109,8 @@ def run_suite(python: Path, source: Path, suite: str, port: int) -> dict[str, An
 
 
 def compare(name: str, prism: list[str]) -> dict[str, Any]:
-    requirement, corpus_name, suite = SDKS[name]
-    source, python = prepare(requirement)
+    requirement, corpus_name, suite, extras = SDKS[name]
+    source, python = prepare(requirement, extras)
     entry = next(e for e in CORPUS if e["name"] == corpus_name)
     with tempfile.TemporaryDirectory() as tmp:
         spec = unpack(entry, Path(tmp))
@@ -156,6 +168,8 @@ def main() -> None:
     args = parser.parse_args()
     prism = [args.prism] if args.prism else list(servers.PRISM)
     rows = {name: compare(name, prism) for name in SDKS if not args.only or name in args.only}
+    if args.update and RESULTS.exists():  # a run of some SDKs keeps the others' rows
+        rows = {**json.loads(RESULTS.read_text()), **rows}
     print(report(rows))
     for name, row in rows.items():
         for failing in row["emulator"].get("failing", []):
