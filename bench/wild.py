@@ -159,7 +159,7 @@ def _first_line(exc: BaseException) -> str:
     return " / ".join(lines[:3])[:300]
 
 
-def measure(entry: dict[str, Any], examples: int) -> dict[str, Any]:
+def measure(entry: dict[str, Any], examples: int, seconds: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         path = unpack(entry, Path(tmp))
         spec = build(api=None, spec=path).spec
@@ -189,7 +189,7 @@ def measure(entry: dict[str, Any], examples: int) -> dict[str, Any]:
             url = server.root + base_path(spec.document)
             run = Run(path, url, credentials(spec), examples, repaired)
             started = time.perf_counter()
-            run.all(TIME_PER_SPEC_S)
+            run.all(seconds)
             row["schemathesis"] = {
                 "examples_per_operation": examples,
                 "cases": run.cases,
@@ -233,6 +233,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--examples", type=int, default=3, help="cases an operation at most")
     parser.add_argument("--only", action="append", help="a corpus spec by name (repeatable)")
+    parser.add_argument("--seconds", type=float, default=TIME_PER_SPEC_S, help="per spec, at most")
     parser.add_argument("--update", action="store_true", help=f"write {RESULTS}")
     args = parser.parse_args()
     rows: dict[str, Any] = {}
@@ -240,16 +241,17 @@ def main() -> None:
         if args.only and entry["name"] not in args.only:
             continue
         print(f"{entry['name']}...", file=sys.stderr, flush=True)
-        row = rows[entry["name"]] = measure(entry, args.examples)
+        row = rows[entry["name"]] = measure(entry, args.examples, args.seconds)
         print(report({entry["name"]: row}).splitlines()[1], file=sys.stderr)
         for failure in row["schemathesis"]["failures"]:
             print(f"  {failure}", file=sys.stderr, flush=True)
+        if args.update:  # each spec's row as soon as it is measured; the others' rows kept
+            kept = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+            RESULTS.write_text(json.dumps({**kept, entry["name"]: row}, indent=2) + "\n")
     print(report(rows))
     for name, row in rows.items():
         for failure in row["schemathesis"]["failures"]:
             print(f"  {name}: {failure}")
-    if args.update:
-        RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
 
 
 if __name__ == "__main__":

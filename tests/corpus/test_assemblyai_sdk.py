@@ -4,8 +4,9 @@ until ``completed`` or ``error``), on the unedited draft and on the finished pro
 failure followed by a resubmit.
 
 The published spec's create body is ``additionalProperties: false`` beside an ``allOf``: no
-body passes it, so every create is refused until issue 26 repairs that flaw; these tests skip
-with that reason while it is so, and run as soon as it is repaired. Listing (items narrower
+body passes it, so every create was refused until issue 26 repaired that flaw. Repaired, the
+create is refused for the next reason: the spec requires ``speech_models``, which the SDK does
+not send; these tests skip with that reason while it is so. Listing (items narrower
 than the transcript) and delete (answers the deleted transcript) wait on issue 24."""
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ def transcribe(transcriber: aai.Transcriber) -> aai.Transcript:
     except aai.types.TranscriptError as exc:
         if "Additional properties are not allowed ('audio_url' was unexpected)" in str(exc):
             pytest.skip("issue 26: the published create schema refuses every body")
+        if "'speech_models' is a required property" in str(exc):
+            # With the allOf repaired (issue 26), the next layer shows: the published spec
+            # requires `speech_models`, which assemblyai 1.8.2 (older than the spec) never sends.
+            pytest.skip("the published spec requires speech_models; assemblyai 1.8.2 omits it")
         raise
 
 
