@@ -82,7 +82,15 @@ def run_command(command: str, given: Mapping[str, Any]) -> int:
     if command == "record":
         return _record(app, args, headers)
     # schemathesis and hypothesis take seconds to import: only a contract run pays for them.
-    from emulator.contract.runner import ContractOptions, run_contract
+    try:
+        from emulator.contract.runner import ContractOptions, run_contract
+    except ImportError as exc:
+        print(
+            f"jobs-emulator contract: {exc.name or 'schemathesis'} is not installed; it comes "
+            "with pip install 'jobs-emulator[contract]'",
+            file=sys.stderr,
+        )
+        return EXIT_NOT_RUN
 
     options = ContractOptions(
         base_url=args.base_url,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -231,3 +232,17 @@ def test_the_cli_imports_schemathesis_only_for_a_contract_run() -> None:
     probe = "import emulator.cli, sys; print('schemathesis' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_without_schemathesis_contract_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plain install has no schemathesis: ``contract`` says which extra brings it."""
+    monkeypatch.setitem(sys.modules, "schemathesis", None)  # importing it raises ImportError
+    for name in [n for n in sys.modules if n.startswith("emulator.contract.")]:
+        if name not in ("emulator.contract.commands", "emulator.contract.target"):
+            monkeypatch.delitem(sys.modules, name)
+    code, out, err = contract(capsys, "--api", "writer", "--base-url", "http://127.0.0.1:1")
+    assert code == 2 and "Traceback" not in out + err
+    assert "schemathesis is not installed" in err
+    assert "pip install 'jobs-emulator[contract]'" in err
