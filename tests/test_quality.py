@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,3 +61,37 @@ def test_modules_hold_one_concept() -> None:
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > 600
     }
     assert not too_long, f"split these modules by concept: {too_long}"
+
+
+# How the suite runs pytest inside pytest: pytester's runs, pytest.main, ``python -m pytest``.
+_PYTESTER_RUNS = {"runpytest", "runpytest_subprocess", "runpytest_inprocess", "inline_run"}
+
+
+def _runs_pytest(call: ast.Call) -> bool:
+    called = ast.unparse(call.func)
+    if called == "pytest.main" or called.rpartition(".")[2] in _PYTESTER_RUNS:
+        return True
+    words = [n.value for n in ast.walk(call) if isinstance(n, ast.Constant)]
+    return called.startswith("subprocess.") and "-m" in words and "pytest" in words
+
+
+def _nested_pytest_runs(tree: ast.AST) -> Iterator[tuple[ast.Call, ast.FunctionDef]]:
+    """Each call in ``tree`` that runs pytest, with the function it is in."""
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef):
+            for call in ast.walk(function):
+                if isinstance(call, ast.Call) and _runs_pytest(call):
+                    yield call, function
+
+
+def test_nested_pytest_runs_are_pinned_to_their_folder() -> None:
+    """A pytest run inside the suite passes ``tests.support.own_config`` (its rootdir and its
+    own ini file), so a stray configuration file above its temp folder cannot change it; the
+    tests that show an unpinned run breaking pin theirs beside it."""
+    unpinned = [
+        f"{path.relative_to(ROOT)}:{call.lineno}"
+        for path in (ROOT / "tests").rglob("*.py")
+        for call, function in _nested_pytest_runs(ast.parse(path.read_text(encoding="utf-8")))
+        if not {"own_config", "run_pytest"} & set(re.findall(r"\w+", ast.unparse(function)))
+    ]
+    assert not unpinned, f"pass *own_config(folder) to these nested pytest runs: {unpinned}"
