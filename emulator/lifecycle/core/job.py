@@ -16,6 +16,7 @@ from typing import Any
 from emulator.lifecycle.core.scenario import State
 from emulator.speed.compact_json import compact_json
 from emulator.speed.memo import SizedMemo
+from emulator.speed.readonly import freeze
 from emulator.speed.slotted import quick_init, slot_copier
 
 __all__ = ["Event", "Job", "decode_request", "encode_request"]
@@ -117,9 +118,10 @@ DECODED = SizedMemo[bytes, Mapping[str, Any]](4096, 4 << 20)
 
 
 def decode_request(raw: bytes) -> Mapping[str, Any]:
-    # Cached: a polled job renders the same request over and over. Views only read it.
+    """The request ``raw`` holds, shared by every job created with it: read-only all the way
+    down (a polled job renders the same request over and over, so it is decoded once)."""
     decoded = DECODED.get(raw)
     if decoded is None:
-        decoded = json.loads(raw)
+        decoded = freeze(json.loads(raw))
         DECODED.put(raw, decoded, 4 * len(raw) + 200)
     return decoded

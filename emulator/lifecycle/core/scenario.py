@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from emulator.lifecycle.webhooks.subscriptions import DeliveryFault, Subscription
+from emulator.speed.readonly import freeze
 
 __all__ = [
     "Duration",
@@ -31,7 +32,11 @@ class Duration:
 
 @dataclass(frozen=True, slots=True)
 class State:
-    """What a job shows while in this state; ``error``/``result``/``fields`` feed the views."""
+    """What a job shows while in this state; ``error``/``result``/``fields`` feed the views.
+
+    Every job of the scenario shares them, and views may hand them out as they are: they are
+    made read-only (``speed.readonly.freeze``) when the state is.
+    """
 
     status: str
     duration: Duration | None = None
@@ -40,6 +45,10 @@ class State:
     fields: Mapping[str, Any] = field(default_factory=dict)
     # Ways out besides ``duration``: an event (``cancel``) and the index of the state it leads to.
     exits: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("error", "result", "fields"):
+            object.__setattr__(self, name, freeze(getattr(self, name)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +78,11 @@ class Fault:
     commit: bool = False
     scope: Literal["job", "namespace"] = "job"
     pointer: str = ""
+
+    def __post_init__(self) -> None:
+        # Served as the answer's body by every request the fault fires on.
+        object.__setattr__(self, "body", freeze(self.body))
+        object.__setattr__(self, "merge", freeze(self.merge))
 
 
 @dataclass(frozen=True, slots=True)

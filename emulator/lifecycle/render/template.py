@@ -129,8 +129,9 @@ def _compile_string(template: str) -> Renderer:
 def _follow(context: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     value: Any = context
     for part in path:
-        # Contexts are plain dicts: the exact type test spares the ABC check on every step.
-        if type(value) is not dict and not isinstance(value, Mapping):
+        # Contexts are dicts (plain, or read-only ones they share): the dict test spares the
+        # ABC check on every step.
+        if not isinstance(value, dict) and not isinstance(value, Mapping):
             return None
         value = value.get(part, _MISSING)
         if value is _MISSING:

@@ -94,14 +94,18 @@ def _stamps(job: Job, profile: Profile) -> dict[str, Any]:
 def render_view(
     profile: Profile, view: str, context: Mapping[str, Any], hidden: frozenset[str] = frozenset()
 ) -> Any:
-    """Fill the profile's ``view`` (falling back to ``job``), leaving out ``hidden`` keys."""
+    """Fill the profile's ``view`` (falling back to ``job``), leaving out ``hidden`` keys.
+
+    What a view renders may be a value the context shares (a view that is exactly
+    ``"{request.body}"`` or ``"{result}"`` is that very object, read-only): hidden keys are
+    left out of a new mapping, never popped from what the template returned.
+    """
     fill = profile.renderers.get(view) or profile.renderers.get("job")
     if fill is None:
         return dict(context["job"])
     body = fill(context)
-    if hidden and isinstance(body, dict):
-        for key in hidden:
-            body.pop(key, None)
+    if hidden and isinstance(body, dict) and not hidden.isdisjoint(body):
+        return {key: value for key, value in body.items() if key not in hidden}
     return body
 
 

@@ -5,15 +5,19 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import httpx
+
+from emulator import LiveServer, Settings, build
 from emulator.lifecycle.core.engine import Rules, observe, retry_in_place, start
 from emulator.lifecycle.core.job import Event, Job
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Attempt, Duration, Scenario, State
 from emulator.lifecycle.load.profile_load import load_profile
 from emulator.lifecycle.render.views import format_time, job_context, render_view
-from tests.support import REPO
+from tests.support import DATA, REPO
 
 SPECS = REPO / "specs"
+VAULT = DATA / "apis" / "specs" / "vault.profile.yaml"
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 
 
@@ -236,3 +240,26 @@ def test_events_without_a_timeline_template_are_skipped() -> None:
         events=(Event(T0, "create"), Event(T0, "status:unknown_status")),
     )
     assert [e["event"] for e in osapi_context(job)["timeline"]] == ["submitted"]
+
+
+# --- hidden keys never change what a view was read from ---------------------------------------
+
+
+def test_hiding_a_key_leaves_the_request_and_the_scenario_as_they_were() -> None:
+    """Over HTTP, the vault API of tests/data/apis: its job view is ``"{request.body}"`` and
+    its status view ``"{result}"``, both with a hidden ``secret``. Leaving the secret out of
+    one answer must not take it out of the job's request (shared by every job created with the
+    same body) or out of the scenario's result (shared by every job of the scenario)."""
+    app = build(profile=VAULT, settings=Settings(manual_clock=True))
+    with LiveServer(app) as server, httpx.Client(base_url=server.url) as client:
+        body = {"name": "a", "secret": "s"}
+        first = client.post("/things", json=body).json()["id"]
+        assert client.get(f"/things/{first}").json() == {"name": "a"}
+        shown = client.get(f"/things/{first}", params={"include_secret": "true"})
+        assert shown.json() == body
+        second = client.post("/things", json=body).json()["id"]
+        shown = client.get(f"/things/{second}", params={"include_secret": "true"})
+        assert shown.json() == body
+        assert client.get(f"/things/{first}/result").json() == {"answer": 42}
+        shown = client.get(f"/things/{second}/result", params={"include_secret": "true"})
+        assert shown.json() == {"answer": 42, "secret": "r"}
