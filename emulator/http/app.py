@@ -29,6 +29,7 @@ from emulator.http.response_check import ResponseCheck
 from emulator.http.routing import Router
 from emulator.http.sending import send_outcome
 from emulator.lifecycle.core.action_table import ACTION_TABLE, ActionTable
+from emulator.lifecycle.core.actions import JobActions
 from emulator.lifecycle.core.eviction import Limits
 from emulator.lifecycle.core.namespace import Namespace, Namespaces
 from emulator.lifecycle.core.profile import DEFAULT_CHECK_ORDER, AuthRules, Profile
@@ -63,10 +64,19 @@ class Emulator:
         # What loading tolerated: listed at startup and by `check`.
         self.warnings: tuple[Flaw, ...] = spec.warnings
         self.scenarios = dict(scenarios or {})
-        self.settings = settings or Settings()
-        self.jobs = JobDispatch(spec, profile, self.scenarios, self.settings, action_table)
-        self.actions = self.jobs.actions
-        configured = self.settings.base_path
+        self.settings = s = settings or Settings()
+        self.actions = JobActions(profile, self.scenarios) if profile and self.scenarios else None
+        self.jobs = JobDispatch(spec, profile, self.scenarios, s, self.actions, action_table)
+        self.state = self._open_state()
+        limits = Limits(ttl=s.namespace_ttl, cap=s.max_namespaces, budget=s.max_memory)
+        self.namespaces = Namespaces(self._new_namespace, limits, on_create=self._prepare)
+        hooks = profile.webhooks if profile else None
+        self.webhooks = (
+            WebhookHub(hooks, spec, self.actions, s, self.namespaces, local=self)
+            if hooks is not None and self.actions is not None
+            else None
+        )
+        configured = s.base_path
         self.base_path = (
             base_path(spec.document) if configured is None else normal_base_path(configured)
         )
@@ -78,31 +88,34 @@ class Emulator:
                 spec.security_schemes, rules, self.settings.jwt_secret, self.settings.api_keys
             ),
             jobs=self.jobs,
+            webhooks=self.webhooks,
             self_check=ResponseCheck(),
             profile=profile,
             check_order=profile.check_order if profile else DEFAULT_CHECK_ORDER,
             strict=self.settings.strict,
             base_path=self.base_path,
         )
-        self.state = self._open_state()
-        s = self.settings
-        limits = Limits(ttl=s.namespace_ttl, cap=s.max_namespaces, budget=s.max_memory)
-        self.namespaces = Namespaces(self._new_namespace, limits)
-        self.namespaces.on_create = self.jobs.seed_jobs
-        hooks = profile.webhooks if profile else None
-        self.webhooks = None
-        if hooks is not None and self.actions is not None:
-            self.webhooks = WebhookHub(
-                hooks, spec, self.actions, self.settings, self.namespaces, self
-            )
-        self.jobs.webhooks = self.webhooks
         self.control = Control(
-            spec, profile, self.scenarios, self.jobs, self.namespaces, self.settings
+            spec,
+            profile,
+            self.scenarios,
+            actions=self.actions,
+            webhooks=self.webhooks,
+            namespaces=self.namespaces,
+            prepare=self._prepare,
+            settings=s,
         )
         if self.state is not None:
             from emulator.lifecycle.persistence.durable import restore_all
 
             restore_all(self.namespaces, self.state, self.scenarios)
+
+    def _prepare(self, ns: Namespace) -> None:
+        """A namespace as new (created, or reset): the webhook subscriptions the command line
+        and the scenarios name, and the scenarios' seed jobs."""
+        if self.webhooks is not None:
+            self.webhooks.setup(ns)
+        self.jobs.seed_jobs(ns)
 
     def _open_state(self) -> StateBackend | None:
         if self.settings.state_file is None:

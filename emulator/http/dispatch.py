@@ -12,7 +12,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from emulator.http.delivery.scheduler import WebhookHub
 from emulator.lifecycle.core.action_table import ACTION_TABLE, Action, ActionTable
 from emulator.lifecycle.core.actions import (
     Binding,
@@ -47,6 +46,7 @@ class JobDispatch:
         profile: Profile | None,
         scenarios: Mapping[str, Scenario],
         settings: Settings,
+        actions: JobActions | None,
         table: ActionTable = ACTION_TABLE,
     ) -> None:
         self.profile = profile
@@ -54,9 +54,7 @@ class JobDispatch:
         self.table = table
         self.fallback = settings.fallback
         self.synth = Synthesizer(settings.seed, spec.registry)
-        self.actions = JobActions(profile, scenarios) if profile and scenarios else None
-        # Set by the app when the profile declares webhooks.
-        self.webhooks: WebhookHub | None = None
+        self.actions = actions
         self.action_of: dict[str, str] = {}
         self.id_param: dict[str, str] = {}
         self._bound: dict[str, tuple[Action, Binding]] = {}
@@ -84,10 +82,7 @@ class JobDispatch:
                 self.id_param[op.key] = names[-1]
 
     def seed_jobs(self, ns: Namespace) -> None:
-        """Create the jobs scenario files ask for, with their fixed ids and states; subscribe
-        the namespace to the webhooks the command line and scenarios name."""
-        if self.webhooks is not None:
-            self.webhooks.setup(ns)
+        """Create the jobs scenario files ask for, with their fixed ids and states."""
         if self.actions is None or ns.restored:  # a restored namespace has its seeds
             return
         for scenario in self.scenarios.values():
@@ -100,11 +95,6 @@ class JobDispatch:
                     attempt=seed.attempt,
                     state_index=seed.state,
                 )
-
-    def track(self, ns: Namespace, job_id: str | None) -> None:
-        """A request touched ``job_id``: queue the webhooks its transitions fired."""
-        if self.webhooks is not None:
-            self.webhooks.track(ns, job_id)
 
     def job_key(self, request: Request, name: str) -> str:
         """Where the job a request's path names is kept: its name, or its partition and name

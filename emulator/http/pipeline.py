@@ -1,7 +1,9 @@
 """One API request through the emulator: route, check, act, fault, self-check, record.
 
 ``Pipeline`` holds only what the request path needs: the router, the request checkers, the
-authenticator, the job dispatch, the response self-check, and the profile that shapes refusals.
+authenticator, the job dispatch, the webhooks (if any), the response self-check, and the
+profile that shapes refusals. Every request, whatever its answer, is journaled once, at the
+end of ``serve``.
 The order of the request checks (auth before validation, or after) is the profile's, because
 providers differ and clients notice.
 """
@@ -13,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from emulator.http.auth import Authenticator
 from emulator.http.crash import CRASH_HEADERS, crash_body, crash_violation
+from emulator.http.delivery.scheduler import WebhookHub
 from emulator.http.dispatch import JobDispatch
 from emulator.http.envelope import PROBLEM_JSON, error_reply, violation_details
 from emulator.http.limits import LIMIT_KINDS
@@ -38,6 +41,7 @@ class Pipeline:
     checkers: RequestCheck
     auth: Authenticator
     jobs: JobDispatch
+    webhooks: WebhookHub | None  # queues what the transitions a request made fire
     self_check: ResponseCheck
     profile: Profile | None  # shapes refusals as the provider does; none: problem details
     check_order: tuple[str, ...]
@@ -51,7 +55,7 @@ class Pipeline:
         """
         trace = Trace(ns.clock.now(), incoming)
         try:
-            return await self._answer(ns, trace)
+            outcome = await self._answer(ns, trace)
         except Exception as exc:
             body = crash_body(exc, incoming.method, incoming.path)
             outcome = Outcome(500, body, PROBLEM_JSON, dict(CRASH_HEADERS))
@@ -60,10 +64,11 @@ class Pipeline:
             )
             trace.violations = (crash_violation(body),)
             trace.spec_gap, trace.spec_flaws = None, ()
-            ns.journal.record(trace.exchange(outcome))
-            return outcome
+        ns.journal.record(trace.exchange(outcome))
+        return outcome
 
     async def _answer(self, ns: Namespace, trace: Trace) -> Outcome:
+        """The answer to ``trace``'s request, with what the journal keeps of it in ``trace``."""
         incoming = trace.incoming
         match = self.router.match(incoming.method, incoming.path)
         op = match.operation
@@ -72,9 +77,7 @@ class Pipeline:
             what = "method" if match.allowed else "path"
             message = f"no operation in the spec for {incoming.method} {incoming.path} ({what})"
             allow = {"allow": ", ".join(match.allowed)} if match.allowed else {}
-            outcome = Outcome.error(error_reply(self.profile, kind, {"message": message}), allow)
-            ns.journal.record(trace.exchange(outcome))
-            return outcome
+            return Outcome.error(error_reply(self.profile, kind, {"message": message}), allow)
         key = op.key
         action = self.jobs.action_of.get(key)
         job_id = match.params.get(self.jobs.id_param.get(key, ""), None)
@@ -109,8 +112,8 @@ class Pipeline:
             else:
                 reply = self.jobs.act(ns, op, request, job_id, scenario)
                 job_id, notes = reply.job_id or job_id, reply.repairs
-                if self.jobs.webhooks is not None:
-                    self.jobs.track(ns, job_id)
+                if self.webhooks is not None:
+                    self.webhooks.track(ns, job_id)
                 if fault is None:
                     outcome = Outcome(
                         reply.status, reply.body, headers=dict(reply.headers), encoded=reply.payload
@@ -126,7 +129,6 @@ class Pipeline:
         trace.operation, trace.action, trace.job_id, trace.fault = key, action, job_id, fault
         if outcome.drop:
             trace.violations = request_violations
-            ns.journal.record(trace.exchange(outcome))
             return outcome
         violations = request_violations
         response_violations = self.self_check.check(op, outcome)
@@ -141,7 +143,6 @@ class Pipeline:
         trace.violations, trace.request_body, trace.spec_gap = violations, parsed.body, gap
         marks = flaw_marks(op) if op.flaws or op.repairs else ()
         trace.spec_flaws = (*marks, *notes) if notes else marks
-        ns.journal.record(trace.exchange(outcome))
         return outcome
 
     def _admit(

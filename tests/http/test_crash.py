@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from emulator import Settings, build
 from emulator.errors import ContractViolationError, ProfileError, ScenarioError, SpecError
 from emulator.http.app import Emulator
+from emulator.http.control import namespace_state
 from emulator.testing.handle import EmulatorHandle, check_violations
 from emulator.testing.inprocess import EventLoopThread, InProcessTransport
 from tests.support import DATA, REPO, WRITER, WRITER_INPUTS
@@ -55,7 +56,7 @@ def test_a_crash_in_the_control_plane_is_a_journaled_problem_500(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     app = _app()
-    monkeypatch.setattr(app.control.state, "clock_call", _boom)
+    monkeypatch.setattr(namespace_state, "clock_of", _boom)
     c = TestClient(app, raise_server_exceptions=False)
     _assert_crash_answer(c.get("/_emulator/clock"), "GET /_emulator/clock")
     (entry,) = c.get("/_emulator/journal").json()["entries"]

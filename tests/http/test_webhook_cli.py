@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from starlette.testclient import TestClient
 
 from emulator import Settings, build
 from emulator.cli import main
@@ -34,8 +35,8 @@ def test_cli_subscriptions_start_every_namespace_and_survive_a_reset() -> None:
         "cli",
     )
     assert sub.secret.startswith("whsec_")
-    ns.reset()
-    app.jobs.seed_jobs(ns)
+    reset = TestClient(app).post("/_ns/any/_emulator/reset")
+    assert reset.status_code == 200
     assert len(ns.outbox.subscriptions) == 1
     assert app.webhooks is not None
     assert host_allowed("https://hooks.example.test/x", app.webhooks.sender.allow)

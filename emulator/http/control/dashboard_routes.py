@@ -17,11 +17,13 @@ from starlette.responses import Response
 from emulator.dashboard.failure_report import CONTENT_TYPES, asset, page
 from emulator.dashboard.snapshot import export
 from emulator.dashboard.timeline import job_summary, job_timeline
+from emulator.http.control.call import ControlCall, ControlError
+from emulator.http.control.namespace_state import clock_of
 from emulator.lifecycle.core.actions import JobActions, Refusal
 from emulator.lifecycle.core.journal import Exchange
 from emulator.lifecycle.core.namespace import Namespace, Namespaces
 
-__all__ = ["Inspect", "InspectError", "ui_response"]
+__all__ = ["Inspect", "ui_response"]
 
 _ASSETS = ("dashboard.css", "dashboard.js")
 _PAGE_LIMIT = 500
@@ -32,17 +34,10 @@ _KINDS = {
 }
 
 
-class InspectError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def ui_response(rest: list[str]) -> Response:
+def ui_response(name: str | None) -> Response:
     """``/_emulator/ui`` is the page; ``/_emulator/ui/<asset>`` its style and script."""
-    if not rest:
+    if name is None:
         return Response(page(), media_type="text/html", headers={"cache-control": "no-cache"})
-    name = rest[-1]
     if name not in _ASSETS:
         return Response(f"no dashboard file {name!r}", 404, media_type="text/plain")
     media = CONTENT_TYPES["." + name.rsplit(".", 1)[1]]
@@ -60,7 +55,7 @@ def _int(q: Mapping[str, str], name: str, default: int, top: int) -> int:
     if raw is None:
         return default
     if not raw.isdigit():
-        raise InspectError(400, f"{name} is a non-negative integer, not {raw!r}")
+        raise ControlError(400, f"{name} is a non-negative integer, not {raw!r}")
     return min(int(raw), top)
 
 
@@ -70,41 +65,37 @@ class Inspect:
     def __init__(
         self,
         actions: JobActions | None,
-        clock: Callable[[Namespace], dict[str, Any]],
-        namespaces: Namespaces | None,
+        namespaces: Namespaces,
         shown: Callable[[dict[str, Any]], dict[str, Any]] = lambda entry: entry,
     ) -> None:
         self.actions = actions
-        self.clock = clock
         self.namespaces = namespaces
         # A journal entry as it may leave the emulator (secrets redacted).
         self.shown = shown
 
-    def route(
-        self, ns: Namespace, method: str, head: str, rest: list[str], q: Mapping[str, str]
-    ) -> Any | None:
-        """The answer, or None when the path is not one of these views."""
-        if method != "GET":
-            return None
-        if head == "namespaces" and not rest:
-            every = self.namespaces.live() if self.namespaces else [ns]
-            return {"namespaces": [_summary(n) for n in sorted(every, key=lambda n: n.name)]}
-        if head == "activity" and not rest:
-            return {**_summary(ns), "clock": self.clock(ns)}
-        if head == "jobs" and not rest and {"offset", "limit", "status"} & q.keys():
-            return self._jobs_page(ns, q)
-        if head == "jobs" and len(rest) == 2 and rest[1] == "timeline":
-            return self._timeline(ns, rest[0])
-        if head == "journal" and rest == ["page"]:
-            return self._journal_page(ns, q)
-        if head == "journal" and rest == ["export"]:
-            return export(ns, self.actions, self.clock(ns), self.shown)
-        return None
+    def every_namespace(self, call: ControlCall) -> dict[str, Any]:
+        every = self.namespaces.live()
+        return {"namespaces": [_summary(n) for n in sorted(every, key=lambda n: n.name)]}
+
+    def activity(self, call: ControlCall) -> dict[str, Any]:
+        return {**_summary(call.ns), "clock": clock_of(call.ns)}
+
+    def jobs_page(self, call: ControlCall) -> dict[str, Any]:
+        return self._jobs_page(call.ns, call.query)
+
+    def timeline(self, call: ControlCall) -> dict[str, Any]:
+        return self._timeline(call.ns, call.params["id"])
+
+    def journal_page(self, call: ControlCall) -> dict[str, Any]:
+        return self._journal_page(call.ns, call.query)
+
+    def journal_export(self, call: ControlCall) -> dict[str, Any]:
+        return export(call.ns, self.actions, clock_of(call.ns), self.shown)
 
     def _jobs_page(self, ns: Namespace, q: Mapping[str, str]) -> dict[str, Any]:
         actions = self.actions
         if actions is None:
-            raise InspectError(404, "this emulator has no profile, so it keeps no jobs")
+            raise ControlError(404, "this emulator has no profile, so it keeps no jobs")
         offset, limit = _int(q, "offset", 0, 10**9), _int(q, "limit", 50, _PAGE_LIMIT)
         wanted = q.get("status") or None
         ids = [i for i in reversed(ns.store.ids()) if ns.store.get(i) is not None]
@@ -128,22 +119,22 @@ class Inspect:
     def _timeline(self, ns: Namespace, job_id: str) -> dict[str, Any]:
         actions = self.actions
         if actions is None:
-            raise InspectError(404, "this emulator has no profile, so it keeps no jobs")
+            raise ControlError(404, "this emulator has no profile, so it keeps no jobs")
         try:
             job = actions.observe(ns, job_id, poll=False)
         except Refusal:
-            raise InspectError(404, f"no job {job_id!r} in namespace {ns.name!r}") from None
+            raise ControlError(404, f"no job {job_id!r} in namespace {ns.name!r}") from None
         entries = [self.shown(e.as_dict()) for e in ns.journal.entries(job_id=job_id)]
-        now = float(self.clock(ns)["now"])
+        now = ns.clock.now()
         return job_timeline(job, actions.status_of(job), now, entries, actions.rules)
 
     def _journal_page(self, ns: Namespace, q: Mapping[str, str]) -> dict[str, Any]:
         offset, limit = _int(q, "offset", 0, 10**9), _int(q, "limit", 100, _PAGE_LIMIT)
         kind, text, order = q.get("kind") or None, (q.get("q") or "").lower(), q.get("order")
         if kind is not None and kind not in _KINDS:
-            raise InspectError(400, f"kind is one of {', '.join(_KINDS)}, not {kind!r}")
+            raise ControlError(400, f"kind is one of {', '.join(_KINDS)}, not {kind!r}")
         if order not in (None, "asc", "desc"):
-            raise InspectError(400, f"order is asc or desc, not {order!r}")
+            raise ControlError(400, f"order is asc or desc, not {order!r}")
         status = _int(q, "status", 0, 999) if q.get("status") else None
         entries = ns.journal.entries(
             operation=q.get("operation") or None,

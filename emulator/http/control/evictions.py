@@ -10,36 +10,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.http.control.call import ControlCall
 from emulator.http.response_check import served_gaps
-from emulator.lifecycle.core.namespace import Namespace, Namespaces
+from emulator.lifecycle.core.namespace import Namespaces
 
 __all__ = ["EvictionControl"]
 
 
 class EvictionControl:
-    def __init__(self, namespaces: Namespaces | None) -> None:
+    def __init__(self, namespaces: Namespaces) -> None:
         self.namespaces = namespaces
 
-    def route(self, ns: Namespace, method: str, head: str, rest: list[str]) -> Any | None:
-        """The answer, or None when the path is not one of these endpoints."""
-        spaces = self.namespaces
-        if spaces is None or rest:
-            return None
-        if head == "namespace" and method == "DELETE":
-            gaps = served_gaps(ns.journal.entries())  # for the pytest plugin's summary
-            return {"freed": ns.name, "existed": spaces.free(ns.name), "spec_gaps": gaps}
-        if head == "evictions" and method == "GET":
-            return {
-                **self.counts(),
-                "evictions": [e.as_dict() for e in reversed(spaces.evictions.recent)],
-            }
-        return None
+    def free(self, call: ControlCall) -> dict[str, Any]:
+        """Forget the request's namespace; the next request under its name starts a new one."""
+        ns = call.ns
+        gaps = served_gaps(ns.journal.entries())  # for the pytest plugin's summary
+        return {"freed": ns.name, "existed": self.namespaces.free(ns.name), "spec_gaps": gaps}
+
+    def evictions(self, call: ControlCall) -> dict[str, Any]:
+        recent = self.namespaces.evictions.recent
+        return {**self.counts(), "evictions": [e.as_dict() for e in reversed(recent)]}
 
     def counts(self) -> dict[str, Any]:
         """For ``health``: namespaces live, freed and evicted (by reason), bytes against budget."""
         spaces = self.namespaces
-        if spaces is None:
-            return {}
         limits = spaces.limits
         return {
             "namespaces": {

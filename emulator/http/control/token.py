@@ -8,9 +8,10 @@ page makes, so opening ``/_emulator/ui?token=TOKEN`` sets it as an ``HttpOnly``,
 header the dashboard sends, which a browser sends to another origin only after a CORS preflight
 this server never grants: another site's page can never make a browser reset or force state.
 
-What stays open: ``POST /_emulator/webhooks/receiver``, where webhook deliveries land (from this
-emulator, or from a provider the test points at it), like the API itself. Anything else without
-the token gets a ``401`` problem+json naming what to send.
+What stays open: the routes the control plane's table marks ``open`` (``POST
+/_emulator/webhooks/receiver``, where webhook deliveries land, from this emulator or from a
+provider the test points at it), like the API itself. Anything else without the token gets a
+``401`` problem+json naming what to send.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ __all__ = ["PAGE_HEADER", "TOKEN_COOKIE", "TOKEN_HEADER", "ControlLock"]
 
 TOKEN_HEADER = "x-emulator-token"
 TOKEN_COOKIE = "emulator_token"
-_OPEN = (("POST", ("webhooks", "receiver")),)
 _READS = ("GET", "HEAD")
 PAGE_HEADER = "x-emulator-page"
 
@@ -37,16 +37,18 @@ class ControlLock:
     def __init__(self, token: str | None) -> None:
         self.token = token or None
 
-    def refusal(self, request: HTTPRequest, parts: list[str]) -> Response | None:
-        """None when ``request`` may go on; else the 401 to answer."""
-        if self.token is None or (request.method, tuple(parts)) in _OPEN:
+    def refusal(self, request: HTTPRequest, *, page: bool = False) -> Response | None:
+        """None when ``request`` may go on; else the 401 to answer. ``page``: the request is for
+        the dashboard's page, which may carry the token in its query."""
+        if self.token is None:
             return None
         given = [request.headers.get(TOKEN_HEADER)]
         word, _, bearer = (request.headers.get("authorization") or "").partition(" ")
         if word.lower() == "bearer":
             given.append(bearer.strip())
         if request.method in _READS or PAGE_HEADER in request.headers:
-            given += [request.cookies.get(TOKEN_COOKIE), self.page_token(request, parts)]
+            page_token = request.query_params.get("token") if page else None
+            given += [request.cookies.get(TOKEN_COOKIE), page_token]
         if any(g and self._matches(g) for g in given):
             return None
         what = "a wrong control token" if any(given) else "no control token"
@@ -61,13 +63,10 @@ class ControlLock:
         headers = {"www-authenticate": 'Bearer realm="jobs-emulator control"'}
         return JSONResponse(problem, 401, headers, media_type=PROBLEM_JSON)
 
-    def page_token(self, request: HTTPRequest, parts: list[str]) -> str | None:
-        """The ``?token=`` the dashboard page was opened with (only the page takes one)."""
-        return request.query_params.get("token") if parts == ["ui"] else None
-
-    def admit(self, request: HTTPRequest, parts: list[str], response: Response) -> Response:
-        """The dashboard page, with the cookie its reads will carry when opened with the token."""
-        token = self.page_token(request, parts)
+    def admit(self, request: HTTPRequest, response: Response) -> Response:
+        """The dashboard page, with the cookie its reads will carry when opened with the token
+        (its ``?token=``)."""
+        token = request.query_params.get("token")
         if self.token is not None and token and self._matches(token):
             response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
         return response

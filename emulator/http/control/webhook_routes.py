@@ -18,25 +18,18 @@ from __future__ import annotations
 import json
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from emulator.http.control.call import ControlCall, ControlError
+from emulator.http.delivery.scheduler import WebhookHub
 from emulator.lifecycle.core.namespace import Namespace
 
-if TYPE_CHECKING:
-    from emulator.http.delivery.scheduler import WebhookHub
-
-__all__ = ["Receiver", "WebhookControl", "WebhookControlError"]
+__all__ = ["Receiver", "WebhookControl"]
 
 _RECEIVED_LIMIT = 1000
-
-
-class WebhookControlError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+_NO_WEBHOOKS = "this emulator's profile declares no webhooks (see docs/how-to/webhooks.md)"
 
 
 @dataclass
@@ -55,43 +48,48 @@ class WebhookControl:
     def reset(self, ns: Namespace) -> None:
         self.receivers.pop(ns.name, None)
 
-    async def handle(self, ns: Namespace, method: str, rest: list[str], body: Any) -> Any:
-        if rest == ["receiver"] and method == "PUT":
-            statuses = body.get("statuses") if isinstance(body, dict) else None
-            if not isinstance(statuses, list) or not all(
-                isinstance(s, int) and 100 <= s <= 599 for s in statuses
-            ):
-                raise WebhookControlError(400, 'send {"statuses": [<HTTP status>, ...]}')
-            self.receivers.setdefault(ns.name, Receiver()).statuses = deque(statuses)
-            return {"statuses": statuses}
-        if rest == ["received"] and method == "GET":
-            return {"received": list(self.receivers.get(ns.name, Receiver()).received)}
-        hub = self.hub
-        if hub is None:
-            raise WebhookControlError(
-                404, "this emulator's profile declares no webhooks (see docs/how-to/webhooks.md)"
-            )
-        if not rest:
-            if method == "PUT":
-                return self._put(hub, ns, body, replace=True)
-            if method == "POST":
-                return self._put(hub, ns, {"subscriptions": [body]}, replace=False)
-            if method == "DELETE":
-                ns.outbox.subscriptions.clear()
-            elif method != "GET":
-                raise WebhookControlError(405, "GET, PUT, POST or DELETE /_emulator/webhooks")
-            return self.describe(hub, ns)
-        if rest == ["request-secret"] and method == "GET":
-            # What receivers a create request names verify signatures with.
-            return {"secret": ns.outbox.request_secret()}
-        if rest == ["flush"] and method == "POST":
-            await hub.deliver_due(ns)
-            return self.deliveries(ns)
-        if rest == ["deliveries"] and method == "GET":
-            return self.deliveries(ns)
-        raise WebhookControlError(
-            404, f"no control endpoint {method} /_emulator/webhooks/{'/'.join(rest)}"
-        )
+    # -- the built-in receiver: served whether the profile declares webhooks or not --------
+
+    def script_receiver(self, call: ControlCall) -> dict[str, Any]:
+        """``{"statuses": [500, 500]}``: the receiver's next answers."""
+        statuses = call.body.get("statuses") if isinstance(call.body, dict) else None
+        if not isinstance(statuses, list) or not all(
+            isinstance(s, int) and 100 <= s <= 599 for s in statuses
+        ):
+            raise ControlError(400, 'send {"statuses": [<HTTP status>, ...]}')
+        self.receivers.setdefault(call.ns.name, Receiver()).statuses = deque(statuses)
+        return {"statuses": statuses}
+
+    def received(self, call: ControlCall) -> dict[str, Any]:
+        return {"received": list(self.receivers.get(call.ns.name, Receiver()).received)}
+
+    # -- subscriptions and deliveries ---------------------------------------------------------
+
+    def subscriptions(self, call: ControlCall) -> dict[str, Any]:
+        """``GET`` them, ``PUT`` a new list, ``POST`` one more, ``DELETE`` them all."""
+        hub, ns, method = self._hub(), call.ns, call.method
+        if method == "PUT":
+            return self._put(hub, ns, call.body, replace=True)
+        if method == "POST":
+            return self._put(hub, ns, {"subscriptions": [call.body]}, replace=False)
+        if method == "DELETE":
+            ns.outbox.subscriptions.clear()
+        return self.describe(hub, ns)
+
+    def request_secret(self, call: ControlCall) -> dict[str, Any]:
+        """What receivers a create request names verify signatures with."""
+        self._hub()
+        return {"secret": call.ns.outbox.request_secret()}
+
+    async def flush(self, call: ControlCall) -> dict[str, Any]:
+        """Deliver what is due by the namespace's clock now; answer as ``deliveries``."""
+        await self._hub().deliver_due(call.ns)
+        return self.deliveries(call)
+
+    def _hub(self) -> WebhookHub:
+        if self.hub is None:
+            raise ControlError(404, _NO_WEBHOOKS)
+        return self.hub
 
     def describe(self, hub: WebhookHub, ns: Namespace) -> dict[str, Any]:
         return {
@@ -107,26 +105,24 @@ class WebhookControl:
         wanted = body.get("subscriptions") if isinstance(body, dict) else None
         usage = 'send {"subscriptions": [{"url": "http://127.0.0.1:8000/hook", "events"?: [...], "secret"?: "whsec_..."}]}'  # noqa: E501
         if not isinstance(wanted, list):
-            raise WebhookControlError(400, usage)
+            raise ControlError(400, usage)
         known = {e.name for e in hub.rules.events}
         for index, item in enumerate(wanted):
             url = item.get("url") if isinstance(item, dict) else None
             events = item.get("events") if isinstance(item, dict) else None
             secret = item.get("secret") if isinstance(item, dict) else None
             if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-                raise WebhookControlError(
-                    400, f"subscriptions/{index}/url: an http(s) URL; {usage}"
-                )
+                raise ControlError(400, f"subscriptions/{index}/url: an http(s) URL; {usage}")
             if events is not None and (
                 not isinstance(events, list)
                 or not set(events) <= known
                 or not all(isinstance(e, str) for e in events)
             ):
-                raise WebhookControlError(
+                raise ControlError(
                     400, f"subscriptions/{index}/events: a list of {', '.join(sorted(known))}"
                 )
             if secret is not None and (not isinstance(secret, str) or not secret):
-                raise WebhookControlError(400, f"subscriptions/{index}/secret: a non-empty string")
+                raise ControlError(400, f"subscriptions/{index}/secret: a non-empty string")
         if replace:
             ns.outbox.subscriptions.clear()
         made = [
@@ -141,7 +137,10 @@ class WebhookControl:
         # The one answer that carries the secrets: the caller needs them to verify signatures.
         return {"subscriptions": [{**s.as_dict(), "secret": s.secret} for s in made]}
 
-    def deliveries(self, ns: Namespace) -> dict[str, Any]:
+    def deliveries(self, call: ControlCall) -> dict[str, Any]:
+        """Every attempt, and what is due later."""
+        self._hub()
+        ns = call.ns
         pending = [
             {
                 "subscription": p.subscription,
@@ -156,7 +155,9 @@ class WebhookControl:
         ]
         return {"deliveries": [a.as_dict() for a in ns.outbox.log], "pending": pending}
 
-    def receive(self, ns: Namespace, request: Request, raw: bytes) -> Response:
+    def receive(self, call: ControlCall) -> Response:
+        """Record a delivery; answer 200, or the next status it was told to."""
+        ns, raw = call.ns, call.raw
         receiver = self.receivers.setdefault(ns.name, Receiver())
         status = receiver.statuses.popleft() if receiver.statuses else 200
         try:
@@ -170,7 +171,7 @@ class WebhookControl:
                 "job_id": sending.job_id if sending else None,
                 "message_id": sending.id if sending else None,
                 "at": ns.clock.now(),
-                "headers": dict(request.headers),
+                "headers": dict(call.request.headers),
                 "body": body,
                 "raw": raw.decode("utf-8", "replace"),
                 "status": status,

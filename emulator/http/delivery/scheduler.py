@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+
+from starlette.types import ASGIApp
 
 from emulator.checks.webhook_check import payload_errors, render_payload, schema_of
 from emulator.http.delivery.sender import Sender, encode
@@ -50,15 +51,15 @@ class WebhookHub:
         actions: JobActions,
         settings: Settings,
         namespaces: Namespaces,
-        app: Any,
+        local: ASGIApp,
     ) -> None:
         self.rules = rules
         self.spec = spec
         self.actions = actions
         self.settings = settings
         self.namespaces = namespaces
-        # ``app`` answers deliveries to the in-process host without a socket.
-        self.sender = Sender(rules, settings.webhook_allow, settings.webhook_concurrency, app)
+        # ``local`` (the emulator) answers deliveries to the in-process host without a socket.
+        self.sender = Sender(rules, settings.webhook_allow, settings.webhook_concurrency, local)
         self._locks: dict[str, asyncio.Lock] = {}
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None

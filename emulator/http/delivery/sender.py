@@ -11,6 +11,8 @@ import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
+from starlette.types import ASGIApp
+
 from emulator.lifecycle.core.journal import Exchange
 from emulator.lifecycle.core.namespace import Namespace
 from emulator.lifecycle.webhooks.events import WebhookRules
@@ -35,12 +37,13 @@ def encode(payload: Any) -> bytes:
 
 class Sender:
     def __init__(
-        self, rules: WebhookRules, allow: tuple[str, ...], concurrency: int, app: Any
+        self, rules: WebhookRules, allow: tuple[str, ...], concurrency: int, local: ASGIApp
     ) -> None:
         self.rules = rules
         self.allow = frozenset(h.lower() for h in allow) | {SELF_HOST}
         self._limit = asyncio.Semaphore(concurrency)
-        self._app = app
+        # Answers deliveries to the in-process host (the emulator itself) without a socket.
+        self._local = local
         self._client: httpx.AsyncClient | None = None
         # Bodies being sent right now, so the built-in receiver can name what it got.
         self.in_flight: dict[bytes, Message] = {}
@@ -49,7 +52,7 @@ class Sender:
         if self._client is None:  # made on the loop that sends
             import httpx
 
-            transport = httpx.ASGITransport(app=self._app)
+            transport = httpx.ASGITransport(app=self._local)
             # No keep-alive: deliveries are few, and a pooled socket would outlive the loop.
             self._client = httpx.AsyncClient(
                 timeout=self.rules.timeout,

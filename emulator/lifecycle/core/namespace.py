@@ -115,12 +115,18 @@ class Namespaces:
 
     SWEEP = 0.25
 
-    def __init__(self, factory: Callable[[str], Namespace], limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        factory: Callable[[str], Namespace],
+        limits: Limits | None = None,
+        on_create: Callable[[Namespace], None] | None = None,
+    ) -> None:
         self._factory = factory
         self.limits = limits or Limits()
+        # What a new namespace gets before its first use (seed jobs, webhook subscriptions).
+        self._on_create = on_create
         self._items: OrderedDict[str, Namespace] = OrderedDict()
         self._lock = threading.RLock()
-        self.on_create: Callable[[Namespace], None] | None = None
         self.evictions = Evictions()
         # Seconds, for idleness: a test replaces it to compress hours into a moment.
         self.monotonic: Callable[[], float] = time.monotonic
@@ -133,8 +139,8 @@ class Namespaces:
             if found is None:
                 found = self._items[name] = self._factory(name)
                 found.last_used = now
-                if self.on_create is not None:
-                    self.on_create(found)
+                if self._on_create is not None:
+                    self._on_create(found)
                 self._over_cap(now)
             else:
                 self._items.move_to_end(name)

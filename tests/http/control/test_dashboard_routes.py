@@ -124,4 +124,5 @@ def test_namespaces_activity_and_export(client: TestClient) -> None:
     assert snapshot["namespace"] == "export" and len(snapshot["entries"]) == 6
     (only,) = snapshot["jobs"]
     assert only["job"]["id"] == job_id and len(only["bands"]) == 3 and len(only["requests"]) == 6
-    assert client.post("/_emulator/namespaces").status_code == 404  # read-only views
+    refused = client.post("/_emulator/namespaces")  # read-only views
+    assert (refused.status_code, refused.headers["allow"]) == (405, "GET, HEAD")

@@ -3,13 +3,14 @@ input."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from emulator import Settings, build
+from emulator import Emulator, Settings, build
 from emulator.bundle import bundled_scenarios
 from tests.support import REPO, WRITER
 
@@ -336,7 +337,7 @@ def test_prefix_and_header_name_the_same_namespace(c: TestClient) -> None:
         ("POST", "/jobs/nope", '{"status": "failed"}', 404, "no job 'nope'"),
         ("GET", "/jobs/nope", None, 404, "no job 'nope' in namespace 'default'"),
         ("GET", "/jobs/a/b", None, 404, "no job 'a/b'"),
-        ("DELETE", "/jobs/JOB", None, 405, "GET, POST or PUT"),
+        ("DELETE", "/jobs/JOB", None, 405, "takes GET, HEAD, POST, PUT, not DELETE"),
         ("PUT", "/scenario", '{"default": "nope"}', 400, "unknown scenario 'nope'"),
         ("PUT", "/rate-limit", "{}", 400, '"requests": <int>'),
         ("PUT", "/rate-limit", '{"requests": 0, "per": 1}', 400, '"requests": <int>'),
@@ -346,7 +347,7 @@ def test_prefix_and_header_name_the_same_namespace(c: TestClient) -> None:
         ("GET", "/journal?status=ok", None, 400, "integers"),
         ("GET", "/journal?violations=maybe", None, 400, "true or false"),
         ("GET", "/nothing-here", None, 404, "no control endpoint GET /_emulator/nothing-here"),
-        ("POST", "/health", None, 404, "no control endpoint"),
+        ("POST", "/health", None, 405, "/_emulator/health takes GET, HEAD, not POST"),
     ],
 )
 def test_bad_control_requests_get_json_errors(
@@ -375,3 +376,39 @@ def test_a_profile_less_emulator_keeps_no_jobs() -> None:
     r = c.get("/_emulator/jobs")
     assert r.status_code == 404 and "no profile" in r.json()["error"]
     assert ok(c.get("/_emulator/health"))["profile"] is None
+
+
+# --- the route table ------------------------------------------------------------------------------
+
+
+def test_a_method_a_route_does_not_take_is_a_405_with_allow(c: TestClient) -> None:
+    r = c.delete("/_emulator/clock/advance")
+    assert (r.status_code, r.headers["allow"]) == (405, "POST")
+    assert r.json() == {"error": "/_emulator/clock/advance takes POST, not DELETE"}
+    assert c.head("/_emulator/journal").status_code == 200  # GET routes answer HEAD too
+
+
+def test_an_unknown_path_under_a_known_one_names_the_paths_there(c: TestClient) -> None:
+    r = c.get("/_emulator/clock/rewind")
+    assert r.status_code == 404
+    assert r.json()["error"] == (
+        "no control endpoint GET /_emulator/clock/rewind; under /_emulator/clock: "
+        "/_emulator/clock, /_emulator/clock/advance, /_emulator/clock/set"
+    )
+
+
+def test_the_route_table_is_the_control_api_doc(shared: TestClient) -> None:
+    """Every route of the table is in docs/reference/control-api.md, and every ``METHOD /_emulator/...``
+    the doc names is a route of the table."""
+    app = shared.app
+    assert isinstance(app, Emulator)
+    table = {
+        (method, f"/_emulator{route.shown}".rstrip("/"))
+        for route in app.control.routes
+        for method in route.methods or ()
+        if method != "HEAD" and route.path != "/"
+    }
+    doc = (REPO / "docs" / "reference" / "control-api.md").read_text()
+    named = set(re.findall(r"`(GET|POST|PUT|DELETE) (/_emulator[^` ?]*)", doc))
+    named |= {("GET", path) for path in re.findall(r"`(/_emulator/[^` ?]+)", doc)}
+    assert named == table
