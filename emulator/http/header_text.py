@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from emulator.speed.memo import SizedMemo
+
 __all__ = ["decode_headers"]
 
-_NAMES_KEPT = 256
-_VALUES_KEPT = 4096
 _LENGTH_KEPT = 256  # longer ones (cookies, signed tokens) are decoded each time
-_names: dict[bytes, str] = {}
-_values: dict[bytes, str] = {}
+# A kept header is its bytes and its string: about twice its length, plus two objects.
+_names = SizedMemo[bytes, str](256, 256 * (2 * _LENGTH_KEPT + 100))
+_values = SizedMemo[bytes, str](4096, 4096 * (2 * _LENGTH_KEPT + 100))
 
 
 def decode_headers(raw: Iterable[tuple[bytes, bytes]]) -> tuple[dict[str, str], int]:
@@ -41,16 +42,12 @@ def decode_headers(raw: Iterable[tuple[bytes, bytes]]) -> tuple[dict[str, str], 
 def _name(raw: bytes) -> str:
     text = raw.decode("latin-1").lower()
     if len(raw) <= _LENGTH_KEPT:
-        if len(_names) >= _NAMES_KEPT:
-            _names.clear()
-        _names[raw] = text
+        _names.put(raw, text, 2 * len(raw) + 100)
     return text
 
 
 def _value(raw: bytes) -> str:
     text = raw.decode("latin-1")
     if len(raw) <= _LENGTH_KEPT:
-        if len(_values) >= _VALUES_KEPT:
-            _values.clear()
-        _values[raw] = text
+        _values.put(raw, text, 2 * len(raw) + 100)
     return text

@@ -1,13 +1,14 @@
 """The values of one exchange: the ``Incoming`` request, the ``Outcome`` it gets, and the
 ``Trace`` the pipeline keeps of it, from which its journal entry is made.
 
-An outcome is built once and never changed; its body is serialised once, on first use, for
-both the self-check's verdict cache and the wire (or arrives serialised, from a cached view).
+All three are made once per request; ``Incoming`` and ``Outcome`` are frozen. An outcome's
+body is serialised once, on first use, for both the self-check's verdict cache and the wire
+(or arrives serialised, from a cached view).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -18,13 +19,14 @@ from emulator.lifecycle.core.scenario import Fault
 from emulator.lifecycle.render.view_cache import encode_body
 from emulator.openapi.jsonparse import parse_json
 from emulator.openapi.violation import Violation
+from emulator.speed.slotted import quick_init
 
 __all__ = ["Incoming", "Outcome", "Trace"]
 
 
-# Not frozen: a frozen dataclass's __init__ is slower per field, and one of
-# these is made per request. Nothing changes one after it is made.
-@dataclass(slots=True)
+# Made per request: frozen, with the quick __init__ of ``speed.slotted``.
+@quick_init
+@dataclass(frozen=True, slots=True)
 class Incoming:
     method: str
     path: str
@@ -38,9 +40,8 @@ class Incoming:
     breach: Breach | None = None
 
 
-# Not frozen: a frozen dataclass's __init__ is slower per field, and one of
-# these is made per request. Nothing changes one after it is made.
-@dataclass(slots=True)
+@quick_init
+@dataclass(frozen=True, slots=True)
 class Outcome:
     status: int
     body: Any
@@ -67,7 +68,7 @@ class Outcome:
     def payload(self) -> bytes | None:
         """The body as sent on the wire."""
         if self.encoded is None and self.body is not None:
-            self.encoded = encode_body(self.body)  # a cache, not a change
+            _set_encoded(self, encode_body(self.body))  # a cache of the body, not a change
         return self.encoded
 
     def with_headers(self, extra: Mapping[str, str]) -> Outcome:
@@ -75,6 +76,8 @@ class Outcome:
         return replace(self, headers={**self.headers, **extra})
 
 
+# Sets the slot through its descriptor, past the frozen check.
+_set_encoded: Callable[[Outcome, bytes], None] = Outcome.__dict__["encoded"].__set__
 DROPPED = Outcome(0, None, drop=True, checked=False)
 
 
@@ -110,8 +113,8 @@ class Trace:
             action=self.action,
             job_id=self.job_id,
             status=0 if outcome.drop else outcome.status,
-            # Neither is changed after it is made (``with_headers`` makes a new outcome): the
-            # journal keeps them without a copy.
+            # Both are read-only mappings of frozen values (``with_headers`` makes a new
+            # outcome): the journal keeps them without a copy.
             request_headers=self.incoming.headers,
             response_headers=outcome.headers,
             request_body=self._request_body(),

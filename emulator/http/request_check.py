@@ -3,8 +3,9 @@
 A polling client sends the same path and query over and over, and a test suite the same create
 body. For an operation that reads no header or cookie parameter, the verdict depends on the
 path, the query, the content type and the body alone, so for a small body it is worked out
-once: ``ParsedRequest`` values (the parsed body included) are never changed, and the verdict on
-the same input is the same verdict.
+once: the verdict on the same input is the same verdict, and a remembered ``ParsedRequest`` is
+frozen with its parameters and parsed body read-only (``speed.readonly``), since every request
+with that input shares it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from emulator.http.messages import Incoming
 from emulator.openapi.model import Operation
 from emulator.openapi.validation import ParsedRequest, RequestChecker
 from emulator.speed.memo import SizedMemo
+from emulator.speed.readonly import freeze
 
 __all__ = ["RequestCheck"]
 
@@ -49,6 +51,9 @@ class RequestCheck:
             params, incoming.query, headers, headers.get("content-type", ""), incoming.body
         )
         if memo is not None:
+            parsed = ParsedRequest(
+                freeze(parsed.params), freeze(parsed.query), freeze(parsed.body), parsed.violations
+            )
             # The parsed body is kept too: a few times its bytes.
             weight = len(incoming.path) + len(incoming.query_string) + 4 * len(body) + 600
             self._recent.put(memo, parsed, weight)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from emulator.openapi.model import Operation
+from emulator.speed.memo import SizedMemo
+from emulator.speed.readonly import freeze
 
 __all__ = ["RouteMatch", "Router", "compile_path"]
 
@@ -77,8 +79,8 @@ class Router:
         for route in sorted(routes, key=lambda r: r.rank):
             self._by_length.setdefault(len(route.segments), []).append(route)
         # Recent answers: a polling client sends the same path over and over. Bounded, since
-        # paths come from clients; a match and its params are never changed once made.
-        self._recent: dict[tuple[str, str], RouteMatch] = {}
+        # paths come from clients; a match is frozen and its params read-only.
+        self._recent = SizedMemo[tuple[str, str], RouteMatch](_RECENT_PATHS, 16 << 20)
 
     def match(self, method: str, path: str) -> RouteMatch:
         """Route ``method path``; HEAD falls back to GET as HTTP requires."""
@@ -86,9 +88,8 @@ class Router:
         found = self._recent.get(key)
         if found is None:
             found = self._match(method, path)
-            if len(self._recent) >= _RECENT_PATHS:
-                self._recent.clear()
-            self._recent[key] = found
+            # The key's path twice (the match's parameters are cut from it) and the objects.
+            self._recent.put(key, found, 2 * len(path) + 400)
         return found
 
     def _match(self, method: str, path: str) -> RouteMatch:
@@ -127,4 +128,5 @@ def _bind(route: _Route, parts: list[str]) -> dict[str, str] | None:
             values.append(unquote(part))
         elif literal != part:
             return None
-    return dict(zip(route.names, values, strict=True))
+    # Remembered and handed to every request for this path: read-only.
+    return freeze(dict(zip(route.names, values, strict=True)))  # type: ignore[no-any-return]

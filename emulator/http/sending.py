@@ -8,18 +8,18 @@ the emulator answers with are few, and encoding them per request was a visible s
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 
 from starlette.types import Send
 
 from emulator.http.messages import Outcome
+from emulator.speed.memo import memoized
 
 __all__ = ["raw_headers", "send_outcome"]
 
 _NO_LENGTH = frozenset({204, 304})
 
 
-@lru_cache(maxsize=64)
+@memoized(64)
 def _content_type(media_type: str) -> tuple[bytes, bytes]:
     if media_type.startswith("text/") and "charset=" not in media_type.lower():
         media_type += "; charset=utf-8"
@@ -35,7 +35,7 @@ def raw_headers(
     return _assembled(status, headers, media_type, length)
 
 
-@lru_cache(maxsize=1024)
+@memoized(1024)
 def _length_and_type(
     status: int, media_type: str | None, length: int
 ) -> tuple[tuple[bytes, bytes], ...]:

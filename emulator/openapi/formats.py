@@ -10,7 +10,6 @@ check, as JSON Schema requires (``format: uuid`` says nothing about a number).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import ipaddress
 import re
 from typing import Any
@@ -19,6 +18,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry
 
 from emulator.openapi.schema_validator import SchemaValidator
+from emulator.speed.memo import memoized
 
 __all__ = ["FORMAT_CHECKER", "compile_validator"]
 
@@ -68,7 +68,7 @@ def is_date_time(instance: object) -> bool:
 
 # The self-check meets the same timestamps again and again (a job's created_at on every poll,
 # one instant for every job under a manual clock): a bounded memo answers those.
-@functools.lru_cache(maxsize=1024)
+@memoized(1024)
 def _is_date_time(text: str) -> bool:
     match = _DATE_TIME.fullmatch(text)
     if match is None:

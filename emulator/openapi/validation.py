@@ -16,6 +16,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from emulator.openapi.jsonparse import parse_json
 from emulator.openapi.model import MediaType, Operation, Parameter, ResponseSpec
 from emulator.openapi.violation import Violation
+from emulator.speed.memo import SizedMemo
 
 __all__ = [
     "ParsedRequest",
@@ -126,7 +127,7 @@ class RequestChecker:
     def __init__(self, operation: Operation) -> None:
         self.operation = operation
         self._params = [(p, _coercer(p)) for p in operation.parameters]
-        self._valid_params: set[tuple[str, Any]] = set()
+        self._valid_params = SizedMemo[tuple[str, Any], bool](4096, 4 << 20)
         body = operation.request_body
         self._body_required = bool(body and body.required)
         self._media = dict(body.content) if body else {}
@@ -161,9 +162,8 @@ class RequestChecker:
             violations.extend(found)
             if memo is not None and not found:
                 # Clients poll the same ids over and over; a value once valid stays valid.
-                if len(self._valid_params) >= 4096:
-                    self._valid_params.clear()
-                self._valid_params.add(memo)
+                weight = 100 + (len(value) if isinstance(value, str) else 0)
+                self._valid_params.put(memo, True, weight)
         body, body_violations = self._check_body(content_type, raw_body)
         violations.extend(body_violations)
         query_values = {k: v[-1] for k, v in queries.items()}

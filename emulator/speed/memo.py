@@ -1,48 +1,97 @@
-"""A memo bounded in bytes as well as in entries, for the caches on the request path.
+"""The one memo of the request path: bounded in entries and in bytes, emptied when full.
 
-A bound by entries alone holds 4,096 ten-megabyte bodies as readily as 4,096 small ones. Each
-entry is weighed when it is kept, by its caller, from lengths it already has (the bytes of a
-body, a path), never by walking the object; past either bound the memo starts over, which a
-poll loop refills at once. An entry heavier than an eighth of the bound is not kept at all.
+Every cache a request goes through is one (the routes a path matched, decoded headers, request
+verdicts, rendered views, decoded create requests, timestamps, header tuples): one eviction
+rule, one way to bound it. A bound by entries alone holds 4,096 ten-megabyte bodies as readily
+as 4,096 small ones, so each entry is weighed when it is kept, by its caller, from lengths it
+already has (the bytes of a body, a path), never by walking the object. Past either bound the
+memo starts over, which a poll loop refills at once; an entry heavier than an eighth of the
+bound is not kept at all.
+
+A ``SizedMemo`` is a ``dict`` to read (``get`` and ``in`` at the speed of one, on every
+request) and changes only through ``put`` and ``clear``; ``memoized`` puts one in front of a
+function:
+
+>>> memo = SizedMemo[str, int](max_entries=2, max_bytes=1000)
+>>> memo.put("a", 1, 10); memo.put("b", 2, 10); memo.get("a")
+1
+>>> memo.put("c", 3, 10); sorted(memo)  # full: it starts over
+['c']
+>>> memo["d"] = 4
+Traceback (most recent call last):
+...
+TypeError: a SizedMemo changes through put(key, value, weight), which keeps it bounded
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Hashable
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
-__all__ = ["SizedMemo"]
+__all__ = ["SizedMemo", "memoized"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_MISSING: Any = object()
 
 
-class SizedMemo(Generic[K, V]):
+class SizedMemo(dict[K, V]):
+    __slots__ = ("max_bytes", "max_entries", "nbytes")
+
     def __init__(self, max_entries: int, max_bytes: int) -> None:
+        super().__init__()
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self._items: dict[K, V] = {}
-        self._bytes = 0
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    @property
-    def nbytes(self) -> int:
-        """The weights of the entries kept."""
-        return self._bytes
-
-    def get(self, key: K) -> V | None:
-        return self._items.get(key)
+        # The weights of the entries kept.
+        self.nbytes = 0
 
     def put(self, key: K, value: V, weight: int) -> None:
         if weight > self.max_bytes >> 3:
             return
-        if len(self._items) >= self.max_entries or self._bytes + weight > self.max_bytes:
+        if len(self) >= self.max_entries or self.nbytes + weight > self.max_bytes:
             self.clear()
-        self._items[key] = value
-        self._bytes += weight
+        dict.__setitem__(self, key, value)
+        self.nbytes += weight
 
     def clear(self) -> None:
-        self._items.clear()
-        self._bytes = 0
+        super().clear()
+        self.nbytes = 0
+
+    def __setitem__(self, key: K, value: V) -> NoReturn:
+        raise TypeError(
+            "a SizedMemo changes through put(key, value, weight), which keeps it bounded"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt empty: what it held was a cache.
+        return (type(self), (self.max_entries, self.max_bytes))
+
+
+def memoized(max_entries: int, weight: int = 100) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Remember a pure function's answers by its positional arguments (a ``SizedMemo`` of
+    ``max_entries``, each weighed ``weight`` bytes); the memo is the function's ``memo``."""
+
+    def wrap(function: Callable[P, R]) -> Callable[P, R]:
+        memo = SizedMemo[Any, Any](max_entries, max_entries * weight)
+        get, put = memo.get, memo.put
+
+        def remembered(*args: P.args, **kwargs: P.kwargs) -> R:
+            if kwargs:  # remembered by position only
+                return function(*args, **kwargs)
+            found = get(args, _MISSING)
+            if found is _MISSING:
+                found = function(*args, **kwargs)
+                put(args, found, weight)
+            return found  # type: ignore[no-any-return]
+
+        remembered.__wrapped__ = function  # type: ignore[attr-defined]
+        remembered.__name__ = function.__name__
+        remembered.__qualname__ = function.__qualname__
+        remembered.__doc__ = function.__doc__
+        remembered.memo = memo  # type: ignore[attr-defined]
+        return remembered
+
+    return wrap

@@ -24,7 +24,8 @@ def test_alike_requests_share_their_header_strings_but_long_values_are_not_kept(
 
 
 def test_the_caches_start_over_when_full_so_unique_values_cost_a_bounded_amount() -> None:
-    for n in range(3 * header_text._VALUES_KEPT):
+    kept = header_text._values
+    for n in range(3 * kept.max_entries):
         headers, _ = decode_headers([(b"x-request-id", f"id-{n}".encode())])
         assert headers == {"x-request-id": f"id-{n}"}
-    assert len(header_text._values) <= header_text._VALUES_KEPT
+    assert len(kept) <= kept.max_entries and kept.nbytes <= kept.max_bytes

@@ -6,7 +6,7 @@ import json
 
 from emulator.lifecycle.core.job import DECODED, Job, decode_request
 from emulator.lifecycle.render.view_cache import ViewCache
-from emulator.speed.memo import SizedMemo
+from emulator.speed.memo import SizedMemo, memoized
 
 
 def test_past_its_bytes_the_memo_starts_over() -> None:
@@ -49,3 +49,29 @@ def test_rendered_views_stay_within_their_bytes() -> None:
         entry = cache.get(job, "job", lambda: {"text": "x" * 20_000})
         assert entry.payload is not None and len(entry.payload) > 20_000
     assert len(cache) < 20  # 100 views of 20 kB weigh 6 MB: only the last few are kept
+
+
+def test_a_memoized_function_answers_from_its_memo_within_its_bound() -> None:
+    calls: list[int] = []
+
+    @memoized(max_entries=8)
+    def square(n: int) -> int:
+        calls.append(n)
+        return n * n
+
+    assert [square(2), square(2), square(3)] == [4, 4, 9] and calls == [2, 3]
+    for n in range(20):
+        square(n)
+    memo = square.memo  # type: ignore[attr-defined]
+    assert isinstance(memo, SizedMemo) and len(memo) <= 8
+
+
+def test_every_request_path_cache_is_the_one_memo() -> None:
+    from emulator.http import header_text, sending
+    from emulator.lifecycle.render import views
+    from emulator.openapi import formats
+
+    caches = [header_text._names, header_text._values, DECODED]
+    remembered = (views.format_time, formats._is_date_time, sending._content_type)
+    caches += [getattr(function, "memo", None) for function in remembered]
+    assert all(isinstance(cache, SizedMemo) for cache in caches)

@@ -12,8 +12,8 @@ is kept apart until it is read, so a long test still sees its violations at tear
 Traffic repeats itself: a client sends the same headers with every request, a loop polls one
 path, a load test posts one body, a list page asked for again is mostly the same page. A part
 equal to one a recent entry holds is kept as that entry's object (``_Recent``), so ten thousand
-alike entries hold one headers dict, not ten thousand, and it is counted once. Nothing changes
-an entry once recorded: sharing is safe.
+alike entries hold one headers dict, not ten thousand, and it is counted once. Entries are
+frozen (``Exchange``): sharing is safe.
 """
 
 from __future__ import annotations
@@ -25,7 +25,13 @@ from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Any, TypeVar, cast
 
-from emulator.lifecycle.core.exchange import ENTRY_BYTES, Exchange, body_bytes, headers_bytes
+from emulator.lifecycle.core.exchange import (
+    ENTRY_BYTES,
+    Exchange,
+    body_bytes,
+    finish,
+    headers_bytes,
+)
 from emulator.openapi.violation import Violation
 
 __all__ = ["Exchange", "Journal"]
@@ -86,9 +92,7 @@ class Journal:
         exchange = self._fitted(exchange)
         with self._lock:
             self._seq += 1
-            # Not yet shared with anyone: numbering it is part of making it.
-            object.__setattr__(exchange, "seq", self._seq)
-            size = self._share(exchange)
+            size = self._share(exchange, self._seq)
             self._entries.append(exchange)
             self._sizes.append(size)
             self._bytes += size
@@ -102,7 +106,7 @@ class Journal:
         """Keep entries recorded before (by a state file), with the numbers they had."""
         for e in entries:
             with self._lock:
-                size = self._share(e)
+                size = self._share(e, e.seq)
                 self._entries.append(e)
                 self._sizes.append(size)
                 self._bytes += size
@@ -110,20 +114,31 @@ class Journal:
                 while len(self._entries) > self.limit or self._bytes > self.max_bytes:
                     self._push_out()
 
-    def _share(self, e: Exchange) -> int:
-        """Let ``e`` hold the parts equal to a recent entry's as that entry's objects; what it
-        weighs without those parts: they are counted once, in the entry that brought them. When
-        that one goes first, the few recent values still held go uncounted."""
-        e.request_headers, request_headers = _kept(self._request_headers, e.request_headers)
-        e.response_headers, response_headers = _kept(self._response_headers, e.response_headers)
-        e.path, _ = _kept(self._paths, e.path)
+    def _share(self, e: Exchange, seq: int) -> int:
+        """Number ``e`` and let it hold the parts equal to a recent entry's as that entry's
+        objects; what it weighs without those parts: they are counted once, in the entry that
+        brought them. When that one goes first, the few recent values still held go uncounted."""
+        shared_request_headers, request_headers = _kept(self._request_headers, e.request_headers)
+        shared_response_headers, response_headers = _kept(
+            self._response_headers, e.response_headers
+        )
+        path, _ = _kept(self._paths, e.path)
         # Bodies as bytes only (a list page asked for again is mostly the same page); the rare
         # parsed ones are counted each time.
-        e.request_body, request = _kept(
+        request_body, request = _kept(
             self._bodies, e.request_body, isinstance(e.request_body, bytes)
         )
-        e.response_body, answer = _kept(
+        response_body, answer = _kept(
             self._answers, e.response_body, isinstance(e.response_body, bytes)
+        )
+        finish(
+            e,
+            seq,
+            path,
+            shared_request_headers,
+            shared_response_headers,
+            request_body,
+            response_body,
         )
         return (
             ENTRY_BYTES

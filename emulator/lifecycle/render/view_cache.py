@@ -6,8 +6,8 @@ verdict cache would be the same work each time. An entry remembers the job it wa
 from; every change to a job makes a new ``Job`` (the poll counter, which no view shows, is the
 one field bumped in place), so ``entry.job is job`` is exactly "nothing a view shows changed".
 
-Cached bodies are shared between answers: nothing downstream may change them in place (a
-fault's ``merge`` makes a new dict, and the journal keeps them as they were sent).
+Cached bodies are shared between answers, so they are kept read-only (``speed.readonly``): a
+fault's ``merge`` makes a new dict, and the journal keeps them as they were sent.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from emulator.lifecycle.core.job import Job
 from emulator.speed.compact_json import compact_json
 from emulator.speed.memo import SizedMemo
+from emulator.speed.readonly import freeze
 
 __all__ = ["Rendered", "ViewCache", "encode_body", "page_payload"]
 
@@ -62,7 +63,7 @@ class ViewCache:
         entry = self._entries.get(full)
         if entry is not None and entry.job is job:
             return entry
-        body = render()
+        body = freeze(render())
         entry = Rendered(job, body, None if body is None else encode_body(body))
         size = len(entry.payload or b"")
         self._entries.put(full, entry, 3 * size + len(job.request_json) + 1024)

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from emulator.lifecycle.core.engine import current
 from emulator.lifecycle.core.job import Job
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Scenario
+from emulator.speed.memo import memoized
 
 __all__ = ["format_time", "job_context", "render_view"]
 
 
-@lru_cache(maxsize=4096)
+@memoized(4096)
 def format_time(instant: float | None, style: str) -> Any:
     """Unix seconds as the provider writes them: ``unix`` integers or RFC 3339 strings."""
     if instant is None:
