@@ -398,8 +398,8 @@ def test_an_unknown_path_under_a_known_one_names_the_paths_there(c: TestClient) 
 
 
 def test_the_route_table_is_the_control_api_doc(shared: TestClient) -> None:
-    """Every route of the table is in docs/reference/control-api.md, and every ``METHOD /_emulator/...``
-    the doc names is a route of the table."""
+    """Every route of the table is in docs/reference/control-api.md, and every
+    ``METHOD /_emulator/...`` the doc names is a route of the table."""
     app = shared.app
     assert isinstance(app, Emulator)
     table = {
