@@ -26,7 +26,7 @@ from emulator.lifecycle.render.views import job_context, render_view
 from emulator.openapi.model import Spec
 from emulator.openapi.validation import media_for
 
-__all__ = ["check_views"]
+__all__ = ["check_views", "sample_states"]
 
 SAMPLE_ORIGIN = "http://127.0.0.1:4010"
 
@@ -49,7 +49,7 @@ def check_views(
         if view and row.checked_as:
             checked.append((name, view, row.checked_as))
     for scenario in scenarios.values():
-        for pointer, job, state in _states(actions, scenario, request):
+        for pointer, job, state in sample_states(actions, scenario, request):
             context = {**job_context(job, scenario, profile), "base_url": base_url}
             first = pointer.endswith("/states/0")
             for action, view, checked_as in checked:
@@ -77,9 +77,11 @@ def check_views(
                 _check(profile, spec, scenario, name, body, pointer, what)
 
 
-def _states(
+def sample_states(
     actions: JobActions, scenario: Scenario, request: Mapping[str, Any]
 ) -> Iterator[tuple[str, Job, State]]:
+    """A job created by ``request`` in each state of ``scenario``, with the state's pointer
+    (``/attempts/0/states/1``): what the load checks render."""
     # Named and partitioned as the sample request would make it.
     partition = actions.partition_of(request)
     name = actions.new_id(random.Random(0))

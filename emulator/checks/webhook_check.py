@@ -4,13 +4,12 @@ could make at load time, so a payload the spec's webhook schema forbids never su
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from typing import Any
 
+from emulator.checks.view_check import sample_states
 from emulator.errors import ProfileError, ScenarioError
 from emulator.lifecycle.core.actions import JobActions
-from emulator.lifecycle.core.engine import start
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Scenario
 from emulator.lifecycle.render.views import format_time, job_context
@@ -61,28 +60,18 @@ def check_webhooks(profile: Profile, spec: Spec, scenarios: Mapping[str, Scenari
     request: dict[str, Any] = {"body": {}, "path": {}, "query": {}}
     message_id = rules.id_prefix + "2mXq7rB9cYw4KpL0sTf8VnZe"
     for scenario in scenarios.values():
-        for a_index, attempt in enumerate(scenario.attempts):
-            for s_index, state in enumerate(attempt.states):
-                hooks = [e for e in rules.events if state.status in e.statuses]
-                if not hooks:
-                    continue
-                job = start(
-                    actions.new_id(random.Random(0)),
-                    scenario,
-                    request,
-                    0.0,
-                    actions.rules,
-                    attempt=a_index,
-                    state_index=s_index,
-                )
-                context = job_context(job, scenario, profile)
-                for event in hooks:
-                    payload = render_payload(profile, event, context, message_id, 0.0)
-                    problems = payload_errors(schema_of(spec, event), payload)
-                    if problems:
-                        raise ScenarioError(
-                            scenario.file,
-                            f"/attempts/{a_index}/states/{s_index}",
-                            f"its {event.name} webhook would carry a payload the spec forbids "
-                            f"at {problems[0]}",
-                        )
+        for pointer, job, state in sample_states(actions, scenario, request):
+            hooks = [e for e in rules.events if state.status in e.statuses]
+            if not hooks:
+                continue
+            context = job_context(job, scenario, profile)
+            for event in hooks:
+                payload = render_payload(profile, event, context, message_id, 0.0)
+                problems = payload_errors(schema_of(spec, event), payload)
+                if problems:
+                    raise ScenarioError(
+                        scenario.file,
+                        pointer,
+                        f"its {event.name} webhook would carry a payload the spec forbids "
+                        f"at {problems[0]}",
+                    )

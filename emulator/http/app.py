@@ -136,26 +136,18 @@ class Emulator:
 
     def _new_namespace(self, name: str) -> Namespace:
         s = self.settings
+        made: dict[str, Any] = {
+            "manual_clock": s.manual_clock,
+            "seed": s.seed,
+            "journal_limit": s.journal_limit,
+            "journal_bytes": s.journal_bytes,
+            "journal_body": s.journal_body,
+        }
         if self.state is not None:
             from emulator.lifecycle.persistence.durable import DurableNamespace
 
-            return DurableNamespace(
-                name,
-                backend=self.state,
-                manual_clock=s.manual_clock,
-                seed=s.seed,
-                journal_limit=s.journal_limit,
-                journal_bytes=s.journal_bytes,
-                journal_body=s.journal_body,
-            )
-        return Namespace(
-            name,
-            manual_clock=s.manual_clock,
-            seed=s.seed,
-            journal_limit=s.journal_limit,
-            journal_bytes=s.journal_bytes,
-            journal_body=s.journal_body,
-        )
+            return DurableNamespace(name, backend=self.state, **made)
+        return Namespace(name, **made)
 
     async def aclose(self) -> None:
         """Stop the webhook scheduler and close its HTTP client (the server awaits it on its

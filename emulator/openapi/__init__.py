@@ -6,7 +6,8 @@ schemas into JSON Schema 2020-12; ``build`` makes the typed ``Spec`` of ``model`
 checks requests and responses into ``Violation`` values; ``synthesis`` (with ``strings``) makes
 deterministic bodies from schemas and examples.
 
-May import: ``emulator.errors`` and ``emulator.yamlread``. Nothing of lifecycles, HTTP or testing.
+May import: ``emulator.errors``, ``emulator.yamlread`` and ``emulator.speed`` (its memo). Nothing
+of lifecycles, HTTP or testing.
 """
 
 from emulator.openapi.formats import FORMAT_CHECKER, compile_validator

@@ -25,6 +25,7 @@ from emulator.lifecycle.core.profile import (
 )
 from emulator.lifecycle.load.webhook_load import load_webhook_rules
 from emulator.lifecycle.render.template import compile_template, placeholders
+from emulator.lifecycle.render.views import JOB_TIMES
 from emulator.yamlread import Reader, read_yaml
 
 __all__ = ["load_profile"]
@@ -197,13 +198,7 @@ _JOB_FIELDS = {
     "cancel_requested",
     "revision",
     "scenario",
-    "created_at",
-    "updated_at",
-    "entered_at",
-    "started_at",
-    "completed_at",
-    "expires_at",
-    "last_attempt_at",
+    *JOB_TIMES,
 }
 _JOB_ROOTS = {"job", "request", "result", "error", "fields", "timeline", "base_url"}
 _PAGE_ROOTS = {"items", "total", "offset", "limit", "first_id", "last_id", "has_more"}

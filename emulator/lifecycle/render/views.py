@@ -17,7 +17,7 @@ from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Scenario
 from emulator.speed.memo import memoized
 
-__all__ = ["format_time", "job_context", "render_view"]
+__all__ = ["JOB_TIMES", "format_time", "job_context", "render_view"]
 
 
 @memoized(4096)
@@ -32,21 +32,22 @@ def format_time(instant: float | None, style: str) -> Any:
     return moment.isoformat(timespec=spec).replace("+00:00", "Z")
 
 
+# The job's own timestamps, as a view names them (``{job.created_at}``).
+JOB_TIMES = (
+    "created_at",
+    "updated_at",
+    "entered_at",
+    "started_at",
+    "completed_at",
+    "expires_at",
+    "last_attempt_at",
+)
+
+
 def job_context(job: Job, scenario: Scenario, profile: Profile) -> dict[str, Any]:
     state = current(job, scenario)
     style = profile.job.timestamps
-    times = {
-        name: format_time(getattr(job, name), style)
-        for name in (
-            "created_at",
-            "updated_at",
-            "entered_at",
-            "started_at",
-            "completed_at",
-            "expires_at",
-            "last_attempt_at",
-        )
-    }
+    times = {name: format_time(getattr(job, name), style) for name in JOB_TIMES}
     times.update(_stamps(job, profile))
     context: dict[str, Any] = {
         "job": {
