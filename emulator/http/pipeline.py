@@ -116,7 +116,7 @@ class Pipeline:
                     self.webhooks.track(ns, job_id)
                 if fault is None:
                     outcome = Outcome(
-                        reply.status, reply.body, headers=dict(reply.headers), encoded=reply.payload
+                        reply.status, reply.body, headers=reply.headers, encoded=reply.payload
                     )
                 else:
                     outcome = self._faulted(fault, reply)

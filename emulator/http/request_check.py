@@ -31,6 +31,8 @@ class RequestCheck:
         self._recent = SizedMemo[tuple[str, str, str, str, bytes], ParsedRequest](
             _REMEMBERED, 8 << 20
         )
+        # By operation: it reads path and query parameters only, so its verdict depends on the
+        # path, the query, the content type and the body alone.
         self._path_only: dict[str, bool] = {}
 
     def check(
@@ -41,7 +43,12 @@ class RequestCheck:
         memo = None
         headers = incoming.headers
         body = incoming.body
-        if len(body) <= _SMALL_BODY and self._reads_path_and_query_only(op, key):
+        path_only = self._path_only.get(key)
+        if path_only is None:
+            path_only = self._path_only[key] = all(
+                p.location in ("path", "query") for p in op.parameters
+            )
+        if len(body) <= _SMALL_BODY and path_only:
             content_type = headers.get("content-type", "") if body else ""
             memo = (key, incoming.path, incoming.query_string, content_type, body)
             found = self._recent.get(memo)
@@ -58,11 +65,3 @@ class RequestCheck:
             weight = len(incoming.path) + len(incoming.query_string) + 4 * len(body) + 600
             self._recent.put(memo, parsed, weight)
         return parsed
-
-    def _reads_path_and_query_only(self, op: Operation, key: str) -> bool:
-        known = self._path_only.get(key)
-        if known is None:
-            known = self._path_only[key] = all(
-                p.location in ("path", "query") for p in op.parameters
-            )
-        return known

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from emulator.http import header_text
 from emulator.http.header_text import decode_headers
 
@@ -29,3 +31,15 @@ def test_the_caches_start_over_when_full_so_unique_values_cost_a_bounded_amount(
         headers, _ = decode_headers([(b"x-request-id", f"id-{n}".encode())])
         assert headers == {"x-request-id": f"id-{n}"}
     assert len(kept) <= kept.max_entries and kept.nbytes <= kept.max_bytes
+
+
+def test_the_same_list_of_headers_is_decoded_once_into_a_read_only_dict() -> None:
+    raw = [(b"host", b"emulator"), (b"authorization", b"Bearer k")]
+    first, size = decode_headers(raw)
+    again, _ = decode_headers([(bytes(name), bytes(value)) for name, value in raw])
+    assert again is first and size == sum(len(k) + len(v) + 4 for k, v in raw)
+    with pytest.raises(TypeError):
+        first.pop("host")  # type: ignore[attr-defined]
+    # A server may send each header as a list: decoded all the same, not remembered.
+    listed, _ = decode_headers([[b"Host", b"emulator"]])  # type: ignore[list-item]
+    assert listed == {"host": "emulator"}
