@@ -10,8 +10,8 @@ its route does not take a 405 with ``Allow``; whatever an endpoint raises beside
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
+from inspect import isawaitable
 from typing import Any
 
 from starlette.requests import Request as HTTPRequest
@@ -73,7 +73,7 @@ class Control:
 
     def _table(self) -> list[ControlRoute]:
         """Every control endpoint, in the order of docs/reference/control-api.md."""
-        state, inspect, spaces, hooks = self.state, self.inspect, self.spaces, self.webhooks
+        state, views, spaces, hooks = self.state, self.inspect, self.spaces, self.webhooks
         return [
             ControlRoute("/", self.health, "GET"),
             ControlRoute("/health", self.health, "GET"),
@@ -87,7 +87,7 @@ class Control:
             ControlRoute("/scenario", state.scenarios_view, "GET", "PUT"),
             ControlRoute("/jobs", self.jobs, "GET"),
             # Before /jobs/{id:path}: a job's id may be <partition>/<name>.
-            ControlRoute("/jobs/{id:path}/timeline", inspect.timeline, "GET"),
+            ControlRoute("/jobs/{id:path}/timeline", views.timeline, "GET"),
             ControlRoute("/jobs/{id:path}", state.job, "GET"),
             ControlRoute("/jobs/{id:path}", state.force, "POST", "PUT"),
             ControlRoute("/journal", self.journal, "GET"),
@@ -103,10 +103,10 @@ class Control:
             ControlRoute("/openapi.json", self.openapi, "GET"),
             ControlRoute("/ui", self.ui, "GET", body="none"),
             ControlRoute("/ui/{asset}", self.ui, "GET", body="none"),
-            ControlRoute("/namespaces", inspect.every_namespace, "GET"),
-            ControlRoute("/activity", inspect.activity, "GET"),
-            ControlRoute("/journal/page", inspect.journal_page, "GET"),
-            ControlRoute("/journal/export", inspect.journal_export, "GET"),
+            ControlRoute("/namespaces", views.every_namespace, "GET"),
+            ControlRoute("/activity", views.activity, "GET"),
+            ControlRoute("/journal/page", views.journal_page, "GET"),
+            ControlRoute("/journal/export", views.journal_export, "GET"),
         ]
 
     async def handle(
@@ -126,7 +126,7 @@ class Control:
                 raise ControlError(413 if breach.where == "body" else 431, breach.message)
             body = json_body(raw) if route.reads == "json" else None
             answer = route.endpoint(ControlCall(ns, request, params, body, raw))
-            if inspect.isawaitable(answer):
+            if isawaitable(answer):
                 answer = await answer
         except ControlError as exc:
             return JSONResponse({"error": str(exc)}, exc.status, exc.headers or None)
