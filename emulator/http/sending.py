@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from starlette.types import Send
 
 from emulator.http.messages import Outcome
-from emulator.speed.memo import memoized
+from emulator.speed.memo import SizedMemo, memoized
 
 __all__ = ["raw_headers", "send_outcome"]
 
@@ -31,15 +31,19 @@ def raw_headers(
 ) -> Sequence[tuple[bytes, bytes]]:
     """The response headers: ``headers``, then the length and type they do not give."""
     if not headers:  # most answers: the same few tuples for every poll of a job
-        return _length_and_type(status, media_type, length)
+        key = (status, media_type, length)
+        found = _LENGTH_AND_TYPE.get(key)
+        if found is None:
+            found = tuple(_assembled(status, {}, media_type, length))
+            _LENGTH_AND_TYPE.put(key, found, 200)
+        return found
     return _assembled(status, headers, media_type, length)
 
 
-@memoized(1024)
-def _length_and_type(
-    status: int, media_type: str | None, length: int
-) -> tuple[tuple[bytes, bytes], ...]:
-    return tuple(_assembled(status, {}, media_type, length))
+# The headers of answers without headers of their own, by (status, type, length).
+_LENGTH_AND_TYPE = SizedMemo[tuple[int, str | None, int], tuple[tuple[bytes, bytes], ...]](
+    1024, 1024 * 200
+)
 
 
 def _assembled(

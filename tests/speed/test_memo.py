@@ -71,7 +71,8 @@ def test_every_request_path_cache_is_the_one_memo() -> None:
     from emulator.lifecycle.render import views
     from emulator.openapi import formats
 
-    caches = [header_text._names, header_text._values, DECODED]
+    caches = [header_text._names, header_text._values, header_text._lists, DECODED]
+    caches += [sending._LENGTH_AND_TYPE]
     remembered = (views.format_time, formats._is_date_time, sending._content_type)
     caches += [getattr(function, "memo", None) for function in remembered]
     assert all(isinstance(cache, SizedMemo) for cache in caches)

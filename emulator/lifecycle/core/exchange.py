@@ -76,7 +76,13 @@ class Exchange:
         }
 
 
-_SLOTS = {name: getattr(Exchange, name).__set__ for name in Exchange.__slots__}
+# Each slot's setter, past the frozen check (``finish``).
+_set_seq = Exchange.__dict__["seq"].__set__
+_set_path = Exchange.__dict__["path"].__set__
+_set_request_headers = Exchange.__dict__["request_headers"].__set__
+_set_response_headers = Exchange.__dict__["response_headers"].__set__
+_set_request_body = Exchange.__dict__["request_body"].__set__
+_set_response_body = Exchange.__dict__["response_body"].__set__
 
 
 def finish(
@@ -91,13 +97,12 @@ def finish(
     """Number ``entry`` and give it the parts it shares with recent entries (equal values, as
     their objects): the journal does it as it records an entry nobody else has seen yet,
     through the slots' descriptors, past the frozen check."""
-    slots = _SLOTS
-    slots["seq"](entry, seq)
-    slots["path"](entry, path)
-    slots["request_headers"](entry, request_headers)
-    slots["response_headers"](entry, response_headers)
-    slots["request_body"](entry, request_body)
-    slots["response_body"](entry, response_body)
+    _set_seq(entry, seq)
+    _set_path(entry, path)
+    _set_request_headers(entry, request_headers)
+    _set_response_headers(entry, response_headers)
+    _set_request_body(entry, request_body)
+    _set_response_body(entry, response_body)
 
 
 def _shown(body: Any) -> Any:
