@@ -267,10 +267,7 @@ class JobActions:
     ) -> Reply:
         """A poll: the job as it is now, in the operation's view (``retrieve``, ``status``)."""
         job = self.observe(ns, _named(job_id), poll=True)
-        if bound.view is None:
-            return Reply(bound.success, None, job.id)
-        shown = self.cached_view(job, bound.view, request)
-        return Reply(bound.success, shown.body, job.id, payload=shown.payload)
+        return self._polled(bound, job, request)
 
     def retry(
         self,
@@ -286,8 +283,7 @@ class JobActions:
             job = self.observe(ns, job_id, poll=False)
             status = self.status_of(job)
             if rules.allowed_from is not None and status not in rules.allowed_from:
-                variables = {"action": rules.verb, "job": self.context(job)["job"]}
-                raise Refusal(rules.refused, variables, job_id)
+                raise self._refusal(rules.refused, rules.verb, job)
             now = ns.clock.now()
             if rules.model == "reset":
                 new = engine.retry_in_place(job, self.scenario_of(job), now, self.rules)
@@ -334,8 +330,7 @@ class JobActions:
             status = self.status_of(job)
             allowed = rules.allowed_from or (rules.immediate_from | {status})
             if status in self.rules.terminal or status not in allowed:
-                variables = {"action": rules.verb, "job": self.context(job)["job"]}
-                raise Refusal(rules.refused, variables, job_id)
+                raise self._refusal(rules.refused, rules.verb, job)
             immediate = status in rules.immediate_from
             new = engine.cancel(
                 job,
@@ -365,8 +360,7 @@ class JobActions:
                 job, self.scenario_of(job), ns.clock.now(), self.rules, bound.action
             )
             if moved is None:
-                variables = {"action": bound.action, "job": self.context(job)["job"]}
-                raise Refusal("invalid_state", variables, job_id)
+                raise self._refusal("invalid_state", bound.action, job)
             ns.store.add(moved)
         return Reply(bound.success, self._shown(moved, bound.view, request), moved.id)
 
@@ -395,10 +389,7 @@ class JobActions:
         headers = {}
         if rules is not None and rules.retry_after is not None and not done:
             headers["retry-after"] = str(rules.retry_after)
-        if bound.view is None:
-            return Reply(bound.success, None, job.id, headers=headers)
-        shown = self.cached_view(job, bound.view, request)
-        return Reply(bound.success, shown.body, job.id, headers=headers, payload=shown.payload)
+        return self._polled(bound, job, request, headers)
 
     def with_headers(self, ns: Namespace, name: str, reply: Reply, request: Request) -> Reply:
         """``reply`` with the response headers the operation bound as ``name`` declares,
@@ -430,6 +421,20 @@ class JobActions:
 
     def _shown(self, job: Job, view: str | None, request: Request) -> Any:
         return None if view is None else self.view(job, view, request)
+
+    def _polled(
+        self, bound: Binding, job: Job, request: Request, headers: Mapping[str, str] | None = None
+    ) -> Reply:
+        """The answer to a poll of ``job``: its view, rendered once while it does not change."""
+        if bound.view is None:
+            return Reply(bound.success, None, job.id, headers=headers or {})
+        shown = self.cached_view(job, bound.view, request)
+        return Reply(bound.success, shown.body, job.id, headers or {}, shown.payload)
+
+    def _refusal(self, kind: str, verb: str, job: Job) -> Refusal:
+        """The profile's ``kind`` refusal of ``verb`` on ``job``, in the provider's words (its
+        message may name the action and the job: "cannot be {action} in status {job.status}")."""
+        return Refusal(kind, {"action": verb, "job": self.context(job)["job"]}, job.id)
 
     def force(self, ns: Namespace, job_id: str, state: State) -> Job:
         found = ns.store.update(
