@@ -10,6 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from emulator.checks.example_check import check_request_examples
 from emulator.checks.naming import check_default_scenario, resolve_faults
 from emulator.checks.profile_check import (
     check_profile,
@@ -101,4 +102,7 @@ def build(
             raise late[0].error()
         found = check_stateless(app.spec, app.jobs.action_of, app.jobs.synth, fatal=strict_spec)
         app.warnings = tuple(dict.fromkeys((*app.warnings, *late, *found)))
+    every = loaded_profile is None or exhaustive
+    examined = [op for op in app.spec.operations if every or op.key in app.jobs.action_of]
+    app.warnings = (*app.warnings, *check_request_examples(app.spec, examined))
     return app

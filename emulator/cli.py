@@ -140,14 +140,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     name = app.profile.name if app.profile else "stateless"
     clock = "manual" if config.settings.manual_clock else "real"
+    # With --port 0 the system picks the port: print the one it picked, so a script can read it.
+    port = sock.getsockname()[1]
     print(
         f"jobs-emulator: serving {app.spec.title} ({name}, {len(app.spec.operations)} operations,"
-        f" {len(app.scenarios)} scenarios, clock {clock}) on http://{listen.host}:{listen.port}"
+        f" {len(app.scenarios)} scenarios, clock {clock}) on {_url(listen.host, port)}"
         f" ({server.stack()})",
         flush=True,
     )
-    server.serve_forever(app, listen.host, listen.port, sock)
+    server.serve_forever(app, listen.host, port, sock)
     return 0
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _loopback(host: str) -> bool:

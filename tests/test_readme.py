@@ -37,7 +37,6 @@ import re
 import runpy
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -68,6 +67,19 @@ BIN = Path(sys.executable).parent
 DOCS = PAGES
 # osapi's own spec, unmodified, for the examples that bind it (skipped where it is absent).
 UPSTREAM_OSAPI = ROOT.parent / "shared" / "reference-specs" / "osapi"
+
+
+class _DocumentedPort:
+    """What ``serve`` binds in a documented session: the port the docs show, no socket."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.address = (host, port)
+
+    def getsockname(self) -> tuple[str, int]:
+        return self.address
+
+    def close(self) -> None:
+        pass
 
 
 ALL = [block for doc in DOCS for block in parse(doc)]
@@ -223,8 +235,10 @@ class Session:
                 self.servers.pop(port).stop()
             self.servers[port] = LiveServer(app, host).start()
 
-        def bind(host: str, port: int) -> socket.socket:
-            return real_bind(host, 0)  # the documented port may be taken on a shared machine
+        def bind(host: str, port: int) -> _DocumentedPort:
+            # The documented port may be taken on a shared machine: the LiveServer listens on a
+            # free one, and the startup line still shows the documented one.
+            return _DocumentedPort(host, port)
 
         out = io.StringIO()
         real, real_bind = emulator.http.server.serve_forever, emulator.http.server.bind

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from emulator.checks.answer_check import check_error_kinds, check_faults
 from emulator.checks.view_check import check_views
 from emulator.errors import ProfileError, ScenarioError
 from emulator.lifecycle.core.action_table import ACTION_TABLE, ActionTable
@@ -23,23 +24,27 @@ __all__ = ["check_profile", "check_scenarios", "check_stateless", "sample_reques
 
 
 def check_profile(profile: Profile, spec: Spec, table: ActionTable = ACTION_TABLE) -> None:
+    """Each bound operation exists, those that act on one job carry its id in their path, and
+    each error kind an operation may answer has the body its spec declares."""
     for action, ref in profile.operations.items():
+        pointer = f"/operations/{action}"
         row = table[profile.action_of(action)]
         op = spec.operation(ref)
         if op is None:
             known = ", ".join(op.key for op in spec.operations)
             raise ProfileError(
                 str(profile.path),
-                f"/operations/{action}",
+                pointer,
                 f"the spec {spec.path.name} has no operation {ref!r}; it has: {known}",
             )
         if row.job_bound and "{" not in op.path:
             raise ProfileError(
                 str(profile.path),
-                f"/operations/{action}",
+                pointer,
                 f"{action} acts on one job, but {op.key} ({op.method} {op.path}) has no path "
                 "parameter to carry the job id; bind an operation like GET /jobs/{id}",
             )
+    check_error_kinds(profile, spec, table)
 
 
 def check_stateless(
@@ -88,11 +93,13 @@ def check_scenarios(
     base_path: str = "",
     table: ActionTable = ACTION_TABLE,
 ) -> None:
-    """Refuse any scenario state whose rendered views the spec would not allow, or whose
-    ``on:`` names no operation that could take that exit."""
+    """Refuse any scenario state whose rendered views, or whose faults' answers, the spec
+    would not allow, or whose ``on:`` names no operation that could take that exit."""
     for scenario in scenarios.values():
         _check_exits(profile, scenario)
-    check_views(profile, spec, scenarios, sample_request(profile, spec), base_path, table)
+    request = sample_request(profile, spec)
+    check_views(profile, spec, scenarios, request, base_path, table)
+    check_faults(profile, spec, scenarios, request, base_path, table)
 
 
 def _check_exits(profile: Profile, scenario: Scenario) -> None:

@@ -13,7 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from emulator.lifecycle.core.action_table import ACTION_TABLE, ActionTable
+from emulator.lifecycle.core.action_table import (
+    ACTION_TABLE,
+    Action,
+    ActionTable,
+    bind_operations,
+)
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Scenario
 from emulator.openapi.model import Operation, Spec
@@ -54,13 +59,14 @@ def predicted_gaps(
     nothing binds, each answering a request it forbids with the profile's error)."""
     if profile is None:
         return []
-    action_of = {op.key: a for a, ref in profile.operations.items() if (op := spec.operation(ref))}
+    bound = bind_operations(profile, spec, table)
     found: list[SpecGap] = []
     for op in spec.operations:
         reasons: dict[int, list[str]] = {}
-        action = action_of.get(op.key)
-        if unbound or action is not None:
-            for kind in error_kinds(profile, action, op, table):
+        row = bound[op.key].action if op.key in bound else None
+        action = bound[op.key].binding.action if op.key in bound else None  # its profile name
+        if unbound or row is not None:
+            for kind in error_kinds(profile, row, op):
                 reasons.setdefault(profile.error(kind).status, []).append(kind)
         for scenario in (scenarios or {}).values():
             for fault in scenario.faults:
@@ -75,9 +81,7 @@ def predicted_gaps(
     return found
 
 
-def error_kinds(
-    profile: Profile, action: str | None, op: Operation, table: ActionTable = ACTION_TABLE
-) -> Iterator[str]:
+def error_kinds(profile: Profile, action: Action | None, op: Operation) -> Iterator[str]:
     """The profile's error kinds the emulator may answer ``op`` with, whatever the scenario:
     the request checks', then those of the action ``op`` is bound to (its table row's)."""
     if op.parameters or op.request_body:
@@ -89,4 +93,4 @@ def error_kinds(
         if profile.auth.kind == "jwt":
             yield "forbidden"
     if action is not None:
-        yield from table[profile.action_of(action)].refusals(profile)
+        yield from action.refusals(profile)

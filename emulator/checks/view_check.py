@@ -15,8 +15,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from emulator.errors import ScenarioError
-from emulator.lifecycle.core.action_table import ACTION_TABLE, ActionTable
+from emulator.errors import ProfileError, ScenarioError
+from emulator.lifecycle.core.action_table import ACTION_TABLE, ActionTable, Bound, bind_operations
 from emulator.lifecycle.core.actions import JobActions
 from emulator.lifecycle.core.engine import start
 from emulator.lifecycle.core.job import Job
@@ -24,9 +24,9 @@ from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Scenario, State
 from emulator.lifecycle.render.views import job_context, render_view
 from emulator.openapi.model import Spec
-from emulator.openapi.validation import media_for
+from emulator.openapi.validation import media_for, response_for
 
-__all__ = ["check_views", "sample_states"]
+__all__ = ["SAMPLE_ORIGIN", "answer_status", "check_views", "sample_page", "sample_states"]
 
 SAMPLE_ORIGIN = "http://127.0.0.1:4010"
 
@@ -39,34 +39,35 @@ def check_views(
     base_path: str = "",
     table: ActionTable = ACTION_TABLE,
 ) -> None:
-    """Raise ScenarioError for the first view of any scenario state that the spec forbids."""
+    """Raise ScenarioError for the first view of any scenario state that the spec forbids, and
+    ProfileError for an action that would send a body where its spec declares none (or none
+    where it declares one)."""
     actions = JobActions(profile, scenarios)
     base_url = SAMPLE_ORIGIN + base_path
-    checked = []
-    for name, bound in profile.bindings.items():
-        row = table[bound.action]
-        view = bound.view or row.view
-        if view and row.checked_as:
-            checked.append((name, view, row.checked_as))
+    bound = list(bind_operations(profile, spec, table).values())
+    for found in bound:
+        _check_presence(profile, found)
+    checked = [b for b in bound if b.binding.view and b.action.checked_as]
     for scenario in scenarios.values():
         for pointer, job, state in sample_states(actions, scenario, request):
             context = {**job_context(job, scenario, profile), "base_url": base_url}
             first = pointer.endswith("/states/0")
-            for action, view, checked_as in checked:
+            for found in checked:
+                view, checked_as = found.binding.view, found.action.checked_as
+                assert view is not None
                 if checked_as == "job" or (checked_as == "new_job" and first):
                     body = render_view(profile, view, context)
                     what = "a job in this state"
-                    _check(profile, spec, scenario, action, body, pointer, what)
+                    _check(profile, found, scenario, body, pointer, what)
                 elif checked_as == "page":
-                    for has_more in (True, False):
-                        page = _page(profile, context, job.id, base_url, has_more)
+                    for has_more, has_prev in ((True, False), (False, True), (False, False)):
+                        page = sample_page(profile, context, job.id, base_url, has_more, has_prev)
                         body = render_view(profile, view, page)
-                        what = "a page of jobs in this state"
-                        what += " with a next page" if has_more else ""
-                        _check(profile, spec, scenario, action, body, pointer, what)
-            for name in profile.bound_as("cancel") if "cancel" in table else ():
-                rules = profile.cancel_rules(name)
-                view = profile.bindings[name].view or table["cancel"].view
+                        what = "a page of jobs in this state" + _links(has_more, has_prev)
+                        _check(profile, found, scenario, body, pointer, what)
+            for cancel in (b for b in checked if b.action.name == "cancel"):
+                rules = profile.cancel_rules(cancel.binding.action)
+                view = cancel.binding.view
                 if view is None or state.status not in rules.immediate_from:
                     continue
                 cancelled = State(rules.to, error=rules.error, fields=rules.fields)
@@ -74,7 +75,45 @@ def check_views(
                 context = {**job_context(gone, scenario, profile), "base_url": base_url}
                 body = render_view(profile, view, context)
                 what = "an immediate cancel of a job in this state"
-                _check(profile, spec, scenario, name, body, pointer, what)
+                _check(profile, cancel, scenario, body, pointer, what)
+
+
+def answer_status(profile: Profile, found: Bound) -> int:
+    """The status a successful answer of ``found`` has: the profile's where it names one."""
+    name, row = found.binding.action, found.action.name
+    if row == "retry":
+        return profile.retry_rules(name).status
+    if row == "cancel":
+        return profile.cancel_rules(name).status
+    if row == "delete":
+        return profile.delete_status or found.binding.success
+    return found.binding.success
+
+
+def _check_presence(profile: Profile, found: Bound) -> None:
+    """A body where the spec declares none, or none where it declares one, is a 500 in strict
+    mode on every such answer: refuse the profile instead."""
+    binding, op = found.binding, found.operation
+    status = answer_status(profile, found)
+    declared = response_for(op, status)
+    if declared is None:
+        return  # an undeclared status: a spec gap, listed by check
+    view = binding.view
+    if view is None and declared.content:
+        raise ProfileError(
+            str(profile.path),
+            f"/views/{found.action.view or binding.action}",
+            f"{op.key} ({binding.action}) answers {status} with no body, but the spec declares "
+            f"one ({', '.join(declared.content)}); write the {found.action.view} view",
+        )
+    if view is not None and not declared.content:
+        name = found.action.view or binding.action
+        raise ProfileError(
+            str(profile.path),
+            f"/views/{name}",
+            f"{op.key} ({binding.action}) answers {status} with the {view} view, but the spec "
+            f"declares no body for {status}; write {name}: none",
+        )
 
 
 def sample_states(
@@ -102,41 +141,48 @@ def sample_states(
             yield f"/attempts/{a_index}/states/{s_index}", job, state
 
 
-def _page(
-    profile: Profile, context: Mapping[str, Any], job_id: str, base_url: str, has_more: bool
+def sample_page(
+    profile: Profile,
+    context: Mapping[str, Any],
+    job_id: str,
+    base_url: str,
+    has_more: bool,
+    has_prev: bool,
 ) -> dict[str, Any]:
-    item = render_view(profile, "job", context)
+    """A page of one job with every variable a page view can name, as ``listing`` fills it."""
+    item = render_view(profile, "item", context)
     rules = profile.listing
+    url = f"{base_url}/jobs"
     cursor = job_id if rules.style == "cursor" else "c2FtcGxl"
     return {
         "items": [item],
-        "total": 2 if has_more else 1,
-        "offset": 0,
+        "count": 1,
         "limit": rules.default_limit or 0,
         "first_id": job_id,
         "last_id": job_id,
         "has_more": has_more,
+        "total": (2 if has_more else 1) + (1 if has_prev else 0),
+        "offset": 1 if has_prev else 0,
         "base_url": base_url,
+        "url": f"{url}?limit={rules.default_limit}",
         "next_token": cursor if has_more else None,
-        "next_url": f"{base_url}/next?cursor={cursor}" if has_more else None,
+        "next_url": f"{url}?cursor={cursor}" if has_more else None,
+        "prev_token": cursor if has_prev else None,
+        "prev_url": f"{url}?before={cursor}" if has_prev else None,
     }
 
 
+def _links(has_more: bool, has_prev: bool) -> str:
+    if has_more:
+        return " with a next page"
+    return " with a previous page" if has_prev else ""
+
+
 def _check(
-    profile: Profile,
-    spec: Spec,
-    scenario: Scenario,
-    action: str,
-    body: Any,
-    pointer: str,
-    what: str,
+    profile: Profile, found: Bound, scenario: Scenario, body: Any, pointer: str, what: str
 ) -> None:
-    ref = profile.operations.get(action)
-    op = spec.operation(ref) if ref else None
-    if op is None:
-        return
-    codes = sorted(s for s in op.responses if s.startswith("2"))
-    declared = op.responses.get(codes[0]) if codes else None
+    op = found.operation
+    declared = response_for(op, answer_status(profile, found))
     media = media_for(declared.content, "application/json") if declared else None
     if media is None or media.validator is None:
         return

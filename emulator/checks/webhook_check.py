@@ -12,7 +12,8 @@ from emulator.errors import ProfileError, ScenarioError
 from emulator.lifecycle.core.actions import JobActions
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Scenario
-from emulator.lifecycle.render.views import format_time, job_context
+from emulator.lifecycle.render.timestamps import format_time
+from emulator.lifecycle.render.views import job_context
 from emulator.lifecycle.webhooks.events import WebhookEvent, event_context
 from emulator.openapi.model import MediaType, Spec
 

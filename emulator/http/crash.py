@@ -17,7 +17,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
-from emulator.http.envelope import PROBLEM_JSON
+from emulator.lifecycle.render.envelope import PROBLEM_JSON
 from emulator.openapi.violation import Violation
 
 __all__ = ["CRASH_HEADERS", "CRASH_RULE", "crash_body", "crash_violation", "guarded"]

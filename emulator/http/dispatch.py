@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from emulator.lifecycle.core.action_table import ACTION_TABLE, Action, ActionTable
+from emulator.lifecycle.core.action_table import ACTION_TABLE, Action, ActionTable, bind_operations
 from emulator.lifecycle.core.actions import (
     Binding,
     JobActions,
@@ -63,16 +63,11 @@ class JobDispatch:
         self._headed: set[str] = set()
         self._made: dict[tuple[str, int], Made] = {}
         if profile is not None:
-            for name, rules in profile.bindings.items():
-                op = spec.operation(rules.operation)
-                if op is not None:
-                    action = table[rules.action]
-                    self.action_of[op.key] = name
-                    view = rules.view or action.view
-                    binding = Binding(name, view, rules.status or success_status(op))
-                    self._bound[op.key] = (action, binding)
-                    if rules.renderers:
-                        self._headed.add(op.key)
+            for key, found in bind_operations(profile, spec, table).items():
+                self.action_of[key] = found.binding.action
+                self._bound[key] = (found.action, found.binding)
+                if profile.bindings[found.binding.action].renderers:
+                    self._headed.add(key)
         for op in spec.operations:
             names = [p[1:-1] for p in op.path.strip("/").split("/") if p.startswith("{")]
             bound = self._bound.get(op.key)
@@ -121,6 +116,16 @@ class JobDispatch:
         self, ns: Namespace, scenario: Scenario, action: str | None, key: str, job_id: str | None
     ) -> Fault | None:
         return pick_fault(ns, scenario, action, key, job_id) if scenario.faults else None
+
+    def fault_context(self, ns: Namespace, request: Request, job_id: str | None) -> dict[str, Any]:
+        """What a fault's body template reads: the job's view context when the request names
+        (or made) a job, else this request; ``job_id`` either way."""
+        context: dict[str, Any] = {"request": request.context(), "job": None}
+        job = ns.store.get(job_id) if job_id and self.actions is not None else None
+        if job is not None and self.actions is not None:
+            context.update(self.actions.context(job))
+        context.update(base_url=request.base_url, job_id=job_id)
+        return context
 
     def act(
         self,

@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from emulator.http.envelope import ErrorReply
 from emulator.http.limits import Breach
 from emulator.lifecycle.core.journal import Exchange
 from emulator.lifecycle.core.scenario import Fault
+from emulator.lifecycle.render.envelope import ErrorReply
 from emulator.lifecycle.render.view_cache import encode_body
 from emulator.openapi.jsonparse import parse_json
 from emulator.openapi.violation import Violation

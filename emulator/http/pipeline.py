@@ -17,7 +17,6 @@ from emulator.http.auth import Authenticator
 from emulator.http.crash import CRASH_HEADERS, crash_body, crash_violation
 from emulator.http.delivery.scheduler import WebhookHub
 from emulator.http.dispatch import JobDispatch
-from emulator.http.envelope import PROBLEM_JSON, error_reply, violation_details
 from emulator.http.limits import LIMIT_KINDS
 from emulator.http.messages import DROPPED, Incoming, Outcome, Trace
 from emulator.http.request_check import RequestCheck
@@ -27,10 +26,12 @@ from emulator.lifecycle.core.actions import Refusal, Reply, Request
 from emulator.lifecycle.core.namespace import Namespace
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Fault
+from emulator.lifecycle.render.envelope import PROBLEM_JSON, error_reply
+from emulator.lifecycle.render.fault_answer import fault_answer
 from emulator.openapi.model import Operation
 from emulator.openapi.synthesis import Unservable
-from emulator.openapi.validation import ParsedRequest
-from emulator.openapi.violation import Violation
+from emulator.openapi.validation import ParsedRequest, response_for
+from emulator.openapi.violation import Violation, violation_details
 
 __all__ = ["Pipeline"]
 
@@ -108,7 +109,7 @@ class Pipeline:
             if fault is not None and fault.latency:
                 await _delay(ns, fault.latency)
             if fault is not None and not fault.commit and (fault.status or fault.drop):
-                outcome = self._faulted(fault, None)
+                outcome = self._faulted(ns, op, request, job_id, fault, None)
             else:
                 reply = self.jobs.act(ns, op, request, job_id, scenario)
                 job_id, notes = reply.job_id or job_id, reply.repairs
@@ -119,7 +120,7 @@ class Pipeline:
                         reply.status, reply.body, headers=reply.headers, encoded=reply.payload
                     )
                 else:
-                    outcome = self._faulted(fault, reply)
+                    outcome = self._faulted(ns, op, request, job_id, fault, reply)
         except Refusal as refusal:
             job_id = refusal.job_id or job_id
             outcome = self._refused(refusal)
@@ -173,36 +174,33 @@ class Pipeline:
         # No spec describes a gateway's size limits: the self-check does not hold them to it.
         return replace(outcome, checked=False) if refusal.kind in LIMIT_KINDS else outcome
 
-    def _faulted(self, fault: Fault, reply: Reply | None) -> Outcome:
+    def _faulted(
+        self,
+        ns: Namespace,
+        op: Operation,
+        request: Request,
+        job_id: str | None,
+        fault: Fault,
+        reply: Reply | None,
+    ) -> Outcome:
         """The answer a fault makes, on its own or over the reply of the action it let run."""
         if fault.drop:
             return DROPPED
-        status, body, media_type = fault.status, fault.body, "application/json"
-        headers = dict(reply.headers) if reply is not None else {}
-        if status is None:
-            assert reply is not None
-            status, body = reply.status, reply.body
-        elif body is not None:
-            headers = {}
-        elif fault.kind is not None or reply is None or status >= 400:
-            error = error_reply(self.profile, fault.kind or _kind_for(status), {}, status)
-            status, body, media_type, headers = error.status, error.body, error.media_type, {}
-        else:
-            body = reply.body
-        if fault.merge and isinstance(body, dict):
-            body = {**body, **fault.merge}
-        return Outcome(status, body, media_type, {**headers, **fault.headers})
+        declared = response_for(op, fault.status) if fault.status is not None else None
+        context = self.jobs.fault_context(ns, request, job_id)
+        answer = fault_answer(
+            self.profile,
+            fault,
+            context,
+            reply,
+            bodiless=declared is not None and not declared.content,
+        )
+        return Outcome(answer.status, answer.body, answer.media_type, dict(answer.headers))
 
 
 def _header_text(text: str) -> str:
     # Messages quote what the client sent; a header value must stay one line of latin-1.
     return text[:2000].encode("unicode_escape").decode("ascii")
-
-
-def _kind_for(status: int) -> str:
-    return {429: "rate_limited", 503: "unavailable", 409: "conflict", 404: "not_found"}.get(
-        status, "server_error" if status >= 500 else "invalid_request"
-    )
 
 
 def _violation_outcome(operation: str, violations: list[Violation]) -> Outcome:

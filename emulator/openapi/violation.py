@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["Violation"]
+__all__ = ["Violation", "violation_details"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +45,10 @@ class Violation:
 
     def __str__(self) -> str:
         return f"{self.side} {self.path}: {self.message} (rule: {self.rule})"
+
+
+def violation_details(violations: Sequence[Violation]) -> list[dict[str, Any]]:
+    """Violations as ``{"loc", "msg", "type"}`` items, for envelopes that list them."""
+    return [
+        {"loc": list(v.location), "msg": v.reason or v.message, "type": v.rule} for v in violations
+    ]

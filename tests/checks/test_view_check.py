@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator import ScenarioError, build
-from tests.support import DATA
+from emulator import ProfileError, ScenarioError, build
+from tests.support import DATA, REPO
 
 API = DATA / "apis"
 PROFILE = (API / "specs" / "tasks.profile.yaml").read_text()
@@ -52,3 +52,91 @@ def test_a_create_answer_the_spec_forbids_is_refused(tmp_path: Path) -> None:
     error = refusal(tmp_path, "  page:\n", "  created: {id: 1}\n  page:\n")
     assert error.pointer == "/attempts/0/states/0"
     assert error.reason.startswith("createTask would answer a job in this state")
+
+
+# -- each action's own view, against its operation (the transcripts API of tests/data/apis) --
+
+TRANSCRIPTS = (API / "specs" / "transcripts.profile.yaml").read_text()
+
+
+def transcripts(tmp_path: Path, old: str, new: str) -> Path:
+    assert old in TRANSCRIPTS
+    profile = tmp_path / "transcripts.profile.yaml"
+    text = TRANSCRIPTS.replace(old, new).replace(
+        "spec: transcripts.yaml", f"spec: {API}/specs/transcripts.yaml"
+    )
+    profile.write_text(text.replace("scenarios: transcripts", f"scenarios: {API}/scenarios/x"))
+    return profile
+
+
+def build_transcripts(profile: Path) -> None:
+    build(profile=profile, scenarios=API / "scenarios" / "transcripts")
+
+
+def test_list_items_are_checked_in_their_own_view(tmp_path: Path) -> None:
+    profile = transcripts(tmp_path, '    error: "{error.message}"  ', "    errors: 1  ")
+    with pytest.raises(ScenarioError) as info:
+        build_transcripts(profile)
+    assert info.value.reason.startswith(
+        "listTranscripts would answer a page of jobs in this state with a next page with a "
+        "body the spec forbids at 'transcripts/0'"
+    )
+
+
+def test_without_an_item_view_pages_show_the_job_view_which_the_spec_refuses(
+    tmp_path: Path,
+) -> None:
+    item = TRANSCRIPTS[TRANSCRIPTS.index("  item:") : TRANSCRIPTS.index("  deleted:")]
+    with pytest.raises(ScenarioError) as info:
+        build_transcripts(transcripts(tmp_path, item, ""))
+    assert "at 'transcripts/0': Additional properties are not allowed" in info.value.reason
+
+
+def test_a_delete_with_no_body_where_the_spec_declares_one_is_refused(tmp_path: Path) -> None:
+    deleted = TRANSCRIPTS[
+        TRANSCRIPTS.index("  deleted:") : TRANSCRIPTS.index(
+            "  sentences:                    # what"
+        )
+    ]
+    with pytest.raises(ProfileError) as info:
+        build_transcripts(transcripts(tmp_path, deleted, "  deleted: none\n"))
+    assert info.value.pointer == "/views/deleted"
+    assert info.value.reason == (
+        "deleteTranscript (delete) answers 200 with no body, but the spec declares one "
+        "(application/json); write the deleted view"
+    )
+
+
+def test_a_deleted_view_the_spec_forbids_is_refused(tmp_path: Path) -> None:
+    profile = transcripts(tmp_path, "    audio_url: http://deleted_by_user", "    audio_url: 7")
+    with pytest.raises(ScenarioError) as info:
+        build_transcripts(profile)
+    assert info.value.reason.startswith(
+        "deleteTranscript would answer a job in this state with a body the spec forbids at "
+        "'audio_url': 7 is not of type 'string'"
+    )
+
+
+def test_a_read_view_the_spec_forbids_is_refused(tmp_path: Path) -> None:
+    profile = transcripts(tmp_path, "    confidence: 0.98", "    confidence: high")
+    with pytest.raises(ScenarioError) as info:
+        build_transcripts(profile)
+    assert info.value.reason.startswith(
+        "getTranscriptSentences would answer a job in this state with a body the spec forbids "
+        "at 'confidence'"
+    )
+
+
+def test_a_body_where_the_spec_declares_none_is_refused(tmp_path: Path) -> None:
+    # osapi's DELETE declares 204 without content: a deleted view there would be a 500.
+    osapi = (REPO / "specs" / "osapi.profile.yaml").read_text()
+    profile = tmp_path / "osapi.profile.yaml"
+    profile.write_text(
+        osapi.replace("spec: ", f"spec: {REPO}/specs/", 1).replace(
+            "views:\n", 'views:\n  deleted: {id: "{job.id}"}\n', 1
+        )
+    )
+    with pytest.raises(ProfileError) as info:
+        build(profile=profile, scenarios=REPO / "scenarios" / "osapi")
+    assert info.value.pointer == "/views/deleted"
+    assert info.value.reason.endswith("declares no body for 204; write deleted: none")

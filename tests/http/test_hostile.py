@@ -16,7 +16,7 @@ import jwt
 import pytest
 
 from emulator import DEFAULT_JWT_SECRET, Emulator, LiveServer, Settings, build
-from emulator.http.envelope import error_reply
+from emulator.lifecycle.render.envelope import error_reply
 
 MAX_BODY = 2 * 1024 * 1024
 

@@ -26,6 +26,7 @@ faults:
     nth: 1
     latency: 0.2
     merge: {status: not-a-status}
+    off_spec: true
 """
 
 

@@ -12,7 +12,7 @@ from emulator.lifecycle.core.actions import JobActions, Refusal, default_scenari
 from emulator.lifecycle.core.namespace import Namespace, RateLimit
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Scenario, State
-from emulator.lifecycle.render.views import format_time
+from emulator.lifecycle.render.timestamps import format_time
 
 __all__ = ["NamespaceControl", "clock_of"]
 

@@ -27,7 +27,6 @@ from emulator.http.control.token import ControlLock
 from emulator.http.control.webhook_routes import WebhookControl
 from emulator.http.crash import CRASH_HEADERS, crash_body, crash_violation
 from emulator.http.delivery.scheduler import WebhookHub
-from emulator.http.envelope import PROBLEM_JSON
 from emulator.http.limits import Breach
 from emulator.http.response_check import served_gaps
 from emulator.lifecycle.core.actions import JobActions
@@ -35,6 +34,7 @@ from emulator.lifecycle.core.journal import Exchange, Journal
 from emulator.lifecycle.core.namespace import Namespace, Namespaces
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Scenario
+from emulator.lifecycle.render.envelope import PROBLEM_JSON
 from emulator.openapi.model import Spec
 from emulator.settings import Settings
 

@@ -21,7 +21,7 @@ import hmac
 from starlette.requests import Request as HTTPRequest
 from starlette.responses import JSONResponse, Response
 
-from emulator.http.envelope import PROBLEM_JSON
+from emulator.lifecycle.render.envelope import PROBLEM_JSON
 
 __all__ = ["PAGE_HEADER", "TOKEN_COOKIE", "TOKEN_HEADER", "ControlLock"]
 

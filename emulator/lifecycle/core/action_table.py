@@ -27,8 +27,20 @@ from emulator.lifecycle.core.namespace import Namespace
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.replies import Binding, Reply, Request
 from emulator.lifecycle.core.scenario import Scenario
+from emulator.openapi.model import Operation, Spec
+from emulator.openapi.spec_facts import success_status
 
-__all__ = ["ACTION_TABLE", "Action", "ActionTable", "Handler", "no_refusals", "unknown_job"]
+__all__ = [
+    "ACTION_TABLE",
+    "Action",
+    "ActionTable",
+    "Bound",
+    "Handler",
+    "bind_operations",
+    "bound_view",
+    "no_refusals",
+    "unknown_job",
+]
 
 # Called as ``handler(actions, binding, namespace, request, job_id, scenario)``: ``job_id`` is
 # the operation's last path parameter (set for every job-bound action), ``scenario`` the one
@@ -82,9 +94,25 @@ class Action:
     starts_job: bool = False
     # Every profile must bind it.
     required: bool = False
+    # Without a view the profile writes, it answers with a body only where the spec's success
+    # response declares one (a delete: the deleted resource, or nothing).
+    body_from_spec: bool = False
+
+
+def bound_view(action: Action, profile: Profile, declares_body: bool) -> str | None:
+    """The view ``action`` answers with under ``profile``, for an operation whose success
+    response ``declares_body`` or not; None: no body (``view: none``, or a delete the spec
+    answers without content)."""
+    if action.view is None:
+        return None
+    written, bodiless = profile.explicit_view(action.view)
+    if bodiless or (not written and action.body_from_spec and not declares_body):
+        return None
+    return action.view
 
 
 ActionTable = Mapping[str, Action]
+
 
 ACTION_TABLE: ActionTable = MappingProxyType(
     {
@@ -121,7 +149,7 @@ ACTION_TABLE: ActionTable = MappingProxyType(
                 "retry",
                 JobActions.retry,
                 job_bound=True,
-                view="created",
+                view="retried",
                 checked_as="new_job",
                 refusals=_retry_refusals,
             ),
@@ -129,7 +157,7 @@ ACTION_TABLE: ActionTable = MappingProxyType(
                 "cancel",
                 JobActions.cancel,
                 job_bound=True,
-                view="job",
+                view="cancelled",
                 checked_as="job",
                 refusals=_cancel_refusals,
             ),
@@ -137,9 +165,10 @@ ACTION_TABLE: ActionTable = MappingProxyType(
                 "delete",
                 JobActions.delete,
                 job_bound=True,
-                view=None,
-                checked_as=None,
+                view="deleted",
+                checked_as="job",
                 refusals=unknown_job,
+                body_from_spec=True,
             ),
             Action("stats", queue_stats, job_bound=False, view="stats", checked_as=None),
             # A status monitor (the 202 + Location pattern): polled like the job, in its own
@@ -149,6 +178,16 @@ ACTION_TABLE: ActionTable = MappingProxyType(
                 JobActions.monitor,
                 job_bound=True,
                 view="monitor",
+                checked_as="job",
+                refusals=unknown_job,
+            ),
+            # An operation outside the job actions that still reads the job (its result, its
+            # events), in its binding's view: not a poll.
+            Action(
+                "read",
+                JobActions.read,
+                job_bound=True,
+                view="job",
                 checked_as="job",
                 refusals=unknown_job,
             ),
@@ -164,3 +203,31 @@ ACTION_TABLE: ActionTable = MappingProxyType(
         )
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """An operation of the spec the profile binds: to an action of the table, or as a read."""
+
+    operation: Operation
+    action: Action
+    binding: Binding
+
+
+def bind_operations(profile: Profile, spec: Spec, table: ActionTable) -> dict[str, Bound]:
+    """Each operation the profile binds, by its key, with the view and status it answers with:
+    what dispatch serves and the load checks render, worked out once and alike for both. A
+    binding's own ``view:`` wins; else the action's view, as ``bound_view`` resolves it."""
+    found: dict[str, Bound] = {}
+    for name, rules in profile.bindings.items():
+        op = spec.operation(rules.operation)
+        if op is None:
+            continue
+        action = table[rules.action]
+        success = rules.status or success_status(op)
+        view = rules.view
+        if view is None:
+            declared = op.responses.get(str(success))
+            view = bound_view(action, profile, declared is not None and bool(declared.content))
+        found[op.key] = Bound(op, action, Binding(name, view, success))
+    return found

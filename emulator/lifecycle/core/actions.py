@@ -404,6 +404,18 @@ class JobActions:
         headers = {**reply.headers, **{k: str(v) for k, v in made.items() if v is not None}}
         return Reply(reply.status, reply.body, reply.job_id, headers, reply.payload)
 
+    def read(
+        self,
+        bound: Binding,
+        ns: Namespace,
+        request: Request,
+        job_id: str | None,
+        scenario: Scenario,
+    ) -> Reply:
+        """An operation that reads the job (its result, its events): not a poll."""
+        job = self.observe(ns, _named(job_id), poll=False)
+        return Reply(bound.success, self._shown(job, bound.view, request), job.id)
+
     def delete(
         self,
         bound: Binding,
@@ -412,12 +424,21 @@ class JobActions:
         job_id: str | None,
         scenario: Scenario,
     ) -> Reply:
+        """Forget the job; the answer shows it as it was (the ``deleted`` view), or nothing."""
         job_id = _named(job_id)
-        if not ns.store.delete(job_id):
-            raise Refusal("not_found", {"job_id": job_id}, job_id)
+        with ns.lock:
+            body = None
+            if bound.view is not None:
+                job = ns.store.get(job_id)
+                if job is not None:  # shown as it is now, its last moment not stored
+                    now = ns.clock.now()
+                    job = engine.observe(job, self.scenario_of(job), now, self.rules, poll=False)
+                    body = self.view(job, bound.view, request)
+            if not ns.store.delete(job_id):
+                raise Refusal("not_found", {"job_id": job_id}, job_id)
         if self.profile.job.revision:
             ns.next_revision()
-        return Reply(self.profile.delete_status, None, job_id)
+        return Reply(self.profile.delete_status or bound.success, body, job_id)
 
     def _shown(self, job: Job, view: str | None, request: Request) -> Any:
         return None if view is None else self.view(job, view, request)

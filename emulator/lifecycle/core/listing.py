@@ -68,18 +68,30 @@ def list_jobs(
         jobs = _ordered(actions, ns, ids, newest_first, first)
         page = [actions.observe(ns, j.id, poll=False) for j in _take(jobs, skip, limit)]
     following = offset + len(page) if page and offset + len(page) < total else None
-    next_token = None if following is None else _token(following)
-    shown = [actions.cached_view(j, "job", request) for j in page]
+    step = limit if limit else len(page) or 1
+    preceding = max(0, offset - step) if offset > 0 else None
+    param = rules.token_param or rules.offset_param
+
+    def link(to: int | None) -> tuple[str | None, str | int | None]:
+        """The URL of the page at offset ``to``, and its token (the offset itself when the
+        provider pages by offset, not by token)."""
+        if to is None:
+            return None, None
+        token = _token(to) if rules.token_param else to
+        return _url(request, param, token), token
+
+    next_url, next_token = link(following)
+    prev_url, prev_token = link(preceding)
+    shown = [actions.cached_view(j, "item", request) for j in page]
     context = {
-        "items": [r.body for r in shown],
+        **_common(request, page, shown, limit),
         "total": total,
         "offset": offset,
-        "limit": limit if limit is not None else 0,
-        "base_url": request.base_url,
+        "has_more": following is not None,
         "next_token": next_token,
-        "next_url": None
-        if following is None
-        else _url(request, rules.token_param or rules.offset_param, next_token or following),
+        "next_url": next_url,
+        "prev_token": prev_token,
+        "prev_url": prev_url,
     }
     return _page(actions, bound, context, shown)
 
@@ -96,6 +108,22 @@ def _page(
         lambda items: actions.profile_view(view, {**context, "items": items}), shown
     )
     return Reply(bound.success, actions.profile_view(view, context), payload=payload)
+
+
+def _common(
+    request: Request, page: list[Job], shown: list[Rendered], limit: int | None
+) -> dict[str, Any]:
+    """What a page of either style knows: its items, their count, the limit in force (0:
+    none), the first and last ids, and where it was asked for."""
+    return {
+        "items": [r.body for r in shown],
+        "count": len(page),
+        "limit": limit if limit is not None else 0,
+        "first_id": page[0].id if page else None,
+        "last_id": page[-1].id if page else None,
+        "base_url": request.base_url,
+        "url": f"{request.url}?{urlencode(request.query)}" if request.query else request.url,
+    }
 
 
 def _number(value: Any) -> int | None:
@@ -121,9 +149,11 @@ def _untoken(token: str) -> int:
         return 0
 
 
-def _url(request: Request, param: str, value: object) -> str:
-    """This request's own URL with ``param`` set to ``value``: the link to the next page."""
-    query = {**request.query, param: str(value)}
+def _url(request: Request, param: str, value: object, drop: str | None = None) -> str:
+    """This request's own URL with ``param`` set to ``value`` (and ``drop`` left out): the
+    link to another page."""
+    query = {k: v for k, v in request.query.items() if k != drop}
+    query[param] = str(value)
     return f"{request.url}?{urlencode(query)}"
 
 
@@ -234,16 +264,18 @@ def _cursor_page(
         page.append(job)
     if backwards:
         page.reverse()
-    shown = [actions.cached_view(j, "job", request) for j in page]
+    # Forwards, there is a next page when the walk stopped early and a previous one when it
+    # resumed after an id; backwards, the other way round.
+    more_after = has_more if not backwards else bool(page)
+    more_before = has_more if backwards else anchor is not None and bool(page)
+    ahead, behind = rules.after_param, rules.before_param
+    shown = [actions.cached_view(j, "item", request) for j in page]
     context = {
-        "items": [r.body for r in shown],
-        "first_id": page[0].id if page else None,
-        "last_id": page[-1].id if page else None,
+        **_common(request, page, shown, limit),
         "has_more": has_more,
-        "base_url": request.base_url,
-        "next_url": _url(request, rules.after_param, page[-1].id)
-        if has_more and not backwards
-        else None,
-        "next_token": page[-1].id if has_more and not backwards else None,
+        "next_token": page[-1].id if more_after else None,
+        "next_url": _url(request, ahead, page[-1].id, behind) if more_after else None,
+        "prev_token": page[0].id if more_before else None,
+        "prev_url": _url(request, behind, page[0].id, ahead) if more_before else None,
     }
     return _page(actions, bound, context, shown)

@@ -17,6 +17,7 @@ from emulator.lifecycle.webhooks.events import WebhookRules
 
 __all__ = [
     "DEFAULT_ERRORS",
+    "VIEW_FALLBACKS",
     "AuthRules",
     "BoundOperation",
     "CancelRules",
@@ -61,7 +62,8 @@ class JobRules:
     id_length: int = 21
     # The characters of nanoid ids; None: URL-safe letters, digits, ``_`` and ``-``.
     id_alphabet: str | None = None
-    timestamps: Literal["rfc3339", "unix"] = "rfc3339"
+    # A name of ``emulator.lifecycle.render.timestamps.TIME_FORMATS`` or a strftime pattern.
+    timestamps: str = "rfc3339"
     expires_after: float | None = None
     partition: str | None = None
     revision: bool = False
@@ -194,6 +196,8 @@ class ErrorKind:
     body: Any
     media_type: str
     variables: Mapping[str, Any]
+    # The kind writes its own body (``errors.kinds.<kind>.body``) rather than the envelope.
+    own_body: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +207,11 @@ class TimelineRules:
 
     entry: Renderer
     events: Mapping[str, Renderer]
+
+
+# A view a profile does not write falls back along its chain, then to ``job``: a retry answers
+# as a create does unless the profile says otherwise.
+VIEW_FALLBACKS: dict[str, tuple[str, ...]] = {"retried": ("created",)}
 
 
 # Providers check credentials before the body unless their profile says otherwise.
@@ -223,9 +232,11 @@ class Profile:
     check_order: tuple[str, ...]
     retry: RetryRules
     cancel: CancelRules
-    delete_status: int
+    # None: the delete operation's success status, as the spec declares it.
+    delete_status: int | None
     listing: ListRules
     hidden: Mapping[str, str]
+    # View name -> template; a view whose value is None (``none`` in YAML) answers no body.
     views: Mapping[str, Any]
     errors: Mapping[str, ErrorKind]
     timeline: TimelineRules | None
@@ -240,7 +251,7 @@ class Profile:
     renderers: Mapping[str, Renderer] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        compiled = {name: compile_template(t) for name, t in self.views.items()}
+        compiled = {name: compile_template(t) for name, t in self.views.items() if t is not None}
         object.__setattr__(self, "renderers", compiled)
         bindings = {
             name: self.bindings.get(name) or BoundOperation(name, name, ref)
@@ -264,6 +275,22 @@ class Profile:
     def cancel_rules(self, name: str) -> CancelRules:
         bound = self.bindings.get(name)
         return bound.cancel if bound is not None and bound.cancel is not None else self.cancel
+
+    def renderer(self, view: str) -> Renderer | None:
+        """The template that fills ``view``: its own, its fallback's, else the job view's."""
+        for name in (view, *VIEW_FALLBACKS.get(view, ()), "job"):
+            found = self.renderers.get(name)
+            if found is not None:
+                return found
+        return None
+
+    def explicit_view(self, view: str) -> tuple[bool, bool]:
+        """Whether the profile writes ``view`` (or its fallback) itself, and if so whether
+        that view is ``none``: no body."""
+        for name in (view, *VIEW_FALLBACKS.get(view, ())):
+            if name in self.views:
+                return True, self.views[name] is None
+        return False, False
 
     def error(self, kind: str) -> ErrorKind:
         return self.errors.get(kind) or self.errors["server_error"]

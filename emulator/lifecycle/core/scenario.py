@@ -70,7 +70,12 @@ class Fault:
     times: int | None = None
     status: int | None = None
     kind: str | None = None
+    # A template of the answer's body, filled like a view (see ``emulator.http.pipeline``);
+    # ``body_given`` tells ``body: null`` (no body at all) from no ``body`` key.
     body: Any = None
+    body_given: bool = False
+    # Breaks the spec on purpose: the load check does not hold its answer to the spec.
+    off_spec: bool = False
     merge: Mapping[str, Any] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     latency: float = 0.0

@@ -25,6 +25,7 @@ from emulator.lifecycle.core.profile import (
 )
 from emulator.lifecycle.load.webhook_load import load_webhook_rules
 from emulator.lifecycle.render.template import compile_template, placeholders
+from emulator.lifecycle.render.timestamps import time_format_problem
 from emulator.lifecycle.render.views import JOB_TIMES
 from emulator.yamlread import Reader, read_yaml
 
@@ -71,9 +72,10 @@ def load_profile(path: str | Path, table: ActionTable = ACTION_TABLE) -> Profile
     hidden = r.section("hidden")
     views = r.section("views")
     job = _job(r.section("job"))
+    listing = _listing(r.section("list"))
     named = {b.view: b.name for b in bindings.values() if b.view is not None}
     for view in views.names():
-        _check_view(views, view, set(job.stamps), view in named)
+        _check_view(views, view, set(job.stamps), listing.style, view in named)
     for view, name in named.items():
         if view not in views.data and view not in _VIEW_ROOTS:
             ops.fail(
@@ -95,10 +97,10 @@ def load_profile(path: str | Path, table: ActionTable = ACTION_TABLE) -> Profile
         check_order=tuple(r.texts("check_order", list(DEFAULT_CHECK_ORDER))),
         retry=_retry(retry),
         cancel=_cancel(cancel),
-        delete_status=r.section("delete").integer("status", 204),
-        listing=_listing(r.section("list")),
+        delete_status=_delete_status(r.section("delete")),
+        listing=listing,
         hidden={k: hidden.text(k) for k in hidden.names()},
-        views=dict(views.data),
+        views={name: _view(views, name) for name in views.names()},
         errors=_errors(r.section("errors")),
         timeline=_timeline(r.section("timeline")) if r.has("timeline") else None,
         count_by=_count_by(r.section("stats")),
@@ -201,18 +203,48 @@ _JOB_FIELDS = {
     *JOB_TIMES,
 }
 _JOB_ROOTS = {"job", "request", "result", "error", "fields", "timeline", "base_url"}
-_PAGE_ROOTS = {"items", "total", "offset", "limit", "first_id", "last_id", "has_more"}
+# What a page of any style knows; an offset page also knows where it starts and the total.
+_PAGE_ROOTS = {
+    "items",
+    "count",
+    "limit",
+    "first_id",
+    "last_id",
+    "has_more",
+    "base_url",
+    "url",
+    "next_url",
+    "next_token",
+    "prev_url",
+    "prev_token",
+}
+_OFFSET_ONLY = {"total", "offset"}
 _VIEW_ROOTS = {
     "job": _JOB_ROOTS,
     "created": _JOB_ROOTS,
+    "retried": _JOB_ROOTS,
+    "cancelled": _JOB_ROOTS,
+    "deleted": _JOB_ROOTS,
+    "item": _JOB_ROOTS,
     "status": _JOB_ROOTS,
     "monitor": _JOB_ROOTS,
-    "page": _PAGE_ROOTS | {"base_url", "next_url", "next_token"},
+    "page": _PAGE_ROOTS | _OFFSET_ONLY,
     "stats": {"total", "counts"},
 }
+# Views that may be ``none``: the action answers without a body.
+_BODILESS = {"created", "retried", "cancelled", "deleted"}
 
 
-def _check_view(views: Reader, view: str, stamps: set[str], bound: bool) -> None:
+def _view(views: Reader, name: str) -> Any:
+    template = views.raw(name)
+    if template == "none" or template is None:
+        if name not in _BODILESS:
+            views.fail(name, f"only {', '.join(sorted(_BODILESS))} may be none (no body)")
+        return None
+    return template
+
+
+def _check_view(views: Reader, view: str, stamps: set[str], style: str, bound: bool) -> None:
     """A misspelt name would silently render null: refuse it at load instead. A view of
     another name is a view of the job that an operation names (``view:``)."""
     roots = _VIEW_ROOTS.get(view) or (_JOB_ROOTS if bound else None)
@@ -222,14 +254,28 @@ def _check_view(views: Reader, view: str, stamps: set[str], bound: bool) -> None
             f"unknown view; expected one of {', '.join(_VIEW_ROOTS)}, or one an operation "
             "names with view:",
         )
-    for name in placeholders(views.raw(view)):
+    if view == "page" and style == "cursor":
+        for name in placeholders(views.raw(view)):
+            if name.partition(".")[0] in _OFFSET_ONLY:
+                known = ", ".join(sorted(_PAGE_ROOTS))
+                views.fail(
+                    view,
+                    f"{{{name}}} is not known to a cursor-style list (it pages by id, so it "
+                    f"neither starts at an offset nor counts every job); a cursor page can "
+                    f"use {known}",
+                )
+    _check_names(views, view, f"{view} view", roots, stamps)
+
+
+def _check_names(r: Reader, key: str, what: str, roots: set[str], stamps: set[str]) -> None:
+    for name in placeholders(r.raw(key)):
         root, _, rest = name.partition(".")
         if root not in roots:
             known = ", ".join(sorted(roots))
-            views.fail(view, f"unknown name {{{name}}}: a {view} view can use {known}")
+            r.fail(key, f"unknown name {{{name}}}: a {what} can use {known}")
         if root == "job" and rest.split(".")[0] not in _JOB_FIELDS | stamps:
             known = ", ".join(sorted(_JOB_FIELDS | stamps))
-            views.fail(view, f"unknown job field {{{name}}}; job fields: {known}")
+            r.fail(key, f"unknown job field {{{name}}}; job fields: {known}")
 
 
 def _job(r: Reader) -> JobRules:
@@ -251,14 +297,15 @@ def _job(r: Reader) -> JobRules:
     else:
         r.fail("id", "expected 'uuid4' or {prefix: ..., nanoid: length}")
     stamps = r.text("timestamps", "rfc3339")
-    if stamps not in ("rfc3339", "unix"):
-        r.fail("timestamps", "expected 'rfc3339' or 'unix'")
+    problem = time_format_problem(stamps)
+    if problem is not None:
+        r.fail("timestamps", problem)
     return JobRules(
         id_prefix=prefix,
         id_kind=cast(Literal["uuid4", "nanoid"], kind),
         id_length=length,
         id_alphabet=alphabet,
-        timestamps=cast(Literal["rfc3339", "unix"], stamps),
+        timestamps=stamps,
         expires_after=r.opt_number("expires_after"),
         partition=r.opt_text("partition"),
         revision=r.flag("revision"),
@@ -339,6 +386,11 @@ def _cancel(r: Reader) -> CancelRules:
     )
 
 
+def _delete_status(r: Reader) -> int | None:
+    r.only("status")
+    return r.integer("status") if r.has("status") else None
+
+
 def _listing(r: Reader) -> ListRules:
     r.only(
         "style",
@@ -413,7 +465,7 @@ def _errors(r: Reader) -> dict[str, ErrorKind]:
         variables = {key: value for key, value in k.data.items() if key not in ("status", "body")}
         variables.setdefault("message", default_message)
         status = k.integer("status", default_status)
-        out[name] = ErrorKind(status, k.raw("body", body), media, variables)
+        out[name] = ErrorKind(status, k.raw("body", body), media, variables, k.has("body"))
     return out
 
 

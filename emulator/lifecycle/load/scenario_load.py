@@ -186,6 +186,8 @@ def _fault(raw: Mapping[str, Any], index: int) -> Fault:
         status=raw.get("status"),
         kind=raw.get("kind"),
         body=raw.get("body"),
+        body_given="body" in raw,
+        off_spec=bool(raw.get("off_spec", False)),
         merge=dict(raw.get("merge", {})),
         headers={k: str(v) for k, v in raw.get("headers", {}).items()},
         latency=float(raw.get("latency", 0.0)),

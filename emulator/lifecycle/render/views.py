@@ -8,28 +8,15 @@ The context has ``job`` (id, status and timestamps already in the provider's for
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from emulator.lifecycle.core.engine import current
 from emulator.lifecycle.core.job import Job
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Scenario
-from emulator.speed.memo import memoized
+from emulator.lifecycle.render.timestamps import format_time
 
-__all__ = ["JOB_TIMES", "format_time", "job_context", "render_view"]
-
-
-@memoized(4096)
-def format_time(instant: float | None, style: str) -> Any:
-    """Unix seconds as the provider writes them: ``unix`` integers or RFC 3339 strings."""
-    if instant is None:
-        return None
-    if style == "unix":
-        return int(instant)
-    moment = datetime.fromtimestamp(instant, UTC)
-    spec = "microseconds" if moment.microsecond else "seconds"
-    return moment.isoformat(timespec=spec).replace("+00:00", "Z")
+__all__ = ["JOB_TIMES", "job_context", "render_view"]
 
 
 # The job's own timestamps, as a view names them (``{job.created_at}``).
@@ -95,13 +82,14 @@ def _stamps(job: Job, profile: Profile) -> dict[str, Any]:
 def render_view(
     profile: Profile, view: str, context: Mapping[str, Any], hidden: frozenset[str] = frozenset()
 ) -> Any:
-    """Fill the profile's ``view`` (falling back to ``job``), leaving out ``hidden`` keys.
+    """Fill the profile's ``view`` (falling back along ``VIEW_FALLBACKS``, then to ``job``),
+    leaving out ``hidden`` keys.
 
     What a view renders may be a value the context shares (a view that is exactly
     ``"{request.body}"`` or ``"{result}"`` is that very object, read-only): hidden keys are
     left out of a new mapping, never popped from what the template returned.
     """
-    fill = profile.renderers.get(view) or profile.renderers.get("job")
+    fill = profile.renderer(view)
     if fill is None:
         return dict(context["job"])
     body = fill(context)

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from emulator import Settings, build
 from emulator.http.control.redaction import REDACTED, Redactor
-from emulator.http.envelope import error_reply
+from emulator.lifecycle.render.envelope import error_reply
 from emulator.openapi.model import SecurityScheme
 from tests.support import RETAB, WRITER
 

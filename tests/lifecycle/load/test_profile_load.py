@@ -3,6 +3,7 @@ pointer."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -72,7 +73,7 @@ def test_minimal_profile_fills_defaults() -> None:
         ("unknown_action.yaml", "/operations/launch", "unknown action 'launch'"),
         ("missing_create.yaml", "/operations", "must bind 'create'"),
         ("missing_retrieve.yaml", "/operations", "must bind 'retrieve'"),
-        ("bad_timestamps.yaml", "/job/timestamps", "expected 'rfc3339' or 'unix'"),
+        ("bad_timestamps.yaml", "/job/timestamps", "unknown timestamp format 'iso8601'"),
         ("bad_retry_model.yaml", "/retry/model", "expected 'reset' (same job) or 'new'"),
         ("operations_not_a_mapping.yaml", "/operations", "expected a mapping, got a list"),
         ("terminal_item_not_a_string.yaml", "/statuses/terminal/1", "expected a string"),
@@ -240,3 +241,76 @@ def test_build_refuses_a_profile_bound_to_another_spec() -> None:
         build(api="osapi", spec=PROFILES / "../../../specs/writer.yaml")
     assert info.value.pointer == "/operations/create"
     assert "POST /job" in info.value.reason
+
+
+# Every section of a profile with a fixed set of keys, each with a stray key in it; sections
+# of names (views, hidden, stamps, roles, error kinds' variables) take any key.
+_STRAYS: dict[str, dict[str, object]] = {
+    "": {"bogus": 1},
+    "/job": {"job": {"bogus": 1}},
+    "/job/id": {"job": {"id": {"prefix": "j_", "nanoid": 8, "bogus": 1}}},
+    "/statuses": {"statuses": {"terminal": ["completed"], "bogus": 1}},
+    "/auth": {"auth": {"bogus": 1}},
+    "/retry": {"retry": {"bogus": 1}},
+    "/cancel": {"cancel": {"bogus": 1}},
+    "/delete": {"delete": {"bogus": 1}},
+    "/list": {"list": {"bogus": 1}},
+    "/list/filters/status": {"list": {"filters": {"status": {"field": "status", "bogus": 1}}}},
+    "/errors": {"errors": {"bogus": 1}},
+    "/timeline": {"timeline": {"bogus": 1}},
+    "/stats": {"stats": {"bogus": 1}},
+    "/webhooks": {"webhooks": {"events": {"done": {"statuses": ["completed"]}}, "bogus": 1}},
+    "/webhooks/signing": {
+        "webhooks": {"events": {"done": {"statuses": ["completed"]}}, "signing": {"bogus": 1}}
+    },
+    "/webhooks/events/done": {
+        "webhooks": {"events": {"done": {"statuses": ["completed"], "bogus": 1}}}
+    },
+}
+
+
+@pytest.mark.parametrize("section", list(_STRAYS))
+def test_an_unknown_key_is_refused_in_every_section(tmp_path: Path, section: str) -> None:
+    profile = {
+        "name": "strays",
+        "operations": {"create": "createJob", "retrieve": "retrieveJob"},
+        "statuses": {"terminal": ["completed"]},
+        **_STRAYS[section],
+    }
+    file = tmp_path / "strays.profile.yaml"
+    file.write_text(json.dumps(profile))
+    error = refusal(file)
+    assert error.pointer == f"{section}/bogus"
+    assert error.reason.startswith("unknown key 'bogus'; expected one of ")
+
+
+def written(tmp_path: Path, **sections: object) -> Path:
+    profile = {
+        "name": "views",
+        "spec": str(PROFILES.parent.parent.parent / "specs" / "writer.yaml"),
+        "operations": {"create": "createJob", "retrieve": "retrieveJob"},
+        "statuses": {"terminal": ["completed"]},
+        **sections,
+    }
+    file = tmp_path / "views.profile.yaml"
+    file.write_text(json.dumps(profile))
+    return file
+
+
+def test_only_the_views_of_answers_that_may_be_empty_can_be_none(tmp_path: Path) -> None:
+    assert load_profile(written(tmp_path, views={"deleted": "none"})).views["deleted"] is None
+    error = refusal(written(tmp_path, views={"page": "none"}))
+    assert (error.pointer, error.reason) == (
+        "/views/page",
+        "only cancelled, created, deleted, retried may be none (no body)",
+    )
+
+
+def test_a_read_is_bound_like_any_operation_with_a_view_of_its_own(tmp_path: Path) -> None:
+    sentences = {"operation": "retryJob", "action": "read", "view": "sentences"}
+    operations = {"create": "createJob", "retrieve": "retrieveJob", "sentences": sentences}
+    error = refusal(
+        written(tmp_path, operations=operations, views={"sentences": {"id": "{job.idd}"}})
+    )
+    assert error.pointer == "/views/sentences"
+    assert error.reason.startswith("unknown job field {job.idd}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,7 +14,7 @@ from emulator.lifecycle.core.job import Event, Job
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Attempt, Duration, Scenario, State
 from emulator.lifecycle.load.profile_load import load_profile
-from emulator.lifecycle.render.views import format_time, job_context, render_view
+from emulator.lifecycle.render.views import job_context, render_view
 from tests.support import DATA, REPO
 
 SPECS = REPO / "specs"
@@ -38,25 +39,6 @@ def advanced(job: Job, sc: Scenario, p: Profile, *times: float) -> Job:
     for now in times:
         job = observe(job, sc, now, rules(p), poll=True)
     return job
-
-
-# --- timestamps -----------------------------------------------------------------------------
-
-
-def test_unix_timestamps_are_whole_seconds() -> None:
-    assert format_time(T0, "unix") == 1_767_225_600
-    assert format_time(T0 + 0.9, "unix") == 1_767_225_600
-    assert isinstance(format_time(T0 + 0.9, "unix"), int)
-
-
-def test_rfc3339_timestamps_are_utc_with_z() -> None:
-    assert format_time(T0, "rfc3339") == "2026-01-01T00:00:00Z"
-    assert format_time(T0 + 90.5, "rfc3339") == "2026-01-01T00:01:30.500000Z"
-
-
-def test_missing_timestamps_stay_none() -> None:
-    assert format_time(None, "unix") is None
-    assert format_time(None, "rfc3339") is None
 
 
 # --- context and views ----------------------------------------------------------------------
@@ -263,3 +245,27 @@ def test_hiding_a_key_leaves_the_request_and_the_scenario_as_they_were() -> None
         assert client.get(f"/things/{first}/result").json() == {"answer": 42}
         shown = client.get(f"/things/{second}/result", params={"include_secret": "true"})
         assert shown.json() == {"answer": 42, "secret": "r"}
+
+
+def test_each_action_view_falls_back_to_its_chain_then_to_the_job_view(tmp_path: Path) -> None:
+    file = tmp_path / "views.profile.yaml"
+    file.write_text(
+        "name: views\n"
+        "operations: {create: c, retrieve: r}\n"
+        "statuses: {terminal: [done]}\n"
+        "views:\n"
+        "  job: {shown: job}\n"
+        "  created: {shown: created}\n"
+        "  deleted: none\n"
+    )
+    views = load_profile(file)
+    context = {"job": {"id": "j"}}
+    shown = {name: render_view(views, name, context) for name in ("retried", "cancelled", "item")}
+    assert shown == {
+        "retried": {"shown": "created"},
+        "cancelled": {"shown": "job"},
+        "item": {"shown": "job"},
+    }
+    assert views.explicit_view("deleted") == (True, True)  # none: no body
+    assert views.explicit_view("retried") == (True, False)  # written, through created
+    assert views.explicit_view("item") == (False, False)

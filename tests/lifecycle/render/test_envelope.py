@@ -1,4 +1,5 @@
-"""emulator.http.envelope: error bodies in each bundled provider's shape, RFC 9457 otherwise."""
+"""emulator.lifecycle.render.envelope: error bodies in each bundled provider's shape, RFC 9457
+otherwise."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from emulator.http.envelope import PROBLEM_JSON, error_reply, violation_details
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.load.profile_load import load_profile
-from emulator.openapi.violation import Violation
+from emulator.lifecycle.render.envelope import PROBLEM_JSON, error_reply
+from emulator.openapi.violation import Violation, violation_details
 from tests.support import REPO
 
 SPECS = REPO / "specs"

@@ -6,16 +6,15 @@ filled first, so bodies can quote it (``{"error": "job not found: <id>"}``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 from emulator.lifecycle.core.profile import DEFAULT_ERRORS, Profile
 from emulator.lifecycle.render.template import render
-from emulator.openapi.violation import Violation
 
-__all__ = ["ErrorReply", "error_reply", "violation_details"]
+__all__ = ["PROBLEM_JSON", "ErrorReply", "error_reply"]
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -28,13 +27,6 @@ class ErrorReply:
     # Refusals the emulator makes for a spec without a profile are not the provider's words,
     # so the self-check does not hold them to the spec.
     provider_shaped: bool = True
-
-
-def violation_details(violations: Sequence[Violation]) -> list[dict[str, Any]]:
-    """Violations as ``{"loc", "msg", "type"}`` items, for envelopes that list them."""
-    return [
-        {"loc": list(v.location), "msg": v.reason or v.message, "type": v.rule} for v in violations
-    ]
 
 
 def error_reply(

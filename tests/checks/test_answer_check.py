@@ -1,0 +1,117 @@
+"""emulator.checks.answer_check: error kinds and scripted faults rendered at load, each held
+to its operation's spec for its status (the transcripts API of tests/data/apis, changed one key
+at a time); and emulator.checks.example_check: the spec's own request examples."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from emulator import ProfileError, ScenarioError, build
+from tests.support import DATA
+
+API = DATA / "apis"
+PROFILE = (API / "specs" / "transcripts.profile.yaml").read_text()
+SPEC = API / "specs" / "transcripts.yaml"
+
+
+def profile_with(tmp_path: Path, old: str, new: str) -> Path:
+    assert old in PROFILE
+    path = tmp_path / "transcripts.profile.yaml"
+    path.write_text(PROFILE.replace(old, new).replace("spec: transcripts.yaml", f"spec: {SPEC}"))
+    return path
+
+
+def scenario_with(tmp_path: Path, faults: str) -> Path:
+    folder = tmp_path / "scenarios"
+    shutil.copytree(API / "scenarios" / "transcripts", folder)
+    (folder / "extra.yaml").write_text(
+        "attempts: [{states: [{status: queued, for: {polls: 1}}, {status: completed}]}]\n"
+        f"faults:\n{faults}"
+    )
+    return folder
+
+
+def load(profile: Path | None = None, scenarios: Path | None = None) -> None:
+    build(
+        profile=profile or API / "specs" / "transcripts.profile.yaml",
+        scenarios=scenarios or API / "scenarios" / "transcripts",
+    )
+
+
+def test_an_envelope_the_spec_forbids_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError) as info:
+        load(profile_with(tmp_path, "status: error}", "status: failed}"))
+    assert info.value.pointer == "/errors/body"
+    assert info.value.reason.startswith(
+        "createTranscript may answer 400 (invalid_request), and the body it sends breaks the "
+        "spec at 'status'"
+    )
+
+
+def test_an_error_kind_with_a_body_on_a_status_declared_bodiless_is_refused(
+    tmp_path: Path,
+) -> None:
+    kind = 'not_found: {status: 404, message: "Transcript lookup error: transcript id not found"}'
+    with pytest.raises(ProfileError) as info:
+        load(profile_with(tmp_path, kind, "not_found: {status: 503}"))
+    assert info.value.reason == (
+        "getTranscript may answer 503 (not_found), and the spec declares no body for it, but "
+        "one is sent"
+    )
+    load(profile_with(tmp_path, kind, "not_found: {status: 503, body: null}"))  # no body: fine
+
+
+def test_a_fault_body_the_spec_forbids_is_refused_naming_the_fault_and_state(
+    tmp_path: Path,
+) -> None:
+    faults = '  - {operation: retrieve, status: 429, body: {error: "{job.attempt}"}}\n'
+    with pytest.raises(ScenarioError) as info:
+        load(scenarios=scenario_with(tmp_path, faults))
+    assert (Path(info.value.file).name, info.value.pointer) == ("extra.yaml", "/faults/0")
+    assert info.value.reason.startswith(
+        "getTranscript would answer 429 for this fault (a job in state /attempts/0/states/0), "
+        "and the body it sends breaks the spec at 'error': 0 is not of type 'string'"
+    )
+
+
+def test_no_body_where_the_spec_declares_one_is_refused(tmp_path: Path) -> None:
+    faults = "  - {operation: delete, status: 404, body: null}\n"
+    with pytest.raises(ScenarioError) as info:
+        load(scenarios=scenario_with(tmp_path, faults))
+    assert "the spec declares a body (application/json), but none is sent" in info.value.reason
+
+
+def test_a_merge_that_breaks_the_spec_is_refused_unless_marked_off_spec(tmp_path: Path) -> None:
+    faults = "  - {operation: retrieve, merge: {status: finished}}\n"
+    with pytest.raises(ScenarioError) as info:
+        load(scenarios=scenario_with(tmp_path, faults))
+    assert "would answer 200 for this fault" in info.value.reason
+    assert info.value.reason.endswith("mark it off_spec: true if it breaks the spec on purpose")
+    load(scenarios=scenario_with(tmp_path / "2", faults.replace("}}", "}, off_spec: true}")))
+
+
+def test_a_fault_template_naming_nothing_is_refused(tmp_path: Path) -> None:
+    faults = '  - {operation: retrieve, status: 429, body: {error: "{jobb.id}"}}\n'
+    with pytest.raises(ScenarioError) as info:
+        load(scenarios=scenario_with(tmp_path, faults))
+    assert info.value.pointer == "/faults/0/body"
+    assert info.value.reason.startswith("unknown name {jobb.id}: a fault's body can use")
+
+
+def test_a_spec_request_example_that_fails_its_own_schema_is_listed(tmp_path: Path) -> None:
+    spec = tmp_path / "transcripts.yaml"
+    spec.write_text(
+        SPEC.read_text().replace(
+            'example: {audio_url: "https://example.com/talk.mp3", speaker_labels: true}',
+            'example: {audio_url: "https://example.com/talk.mp3", speaker_labels: "yes"}',
+        )
+    )
+    app = build(spec=spec, profile=API / "specs" / "transcripts.profile.yaml")
+    (warning,) = [w for w in app.warnings if "example" in str(w)]
+    assert str(warning).endswith(
+        "createTranscript: the spec's request example 1 fails its own schema at "
+        "'speaker_labels': 'yes' is not of type 'boolean'"
+    )
