@@ -107,24 +107,30 @@ def test_a_delete_with_no_body_where_the_spec_declares_one_is_refused(tmp_path: 
     )
 
 
-def test_a_deleted_view_the_spec_forbids_is_refused(tmp_path: Path) -> None:
-    profile = transcripts(tmp_path, "    audio_url: http://deleted_by_user", "    audio_url: 7")
+@pytest.mark.parametrize(
+    ("old", "new", "refusal"),
+    [
+        (
+            "    audio_url: http://deleted_by_user",
+            "    audio_url: 7",
+            "deleteTranscript would answer a job in this state with a body the spec forbids at "
+            "'audio_url': 7 is not of type 'string'",
+        ),
+        (
+            "    confidence: 0.98",
+            "    confidence: high",
+            "getTranscriptSentences would answer a job in this state with a body the spec "
+            "forbids at 'confidence'",
+        ),
+    ],
+    ids=["deleted", "read"],
+)
+def test_a_deleted_or_read_view_the_spec_forbids_is_refused(
+    tmp_path: Path, old: str, new: str, refusal: str
+) -> None:
     with pytest.raises(ScenarioError) as info:
-        build_transcripts(profile)
-    assert info.value.reason.startswith(
-        "deleteTranscript would answer a job in this state with a body the spec forbids at "
-        "'audio_url': 7 is not of type 'string'"
-    )
-
-
-def test_a_read_view_the_spec_forbids_is_refused(tmp_path: Path) -> None:
-    profile = transcripts(tmp_path, "    confidence: 0.98", "    confidence: high")
-    with pytest.raises(ScenarioError) as info:
-        build_transcripts(profile)
-    assert info.value.reason.startswith(
-        "getTranscriptSentences would answer a job in this state with a body the spec forbids "
-        "at 'confidence'"
-    )
+        build_transcripts(transcripts(tmp_path, old, new))
+    assert info.value.reason.startswith(refusal)
 
 
 def test_a_body_where_the_spec_declares_none_is_refused(tmp_path: Path) -> None:
