@@ -26,7 +26,7 @@ def check_request_examples(spec: Spec, operations: Iterable[Operation]) -> list[
             validator = media.validator
             if validator is None:
                 continue
-            for index, example in enumerate(media.given):
+            for index, example in enumerate(media.examples):
                 error = next(iter(validator.iter_errors(example)), None)
                 if error is None:
                     continue
