@@ -125,6 +125,10 @@ def test_list_items_are_their_own_view_with_zoneless_timestamps_and_page_details
         "audio_url",
         "error",
     }
+    # The item's error is there and null (its schema requires it); the job's is left out.
+    assert raw["error"] is None
+    job = httpx.get(f"{emu.url}/v2/transcript/{raw['id']}", headers=AUTH).json()
+    assert "error" not in job and "resource_url" not in job
 
 
 def test_a_delete_answers_the_deleted_resource_and_forgets_it(
