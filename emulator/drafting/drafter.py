@@ -397,7 +397,12 @@ class _Drafting:
 
     def _created_view(self, job_view: ViewDraft) -> Any:
         create = self.resource.create
-        _, schema = success_of(create)
+        status, schema = success_of(create)
+        declared = create.responses.get(str(status))
+        if schema is None and declared is not None and not declared.content:
+            # Any view would be a body the spec forbids: check refuses the profile.
+            self.notes.undecided.append(f"{create.key} declares {status} without a body")
+            return "none"
         if schema is None:
             self.notes.undecided.append(f"{create.key} declares no JSON answer; it answers the job")
             return None

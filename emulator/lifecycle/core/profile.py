@@ -286,10 +286,13 @@ class Profile:
 
     def explicit_view(self, view: str) -> tuple[bool, bool]:
         """Whether the profile writes ``view`` (or its fallback) itself, and if so whether
-        that view is ``none``: no body."""
-        for name in (view, *VIEW_FALLBACKS.get(view, ())):
-            if name in self.views:
-                return True, self.views[name] is None
+        that view is ``none``: no body. ``none`` is a view's own: a retry does not inherit
+        ``created: none`` (it falls on to the job view)."""
+        if view in self.views:
+            return True, self.views[view] is None
+        for name in VIEW_FALLBACKS.get(view, ()):
+            if self.views.get(name) is not None:
+                return True, False
         return False, False
 
     def error(self, kind: str) -> ErrorKind:

@@ -269,3 +269,17 @@ def test_each_action_view_falls_back_to_its_chain_then_to_the_job_view(tmp_path:
     assert views.explicit_view("deleted") == (True, True)  # none: no body
     assert views.explicit_view("retried") == (True, False)  # written, through created
     assert views.explicit_view("item") == (False, False)
+
+
+def test_none_is_a_view_of_its_own_not_inherited_along_the_chain(tmp_path: Path) -> None:
+    file = tmp_path / "none.profile.yaml"
+    file.write_text(
+        "name: none\n"
+        "operations: {create: c, retrieve: r}\n"
+        "statuses: {terminal: [done]}\n"
+        "views: {job: {shown: job}, created: none}\n"
+    )
+    views = load_profile(file)
+    assert views.explicit_view("created") == (True, True)
+    assert views.explicit_view("retried") == (False, False)  # not none: the job view
+    assert render_view(views, "retried", {"job": {}}) == {"shown": "job"}
