@@ -36,5 +36,5 @@ def check_request_examples(spec: Spec, operations: Iterable[Operation]) -> list[
                     f"{op.key}: the spec's request example {index + 1} fails its own schema "
                     f"at '{where}': {error.message}"
                 )
-                found.append(Flaw(str(spec.path), pointer, reason, fatal=False))
+                found.append(Flaw(str(spec.path), pointer, reason, kind="failing-example"))
     return found
