@@ -25,6 +25,7 @@ from emulator.lifecycle.core.scenario import Scenario
 from emulator.lifecycle.load.profile_load import load_profile
 from emulator.lifecycle.load.scenario_load import load_scenarios
 from emulator.openapi import load_spec
+from emulator.openapi.flaws import Flaw
 from emulator.openapi.spec_facts import base_path
 from emulator.openapi.tolerance import compile_operation
 from emulator.settings import BUNDLED_APIS, DEFAULT_API, Settings
@@ -84,8 +85,9 @@ def build(
     strict_spec = settings.strict_spec if settings else False
     loaded_spec = load_spec(spec_path, bound=bound, strict=strict_spec)
     loaded_scenarios: dict[str, Scenario] = {}
+    envelope_warnings: list[Flaw] = []
     if loaded_profile is not None:
-        check_profile(loaded_profile, loaded_spec, action_table)
+        envelope_warnings = check_profile(loaded_profile, loaded_spec, action_table)
         folder = Path(scenarios) if scenarios else loaded_profile.scenarios_dir
         if folder is not None:
             loaded_scenarios = resolve_faults(loaded_profile, loaded_spec, load_scenarios(folder))
@@ -94,6 +96,7 @@ def build(
         check_default_scenario(loaded_profile, loaded_scenarios, folder)
         check_webhooks(loaded_profile, loaded_spec, loaded_scenarios)
     app = Emulator(loaded_spec, loaded_profile, loaded_scenarios, settings, action_table)
+    app.warnings = (*app.warnings, *envelope_warnings)
     # Synthesising every operation of a vendor's spec would cost the load its speed: that is
     # for `check` (which lists what it finds) and --strict-spec (which refuses it).
     if exhaustive or strict_spec:

@@ -25,23 +25,29 @@ from emulator.lifecycle.render.envelope import error_reply
 from emulator.lifecycle.render.fault_answer import fault_answer
 from emulator.lifecycle.render.template import placeholders
 from emulator.lifecycle.render.views import job_context, render_view
+from emulator.openapi.flaws import Flaw
 from emulator.openapi.model import Spec
 from emulator.openapi.validation import media_for, response_for
 
 __all__ = ["FAULT_ROOTS", "check_error_kinds", "check_faults"]
 
-# What a fault's body and merge templates may name (``emulator.http.dispatch.fault_context``).
+# What a fault's body and merge templates may name (the request pipeline fills them alike).
 FAULT_ROOTS = frozenset(
     {"job", "request", "result", "error", "fields", "timeline", "base_url", "status", "job_id"}
 )
 _SAMPLE_ID = "00000000-0000-4000-8000-000000000000"
 
 
-def check_error_kinds(profile: Profile, spec: Spec, table: ActionTable = ACTION_TABLE) -> None:
-    """Refuse an error kind whose body an operation that may answer it declares otherwise."""
-    for found in bind_operations(profile, spec, table).values():
-        op = found.operation
-        for kind in dict.fromkeys([*error_kinds(profile, found.action, op), "rate_limited"]):
+def check_error_kinds(
+    profile: Profile, spec: Spec, table: ActionTable = ACTION_TABLE
+) -> list[Flaw]:
+    """Refuse an error kind whose body an operation that may answer it declares otherwise. A
+    profile that writes no ``errors`` section has the emulator's default envelope, not its
+    author's claim: what it breaks is returned as warnings instead."""
+    found: list[Flaw] = []
+    for bound in bind_operations(profile, spec, table).values():
+        op = bound.operation
+        for kind in dict.fromkeys([*error_kinds(profile, bound.action, op), "rate_limited"]):
             error = error_reply(profile, kind, _sample_variables(profile, kind))
             declared = response_for(op, error.status)
             if declared is None:
@@ -50,11 +56,15 @@ def check_error_kinds(profile: Profile, spec: Spec, table: ActionTable = ACTION_
             if problem is None:
                 continue
             own = profile.error(kind).own_body
-            raise ProfileError(
-                str(profile.path),
-                f"/errors/kinds/{kind}" if own else "/errors/body",
-                f"{op.key} may answer {error.status} ({kind}), and {problem}",
-            )
+            pointer = f"/errors/kinds/{kind}" if own else "/errors/body"
+            reason = f"{op.key} may answer {error.status} ({kind}), and {problem}"
+            if profile.errors_written:
+                raise ProfileError(str(profile.path), pointer, reason)
+            reason += "; write the profile's errors section in the provider's envelope"
+            flaw = Flaw(str(profile.path), "/errors", reason, kind="default-error-envelope")
+            if flaw not in found:
+                found.append(flaw)
+    return found[:1]
 
 
 def check_faults(

@@ -23,7 +23,7 @@ from emulator.yamlread import escape
 __all__ = ["check_profile", "check_scenarios", "check_stateless", "sample_request"]
 
 
-def check_profile(profile: Profile, spec: Spec, table: ActionTable = ACTION_TABLE) -> None:
+def check_profile(profile: Profile, spec: Spec, table: ActionTable = ACTION_TABLE) -> list[Flaw]:
     """Each bound operation exists, those that act on one job carry its id in their path, and
     each error kind an operation may answer has the body its spec declares."""
     for action, ref in profile.operations.items():
@@ -44,7 +44,7 @@ def check_profile(profile: Profile, spec: Spec, table: ActionTable = ACTION_TABL
                 f"{action} acts on one job, but {op.key} ({op.method} {op.path}) has no path "
                 "parameter to carry the job id; bind an operation like GET /jobs/{id}",
             )
-    check_error_kinds(profile, spec, table)
+    return check_error_kinds(profile, spec, table)
 
 
 def check_stateless(

@@ -244,6 +244,9 @@ class Profile:
     webhooks: WebhookRules | None = None
     # A status the operation does not declare: a spec gap (served, journaled) or a violation.
     undeclared: Literal["gap", "violation"] = "gap"
+    # The profile writes an ``errors`` section: its envelope is the author's claim, and check
+    # refuses one the spec forbids (without it, the default envelope earns a warning).
+    errors_written: bool = False
     # Each name of ``operations`` as bound: those not given here perform the action they name.
     bindings: Mapping[str, BoundOperation] = field(default_factory=dict)
 

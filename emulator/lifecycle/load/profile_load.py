@@ -102,6 +102,7 @@ def load_profile(path: str | Path, table: ActionTable = ACTION_TABLE) -> Profile
         hidden={k: hidden.text(k) for k in hidden.names()},
         views={name: _view(views, name) for name in views.names()},
         errors=_errors(r.section("errors")),
+        errors_written=r.has("errors"),
         timeline=_timeline(r.section("timeline")) if r.has("timeline") else None,
         count_by=_count_by(r.section("stats")),
         webhooks=load_webhook_rules(r.section("webhooks")) if r.has("webhooks") else None,
