@@ -150,7 +150,9 @@ def test_generated_values_validate(name: str, seed: int) -> None:
     assert_valid(SCHEMAS[name], value)
 
 
-@settings(database=None, max_examples=150, deadline=None)
+# Derandomized: the same 150 draws every run, so a failure here is a bug that reproduces, never
+# a flake. The seeds that found rare misses are pinned below.
+@settings(database=None, max_examples=150, deadline=None, derandomize=True)
 @given(
     seed=st.integers(min_value=0, max_value=2**32),
     salt=st.text(max_size=12),
@@ -158,6 +160,36 @@ def test_generated_values_validate(name: str, seed: int) -> None:
 )
 def test_any_seed_and_salt_gives_valid_values(seed: int, salt: str, name: str) -> None:
     assert_valid(SCHEMAS[name], Synthesizer(seed=seed).generate(SCHEMAS[name], salt))
+
+
+@pytest.mark.parametrize(
+    ("name", "seed"),
+    [
+        # Seeds for which drawing and rejecting missed every time: an integer strictly between
+        # 0 and 2 (two draws in three fell on an excluded end) and a `not` dodged by redraws.
+        ("exclusive-bounds", 1149),
+        ("exclusive-bounds", 1561),
+        ("exclusive-bounds", 2159),
+        ("not", 1149),
+    ],
+)
+def test_seeds_that_once_missed_give_valid_values(name: str, seed: int) -> None:
+    assert_valid(SCHEMAS[name], Synthesizer(seed=seed).generate(SCHEMAS[name], ""))
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 2},
+        {"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 4, "multipleOf": 2},
+        {"type": "integer", "exclusiveMinimum": 2.5, "maximum": 5, "multipleOf": 2.5},
+        {"type": "integer", "minimum": 0, "maximum": 2, "multipleOf": 0.5},
+        {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 0.5, "multipleOf": 0.25},
+    ],
+)
+def test_numbers_are_drawn_only_from_the_allowed_multiples(schema: dict[str, Any]) -> None:
+    for seed in range(300):
+        assert_valid(schema, Synthesizer(seed=seed).generate(schema, "n"))
 
 
 def test_same_seed_and_salt_give_the_same_value() -> None:
