@@ -18,6 +18,7 @@ from typing import Any
 from emulator.contract.target import Seen, Target
 from emulator.lifecycle.core.profile import Profile
 from emulator.openapi.model import Operation, Spec
+from emulator.openapi.path_template import parameter_names
 
 __all__ = ["Journey", "Plan", "Step", "view_key"]
 
@@ -96,7 +97,7 @@ class Journey:
         nxt = self.ops.get(action)
         if nxt is None:
             return None
-        param = [s[1:-1] for s in nxt.path.split("/") if s.startswith("{")][-1]
+        param = parameter_names(nxt.path)[-1]
         raw = dict(self.spec.document["paths"][step.operation.path][step.operation.method.lower()])
         declared = raw.get("responses", {}).get(str(step.seen.status), {})
         for name, link in dict(declared.get("links") or {}).items():
@@ -143,7 +144,7 @@ class Journey:
     def _param(self, action: str) -> str:
         op = self.ops[action]
         assert op is not None
-        return [s[1:-1] for s in op.path.split("/") if s.startswith("{")][-1]
+        return parameter_names(op.path)[-1]
 
     def play(self) -> list[Step]:
         request = self.plan.request

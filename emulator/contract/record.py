@@ -27,6 +27,7 @@ from starlette.types import Receive, Scope, Send
 from emulator.contract.recording import JobLog, redact_headers, scrub
 from emulator.http.app import Emulator
 from emulator.http.routing import Router
+from emulator.openapi.path_template import parameter_names
 from emulator.openapi.spec_facts import base_path
 from emulator.openapi.validation import check_response
 
@@ -141,7 +142,8 @@ class Recorder:
             action = self.action_of.get(op.key)
             # An error's body may be anything (a gateway's HTML): its status is what counts.
             if action is not None and (isinstance(parsed, dict) or answer.status_code >= 400):
-                job_id = match.params.get(_last_param(op.path)) if "{" in op.path else None
+                names = parameter_names(op.path)
+                job_id = match.params.get(names[-1]) if names else None
                 retry_after = answer.headers.get("retry-after")
                 shown = parsed if isinstance(parsed, dict) else {}
                 self.jobs.observe(action, job_id, answer.status_code, shown, at, retry_after)
@@ -160,10 +162,6 @@ class Recorder:
         part = self.out / f".{name}.part"
         part.write_text(scrub(text, self.secrets), encoding="utf-8")
         part.replace(self.out / name)
-
-
-def _last_param(path: str) -> str:
-    return [s[1:-1] for s in path.split("/") if s.startswith("{")][-1]
 
 
 def _json(raw: bytes) -> Any:

@@ -26,6 +26,7 @@ from emulator.lifecycle.core.namespace import Namespace
 from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.core.scenario import Attempt, Fault, Scenario, State
 from emulator.openapi.model import MediaType, Operation, Spec
+from emulator.openapi.path_template import parameter_names
 from emulator.openapi.spec_facts import success_status
 from emulator.openapi.synthesis import Made, Synthesizer, Unservable
 from emulator.settings import Settings
@@ -69,7 +70,7 @@ class JobDispatch:
                 if profile.bindings[found.binding.action].renderers:
                     self._headed.add(key)
         for op in spec.operations:
-            names = [p[1:-1] for p in op.path.strip("/").split("/") if p.startswith("{")]
+            names = parameter_names(op.path)
             bound = self._bound.get(op.key)
             # Actions that create or span jobs have no job id: the others act on the job their
             # last path parameter names (and an operation no action owns may fault by job).

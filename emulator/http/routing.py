@@ -2,21 +2,22 @@
 
 OpenAPI path templates are matched segment by segment as plain strings, never with typed
 convertors: a malformed id must reach validation (a 400 in the provider's envelope), not die
-as a 404 in the router. Any parameter name works, ``{job-id}`` included. Only the leading
-``/`` is dropped, so ``/jobs/`` is not ``/jobs``: no silent match and no redirect.
+as a 404 in the router. Any parameter name works, ``{job-id}`` included, and a segment may
+hold text around its parameter (``{operation}:cancel``, see ``openapi.path_template``). Only
+the leading ``/`` is dropped, so ``/jobs/`` is not ``/jobs``: no silent match and no redirect.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import unquote
 
 from emulator.openapi.model import Operation
+from emulator.openapi.path_template import Slot, compile_path
 from emulator.speed.memo import SizedMemo
 from emulator.speed.readonly import freeze
 
-__all__ = ["RouteMatch", "Router", "compile_path"]
+__all__ = ["RouteMatch", "Router"]
 
 _RECENT_PATHS = 4096
 
@@ -34,36 +35,25 @@ class RouteMatch:
     allowed: tuple[str, ...] = ()
 
 
-def compile_path(template: str) -> tuple[str | None, ...]:
-    """Split a path template into segments: a literal string, or None for a parameter slot.
-
-    >>> compile_path("/job/{id}/retry")
-    ('job', None, 'retry')
-    """
-    return tuple(
-        None if seg.startswith("{") and seg.endswith("}") else seg
-        for seg in template.removeprefix("/").split("/")
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class _Route:
-    segments: tuple[str | None, ...]
+    segments: tuple[str | Slot, ...]
     names: tuple[str, ...]
-    # Static segments beat templates: the route with more literals, earlier, sorts first.
-    rank: tuple[int, ...]
+    # The segments without their parameters' names: templates of one shape are one resource.
+    shape: tuple[str | tuple[str, ...], ...]
+    # Static segments beat templates: the route with more literal text, earlier, sorts first
+    # (a literal segment, then one with text around its parameter, then a bare parameter).
+    rank: tuple[tuple[int, int], ...]
     methods: Mapping[str, Operation]
 
 
 def _route(template: str, operations: Mapping[str, Operation]) -> _Route:
     segments = compile_path(template)
-    names = tuple(
-        seg[1:-1]
-        for seg in template.removeprefix("/").split("/")
-        if seg.startswith("{") and seg.endswith("}")
-    )
-    rank = tuple(1 if seg is None else 0 for seg in segments)
-    return _Route(segments, names, rank, operations)
+    slots = [seg for seg in segments if isinstance(seg, Slot)]
+    names = tuple(name for slot in slots for name in slot.names)
+    shape = tuple(seg if isinstance(seg, str) else seg.literals for seg in segments)
+    rank = tuple((0, 0) if isinstance(seg, str) else seg.specificity for seg in segments)
+    return _Route(segments, names, shape, rank, operations)
 
 
 class Router:
@@ -94,10 +84,10 @@ class Router:
 
     def _match(self, method: str, path: str) -> RouteMatch:
         parts = path.removeprefix("/").split("/")
-        resource: tuple[str | None, ...] | None = None
+        resource: tuple[str | tuple[str, ...], ...] | None = None
         allowed: set[str] = set()
         for route in self._by_length.get(len(parts), ()):
-            if resource is not None and route.segments != resource:
+            if resource is not None and route.shape != resource:
                 continue
             params = _bind(route, parts)
             if params is None:
@@ -112,7 +102,7 @@ class Router:
             # fall-through to a template that happens to take the same path. Templates that
             # differ only in their variables' names (which OpenAPI forbids, and published specs
             # have) are one resource: the method may be under any of them.
-            resource = route.segments
+            resource = route.shape
             allowed |= set(route.methods) | ({"HEAD"} if "GET" in route.methods else set())
         if resource is not None:
             return RouteMatch(None, allowed=tuple(sorted(allowed)))
@@ -121,12 +111,14 @@ class Router:
 
 def _bind(route: _Route, parts: list[str]) -> dict[str, str] | None:
     values: list[str] = []
-    for literal, part in zip(route.segments, parts, strict=True):
-        if literal is None:
-            if not part:
+    for segment, part in zip(route.segments, parts, strict=True):
+        if isinstance(segment, str):
+            if segment != part:
                 return None
-            values.append(unquote(part))
-        elif literal != part:
+            continue
+        bound = segment.bind(part)
+        if bound is None:
             return None
+        values.extend(bound)
     # Remembered and handed to every request for this path: read-only.
     return freeze(dict(zip(route.names, values, strict=True)))  # type: ignore[no-any-return]

@@ -1,7 +1,9 @@
 """Long-running operations of two more shapes, polled by their vendors' own machinery over
 real HTTP: a status monitor behind ``Operation-Location`` that redirects (303) to the result,
-polled by azure-core's ``LROPoller``; and Google's ``Operation`` resource (AIP-151), polled by
-google-api-core's ``operation.Operation`` future (tests/data/shapes: hand-written specs)."""
+polled by azure-core's ``LROPoller``; and Google's ``Operation`` resource (AIP-151), polled and
+cancelled (``POST /v1/operations/{id}:cancel``, a custom method) by google-api-core's
+``operation.Operation`` future through its REST operations client (tests/data/shapes:
+hand-written specs)."""
 
 from __future__ import annotations
 
@@ -19,8 +21,12 @@ from azure.core.polling.base_polling import LROBasePolling
 from azure.core.rest import HttpRequest
 from google.api_core import exceptions, operation
 from google.api_core import retry as retries
+from google.api_core.operations_v1 import AbstractOperationsClient
+from google.api_core.operations_v1.transports.rest import OperationsRestTransport
+from google.auth.credentials import AnonymousCredentials
 from google.longrunning import operations_pb2
 from google.protobuf import json_format, struct_pb2
+from google.rpc import code_pb2
 
 from emulator.testing.handle import EmulatorHandle
 
@@ -109,37 +115,95 @@ def test_a_scenario_fault_on_the_monitor_is_retried_by_the_poller_on_the_clock(
 NO_WAIT = retries.Retry(
     initial=0, maximum=0, multiplier=1, timeout=5, predicate=retries.if_exception_type(Exception)
 )
+# Where this service's google.longrunning.Operations methods live, as a generated REST client's
+# http_options say them for its own service: GetOperation, and CancelOperation as a custom
+# method (AIP-136) after the operation's name.
+OPERATIONS_RULES = {
+    "google.longrunning.Operations.GetOperation": [
+        {"method": "get", "uri": "/v1/{name=operations/*}"}
+    ],
+    "google.longrunning.Operations.CancelOperation": [
+        {"method": "post", "uri": "/v1/{name=operations/*}:cancel", "body": "*"}
+    ],
+}
 
 
-def start_export(http: httpx.Client, table: str) -> operation.Operation:
-    """google-api-core's Operation future over an HTTP/JSON client: refreshed by name."""
+@pytest.fixture
+def operations(exports: EmulatorHandle) -> AbstractOperationsClient:
+    """google-api-core's REST operations client, the one generated REST clients poll with."""
+    transport = OperationsRestTransport(
+        host=exports.url,
+        credentials=AnonymousCredentials(),
+        http_options=OPERATIONS_RULES,
+        url_scheme="http",
+    )
+    return AbstractOperationsClient(transport=transport)
 
-    def parse(body: Any) -> operations_pb2.Operation:
-        return json_format.ParseDict(body, operations_pb2.Operation())
 
-    started = http.post("projects/p1/exports", json={"table": table})
-    proto = parse(started.raise_for_status().json())
-
-    def refresh(retry: Any = None) -> operations_pb2.Operation:
-        return parse(http.get(proto.name).raise_for_status().json())
-
-    return operation.Operation(
-        proto, refresh, lambda: None, struct_pb2.Struct, metadata_type=struct_pb2.Struct
+def start_export(
+    exports: EmulatorHandle, operations: AbstractOperationsClient, table: str
+) -> operation.Operation:
+    """The method starts an Operation; google-api-core's future polls and cancels it by name
+    through the operations client, as a generated client's ``from_gapic`` wiring does."""
+    started = httpx.post(f"{exports.url}/v1/projects/p1/exports", json={"table": table})
+    proto = json_format.ParseDict(started.raise_for_status().json(), operations_pb2.Operation())
+    return operation.from_gapic(
+        proto, operations, struct_pb2.Struct, metadata_type=struct_pb2.Struct
     )
 
 
 def test_an_operation_resource_is_polled_until_done_with_its_response(
-    exports: EmulatorHandle,
+    exports: EmulatorHandle, operations: AbstractOperationsClient
 ) -> None:
-    with httpx.Client(base_url=f"{exports.url}/v1/") as http:
-        export = start_export(http, "orders")
-        assert export.operation.name.startswith("operations/export-")
-        assert not export.done(retry=None)
-        result = export.result(polling=NO_WAIT)
-        assert dict(result) == {"uri": "gs://bucket/export.csv", "rows": 1200}
-        assert export.metadata["state"] == "SUCCEEDED"
-        assert export.metadata["table"] == "orders"
-        failing = start_export(http, "missing")
-        with pytest.raises(exceptions.GoogleAPICallError, match="table 'missing' not found"):
-            failing.result(polling=NO_WAIT)
+    export = start_export(exports, operations, "orders")
+    assert export.operation.name.startswith("operations/export-")
+    assert not export.done(retry=None)
+    result = export.result(polling=NO_WAIT)
+    assert dict(result) == {"uri": "gs://bucket/export.csv", "rows": 1200}
+    assert export.metadata["state"] == "SUCCEEDED"
+    assert export.metadata["table"] == "orders"
+    failing = start_export(exports, operations, "missing")
+    with pytest.raises(exceptions.GoogleAPICallError, match="table 'missing' not found"):
+        failing.result(polling=NO_WAIT)
+    assert_clean(exports)
+
+
+def test_a_running_operation_is_cancelled_by_its_custom_method(
+    exports: EmulatorHandle, operations: AbstractOperationsClient
+) -> None:
+    export = start_export(exports, operations, "orders")
+    assert not export.done()  # its one pending poll: it now runs
+    assert export.cancel() is True
+    cancels = entries(exports, operation="cancel")
+    assert [(e["method"], e["status"], e["response_body"]) for e in cancels] == [("POST", 200, {})]
+    job_id = export.operation.name.removeprefix("operations/")
+    assert cancels[0]["path"].endswith(f"/v1/operations/{job_id}:cancel")
+    # Best effort: the running step ends first, then the operation is done, cancelled.
+    assert not export.cancelled()
+    assert export.cancelled()
+    with pytest.raises(exceptions.Cancelled, match="Operation cancelled by the user"):
+        export.result(polling=NO_WAIT)
+    assert export.metadata["state"] == "CANCELLED"
+    # A done operation: the future asks nothing; the method itself refuses, FAILED_PRECONDITION.
+    asked = len(entries(exports))
+    assert export.cancel() is False
+    assert len(entries(exports)) == asked
+    with pytest.raises(exceptions.BadRequest, match="is already done"):
+        operations.cancel_operation(export.operation.name)
+    assert_clean(exports)
+
+
+def test_a_pending_operation_is_cancelled_at_once(
+    exports: EmulatorHandle, operations: AbstractOperationsClient
+) -> None:
+    export = start_export(exports, operations, "orders")
+    operations.cancel_operation(export.operation.name)
+    done = operations.get_operation(export.operation.name)
+    assert (done.done, done.error.code, done.error.message) == (
+        True,
+        code_pb2.CANCELLED,
+        "Operation cancelled by the user.",
+    )
+    with pytest.raises(exceptions.NotFound, match="operation export-nothing not found"):
+        operations.cancel_operation("operations/export-nothing")
     assert_clean(exports)

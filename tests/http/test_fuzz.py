@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 
 from emulator import BUNDLED_APIS, Emulator, LiveServer, Settings, build
+from emulator.openapi.path_template import parameter_names
 from tests.http.test_hostile import APIS, Api
 
 FUZZ = settings(
@@ -168,7 +169,7 @@ def requests(draw: st.DrawFn, target: Fuzzed) -> tuple[str, str, dict[str, str],
     with_body = [op for op in ops if op.request_body is not None]
     op = draw(st.sampled_from(with_body if with_body and often(draw, 6) else ops))
     path = target.app.base_path + op.path
-    for name in [p[1:-1] for p in op.path.split("/") if p.startswith("{")]:
+    for name in parameter_names(op.path):
         segment = draw(PLAIN_SEGMENT if often(draw, 5) else HOSTILE_SEGMENT)
         path = path.replace("{" + name + "}", segment, 1)
     if often(draw, 2):

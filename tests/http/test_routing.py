@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.http.routing import RouteMatch, Router, compile_path
+from emulator.http.routing import RouteMatch, Router
 from emulator.openapi import Operation, load_spec
 from tests.support import DATA
 
@@ -18,11 +18,6 @@ def router() -> Router:
 
 def key(match: RouteMatch) -> str | None:
     return match.operation.key if match.operation is not None else None
-
-
-def test_compile_template_marks_parameter_slots() -> None:
-    assert compile_path("/job/{id}/retry") == ("job", None, "retry")
-    assert compile_path("/job/{job-id}") == ("job", None)
 
 
 def test_static_segment_beats_template(router: Router) -> None:
@@ -121,3 +116,62 @@ def test_templates_that_differ_only_in_variable_names_are_one_resource() -> None
 
 def _op(method: str, path: str) -> Operation:
     return Operation(method, path, None, (), None, {}, (), f"/paths/{path}/{method.lower()}")
+
+
+def test_a_custom_method_routes_to_its_own_operation(router: Router) -> None:
+    cancel = router.match("POST", "/v1/operations/export-1:cancel")
+    assert (key(cancel), cancel.params) == ("cancelOperation", {"operation": "export-1"})
+    wait = router.match("POST", "/v1/operations/export-1:wait")
+    assert (key(wait), wait.params) == ("waitOperation", {"operation": "export-1"})
+    plain = router.match("GET", "/v1/operations/export-1")
+    assert (key(plain), plain.params) == ("getOperation", {"operation": "export-1"})
+
+
+def test_a_custom_method_is_its_own_resource_for_405(router: Router) -> None:
+    # The verb names a method of its own: GET there is a 405 naming POST, not a GET of an
+    # operation called "export-1:cancel".
+    match = router.match("GET", "/v1/operations/export-1:cancel")
+    assert (match.operation, match.allowed) == (None, ("POST",))
+    # No verb the spec declares: the whole segment is the operation's name.
+    other = router.match("POST", "/v1/operations/export-1:pause")
+    assert (other.operation, other.allowed) == (None, ("DELETE", "GET", "HEAD"))
+    assert router.match("GET", "/v1/operations/export-1:pause").params == {
+        "operation": "export-1:pause"
+    }
+
+
+def test_a_custom_method_needs_a_value_before_its_verb(router: Router) -> None:
+    # ":cancel" alone has no name to cancel: it is taken as a name, which has no POST.
+    match = router.match("POST", "/v1/operations/:cancel")
+    assert (match.operation, match.allowed) == (None, ("DELETE", "GET", "HEAD"))
+
+
+def test_custom_method_values_are_percent_decoded_and_not_typed(router: Router) -> None:
+    match = router.match("POST", "/v1/operations/a%2Fb%20c:cancel")
+    assert (key(match), match.params) == ("cancelOperation", {"operation": "a/b c"})
+    # An encoded colon is part of the name, not the verb's separator (RFC 6570 reserved text).
+    encoded = router.match("POST", "/v1/operations/a%3Acancel")
+    assert encoded.operation is None and "GET" in encoded.allowed
+    assert router.match("GET", "/v1/operations/a%3Acancel").params == {"operation": "a:cancel"}
+    assert key(router.match("POST", "/v1/operations/not-a-uuid!:cancel")) == "cancelOperation"
+
+
+def test_text_before_a_parameter_and_two_parameters_in_one_segment(router: Router) -> None:
+    match = router.match("GET", "/reports/v2/q3.tar.gz")
+    assert key(match) == "getReport"
+    # The value before a literal is as short as it can be: the same reading every time.
+    assert match.params == {"version": "2", "file": "q3", "extension": "tar.gz"}
+    # A malformed version still routes: validation answers it, not the router.
+    assert router.match("GET", "/reports/vX/q3.csv").params["version"] == "X"
+    for path in ("/reports/v/q3.csv", "/reports/2/q3.csv", "/reports/v2/q3", "/reports/v2/.csv"):
+        assert router.match("GET", path).operation is None, path
+    # A literal segment beats "v{version}".
+    assert key(router.match("GET", "/reports/latest/q3.csv")) == "getLatestReport"
+
+
+def test_custom_methods_that_differ_only_in_variable_names_are_one_resource() -> None:
+    ops = [_op("POST", "/o/{name}:cancel"), _op("DELETE", "/o/{id}:cancel"), _op("GET", "/o/{x}")]
+    router = Router(ops)
+    assert router.match("DELETE", "/o/a:cancel").operation is ops[1]
+    assert router.match("POST", "/o/a:cancel").params == {"name": "a"}
+    assert router.match("PUT", "/o/a:cancel").allowed == ("DELETE", "POST")
