@@ -70,6 +70,11 @@ def analyses_server() -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="session")
+def reports_server() -> Iterator[LiveServer]:
+    yield from _serve(profile=SHAPES / "reports.profile.yaml", settings=MANUAL)
+
+
+@pytest.fixture(scope="session")
 def exports_server() -> Iterator[LiveServer]:
     yield from _serve(profile=SHAPES / "exports.profile.yaml", settings=MANUAL)
 
@@ -147,6 +152,11 @@ def analyses(
     analyses_server: LiveServer, request: pytest.FixtureRequest
 ) -> Iterator[EmulatorHandle]:
     yield from _emu(analyses_server, request)
+
+
+@pytest.fixture
+def reports(reports_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[EmulatorHandle]:
+    yield from _emu(reports_server, request)
 
 
 @pytest.fixture

@@ -1,12 +1,14 @@
 """Long-running operations of two more shapes, polled by their vendors' own machinery over
 real HTTP: a status monitor behind ``Operation-Location`` that redirects (303) to the result,
-polled by azure-core's ``LROPoller``; and Google's ``Operation`` resource (AIP-151), polled and
+and one behind ``Location`` that answers 202 while the job runs, both polled by azure-core's
+``LROPoller``; and Google's ``Operation`` resource (AIP-151), polled and
 cancelled (``POST /v1/operations/{id}:cancel``, a custom method) by google-api-core's
 ``operation.Operation`` future through its REST operations client (tests/data/shapes:
 hand-written specs)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -48,20 +50,32 @@ class ClockTransport(RequestsTransport):
         self.emulator.clock.advance(duration)
 
 
-def begin_analysis(emulator: EmulatorHandle, source: str) -> tuple[LROPoller[Any], ClockTransport]:
-    """A small azure-core client: the policies generated Azure clients carry for polling."""
+def begin(
+    emulator: EmulatorHandle,
+    path: str,
+    body: dict[str, Any],
+    before_polling: Callable[[str], object] = lambda job_id: None,
+) -> tuple[LROPoller[Any], ClockTransport]:
+    """A small azure-core client: the policies generated Azure clients carry for polling; the
+    poller picks its algorithm from the create's headers, as theirs does. It starts polling
+    at once, on a thread of its own: ``before_polling`` acts on the new job first."""
     transport = ClockTransport(emulator)
     policies = [RequestIdPolicy(), RetryPolicy(), RedirectPolicy()]
     client: PipelineClient[Any, Any] = PipelineClient(
         emulator.url, transport=transport, policies=policies
     )
-    request = HttpRequest("POST", f"{emulator.url}/analyses", json={"source": source})
+    request = HttpRequest("POST", f"{emulator.url}{path}", json=body)
     initial = client.send_request(request, _return_pipeline_response=True)
+    before_polling(initial.http_response.json()["id"])
 
     def result(response: PipelineResponse[Any, Any]) -> Any:
         return response.http_response.json()
 
     return LROPoller(client, initial, result, LROBasePolling(timeout=30)), transport
+
+
+def begin_analysis(emulator: EmulatorHandle, source: str) -> tuple[LROPoller[Any], ClockTransport]:
+    return begin(emulator, "/analyses", {"source": source})
 
 
 def test_a_monitor_behind_operation_location_redirects_to_the_result(
@@ -107,6 +121,65 @@ def test_a_scenario_fault_on_the_monitor_is_retried_by_the_poller_on_the_clock(
     assert polls == [(200, None), (503, "/faults/0"), (303, None)]
     assert 3.0 in transport.waits  # the fault's Retry-After, waited on the emulator's clock
     assert_clean(analyses)
+
+
+# -- 202 + Location: the monitor answers 202 while the job runs (azure-core) --------------------
+
+
+def test_a_monitor_behind_location_answers_202_until_it_redirects_to_the_result(
+    reports: EmulatorHandle,
+) -> None:
+    poller, transport = begin(reports, "/reports", {"query": "sales by month"})
+    assert poller.polling_method()._operation.__class__.__name__ == "LocationPolling"
+    assert poller.result() == {"id": poller.result()["id"], "status": "Succeeded", "rows": 40}
+    assert transport.waits == [5.0, 5.0, 5.0]  # Retry-After, on the emulator's clock
+    seen = [(e["action"], e["status"]) for e in entries(reports)]
+    assert seen == [
+        ("create", 202),
+        ("monitor", 202),
+        ("monitor", 202),
+        ("monitor", 202),
+        ("monitor", 303),
+        ("retrieve", 200),
+    ]
+    polls = entries(reports, operation="monitor")
+    assert [p["response_headers"].get("retry-after") for p in polls] == ["5", "5", "5", None]
+    assert polls[0]["response_body"] == {"id": poller.result()["id"], "status": "Running"}
+    assert_clean(reports)
+
+
+def test_a_failed_job_behind_location_answers_the_failed_status_with_its_error(
+    reports: EmulatorHandle,
+) -> None:
+    poller, _ = begin(reports, "/reports", {"query": "broken"})
+    with pytest.raises(HttpResponseError) as failed:
+        poller.result()
+    assert failed.value.status_code == 422
+    body = failed.value.response.json()
+    assert body["status"] == "Failed"
+    assert body["error"] == {"code": "BadQuery", "message": "The query does not parse."}
+    assert [e["status"] for e in entries(reports, operation="monitor")] == [202, 202, 422]
+    assert_clean(reports)
+
+
+def test_a_cancelled_job_behind_location_answers_the_failed_status(
+    reports: EmulatorHandle,
+) -> None:
+    def cancel(job_id: str) -> None:
+        cancelled = httpx.post(f"{reports.url}/reports/operations/{job_id}/cancel")
+        assert (cancelled.status_code, cancelled.json()["status"]) == (200, "Canceled")
+
+    poller, _ = begin(reports, "/reports", {"query": "sales by month"}, before_polling=cancel)
+    job_id = entries(reports)[0]["response_body"]["id"]
+    with pytest.raises(HttpResponseError) as cancelled:
+        poller.result()
+    assert cancelled.value.status_code == 422
+    assert cancelled.value.response.json() == {
+        "id": job_id,
+        "status": "Canceled",
+        "error": {"code": "Canceled", "message": "The report was canceled."},
+    }
+    assert_clean(reports)
 
 
 # -- Operation resources, AIP-151 (google-api-core) ---------------------------------------------

@@ -372,9 +372,9 @@ class JobActions:
         job_id: str | None,
         scenario: Scenario,
     ) -> Reply:
-        """A status monitor, polled like the job: its own view, with ``Retry-After`` while the
-        job runs; once the job succeeds, that view, or a 303 to where the result is (a failed
-        or cancelled job shows the view)."""
+        """A status monitor, polled like the job: its own view, with ``Retry-After`` and the
+        running status while the job runs; once the job succeeds, that view, or a 303 to where
+        the result is; a failed or cancelled job shows the view, with the failed status."""
         job = self.observe(ns, _named(job_id), poll=True)
         binding = self.profile.bindings.get(bound.action)
         rules = binding.monitor if binding is not None else None
@@ -387,9 +387,14 @@ class JobActions:
             context = {**self.context(job), "base_url": request.base_url}
             return Reply(303, None, job.id, headers={"location": str(locate(context))})
         headers = {}
-        if rules is not None and rules.retry_after is not None and not done:
-            headers["retry-after"] = str(rules.retry_after)
-        return self._polled(bound, job, request, headers)
+        answer = None
+        if rules is not None and not done:
+            answer = rules.running_status
+            if rules.retry_after is not None:
+                headers["retry-after"] = str(rules.retry_after)
+        elif rules is not None and not succeeded:
+            answer = rules.failed_status
+        return self._polled(bound, job, request, headers, answer)
 
     def with_headers(self, ns: Namespace, name: str, reply: Reply, request: Request) -> Reply:
         """``reply`` with the response headers the operation bound as ``name`` declares,
@@ -444,13 +449,20 @@ class JobActions:
         return None if view is None else self.view(job, view, request)
 
     def _polled(
-        self, bound: Binding, job: Job, request: Request, headers: Mapping[str, str] | None = None
+        self,
+        bound: Binding,
+        job: Job,
+        request: Request,
+        headers: Mapping[str, str] | None = None,
+        status: int | None = None,
     ) -> Reply:
-        """The answer to a poll of ``job``: its view, rendered once while it does not change."""
+        """The answer to a poll of ``job``: its view, rendered once while it does not change,
+        with ``status`` (None: the operation's success status)."""
+        status = status or bound.success
         if bound.view is None:
-            return Reply(bound.success, None, job.id, headers=headers or {})
+            return Reply(status, None, job.id, headers=headers or {})
         shown = self.cached_view(job, bound.view, request)
-        return Reply(bound.success, shown.body, job.id, headers or {}, shown.payload)
+        return Reply(status, shown.body, job.id, headers or {}, shown.payload)
 
     def _refusal(self, kind: str, verb: str, job: Job) -> Refusal:
         """The profile's ``kind`` refusal of ``verb`` on ``job``, in the provider's words (its

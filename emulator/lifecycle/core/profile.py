@@ -128,14 +128,23 @@ class CancelRules:
 
 @dataclass(frozen=True, slots=True)
 class MonitorRules:
-    """A status monitor: polled like the job, in its own view; once the job is terminal it
-    shows that view (which may link to the result) or redirects (303) to ``location``."""
+    """A status monitor: polled like the job, in its own view; once the job has succeeded it
+    shows that view (which may link to the result, or be the result) or redirects (303) to
+    ``location``.
+
+    The status of each answer: ``running_status`` while the job is not terminal (202 where
+    the monitor says "still working" that way, as behind a ``Location`` header),
+    ``failed_status`` once it failed or was cancelled, the binding's success status otherwise;
+    None is the binding's success status.
+    """
 
     done: Literal["view", "redirect"] = "view"
     # A template of the job context: where the result is, the 303's ``Location``.
     location: str | None = None
     # Seconds a client is told to wait (``Retry-After``) while the job is not terminal.
     retry_after: int | None = None
+    running_status: int | None = None
+    failed_status: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,7 +120,7 @@ def _undeclared(r: Reader) -> Literal["gap", "violation"]:
 _BINDING_KEYS = ("operation", "action", "view", "status", "headers")
 _RETRY_KEYS = ("model", "from", "status", "refused", "body_field", "body_default", "verb")
 _CANCEL_KEYS = ("status", "to", "immediate_from", "from", "refused", "verb", "error", "fields")
-_MONITOR_KEYS = ("done", "location", "retry_after")
+_MONITOR_KEYS = ("done", "location", "retry_after", "running_status", "failed_status")
 # An operation the profile names after none of the table's actions performs this one: a
 # scenario's ``on: {<name>: <status>}`` says where it leads.
 OWN_ACTION = "signal"
@@ -180,11 +180,23 @@ def _monitor(r: Reader) -> MonitorRules:
     if done == "redirect" and not r.has("location"):
         r.fail("location", "a monitor that redirects needs the result's location (a template)")
     retry_after = r.integer("retry_after") if r.has("retry_after") else None
+    running, failed = (_http_status(r, key) for key in ("running_status", "failed_status"))
     return MonitorRules(
         done=cast(Literal["view", "redirect"], done),
         location=r.opt_text("location"),
         retry_after=retry_after,
+        running_status=running,
+        failed_status=failed,
     )
+
+
+def _http_status(r: Reader, key: str) -> int | None:
+    if not r.has(key):
+        return None
+    status = r.integer(key)
+    if not 100 <= status <= 599:
+        r.fail(key, f"expected an HTTP status (100 to 599), got {status}")
+    return status
 
 
 # What each view may name: the context ``emulator.lifecycle.render.views`` and

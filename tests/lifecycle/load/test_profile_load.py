@@ -159,6 +159,8 @@ operations:
     done: redirect
     location: "{base_url}/x"
     retry_after: 2
+    running_status: 202
+    failed_status: 422
 views:
   brief: {id: "{job.id}"}
 """
@@ -182,6 +184,7 @@ views:
     assert profile.action_of("poke") == "signal"
     watch = profile.bindings["watch"].monitor
     assert watch is not None and (watch.done, watch.retry_after) == ("redirect", 2)
+    assert (watch.running_status, watch.failed_status) == (202, 422)
     assert profile.bound_as("cancel") == ["halt"]
 
 
@@ -201,6 +204,16 @@ views:
             "{action: monitor, operation: retrieveJob, done: redirect}",
             "/operations/x/location",
             "location",
+        ),
+        (
+            "{action: monitor, operation: retrieveJob, running_status: 2020}",
+            "/operations/x/running_status",
+            "expected an HTTP status (100 to 599), got 2020",
+        ),
+        (
+            "{action: retrieve, operation: retrieveJob, failed_status: 422}",
+            "/operations/x/failed_status",
+            "unknown key",
         ),
     ],
 )
