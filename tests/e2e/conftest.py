@@ -7,6 +7,7 @@ never a namespace: each gets a fresh ``/_ns/<name>`` prefix for its API and cont
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import re
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from emulator.http.server import LiveServer
 from emulator.settings import Settings
 from emulator.testing.handle import EmulatorHandle
 
-from .e2e_support import REFERENCE_OSAPI, SCENARIOS, SHAPES
+from .e2e_support import ARGO_SWAGGER, REFERENCE_OSAPI, SCENARIOS, SHAPES
 
 MANUAL = Settings(manual_clock=True, strict=True)
 
@@ -59,9 +60,19 @@ def writer_faults_server() -> Iterator[LiveServer]:
     yield from _serve(api="writer", scenarios=SCENARIOS / "writer-faults", settings=MANUAL)
 
 
-@pytest.fixture(scope="session")
-def workflows_server() -> Iterator[LiveServer]:
-    yield from _serve(profile=SHAPES / "workflows.profile.yaml", settings=MANUAL)
+@pytest.fixture(scope="session", params=["excerpt", "published"])
+def workflows_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """Argo Workflows' API over the hand-written 3.0 excerpt, and over Argo's own published
+    Swagger 2.0 spec, unmodified (converted at load), with the same profile."""
+    profile = SHAPES / "workflows.profile.yaml"
+    if request.param == "published":
+        spec = tmp_path_factory.mktemp("argo") / "swagger.json"
+        spec.write_bytes(gzip.decompress(ARGO_SWAGGER.read_bytes()))
+        yield from _serve(profile=profile, spec=spec, settings=MANUAL)
+    else:
+        yield from _serve(profile=profile, settings=MANUAL)
 
 
 @pytest.fixture(scope="session")

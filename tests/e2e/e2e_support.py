@@ -10,6 +10,9 @@ from tests.support import DATA, REPO
 SCENARIOS = DATA / "scenarios"
 # Hand-written specs and profiles of job APIs of other shapes (tests/data/shapes).
 SHAPES = DATA / "shapes" / "specs"
+# Argo Workflows' published Swagger 2.0 spec, unmodified (source, commit and license in
+# tests/data/wild/corpus.yaml).
+ARGO_SWAGGER = DATA / "wild" / "argo_workflows" / "argo.json.gz"
 REFERENCE_OSAPI = REPO.parent / "shared" / "reference-specs" / "osapi" / "job" / "gen" / "api.yaml"
 
 

@@ -1,7 +1,8 @@
 """Argo Workflows' own Python SDK (argo-workflows 6.7.18), unchanged, against a workflow API
 whose resources the client names inside namespaces, with several verbs per action and actions
-of the profile's own (tests/data/shapes/specs/workflows.yaml, a hand-written 3.0 excerpt shaped
-like Argo's spec), over real HTTP."""
+of the profile's own, over real HTTP. Each test runs twice (the ``workflows_server`` fixture):
+over a hand-written 3.0 excerpt (tests/data/shapes/specs/workflows.yaml) and over Argo's own
+published Swagger 2.0 spec, unmodified (tests/data/wild/argo_workflows), with one profile."""
 
 from __future__ import annotations
 
@@ -56,7 +57,12 @@ SPEC = WorkflowSpec(
 
 @pytest.fixture
 def api(workflows: EmulatorHandle) -> Iterator[WorkflowServiceApi]:
-    with argo_workflows.ApiClient(argo_workflows.Configuration(host=workflows.url)) as client:
+    config = argo_workflows.Configuration(
+        host=workflows.url,
+        api_key={"BearerToken": "v0:token"},
+        api_key_prefix={"BearerToken": "Bearer"},
+    )
+    with argo_workflows.ApiClient(config) as client:
         yield WorkflowServiceApi(client)
 
 
