@@ -56,9 +56,12 @@ def check_views(
                 view, checked_as = found.binding.view, found.action.checked_as
                 assert view is not None
                 if checked_as == "job" or (checked_as == "new_job" and first):
+                    status = status_in_state(profile, found, state.status)
+                    if status is None:
+                        continue  # a redirect, without a body
                     body = render_view(profile, view, context)
                     what = "a job in this state"
-                    _check(profile, found, scenario, body, pointer, what)
+                    _check(profile, found, scenario, body, pointer, what, status)
                 elif checked_as == "page":
                     for has_more, has_prev in ((True, False), (False, True), (False, False)):
                         page = sample_page(profile, context, job.id, base_url, has_more, has_prev)
@@ -90,11 +93,49 @@ def answer_status(profile: Profile, found: Bound) -> int:
     return found.binding.success
 
 
+def status_in_state(profile: Profile, found: Bound, job_status: str) -> int | None:
+    """The status of ``found``'s answer about a job in ``job_status``: a status monitor's
+    running or failed status where it names one, None where it redirects (303, no body) to
+    the result; otherwise its ``answer_status``."""
+    own = profile.bindings.get(found.binding.action)
+    rules = own.monitor if own is not None else None
+    if found.action.name != "monitor" or rules is None:
+        return answer_status(profile, found)
+    statuses = profile.statuses
+    if job_status not in statuses.terminal:
+        return rules.running_status or found.binding.success
+    if job_status in statuses.failed:
+        return rules.failed_status or found.binding.success
+    return None if rules.done == "redirect" else found.binding.success
+
+
 def _check_presence(profile: Profile, found: Bound) -> None:
     """A body where the spec declares none, or none where it declares one, is a 500 in strict
     mode on every such answer: refuse the profile instead."""
+    _check_presence_at(profile, found, answer_status(profile, found))
+    own = profile.bindings.get(found.binding.action)
+    monitor = own.monitor if own is not None else None
+    if monitor is None or found.binding.view is None:
+        return
+    op, name = found.operation, found.binding.action
+    when = {"running_status": "while the job runs", "failed_status": "once the job has failed"}
+    for key, status in (
+        ("running_status", monitor.running_status),
+        ("failed_status", monitor.failed_status),
+    ):
+        declared = response_for(op, status) if status is not None else None
+        if declared is not None and not declared.content:
+            raise ProfileError(
+                str(profile.path),
+                f"/operations/{name}/{key}",
+                f"{op.key} ({name}) answers {status} with the {found.binding.view} view "
+                f"{when[key]}, but the spec declares no body for {status}; name a status it "
+                "declares the view's body for",
+            )
+
+
+def _check_presence_at(profile: Profile, found: Bound, status: int) -> None:
     binding, op = found.binding, found.operation
-    status = answer_status(profile, found)
     declared = response_for(op, status)
     if declared is None:
         return  # an undeclared status: a spec gap, listed by check
@@ -179,10 +220,17 @@ def _links(has_more: bool, has_prev: bool) -> str:
 
 
 def _check(
-    profile: Profile, found: Bound, scenario: Scenario, body: Any, pointer: str, what: str
+    profile: Profile,
+    found: Bound,
+    scenario: Scenario,
+    body: Any,
+    pointer: str,
+    what: str,
+    status: int | None = None,
 ) -> None:
+    """``status``: the one the answer has, where it depends on the job's (a monitor's)."""
     op = found.operation
-    declared = response_for(op, answer_status(profile, found))
+    declared = response_for(op, status or answer_status(profile, found))
     media = media_for(declared.content, "application/json") if declared else None
     if media is None or media.validator is None:
         return

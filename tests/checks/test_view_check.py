@@ -146,3 +146,53 @@ def test_a_body_where_the_spec_declares_none_is_refused(tmp_path: Path) -> None:
         build(profile=profile, scenarios=REPO / "scenarios" / "osapi")
     assert info.value.pointer == "/views/deleted"
     assert info.value.reason.endswith("declares no body for 204; write deleted: none")
+
+
+# -- a status monitor's answers, each at the status it is sent with (tests/data/shapes) --------
+
+SHAPES = DATA / "shapes"
+REPORTS_SPEC = (SHAPES / "specs" / "reports.yaml").read_text()
+REPORTS_PROFILE = (SHAPES / "specs" / "reports.profile.yaml").read_text()
+FAILED_ANSWER = """        "422":
+          description: The report could not be made.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/OperationStatus"}"""
+
+
+def build_reports(tmp_path: Path, spec: tuple[str, str], profile: tuple[str, str]) -> None:
+    assert spec[0] in REPORTS_SPEC and profile[0] in REPORTS_PROFILE
+    (tmp_path / "reports.yaml").write_text(REPORTS_SPEC.replace(*spec))
+    written = REPORTS_PROFILE.replace(*profile).replace(
+        "scenarios: reports", f"scenarios: {SHAPES}/scenarios/reports"
+    )
+    (tmp_path / "reports.profile.yaml").write_text(written)
+    build(profile=tmp_path / "reports.profile.yaml")
+
+
+def test_the_reports_monitor_passes_as_it_is(tmp_path: Path) -> None:
+    build_reports(tmp_path, ("", ""), ("", ""))
+
+
+def test_a_failed_jobs_monitor_answer_is_held_to_the_failed_status(tmp_path: Path) -> None:
+    closed = FAILED_ANSWER.replace(
+        '{$ref: "#/components/schemas/OperationStatus"}',
+        "{type: object, additionalProperties: false, properties: {error: {type: object}}}",
+    )
+    with pytest.raises(ScenarioError) as info:
+        build_reports(tmp_path, (FAILED_ANSWER, closed), ("", ""))
+    assert info.value.file.endswith("fails.yaml")
+    assert info.value.pointer == "/attempts/0/states/1"  # the failed state, not the running one
+    assert info.value.reason.startswith(
+        "getReportOperation would answer a job in this state with a body the spec forbids"
+    )
+
+
+def test_a_monitor_status_the_spec_gives_no_body_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError) as info:
+        build_reports(tmp_path, ("", ""), ("running_status: 202", "running_status: 303"))
+    assert info.value.pointer == "/operations/monitor/running_status"
+    assert info.value.reason == (
+        "getReportOperation (monitor) answers 303 with the monitor view while the job runs, but "
+        "the spec declares no body for 303; name a status it declares the view's body for"
+    )
