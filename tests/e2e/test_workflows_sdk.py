@@ -120,6 +120,24 @@ def test_a_workflow_is_not_found_through_another_namespace(
     assert api.list_workflows("other").items == []
 
 
+def test_delete_is_scoped_by_namespace_and_frees_the_name(
+    api: WorkflowServiceApi, workflows: EmulatorHandle
+) -> None:
+    submit(api, "argo", name="doomed")
+    with pytest.raises(NotFoundException):  # not through another namespace
+        api.delete_workflow("other", "doomed")
+    assert api.get_workflow("argo", "doomed").metadata.name == "doomed"
+    deleted = api.delete_workflow("argo", "doomed")
+    assert deleted == {}  # an empty WorkflowDeleteResponse
+    with pytest.raises(NotFoundException) as gone:
+        api.get_workflow("argo", "doomed")
+    assert 'workflows.argoproj.io \\"doomed\\" not found' in gone.value.body
+    with pytest.raises(NotFoundException):
+        api.delete_workflow("argo", "doomed")
+    assert submit(api, "argo", name="doomed").status.phase == "Pending"  # the name is free
+    assert_clean(workflows)
+
+
 def test_a_list_has_no_default_limit_and_pages_when_asked(
     api: WorkflowServiceApi, workflows: EmulatorHandle
 ) -> None:
