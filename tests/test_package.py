@@ -95,7 +95,7 @@ def test_python_dash_m_runs_the_cli() -> None:
 def test_some_modules_have_examples() -> None:
     assert {
         "emulator.lifecycle.core.clock",
-        "emulator.http.routing",
+        "emulator.openapi.path_template",
         "emulator.lifecycle.render.template",
     } <= set(WITH_EXAMPLES)
 
