@@ -94,8 +94,10 @@ def start(
     ready: str = "/",
     headers: Mapping[str, str] | None = None,
     timeout: float = 60.0,
+    cpus: str = SERVER_CPU,
 ) -> Server:
-    """``kind`` launched; returns once ``ready`` (sent with ``headers``) gets any answer."""
+    """``kind`` launched on ``cpus``; returns once ``ready`` (sent with ``headers``) gets any
+    answer."""
     port = free_port()
     if kind == "bare":
         command = [sys.executable, str(HERE / "bare_server.py"), str(port)]
@@ -107,7 +109,7 @@ def start(
     launched = time.perf_counter()
     # Its own process group: npx starts npm, a shell and node, and all of them must go.
     process = subprocess.Popen(
-        pinned(SERVER_CPU, command),
+        pinned(cpus, command),
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -100,6 +100,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(command, given)
     config = resolve("serve", given)
     sources, listen = config.sources, config.listen
+    refused = None
+    if listen.workers < 1:
+        refused = f"--workers takes 1 or more, not {listen.workers}"
+    elif listen.workers > 1 and config.settings.state is None:
+        refused = (
+            f"--workers {listen.workers} needs --state redis://HOST:PORT/DB: each worker would "
+            "keep jobs of its own, and a job made through one would be unknown to the next"
+        )
+    if refused is not None:
+        print(f"jobs-emulator: refused to start: {refused}", file=sys.stderr)
+        return 2
     from emulator.http import server  # uvicorn: only for serving
 
     try:
@@ -142,13 +153,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     clock = "manual" if config.settings.manual_clock else "real"
     # With --port 0 the system picks the port: print the one it picked, so a script can read it.
     port = sock.getsockname()[1]
+    state = "" if app.shared is None else f", state in {app.shared.state.where}"
+    workers = f", {listen.workers} workers" if listen.workers > 1 else ""
     print(
         f"jobs-emulator: serving {app.spec.title} ({name}, {len(app.spec.operations)} operations,"
-        f" {len(app.scenarios)} scenarios, clock {clock}) on {_url(listen.host, port)}"
-        f" ({server.stack()})",
+        f" {len(app.scenarios)} scenarios, clock {clock}{state}{workers}) on"
+        f" {_url(listen.host, port)} ({server.stack()})",
         flush=True,
     )
-    server.serve_forever(app, listen.host, port, sock)
+    if listen.workers > 1:
+        server.serve_workers(app, listen.host, port, sock, listen.workers)
+    else:
+        server.serve_forever(app, listen.host, port, sock)
     return 0
 
 

@@ -5,7 +5,9 @@
     │   ├── SpecError
     │   ├── ProfileError
     │   ├── ScenarioError
-    │   └── StateFileError      a --state-file that cannot be used (locked, damaged, ...)
+    │   ├── StateFileError      a --state-file that cannot be used (locked, damaged, ...)
+    │   └── StateError          a --state that cannot be used (a bad URL, another emulator's)
+    ├── StateUnavailable        the shared state (--state redis://...) cannot be reached now
     └── ContractViolationError  served traffic broke the spec (raised by the pytest plugin)
 
 Every LoadError names the file, the JSON pointer inside it and what is wrong, because the
@@ -21,7 +23,9 @@ __all__ = [
     "ProfileError",
     "ScenarioError",
     "SpecError",
+    "StateError",
     "StateFileError",
+    "StateUnavailable",
 ]
 
 
@@ -53,6 +57,22 @@ class ScenarioError(LoadError):
 
 class StateFileError(LoadError):
     """A state file cannot be opened, locked or read back."""
+
+
+class StateError(LoadError):
+    """A ``--state`` URL that cannot be used: not a Redis URL, or kept for another emulator."""
+
+
+class StateUnavailable(EmulatorError):
+    """The shared state cannot be reached: requests are answered 503 until it is back.
+
+    Raised through every layer on purpose (the request path lets it pass rather than answer a
+    crash), and answered at the edge with the provider's own 503 envelope and the reason."""
+
+    def __init__(self, where: str, reason: str, *, what: str = "is unreachable") -> None:
+        self.where = where
+        self.reason = reason
+        super().__init__(f"{where} {what}: {reason}")
 
 
 class ContractViolationError(EmulatorError, AssertionError):

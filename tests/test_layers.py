@@ -27,7 +27,8 @@ ALLOWED: dict[str, set[str]] = {
     "emulator.lifecycle.render": SPEED | {"emulator.lifecycle.core"},
     "emulator.lifecycle.webhooks": SPEED | {"emulator.lifecycle.core", "emulator.lifecycle.render"},
     "emulator.lifecycle.load": LIFECYCLE | {"emulator.lifecycle"},
-    "emulator.lifecycle.persistence": LIFECYCLE | {"emulator.lifecycle.core"},
+    "emulator.lifecycle.persistence": LIFECYCLE
+    | {"emulator.lifecycle.core", "emulator.lifecycle.webhooks"},
     "emulator.checks": LIFECYCLE | {"emulator.lifecycle"},
     # A draft is text read from the spec alone; it is proven by loading it like any profile.
     "emulator.drafting": {"emulator.errors", "emulator.yamlread", "emulator.openapi"},

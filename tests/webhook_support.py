@@ -19,7 +19,8 @@ BATCH_PROFILE = REPO / "specs" / "examples" / "profiles" / "batch.profile.yaml"
 
 
 def batch_app(**settings: Any) -> Emulator:
-    return build(api=None, profile=BATCH_PROFILE, settings=Settings(manual_clock=True, **settings))
+    settings.setdefault("manual_clock", True)
+    return build(api=None, profile=BATCH_PROFILE, settings=Settings(**settings))
 
 
 @dataclass

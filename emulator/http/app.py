@@ -8,13 +8,15 @@ error middleware. ``Emulator`` only assembles the collaborators and adapts ASGI 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request as HTTPRequest
 from starlette.types import Receive, Scope, Send
 
+from emulator.errors import StateError
 from emulator.http.auth import Authenticator
 from emulator.http.control.plane import Control
 from emulator.http.crash import guarded
@@ -22,7 +24,7 @@ from emulator.http.delivery.scheduler import WebhookHub
 from emulator.http.dispatch import JobDispatch
 from emulator.http.header_text import decode_headers
 from emulator.http.limits import header_breach, receive_body
-from emulator.http.messages import Incoming
+from emulator.http.messages import Incoming, Outcome
 from emulator.http.pipeline import Pipeline
 from emulator.http.request_check import RequestCheck
 from emulator.http.response_check import ResponseCheck
@@ -40,6 +42,10 @@ from emulator.openapi.model import Spec
 from emulator.openapi.spec_facts import base_path, normal_base_path
 from emulator.openapi.validation import RequestCheckers
 from emulator.settings import Settings
+
+if TYPE_CHECKING:
+    from emulator.http.shared_serving import SharedServing
+    from emulator.lifecycle.persistence.redis_state import SharedState
 
 __all__ = ["NAMESPACE_HEADER", "Emulator", "split_namespace"]
 
@@ -69,10 +75,26 @@ class Emulator:
         self.jobs = JobDispatch(spec, profile, self.scenarios, s, self.actions, action_table)
         self.state = self._open_state()
         limits = Limits(ttl=s.namespace_ttl, cap=s.max_namespaces, budget=s.max_memory)
-        self.namespaces = Namespaces(self._new_namespace, limits, on_create=self._prepare)
         hooks = profile.webhooks if profile else None
+        # --state redis://...: every namespace in Redis, shared with every other worker.
+        shared_state: SharedState | None = None
+        if s.state is not None:
+            serving = _shared_serving(s.state)
+            shared_state, self.namespaces = serving.open_shared(
+                s, limits, self._serves(), sorted(self.scenarios), hooks, self._prepare
+            )
+        else:
+            self.namespaces = Namespaces(self._new_namespace, limits, on_create=self._prepare)
         self.webhooks = (
-            WebhookHub(hooks, spec, self.actions, s, self.namespaces, local=self)
+            WebhookHub(
+                hooks,
+                spec,
+                self.actions,
+                s,
+                self.namespaces,
+                local=self,
+                in_flight=None if shared_state is None else serving.SharedInFlight(shared_state),
+            )
             if hooks is not None and self.actions is not None
             else None
         )
@@ -95,6 +117,14 @@ class Emulator:
             strict=self.settings.strict,
             base_path=self.base_path,
         )
+        self._serve: Callable[[Namespace, Incoming], Awaitable[Outcome]] = self.pipeline.serve
+        self.shared: SharedServing | None = None
+        if shared_state is not None:
+            self.shared = serving.SharedServing(
+                shared_state, self.pipeline, self.jobs, self.webhooks is not None
+            )
+            self._serve = self.shared.serve
+        shared = self.shared
         self.control = Control(
             spec,
             profile,
@@ -104,6 +134,7 @@ class Emulator:
             namespaces=self.namespaces,
             prepare=self._prepare,
             settings=s,
+            shared=None if shared is None else shared.control(),
         )
         if self.state is not None:
             from emulator.lifecycle.persistence.durable import restore_all
@@ -117,6 +148,10 @@ class Emulator:
             self.webhooks.setup(ns)
         self.jobs.seed_jobs(ns)
 
+    def _serves(self) -> str:
+        """What this emulator serves, as the state it keeps names it."""
+        return self.profile.name if self.profile else self.spec.title
+
     def _open_state(self) -> StateBackend | None:
         if self.settings.state_file is None:
             return None
@@ -125,7 +160,7 @@ class Emulator:
             SqliteState,
         )  # sqlite3: only when asked for
 
-        serves = self.profile.name if self.profile else self.spec.title
+        serves = self._serves()
         keep = self.settings.journal_secrets
         return SqliteState(
             self.settings.state_file,
@@ -156,9 +191,11 @@ class Emulator:
             await self.webhooks.close()
 
     def close(self) -> None:
-        """Let go of the state file, if any (the server calls it at shutdown)."""
+        """Let go of the state file or Redis, if any (the server calls it at shutdown)."""
         if self.state is not None:
             self.state.close()
+        if self.shared is not None:
+            self.shared.state.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
         if scope["type"] == "http":
@@ -204,11 +241,24 @@ class Emulator:
             origin=_origin(scope, headers, full_path, path),
             breach=breach,
         )
-        outcome = await self.pipeline.serve(ns, incoming)
+        outcome = await self._serve(ns, incoming)
         if outcome.drop:
             return _DROPPED
         await send_outcome(outcome, send, head=scope["method"] == "HEAD")
         return None
+
+
+def _shared_serving(url: str) -> ModuleType:
+    """``emulator.http.shared_serving``, what serving on shared state needs; refused, saying
+    what to install, without redis-py."""
+    try:
+        from emulator.http import shared_serving
+    except ImportError as exc:
+        if exc.name not in ("redis", "hiredis"):
+            raise
+        reason = "needs the Redis client: pip install 'jobs-emulator[redis]'"
+        raise StateError(url, "/", reason) from None
+    return shared_serving
 
 
 def split_namespace(header: str | None, path: str) -> tuple[str, str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 
+from emulator.errors import StateUnavailable
 from emulator.http.auth import Authenticator
 from emulator.http.crash import CRASH_HEADERS, crash_body, crash_violation
 from emulator.http.delivery.scheduler import WebhookHub
@@ -57,6 +58,8 @@ class Pipeline:
         trace = Trace(ns.clock.now(), incoming)
         try:
             outcome = await self._answer(ns, trace)
+        except StateUnavailable:  # not a crash: answered 503 where the state is run
+            raise
         except Exception as exc:
             body = crash_body(exc, incoming.method, incoming.path)
             outcome = Outcome(500, body, PROBLEM_JSON, dict(CRASH_HEADERS))

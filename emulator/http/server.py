@@ -6,17 +6,30 @@ reports the port the kernel chose once it is listening.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import logging
+import os
+import signal
 import socket
+import sys
 import threading
 import time
+from types import FrameType
 from typing import Any, NamedTuple
 
 import uvicorn
 
-__all__ = ["SERVING_GC_THRESHOLDS", "LiveServer", "Stack", "bind", "serve_forever", "stack"]
+__all__ = [
+    "SERVING_GC_THRESHOLDS",
+    "LiveServer",
+    "Stack",
+    "bind",
+    "serve_forever",
+    "serve_workers",
+    "stack",
+]
 
 # gc.set_threshold for a process that only serves (``serve_forever``); the defaults are
 # (700, 10, 10). A LiveServer shares its process with the tests and leaves their GC alone.
@@ -171,6 +184,69 @@ def serve_forever(app: Any, host: str, port: int, sock: socket.socket | None = N
             runner.run(sockets=[sock])
     finally:
         _let_go(app)
+
+
+# A worker that dies this soon after it started is restarted only after this pause (seconds),
+# so one that cannot start does not spin.
+_QUICK_DEATH = 1.0
+
+
+def serve_workers(app: Any, host: str, port: int, sock: socket.socket, workers: int) -> None:
+    """``workers`` processes serving ``sock``, forked from this one once ``app`` is built (the
+    loaded spec is shared, copy-on-write); the kernel hands each connection to one of them. A
+    worker that dies is replaced; SIGINT or SIGTERM stops them all. The app must keep its
+    state where every worker reaches it (``--state redis://...``)."""
+    children: dict[int, tuple[int, float]] = {}
+    stopping = False
+
+    def start(index: int) -> None:
+        pid = os.fork()
+        if pid == 0:  # the worker
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            code = 0
+            try:
+                serve_forever(app, host, port, sock)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        children[pid] = (index, time.monotonic())
+        print(f"jobs-emulator: worker {index + 1} pid {pid}", flush=True)
+
+    def stop(signum: int, _: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for index in range(workers):
+        start(index)
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        index, started = children.pop(pid, (-1, 0.0))
+        if index < 0 or stopping:
+            continue
+        how = (
+            f"was killed by signal {os.WTERMSIG(status)}"
+            if os.WIFSIGNALED(status)
+            else f"exited with {os.waitstatus_to_exitcode(status)}"
+        )
+        print(
+            f"jobs-emulator: worker {index + 1} (pid {pid}) {how}; starting another",
+            file=sys.stderr,
+            flush=True,
+        )
+        if time.monotonic() - started < _QUICK_DEATH:
+            time.sleep(_QUICK_DEATH)
+        start(index)
+    _let_go(app)
 
 
 def _let_go(app: Any) -> None:

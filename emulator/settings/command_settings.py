@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 from emulator.settings.option import option
 
-__all__ = ["ContractRun", "Drafting", "Recording", "ReportFile", "Reporting", "Target"]
+__all__ = [
+    "ContractRun",
+    "Deployment",
+    "Drafting",
+    "Recording",
+    "ReportFile",
+    "Reporting",
+    "Target",
+]
 
 _TARGETED = ("contract", "record")
 
@@ -99,6 +107,21 @@ class Reporting:
         kind=str,
         path=True,
         metavar="DIR",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """What a whole pytest run runs its tests on, when not emulators of its own."""
+
+    url: str | None = option(
+        None,
+        "run every test on the emulator already serving at URL (say, several `serve` "
+        "processes on one Redis behind a balancer, shared by CI machines) instead of starting "
+        "one; each test still gets a namespace of its own, freed at teardown",
+        where=("session",),
+        kind=str,
+        metavar="URL",
     )
 
 

@@ -11,6 +11,7 @@ Options come in groups, each a frozen value:
 - ``Settings``: how an emulator runs (strict checks, clock, seed, ...): what ``build()`` takes;
 - ``Target``, ``ContractRun``, ``Recording``: what ``contract`` and ``record`` check, forward
   to and write;
+- ``Deployment``: a running emulator a whole pytest run uses (``--emulator-url``);
 - ``Reporting``: what a whole pytest run writes (``--emulator-report``); ``ReportFile``: what
   ``jobs-emulator report`` reads and writes;
 - ``Drafting``: what ``jobs-emulator init`` drafts a profile from, and where it writes it.
@@ -34,6 +35,7 @@ from typing import Any, Literal
 
 from emulator.settings.command_settings import (
     ContractRun,
+    Deployment,
     Drafting,
     Recording,
     ReportFile,
@@ -49,6 +51,7 @@ __all__ = [
     "Config",
     "Context",
     "ContractRun",
+    "Deployment",
     "Drafting",
     "Listen",
     "Option",
@@ -114,6 +117,11 @@ class Listen:
 
     host: str = option("127.0.0.1", "interface to listen on", where=("serve", "record"))
     port: int = option(4010, "port to listen on", where=("serve", "record"))
+    workers: int = option(
+        1,
+        "processes serving the port, one per core (more than one needs --state redis://...)",
+        where=("serve",),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +165,15 @@ class Settings:
         kind=str,
         path=True,
         where=("serve",),
+    )
+    state: str | None = option(
+        None,
+        "keep every namespace in Redis, shared by every worker and host given the same URL: "
+        "redis://HOST:PORT/DB, rediss://... (TLS) or unix:///PATH.sock?db=N (default: in "
+        "this process's memory)",
+        kind=str,
+        where=("serve",),
+        metavar="URL",
     )
     # None: the path of the spec's first ``servers`` URL.
     base_path: str | None = option(
@@ -217,6 +234,7 @@ _GROUPS = (
     Reporting,
     ReportFile,
     Drafting,
+    Deployment,
 )
 _OPTIONS = tuple(opt for group in _GROUPS for opt in declared(group))
 
@@ -237,6 +255,7 @@ class Config:
     reporting: Reporting = field(default_factory=Reporting)
     report_file: ReportFile = field(default_factory=ReportFile)
     drafting: Drafting = field(default_factory=Drafting)
+    deployment: Deployment = field(default_factory=Deployment)
 
 
 def resolve(context: Context, given: Mapping[str, Any]) -> Config:

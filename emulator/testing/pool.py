@@ -10,9 +10,13 @@ the fixture's client fails on its first request, saying so.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from dataclasses import dataclass, field
 
+import httpx
+
 from emulator.bundle import build
+from emulator.errors import EmulatorError
 from emulator.http.app import Emulator
 from emulator.http.delivery.sender import SELF_HOST
 from emulator.http.server import LiveServer
@@ -69,9 +73,16 @@ class TestOptions:
 
 
 class EmulatorPool:
-    """The session's emulators, built once per distinct ServerConfig; servers start lazily."""
+    """The session's emulators, built once per distinct ServerConfig; servers start lazily.
 
-    def __init__(self) -> None:
+    With ``url`` (``--emulator-url``) every test runs on that deployment instead: nothing is
+    built or started here, and the namespaces' names carry ``run``, a token of this test
+    process, so that runs on several CI machines sharing the deployment never meet."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url.rstrip("/") if url else None
+        self.run = secrets.token_hex(4)
+        self._serves: str | None = None
         self._apps: dict[tuple[ServerConfig, bool], Emulator | Exception] = {}
         self._servers: dict[ServerConfig, LiveServer] = {}
         self._loop: EventLoopThread | None = None
@@ -100,9 +111,32 @@ class EmulatorPool:
 
     def root(self, config: ServerConfig) -> str:
         """The base URL of a live server for ``config``, started on first use."""
+        if self.url is not None:
+            return self._deployment(config)
         if config not in self._servers:
             self._servers[config] = LiveServer(self.app(config)).start()
         return self._servers[config].url
+
+    def _deployment(self, config: ServerConfig) -> str:
+        """``--emulator-url``, once it has said what it serves (refused: another API)."""
+        assert self.url is not None
+        if self._serves is None:
+            try:
+                health = httpx.get(f"{self.url}/_emulator/health", timeout=10).json()
+            except (httpx.HTTPError, ValueError) as exc:
+                raise EmulatorError(f"--emulator-url {self.url} does not answer: {exc}") from None
+            self._serves = str(health.get("profile"))
+        wanted = config.sources.api
+        if wanted is not None and wanted != self._serves:
+            raise EmulatorError(
+                f"--emulator-url {self.url} serves {self._serves!r}, and this test asks for "
+                f"{wanted!r}: run it without --emulator-url, or against a deployment of {wanted}"
+            )
+        return self.url
+
+    def namespace(self, name: str) -> str:
+        """The namespace a test named ``name`` gets: unique to this run on a shared URL."""
+        return name if self.url is None else f"{name}-{self.run}"
 
     def handle(self, options: TestOptions, namespace: str) -> EmulatorHandle:
         if options.in_process:
@@ -123,6 +157,11 @@ class EmulatorPool:
         )
 
     def _in_process_handle(self, options: TestOptions, namespace: str) -> EmulatorHandle:
+        if self.url is not None:
+            raise EmulatorError(
+                "in_process=True runs the emulator in this process: it cannot use "
+                f"--emulator-url {self.url}"
+            )
         config = options.server
         app = self.app(config, in_process=True)
         if self._loop is None:

@@ -36,6 +36,11 @@ well as ``base_url=emulator.url``; an SDK given the URL alone fails on its first
 message saying so.
 ``webhooks=True`` subscribes the built-in receiver (``emulator.webhooks``) to every webhook
 event, a list to those events, a URL sends them there (docs/how-to/webhooks.md).
+
+``--emulator-url URL`` (ini ``emulator_url``) runs every test on an emulator already serving
+there instead, such as several ``serve`` processes on one Redis behind a balancer that CI
+machines share: each test still gets its own namespace (its name ends with a token of the test
+process, so machines and xdist workers never meet), freed at teardown, its violations reported.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ from emulator.testing.gap_summary import PROPERTY as GAPS
 from emulator.testing.gap_summary import SpecGapSummary
 from emulator.testing.handle import EmulatorHandle, check_violations
 from emulator.testing.pool import EmulatorPool, ServerConfig, TestOptions
+from emulator.testing.report_plugin import session_option
 
 __all__ = ["EmulatorPool", "ServerConfig", "TestOptions", "emulator", "emulator_pool"]
 
@@ -162,9 +168,10 @@ def _prepare(handle: EmulatorHandle, options: TestOptions) -> None:
 
 
 @pytest.fixture(scope="session")
-def emulator_pool() -> Iterator[EmulatorPool]:
-    """The session's emulators; the ``emulator`` fixture takes a namespace of one of them."""
-    pool = EmulatorPool()
+def emulator_pool(request: pytest.FixtureRequest) -> Iterator[EmulatorPool]:
+    """The session's emulators (or the deployment ``--emulator-url`` names); the ``emulator``
+    fixture takes a namespace of one of them."""
+    pool = EmulatorPool(session_option(request.config, "url"))
     yield pool
     pool.close()
 
@@ -177,7 +184,8 @@ def emulator(
     __tracebackhide__ = True  # a violation report is about the test's traffic, not this code
     try:
         options = resolve_options(request.config, request.node.iter_markers("emulator"))
-        handle = emulator_pool.handle(options, new_namespace(request.node.nodeid))
+        namespace = emulator_pool.namespace(new_namespace(request.node.nodeid))
+        handle = emulator_pool.handle(options, namespace)
     except (pytest.UsageError, EmulatorError) as exc:  # a bad option or file, not a bad test
         pytest.fail(f"emulator: {exc}", pytrace=False)
     passed = False

@@ -11,22 +11,22 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from emulator import LiveServer
-from tests.webhook_support import ReceiverServer, batch_app
+from tests.webhook_support import BATCH_PROFILE, ReceiverServer
+
+from .deployments import Deployment, deployments, start
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[LiveServer]:
-    with LiveServer(batch_app()) as live:
-        yield live
+@pytest.fixture(scope="session", params=deployments("batch"))
+def server(request: pytest.FixtureRequest) -> Iterator[Deployment]:
+    yield from start(request, "batch", request.param, profile=BATCH_PROFILE)
 
 
-def _client(server: LiveServer, ns: str) -> httpx.Client:
+def _client(server: Deployment, ns: str) -> httpx.Client:
     return httpx.Client(base_url=f"{server.url}/_ns/{ns}", timeout=10)
 
 
 def test_completed_webhook_arrives_once_signed_after_the_advance_and_not_before(
-    server: LiveServer,
+    server: Deployment,
 ) -> None:
     with ReceiverServer() as receiver, _client(server, "e2e-once") as api:
         # The reference SDK checks the timestamp against the wall clock: start the
@@ -48,7 +48,7 @@ def test_completed_webhook_arrives_once_signed_after_the_advance_and_not_before(
         assert len(receiver.got) == 1  # exactly once
 
 
-def test_advance_to_next_delivers_what_the_transition_fired(server: LiveServer) -> None:
+def test_advance_to_next_delivers_what_the_transition_fired(server: Deployment) -> None:
     with ReceiverServer() as receiver, _client(server, "e2e-next") as api:
         subs = {"subscriptions": [{"url": receiver.url, "events": ["batch.completed"]}]}
         api.put("/_emulator/webhooks", json=subs).raise_for_status()
@@ -60,7 +60,7 @@ def test_advance_to_next_delivers_what_the_transition_fired(server: LiveServer) 
 
 
 def test_a_receiver_failing_twice_gets_the_third_attempt_at_the_documented_backoff(
-    server: LiveServer,
+    server: Deployment,
 ) -> None:
     with ReceiverServer(500, 500) as receiver, _client(server, "e2e-retry") as api:
         api.put("/_emulator/webhooks", json={"subscriptions": [{"url": receiver.url}]})
@@ -85,7 +85,7 @@ def test_a_receiver_failing_twice_gets_the_third_attempt_at_the_documented_backo
         assert len({g["headers"]["webhook-id"] for g in receiver.got}) == 1  # one message
 
 
-def test_duplicate_and_reorder_faults_are_delivered_as_scripted(server: LiveServer) -> None:
+def test_duplicate_and_reorder_faults_are_delivered_as_scripted(server: Deployment) -> None:
     with ReceiverServer() as receiver, _client(server, "e2e-faults") as api:
         api.put("/_emulator/webhooks", json={"subscriptions": [{"url": receiver.url}]})
         header = {"x-emulator-scenario": "duplicate-and-reorder"}
@@ -108,7 +108,7 @@ def test_duplicate_and_reorder_faults_are_delivered_as_scripted(server: LiveServ
         ]
 
 
-def test_a_delivery_to_a_host_not_allowed_is_refused_and_journaled(server: LiveServer) -> None:
+def test_a_delivery_to_a_host_not_allowed_is_refused_and_journaled(server: Deployment) -> None:
     with _client(server, "e2e-refused") as api:
         # TEST-NET-1 (RFC 5737): refused before any connection is tried.
         url = "http://192.0.2.1:9/hooks"

@@ -6,11 +6,14 @@ back in progress, the 31 others are refused); as new jobs (osapi: the original s
 so every retry is allowed, as the provider does) each of the 32 makes exactly one new job, with
 its own id and revision; 300 parallel creates are all listed exactly once; a cancel racing the
 completion of the same job ends in one state both answers agree on; and every exchange is in
-the journal exactly once.
+the journal exactly once. Each race runs against one emulator in memory and against two
+emulators sharing one Redis behind haproxy (``--state redis://...``), where the racers reach
+both.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -22,6 +25,7 @@ import httpx
 import pytest
 
 from emulator import LiveServer, Settings, build
+from tests.redis_support import Balancer, RedisServer
 from tests.support import RETAB, WRITER, osapi_auth
 
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
@@ -55,12 +59,30 @@ def race(n: int, call: Callable[[int], T]) -> list[T]:
 
 
 class Server:
-    """One live emulator and a client shared by every racing thread."""
+    """A live deployment and a client shared by every racing thread: one emulator in memory,
+    or two on one Redis behind haproxy (each racing connection to the next of them)."""
 
-    def __init__(self, app: Any, auth: dict[str, str]) -> None:
-        self.live = LiveServer(app).start()
+    def __init__(
+        self, request: pytest.FixtureRequest, auth: dict[str, str], **build_args: Any
+    ) -> None:
+        if request.param == "memory":
+            self.servers = [LiveServer(build(settings=Settings(manual_clock=True), **build_args))]
+        else:
+            redis: RedisServer = request.getfixturevalue("redis_server")
+            database = next(_DATABASES)
+            redis.client(database).flushdb()
+            shared = Settings(manual_clock=True, state=redis.url(database))
+            self.servers = [LiveServer(build(settings=shared, **build_args)) for _ in range(2)]
+        for server in self.servers:
+            server.start()
+        self.balancer: Balancer | None = None
+        url = self.servers[0].url
+        if len(self.servers) > 1:
+            folder = request.getfixturevalue("tmp_path_factory").mktemp("balancer")
+            self.balancer = Balancer(folder, [f"127.0.0.1:{s.port}" for s in self.servers])
+            url = self.balancer.start().url
         limits = httpx.Limits(max_connections=RACERS * 2, max_keepalive_connections=RACERS * 2)
-        self.http = httpx.Client(base_url=self.live.url, headers=auth, timeout=30, limits=limits)
+        self.http = httpx.Client(base_url=url, headers=auth, timeout=30, limits=limits)
 
     def api(self, ns: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return self.http.request(method, f"/_ns/{ns}{path}", **kwargs)
@@ -79,32 +101,38 @@ class Server:
 
     def close(self) -> None:
         self.http.close()
-        self.live.stop()
+        if self.balancer is not None:
+            self.balancer.stop()
+        for server in self.servers:
+            server.stop()
 
 
-def serve(api: str | None = None, auth: dict[str, str] = WRITER, **files: Any) -> Server:
-    return Server(build(api=api, settings=Settings(manual_clock=True), **files), auth)
+_DATABASES = itertools.count(20)
+# The same races against one emulator in memory and two on one Redis.
+DEPLOYMENTS = ["memory", pytest.param("redis", marks=pytest.mark.xdist_group("redis-races"))]
 
 
-@pytest.fixture(scope="module")
-def writer() -> Iterator[Server]:
-    server = serve("writer")
+@pytest.fixture(scope="module", params=DEPLOYMENTS)
+def writer(request: pytest.FixtureRequest) -> Iterator[Server]:
+    server = Server(request, WRITER, api="writer")
     yield server
     server.close()
 
 
-@pytest.fixture(scope="module")
-def osapi() -> Iterator[Server]:
-    server = serve("osapi", osapi_auth())
+@pytest.fixture(scope="module", params=DEPLOYMENTS)
+def osapi(request: pytest.FixtureRequest) -> Iterator[Server]:
+    server = Server(request, osapi_auth(), api="osapi")
     yield server
     server.close()
 
 
-@pytest.fixture(scope="module")
-def retab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@pytest.fixture(scope="module", params=DEPLOYMENTS)
+def retab(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     folder: Path = tmp_path_factory.mktemp("retab")
     (folder / "queued-then-done.yaml").write_text(QUEUED_THEN_DONE)
-    server = serve("retab", RETAB, scenarios=folder)
+    server = Server(request, RETAB, api="retab", scenarios=folder)
     yield server
     server.close()
 

@@ -45,9 +45,10 @@ def ui_response(name: str | None) -> Response:
 
 
 def _summary(ns: Namespace) -> dict[str, Any]:
-    entries = ns.journal.entries()
-    last = entries[-1].seq if entries else 0
-    return {"name": ns.name, "jobs": len(ns.store), "exchanges": len(entries), "last_seq": last}
+    journal = ns.journal
+    exchanges = len(journal)
+    last = journal.last_seq if exchanges else 0
+    return {"name": ns.name, "jobs": len(ns.store), "exchanges": exchanges, "last_seq": last}
 
 
 def _int(q: Mapping[str, str], name: str, default: int, top: int) -> int:

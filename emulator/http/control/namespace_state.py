@@ -51,24 +51,25 @@ class NamespaceControl:
 
     async def advance(self, call: ControlCall) -> dict[str, Any]:
         """``{"seconds": n}`` forward, or ``{"to": "next"}``: the next instant a job changes."""
-        body = call.body
+        body, ns = call.body, call.ns
         if isinstance(body, dict) and "to" in body:
-            answer = self._advance_to(call.ns, body)
+            answer = ns.atomically(lambda: self._advance_to(ns, body))
         else:
-            answer = self._move(call.ns, "seconds", body)
-        await self._deliver(call.ns)
+            answer = ns.atomically(lambda: self._move(ns, "seconds", body))
+        await self._deliver(ns)
         return answer
 
     async def set(self, call: ControlCall) -> dict[str, Any]:
         """``{"now": unix_seconds}``, never backwards."""
-        answer = self._move(call.ns, "now", call.body)
+        answer = call.ns.atomically(lambda: self._move(call.ns, "now", call.body))
         await self._deliver(call.ns)
         return answer
 
     async def _deliver(self, ns: Namespace) -> None:
-        # A test that moves time asserts on deliveries right after: deliver first.
+        # A test that moves time asserts on deliveries right after: deliver first, and wait
+        # for what other workers are sending of it (shared state).
         if self.webhooks is not None:
-            await self.webhooks.deliver_due(ns)
+            await self.webhooks.deliver_due(ns, settle=True)
 
     def _move(self, ns: Namespace, key: str, body: Any) -> dict[str, Any]:
         value = body.get(key) if isinstance(body, dict) else None

@@ -11,6 +11,7 @@ its route does not take a 405 with ``Allow``; whatever an endpoint raises beside
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any
 
@@ -18,13 +19,14 @@ from starlette.requests import Request as HTTPRequest
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 
+from emulator.errors import StateUnavailable
 from emulator.http.control.call import ControlCall, ControlError, ControlRoute, json_body
 from emulator.http.control.dashboard_routes import Inspect, ui_response
 from emulator.http.control.evictions import EvictionControl
 from emulator.http.control.namespace_state import NamespaceControl, clock_of
 from emulator.http.control.redaction import Redactor
 from emulator.http.control.token import ControlLock
-from emulator.http.control.webhook_routes import WebhookControl
+from emulator.http.control.webhook_routes import ReceiverState, WebhookControl
 from emulator.http.crash import CRASH_HEADERS, crash_body, crash_violation
 from emulator.http.delivery.scheduler import WebhookHub
 from emulator.http.limits import Breach
@@ -38,14 +40,25 @@ from emulator.lifecycle.render.envelope import PROBLEM_JSON
 from emulator.openapi.model import Spec
 from emulator.settings import Settings
 
-__all__ = ["Control"]
+__all__ = ["Control", "SharedPlane"]
+
+
+@dataclass(frozen=True, slots=True)
+class SharedPlane:
+    """What the control plane needs when the namespaces live in shared state (``--state``):
+    ``health()`` says where it is and whether it answers; ``receiver(ns)`` is a namespace's
+    built-in webhook receiver, kept there too (any worker may get a delivery)."""
+
+    health: Callable[[], dict[str, Any]]
+    receiver: Callable[[Namespace], ReceiverState]
 
 
 class Control:
     """The control endpoints of one emulator: its spec, profile and scenarios, and its jobs.
 
     ``prepare`` makes a namespace as new (its seed jobs, its webhook subscriptions): a reset
-    calls it, as creating a namespace does.
+    calls it, as creating a namespace does. Each call runs as one step of its namespace
+    (``Namespace.atomically``: one transaction on shared state, ``shared``).
     """
 
     def __init__(
@@ -59,6 +72,7 @@ class Control:
         namespaces: Namespaces,
         prepare: Callable[[Namespace], None],
         settings: Settings,
+        shared: SharedPlane | None = None,
     ) -> None:
         self.spec = spec
         self.profile = profile
@@ -67,8 +81,9 @@ class Control:
         self.redactor = Redactor(spec.security_schemes, keep=settings.journal_secrets)
         self.state = NamespaceControl(profile, scenarios, actions, webhooks)
         self.inspect = Inspect(actions, namespaces, self.redactor.entry)
-        self.webhooks = WebhookControl(webhooks)
+        self.webhooks = WebhookControl(webhooks, None if shared is None else shared.receiver)
         self.spaces = EvictionControl(namespaces)
+        self._state_health = None if shared is None else shared.health
         self.routes = self._table()
 
     def _table(self) -> list[ControlRoute]:
@@ -125,11 +140,15 @@ class Control:
             if breach is not None and route.reads != "none":
                 raise ControlError(413 if breach.where == "body" else 431, breach.message)
             body = json_body(raw) if route.reads == "json" else None
-            answer = route.endpoint(ControlCall(ns, request, params, body, raw))
+            call = ControlCall(ns, request, params, body, raw)
+            # An async endpoint (one that delivers webhooks) makes its own steps atomic.
+            answer = ns.atomically(lambda: route.endpoint(call))
             if isawaitable(answer):
                 answer = await answer
         except ControlError as exc:
             return JSONResponse({"error": str(exc)}, exc.status, exc.headers or None)
+        except StateUnavailable as exc:
+            return JSONResponse({"error": str(exc)}, 503, {"retry-after": "1"})
         except Exception as exc:
             return self._crashed(ns, request, path, exc)
         return answer if isinstance(answer, Response) else JSONResponse(answer)
@@ -184,14 +203,26 @@ class Control:
 
     # -- the plane's own endpoints ------------------------------------------------------------
 
-    def health(self, call: ControlCall) -> dict[str, Any]:
-        return {
-            "status": "ok",
+    def health(self, call: ControlCall) -> Response:
+        """What this emulator serves, where its state is (and whether it answers), its
+        namespaces; a 503 with ``status: unavailable`` while the state cannot be reached."""
+        state = {"backend": "memory"} if self._state_health is None else self._state_health()
+        reachable = state.get("reachable", True)
+        counts: dict[str, Any] = {}
+        if reachable:
+            try:
+                counts = self.spaces.counts()
+            except StateUnavailable as exc:
+                reachable, state = False, {**state, "reachable": False, "reason": exc.reason}
+        answer = {
+            "status": "ok" if reachable else "unavailable",
             "spec": self.spec.title,
             "profile": self.profile.name if self.profile else None,
             "operations": len(self.spec.operations),
-            **self.spaces.counts(),
+            "state": state,
+            **counts,
         }
+        return JSONResponse(answer, 200 if reachable else 503)
 
     def free_namespace(self, call: ControlCall) -> dict[str, Any]:
         """``EvictionControl.free``; with ``?since=N`` also the violations journaled after N:

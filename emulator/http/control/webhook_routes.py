@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.responses import JSONResponse, Response
 
@@ -26,7 +27,7 @@ from emulator.http.control.call import ControlCall, ControlError
 from emulator.http.delivery.scheduler import WebhookHub
 from emulator.lifecycle.core.namespace import Namespace
 
-__all__ = ["Receiver", "WebhookControl"]
+__all__ = ["Receiver", "ReceiverState", "WebhookControl"]
 
 _RECEIVED_LIMIT = 1000
 _NO_WEBHOOKS = "this emulator's profile declares no webhooks (see docs/how-to/webhooks.md)"
@@ -40,10 +41,34 @@ class Receiver:
     statuses: deque[int] = field(default_factory=deque)
 
 
+class ReceivedLog(Protocol):
+    def append(self, item: dict[str, Any], /) -> None: ...
+
+    def __iter__(self) -> Iterator[dict[str, Any]]: ...
+
+
+class ReceiverState(Protocol):
+    """A receiver's state: ``Receiver`` in the process, or the namespace's in shared state."""
+
+    @property
+    def received(self) -> ReceivedLog: ...
+
+    statuses: deque[int]
+
+
 class WebhookControl:
-    def __init__(self, hub: WebhookHub | None) -> None:
+    """``receiver``: where a namespace's built-in receiver keeps its state (shared state);
+    by default in this process."""
+
+    def __init__(
+        self, hub: WebhookHub | None, receiver: Callable[[Namespace], ReceiverState] | None = None
+    ) -> None:
         self.hub = hub
         self.receivers: dict[str, Receiver] = {}
+        self.receiver = self._local if receiver is None else receiver
+
+    def _local(self, ns: Namespace) -> ReceiverState:
+        return self.receivers.setdefault(ns.name, Receiver())
 
     def reset(self, ns: Namespace) -> None:
         self.receivers.pop(ns.name, None)
@@ -57,11 +82,11 @@ class WebhookControl:
             isinstance(s, int) and 100 <= s <= 599 for s in statuses
         ):
             raise ControlError(400, 'send {"statuses": [<HTTP status>, ...]}')
-        self.receivers.setdefault(call.ns.name, Receiver()).statuses = deque(statuses)
+        self.receiver(call.ns).statuses = deque(statuses)
         return {"statuses": statuses}
 
     def received(self, call: ControlCall) -> dict[str, Any]:
-        return {"received": list(self.receivers.get(call.ns.name, Receiver()).received)}
+        return {"received": list(self.receiver(call.ns).received)}
 
     # -- subscriptions and deliveries ---------------------------------------------------------
 
@@ -82,9 +107,10 @@ class WebhookControl:
         return {"secret": call.ns.outbox.request_secret()}
 
     async def flush(self, call: ControlCall) -> dict[str, Any]:
-        """Deliver what is due by the namespace's clock now; answer as ``deliveries``."""
-        await self._hub().deliver_due(call.ns)
-        return self.deliveries(call)
+        """Deliver what is due by the namespace's clock now, whichever worker sends it; answer
+        as ``deliveries``."""
+        await self._hub().deliver_due(call.ns, settle=True)
+        return call.ns.atomically(lambda: self.deliveries(call))
 
     def _hub(self) -> WebhookHub:
         if self.hub is None:
@@ -158,8 +184,9 @@ class WebhookControl:
     def receive(self, call: ControlCall) -> Response:
         """Record a delivery; answer 200, or the next status it was told to."""
         ns, raw = call.ns, call.raw
-        receiver = self.receivers.setdefault(ns.name, Receiver())
-        status = receiver.statuses.popleft() if receiver.statuses else 200
+        receiver = self.receiver(ns)
+        statuses = receiver.statuses
+        status = statuses.popleft() if statuses else 200
         try:
             body: Any = json.loads(raw)
         except ValueError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.types import ASGIApp
 
@@ -24,11 +24,21 @@ from emulator.openapi.violation import Violation
 if TYPE_CHECKING:  # imported on the first delivery: serving without webhooks never needs it
     import httpx
 
-__all__ = ["SELF_HOST", "Sender", "encode"]
+__all__ = ["SELF_HOST", "InFlight", "Sender", "encode"]
 
 # The host an in-process emulator answers on: deliveries to it never leave the process.
 SELF_HOST = "emulator.local"
 _WRONG_SECRET = "whsec_" + "A" * 32
+
+
+class InFlight(Protocol):
+    """Messages by the body being sent: a dict, or one in shared state."""
+
+    def __setitem__(self, body: bytes, message: Message, /) -> None: ...
+
+    def pop(self, body: bytes, default: None, /) -> Message | None: ...
+
+    def get(self, body: bytes, /) -> Message | None: ...
 
 
 def encode(payload: Any) -> bytes:
@@ -37,7 +47,12 @@ def encode(payload: Any) -> bytes:
 
 class Sender:
     def __init__(
-        self, rules: WebhookRules, allow: tuple[str, ...], concurrency: int, local: ASGIApp
+        self,
+        rules: WebhookRules,
+        allow: tuple[str, ...],
+        concurrency: int,
+        local: ASGIApp,
+        in_flight: InFlight | None = None,
     ) -> None:
         self.rules = rules
         self.allow = frozenset(h.lower() for h in allow) | {SELF_HOST}
@@ -45,8 +60,9 @@ class Sender:
         # Answers deliveries to the in-process host (the emulator itself) without a socket.
         self._local = local
         self._client: httpx.AsyncClient | None = None
-        # Bodies being sent right now, so the built-in receiver can name what it got.
-        self.in_flight: dict[bytes, Message] = {}
+        # Bodies being sent right now, so the built-in receiver can name what it got (shared
+        # by every worker when the state is: the receiver may be another worker).
+        self.in_flight: InFlight = dict[bytes, Message]() if in_flight is None else in_flight
 
     def client(self) -> httpx.AsyncClient:
         if self._client is None:  # made on the loop that sends

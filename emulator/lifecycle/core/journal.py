@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from emulator.lifecycle.core.exchange import (
     ENTRY_BYTES,
@@ -34,7 +34,7 @@ from emulator.lifecycle.core.exchange import (
 )
 from emulator.openapi.violation import Violation
 
-__all__ = ["Exchange", "Journal"]
+__all__ = ["Exchange", "Journal", "JournalStorage", "fit_bodies"]
 
 V = TypeVar("V")
 
@@ -149,18 +149,7 @@ class Journal:
         )
 
     def _fitted(self, e: Exchange) -> Exchange:
-        """``e``, or a copy whose bodies over ``body_limit`` keep their first KiB."""
-        request, response, limit = e.request_body, e.response_body, self.body_limit
-        cut = []
-        if isinstance(request, bytes | str) and len(request) > limit:
-            cut.append(("request_body", len(request)))
-            request = _preview(request)
-        if isinstance(response, bytes | str) and len(response) > limit:
-            cut.append(("response_body", len(response)))
-            response = _preview(response)
-        if not cut:
-            return e
-        return replace(e, request_body=request, response_body=response, truncated=tuple(cut))
+        return fit_bodies(e, self.body_limit)
 
     def _push_out(self) -> None:
         old, size = self._entries.popleft(), self._sizes.popleft()
@@ -236,6 +225,59 @@ class Journal:
         """Seconds between successive exchanges (on the emulator's clock)."""
         times = [e.at for e in exchanges]
         return [b - a for a, b in pairwise(times)]
+
+
+def fit_bodies(e: Exchange, limit: int) -> Exchange:
+    """``e``, or a copy whose bodies over ``limit`` bytes keep their first KiB."""
+    request, response = e.request_body, e.response_body
+    cut = []
+    if isinstance(request, bytes | str) and len(request) > limit:
+        cut.append(("request_body", len(request)))
+        request = _preview(request)
+    if isinstance(response, bytes | str) and len(response) > limit:
+        cut.append(("response_body", len(response)))
+        response = _preview(response)
+    if not cut:
+        return e
+    return replace(e, request_body=request, response_body=response, truncated=tuple(cut))
+
+
+class JournalStorage(Protocol):
+    """A namespace's journal as the pipeline, the control plane and the dashboard use it:
+    ``Journal`` in memory, or a shared one (``persistence.redis_journal``)."""
+
+    @property
+    def nbytes(self) -> int: ...
+
+    def __len__(self) -> int: ...
+
+    @property
+    def last_seq(self) -> int: ...
+
+    @property
+    def dropped(self) -> int: ...
+
+    @property
+    def dropped_violations(self) -> int: ...
+
+    def record(self, exchange: Exchange) -> Exchange: ...
+
+    def seen(self, exchanges: Iterable[Exchange]) -> None: ...
+
+    def clear(self) -> None: ...
+
+    def entries(
+        self,
+        *,
+        operation: str | None = None,
+        job_id: str | None = None,
+        status: int | None = None,
+        method: str | None = None,
+        with_violations: bool | None = None,
+        since: int = 0,
+    ) -> list[Exchange]: ...
+
+    def violations(self, since: int = 0) -> list[tuple[Exchange, Violation]]: ...
 
 
 def _kept(recent: _Recent, value: V, shareable: bool = True) -> tuple[V, bool]:

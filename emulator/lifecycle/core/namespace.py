@@ -12,15 +12,17 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from emulator.lifecycle.core.clock import ManualClock, OffsetClock
 from emulator.lifecycle.core.eviction import NAMESPACE_BYTES, Eviction, Evictions, Limits, Reason
-from emulator.lifecycle.core.journal import Journal
+from emulator.lifecycle.core.journal import Journal, JournalStorage
 from emulator.lifecycle.core.store import JobStorage, JobStore
-from emulator.lifecycle.webhooks.outbox import Outbox
+from emulator.lifecycle.webhooks.outbox import Outbox, OutboxStorage
 
 __all__ = ["ControllableClock", "Namespace", "Namespaces", "RateLimit"]
+
+T = TypeVar("T")
 
 
 class ControllableClock(Protocol):
@@ -56,7 +58,7 @@ class Namespace:
         self.store: JobStorage = JobStore() if store is None else store
         # True when the namespace came back from a state file: its seeded jobs are in it.
         self.restored = False
-        self.journal = Journal(
+        self.journal: JournalStorage = Journal(
             limit=journal_limit, max_bytes=journal_bytes, body_limit=journal_body
         )
         # time.monotonic() of its last request: what idle means for eviction.
@@ -73,7 +75,7 @@ class Namespace:
         self.fault_counts: dict[tuple[str, ...], int] = {}
         self.fault_fired: dict[tuple[str, ...], int] = {}
         self.recent_requests: deque[float] = deque()
-        self.outbox = Outbox(random.Random(f"{self._seed}:{self.name}:webhooks"))
+        self.outbox: OutboxStorage = Outbox(random.Random(f"{self._seed}:{self.name}:webhooks"))
 
     @property
     def manual_clock(self) -> bool:
@@ -94,6 +96,12 @@ class Namespace:
     def forget(self) -> None:
         """Let go of everything: the namespace is gone (a durable one leaves its file too)."""
         self.reset()
+
+    def atomically(self, work: Callable[[], T]) -> T:
+        """``work()`` as one step no other worker interleaves with: in memory, just ``work()``
+        (the namespace's lock guards what needs it); a shared namespace runs it as one
+        transaction (``persistence.redis_namespace``)."""
+        return work()
 
     def next_revision(self) -> int:
         with self.lock:
@@ -160,6 +168,10 @@ class Namespaces:
 
     def names(self) -> list[str]:
         return sorted(self._items)
+
+    def with_webhooks(self) -> list[Namespace]:
+        """The namespaces the webhook scheduler looks at: every live one (without touching)."""
+        return self.live()
 
     def __len__(self) -> int:
         return len(self._items)

@@ -13,12 +13,23 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+import orjson
+
 from emulator.lifecycle.core.job import Event, Job
 from emulator.lifecycle.core.journal import Exchange
 from emulator.lifecycle.core.scenario import Duration, State
 from emulator.openapi.violation import Violation
 
-__all__ = ["decode_exchange", "decode_job", "encode_exchange", "encode_job"]
+__all__ = [
+    "decode_exchange",
+    "decode_job",
+    "encode_exchange",
+    "encode_job",
+    "exchange_from_record",
+    "exchange_record",
+    "job_from_record",
+    "job_record",
+]
 
 
 def encode_job(job: Job) -> str:
@@ -98,3 +109,81 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple | frozenset | set):
         return list(value)
     return str(value)
+
+
+# -- records for a shared store (Redis): compact bytes, orjson both ways ----------------------
+#
+# A shared store reads and writes a job on every request, so its records skip ``json`` and the
+# intermediate text: a job without its poll counter (kept beside it, so a poll that changes
+# nothing else rewrites one small number), an exchange without its ``seq`` (numbered by the
+# store as it appends it), with bodies that are JSON bytes already embedded as they are.
+
+_NO_POLLS = frozenset({"polls"})
+
+
+def job_record(job: Job) -> bytes:
+    """``job`` as JSON bytes, without ``polls`` (see ``job_from_record``)."""
+    record = {name: getattr(job, name) for name in _names(Job) if name not in _NO_POLLS}
+    # As text, not embedded JSON: decoded, it is these very bytes again.
+    record["request_json"] = job.request_json.decode()
+    record["override"] = None if job.override is None else _fields(job.override)
+    record["events"] = [[e.at, e.name, dict(e.variables)] for e in job.events]
+    return _record_bytes(record)
+
+
+def job_from_record(raw: bytes, polls: int = 0) -> Job:
+    record = _loads(raw)
+    record["request_json"] = record["request_json"].encode()
+    record["override"] = None if record["override"] is None else _state(record["override"])
+    record["events"] = tuple(
+        Event(at, name, variables) if variables else Event(at, name)
+        for at, name, variables in record["events"]
+    )
+    record["polls"] = polls
+    return Job(**_known(Job, record))
+
+
+def exchange_record(exchange: Exchange) -> bytes:
+    """``exchange`` as JSON bytes, without ``seq``: bodies kept as JSON bytes go in as they are."""
+    record = {name: getattr(exchange, name) for name in _names(Exchange) if name != "seq"}
+    record["request_headers"] = dict(exchange.request_headers)
+    record["response_headers"] = dict(exchange.response_headers)
+    record["violations"] = [_fields(v) for v in exchange.violations]
+    for name in ("request_body", "response_body"):
+        if isinstance(record[name], bytes):
+            record[name] = orjson.Fragment(record[name])
+    return _record_bytes(record)
+
+
+def exchange_from_record(raw: bytes, seq: int) -> Exchange:
+    record = _loads(raw)
+    record["seq"] = seq
+    record["violations"] = tuple(
+        Violation(**{**v, "location": tuple(v["location"])}) for v in record["violations"]
+    )
+    record["spec_flaws"] = tuple(record.get("spec_flaws") or ())
+    record["truncated"] = tuple((name, size) for name, size in record.get("truncated") or ())
+    return Exchange(**_known(Exchange, record))
+
+
+def _record_bytes(record: dict[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(record, default=_plain)
+    except TypeError:  # what orjson refuses (an integer past 64 bits, ...) json still writes
+        return _dumps(_reparsed(record)).encode()
+
+
+def _reparsed(record: dict[str, Any]) -> dict[str, Any]:
+    # json cannot embed a Fragment: parse those parts back into values first.
+    return {
+        key: json.loads(value.contents) if isinstance(value, orjson.Fragment) else value
+        for key, value in record.items()
+    }
+
+
+def _loads(raw: bytes) -> dict[str, Any]:
+    try:
+        loaded: dict[str, Any] = orjson.loads(raw)
+    except orjson.JSONDecodeError:  # NaN and friends, which json wrote and reads back
+        loaded = json.loads(raw)
+    return loaded

@@ -12,13 +12,22 @@ import itertools
 import random
 import threading
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from emulator.lifecycle.webhooks.signing import new_secret
 from emulator.lifecycle.webhooks.subscriptions import Subscription
 
-__all__ = ["JOB_SUBSCRIPTION", "Attempt", "Message", "Outbox", "Pending"]
+__all__ = [
+    "JOB_SUBSCRIPTION",
+    "Attempt",
+    "Message",
+    "Outbox",
+    "OutboxStorage",
+    "Pending",
+    "dropped_attempt",
+]
 
 # The id of the subscription a create request named, before its job's id.
 JOB_SUBSCRIPTION = "job:"
@@ -86,6 +95,69 @@ class Attempt:
         }
 
 
+class OutboxStorage(Protocol):
+    """One namespace's webhook state, as the scheduler and the control plane use it: ``Outbox``
+    in memory, or shared by every worker (``persistence.redis_outbox``), where taking a due
+    delivery leases it to one worker until ``finish``."""
+
+    @property
+    def rng(self) -> random.Random: ...
+
+    @property
+    def subscriptions(self) -> dict[str, Subscription]: ...
+
+    @property
+    def job_subscriptions(self) -> Mapping[str, Subscription]:
+        """Receivers a create request named, by job id."""
+
+    @property
+    def seen(self) -> dict[str, int]:
+        """How many of each job's events have been read for webhooks already."""
+
+    @property
+    def fault_counts(self) -> dict[str, dict[int, int]]: ...
+
+    @property
+    def fault_fired(self) -> dict[str, dict[int, int]]: ...
+
+    @property
+    def log(self) -> deque[Attempt]: ...
+
+    def subscribe(self, subscription: Subscription) -> None: ...
+
+    def subscription(self, sub_id: str) -> Subscription | None: ...
+
+    def request_secret(self) -> str: ...
+
+    def watch(self, job_id: str, due: float) -> None: ...
+
+    def due_jobs(self, now: float) -> list[str]: ...
+
+    def push(self, pending: Pending) -> None: ...
+
+    def new_id(self, prefix: str) -> str: ...
+
+    def pop_due(self, now: float) -> Pending | None: ...
+
+    def finish(self, pending: Pending) -> None:
+        """The delivery ``pop_due`` handed out is done with (sent, refused, or given up)."""
+
+    def due_elsewhere(self, now: float) -> bool:
+        """Whether deliveries due by ``now`` are being sent by another worker right now."""
+
+    def release_held(self, subscription: str, at: float, sent: Pending) -> None: ...
+
+    def next_due(self) -> float | None: ...
+
+    def pending(self) -> list[Pending]: ...
+
+    def record(self, attempt: Attempt) -> None: ...
+
+    def record_dropped(self, subscription: str, message: Message) -> None: ...
+
+    def forget_job(self, job_id: str) -> None: ...
+
+
 class Outbox:
     def __init__(self, rng: random.Random) -> None:
         # Seeded per namespace: message ids, secrets and fault dice do not touch job ids.
@@ -99,12 +171,16 @@ class Outbox:
         self._watch: list[tuple[float, int, str]] = []
         # How many of each job's events have been read for webhooks already.
         self.seen: dict[str, int] = {}
-        self.log: deque[Attempt] = deque(maxlen=_LOG_LIMIT)
+        self._log: deque[Attempt] = deque(maxlen=_LOG_LIMIT)
         # Per scenario: how many deliveries each of its faults saw, and how often it fired.
         self.fault_counts: dict[str, dict[int, int]] = {}
         self.fault_fired: dict[str, dict[int, int]] = {}
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
+
+    @property
+    def log(self) -> deque[Attempt]:
+        return self._log
 
     def subscribe(self, subscription: Subscription) -> None:
         if subscription.job_id is not None:
@@ -151,6 +227,12 @@ class Outbox:
                 return heapq.heappop(self._pending)
             return None
 
+    def finish(self, pending: Pending) -> None:
+        """Nothing to do: ``pop_due`` took it off the queue already."""
+
+    def due_elsewhere(self, now: float) -> bool:
+        return False
+
     def release_held(self, subscription: str, at: float, sent: Pending) -> None:
         """A reordered delivery goes right after the next one queued after it, once sent."""
         with self._lock:
@@ -171,16 +253,20 @@ class Outbox:
             return sorted(self._pending)
 
     def record(self, attempt: Attempt) -> None:
-        self.log.append(attempt)
+        self._log.append(attempt)
 
     def record_dropped(self, subscription: str, message: Message) -> None:
         """A scripted drop: logged, never sent."""
-        at = message.occurred_at
-        dropped = Attempt(
-            subscription, message.id, message.event, message.job_id, 1, at, "dropped", fault="drop"
-        )
-        self.log.append(dropped)
+        self._log.append(dropped_attempt(subscription, message))
 
     def forget_job(self, job_id: str) -> None:
         self.seen.pop(job_id, None)
         self.job_subscriptions.pop(job_id, None)
+
+
+def dropped_attempt(subscription: str, message: Message) -> Attempt:
+    """What the log shows of a delivery a scripted ``drop`` kept from being sent."""
+    at = message.occurred_at
+    return Attempt(
+        subscription, message.id, message.event, message.job_id, 1, at, "dropped", fault="drop"
+    )

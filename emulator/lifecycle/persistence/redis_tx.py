@@ -1,0 +1,239 @@
+"""One transaction on the shared state: reads cached and checked, writes buffered, one commit.
+
+Every request a Redis-backed emulator serves runs as one ``Transaction``. What it reads is
+fetched once and remembered with the value it had; what it changes is buffered as operations.
+At its end one Lua script (``redis_scripts.COMMIT``) checks inside Redis that every remembered
+value is still what was read and only then applies every operation: all or nothing, before the
+answer leaves. A value another worker changed meanwhile fails the check (``Conflict``) and the
+request runs again from the start, on fresh values; nothing of the failed run was applied. This
+is optimistic concurrency: no locks are held across round trips, so a worker killed mid-request
+leaves nothing half-done and blocks nobody.
+
+Some effects must not be undone by a rerun, because they hand out something unique: the draws
+of a namespace's random stream, its revision counter, a namespace's generation. Those are taken
+at once and kept across the reruns of one request (``Memo``), so a rerun reuses what the first
+run took instead of taking more.
+
+The current transaction is a context variable: each request is its own asyncio task, so
+concurrent requests of one worker never see each other's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+__all__ = ["ABSENT", "CURRENT", "Conflict", "Memo", "Transaction", "current"]
+
+T = TypeVar("T")
+Key = tuple[str, str]
+# What a check expects of a field that did not exist: no stored value starts with a NUL byte.
+ABSENT = b"\x00absent"
+
+
+class Conflict(Exception):
+    """Another worker changed what this transaction read: run it again."""
+
+
+class Memo:
+    """What one request took at once (draws, revisions, generations), kept across its reruns.
+
+    The Nth take of a kind in a run gets what the Nth take of the first run got. A namespace
+    whose generation changed between runs (reset, freed) forgets what was taken for it.
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[Hashable, int], Any] = {}
+        self._counts: dict[Hashable, int] = {}
+        self._generations: dict[str, bytes | None] = {}
+        self.runs = 0
+
+    def start(self) -> None:
+        """A new run of the request begins."""
+        self._counts.clear()
+        self.runs += 1
+
+    def take(self, kind: Hashable, make: Callable[[], T]) -> T:
+        n = self._counts[kind] = self._counts.get(kind, 0) + 1
+        key = (kind, n)
+        if key not in self._values:
+            self._values[key] = make()
+        value: T = self._values[key]
+        return value
+
+    def has(self, kind: Hashable) -> bool:
+        """Whether the next take of ``kind`` in this run is known already."""
+        return (kind, self._counts.get(kind, 0) + 1) in self._values
+
+    def offer(self, kind: Hashable, value: Any) -> None:
+        """What the next take of ``kind`` gets, unless an earlier run took it already."""
+        self._values.setdefault((kind, self._counts.get(kind, 0) + 1), value)
+
+    def generation(self, base: str, generation: bytes | None) -> None:
+        """The namespace under ``base`` is at ``generation``; forget its takes if it moved."""
+        known = self._generations.get(base, generation)
+        self._generations[base] = generation
+        if known != generation:
+            stale = [k for k in self._values if isinstance(k[0], tuple) and k[0][0] == base]
+            for key in stale:
+                del self._values[key]
+
+
+class Transaction:
+    """Reads and writes of one request; ``commit`` applies the writes if the reads still hold.
+
+    ``client`` is a ``redis.Redis`` (or anything with its ``hget``/``hmget``/``pipeline``
+    methods); ``commit_script`` runs ``COMMIT`` with the arguments it is given.
+    """
+
+    def __init__(
+        self, client: Any, commit_script: Callable[[list[Any]], Any], memo: Memo | None = None
+    ) -> None:
+        self.client = client
+        self._commit_script = commit_script
+        self.memo = memo if memo is not None else Memo()
+        self._read: dict[Key, bytes | None] = {}
+        self._now: dict[Key, bytes | None] = {}
+        # What the commit checks: ("h", key, field) a hash field, ("z", key, member) that a
+        # sorted set still holds the member.
+        self._checks: dict[tuple[str, str, str], bytes | None] = {}
+        self._ops: list[Any] = []
+        # Decoded values components keep for the length of the transaction, by their own keys.
+        self.objects: dict[Hashable, Any] = {}
+        self._before: list[Callable[[], None]] = []
+        self._last: list[Callable[[], None]] = []
+        self._after: list[Callable[[], None]] = []
+        # Namespaces (their key prefixes) emptied by this transaction: their keys read as empty.
+        self.wiped: set[str] = set()
+        # Keys written, for the namespaces' expiry.
+        self.written: set[str] = set()
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def hget(self, key: str, field: str, *, check: bool = True) -> bytes | None:
+        """``HGET key field``, once per transaction; ``check``: the commit fails if it changed."""
+        k = (key, field)
+        if k in self._now:
+            if check and k in self._read:
+                self._checks.setdefault(("h", *k), self._read[k])
+            return self._now[k]
+        if self.is_wiped(key):  # emptied by this very transaction: nothing to check
+            self._now[k] = None
+            return None
+        value: bytes | None = self.client.hget(key, field)
+        self._read[k] = self._now[k] = value
+        if check:
+            self._checks[("h", *k)] = value
+        return value
+
+    def hmget(self, key: str, fields: Iterable[str], *, check: bool = True) -> list[bytes | None]:
+        """``HMGET``, fetching only the fields this transaction has not read yet."""
+        wanted = list(fields)
+        missing = [f for f in dict.fromkeys(wanted) if (key, f) not in self._now]
+        if missing and not self.is_wiped(key):
+            for field, value in zip(missing, self.client.hmget(key, missing), strict=True):
+                self._read[(key, field)] = self._now[(key, field)] = value
+        return [self.hget(key, f, check=check) for f in wanted]
+
+    def prime(self, key: str, field: str, value: bytes | None, *, check: bool = True) -> None:
+        """What a prefetch read: as if ``hget`` had read it (unless already read or written)."""
+        k = (key, field)
+        if k in self._now:
+            return
+        if self.is_wiped(key):
+            self._now[k] = None
+            return
+        self._read[k] = self._now[k] = value
+        if check:
+            self._checks[("h", *k)] = value
+
+    def expect(self, key: str, field: str, value: bytes | None) -> None:
+        """Commit only if ``field`` still holds ``value`` (``None``: does not exist); nothing
+        to check of a namespace this transaction emptied (what it holds, it made)."""
+        if not self.is_wiped(key):
+            self._checks.setdefault(("h", key, field), value)
+
+    def expect_member(self, key: str, member: str) -> None:
+        """Commit only if ``member`` is still in the sorted set ``key``."""
+        if not self.is_wiped(key):
+            self._checks.setdefault(("z", key, member), b"1")
+
+    def is_wiped(self, key: str) -> bool:
+        return bool(self.wiped) and any(key.startswith(base) for base in self.wiped)
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def hset(self, key: str, field: str, value: bytes | str | int | float) -> None:
+        raw = value if isinstance(value, bytes) else str(value).encode()
+        self._now[(key, field)] = raw
+        self._ops += ("hset", key, field, raw)
+        self.written.add(key)
+
+    def hdel(self, key: str, field: str) -> None:
+        self._now[(key, field)] = None
+        self._ops += ("hdel", key, field)
+        self.written.add(key)
+
+    def op(self, name: str, key: str, *args: Any) -> None:
+        """One more operation of ``COMMIT`` on ``key`` (see its list of operations)."""
+        self._ops += (name, key, *args)
+        if name != "touch":
+            self.written.add(key)
+
+    def wipe(self, base: str) -> None:
+        """Delete every key of the namespace under ``base``: what this transaction reads of it
+        from now on is empty, and what it wrote there before is gone."""
+        self._ops += ("wipe", base)
+        self.wiped.add(base)
+        for k in self._now:
+            if k[0].startswith(base):
+                self._now[k] = None
+        for key in [k for k in self.objects if isinstance(k, tuple) and base in k]:
+            del self.objects[key]
+
+    def before_commit(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` just before the commit (to write back what was changed in place)."""
+        self._before.append(hook)
+
+    def last_before_commit(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` after every ``before_commit`` hook (it sees every write)."""
+        self._last.append(hook)
+
+    def after_commit(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` once the commit succeeded."""
+        self._after.append(hook)
+
+    @property
+    def pending(self) -> bool:
+        """Whether there is anything to commit."""
+        return bool(self._ops)
+
+    def commit(self) -> None:
+        """Check every read, apply every write, atomically; ``Conflict`` if a read changed."""
+        for hook in (*self._before, *self._last):
+            hook()
+        self._before.clear()
+        self._last.clear()
+        if self._ops:
+            checks: list[Any] = []
+            for (kind, key, field), value in self._checks.items():
+                checks += (kind, key, field, ABSENT if value is None else value)
+            args = [ABSENT, len(self._checks), *checks, *self._ops]
+            done = self._commit_script(args)
+            if done != 1:  # the key and field that changed
+                raise Conflict(*done[1:])
+        for hook in self._after:
+            hook()
+
+
+# The transaction of the request (or scheduler step) running in this context, if any.
+CURRENT: ContextVar[Transaction | None] = ContextVar("jobs_emulator_transaction", default=None)
+
+
+def current() -> Transaction:
+    """The transaction of the request being served (a shared namespace's parts run in one)."""
+    tx = CURRENT.get()
+    if tx is None:
+        raise RuntimeError("shared state touched outside a transaction (use ns.atomically)")
+    return tx
