@@ -105,7 +105,52 @@ def section(results: dict[str, Any]) -> str:
     lines.append(f"The `emulator` fixture costs a test {worst:.1f} ms.")
     plot = os.path.relpath(PLOT, PAGE.parent)
     lines += ["", f"![requests/s and p99 per route and server]({plot})"]
+    if "shared_state" in results:
+        lines += ["", *shared(results["shared_state"])]
     return "\n".join([START, *lines, END])
+
+
+SHARED = ("memory, 1 worker", "Redis, 1 worker", "Redis, 2 workers")
+
+
+def shared(figures: dict[str, Any]) -> list[str]:
+    """The shared state's table (``bench/shared_state.py``): in memory, on Redis, two workers."""
+    if "skipped" in figures:
+        return [f"Shared state was not measured: {figures['skipped']}."]
+    http, load = figures["http"], figures.get("load_average")
+    lines = [
+        "**Shared state** (`--state redis://`, [scale out](../how-to/scale-out.md)): "
+        f"`bench/shared_state.py`, its own run ({figures['rounds']} rounds of "
+        f"{figures['seconds']:g} s per route, load average {load:.1f} at its start). One server "
+        "process on CPU 0; `wrk` and `redis-server` on CPU 1; two workers on CPUs 0 and 1, "
+        "which they share with `wrk` and Redis. Polls rotate over 200 jobs.",
+        "",
+        "| deployment | poll req/s | poll p50 / p99 | create req/s | create p50 / p99 |",
+        "|---|---|---|---|---|",
+    ]
+    base, one = http[SHARED[0]], http[SHARED[1]]
+    for name in SHARED:
+        row = [name]
+        for route in ("poll", "create"):
+            r = http[name][route]
+            versus = one if name == SHARED[2] else base
+            ratio = "" if name == SHARED[0] else f" ({r['rps'] / versus[route]['rps']:.2f})"
+            row += [f"{_rps(r['rps'])}{ratio}", f"{r['p50_ms']:.1f} / {r['p99_ms']:.1f} ms"]
+        lines.append("| " + " | ".join(row) + " |")
+    cost, memory = figures["in_process"], figures["memory"]
+    lines += [
+        "",
+        "Ratios: 1 worker on Redis against 1 in memory; 2 workers against 1 worker on Redis.",
+        f"In process (no HTTP), a poll takes {cost['memory_us']['poll']:.0f} us in memory and "
+        f"{cost['redis_us']['poll']:.0f} us on Redis, a create {cost['memory_us']['create']:.0f}"
+        f" and {cost['redis_us']['create']:.0f} us: {cost['commands_per_request']:.1f} Redis "
+        f"commands a request, in 2 round trips (one round trip from Python: "
+        f"{cost['ping_us']:.0f} us).",
+        f"Redis's RSS grows {memory['rss_per_100k_mb']:.0f} MB per 100k jobs created over HTTP "
+        f"({memory['jobs']:,} created; the jobs alone {memory['jobs_hash_per_100k_mb']:.0f} MB, "
+        "the rest the journal, bounded per namespace).",
+    ]
+    return lines
 
 
 def update(page: Path, results: dict[str, Any]) -> None:

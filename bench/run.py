@@ -27,6 +27,7 @@ import fixture_overhead
 import inprocess
 import load
 import performance_page
+import shared_state
 import spec_load
 import startup
 
@@ -43,6 +44,9 @@ def options() -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, help="jobs in the full namespace (100k; quick 20k)")
     parser.add_argument("--rounds", type=int, help="rounds of every HTTP load (5; quick 1)")
     parser.add_argument("--no-prism", action="store_true", help="leave Prism out")
+    parser.add_argument(
+        "--no-shared", action="store_true", help="leave the shared state (Redis) figures out"
+    )
     parser.add_argument(
         "--openai",
         type=Path,
@@ -99,6 +103,8 @@ def main() -> None:
     print("\n" + fixture_overhead.report(results["fixture"], args.fixture_tests))
     results["spec_load"] = spec_load.measure(args.openai, with_prism=not args.no_prism)
     print("\n" + spec_load.report(results["spec_load"]))
+    if not args.no_shared:
+        results["shared_state"] = shared_state.measure(shared_state.sized(args))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwrote {RESULTS / 'latest.json'}")

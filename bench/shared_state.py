@@ -178,6 +178,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     if not wrk.available() or shutil.which("redis-server") is None:
         print("\nshared state: SKIPPED: wrk or redis-server is not installed")
         return {"skipped": "wrk or redis-server is not installed"}
+    load_average = os.getloadavg()[0]
     print(
         f"\n== Shared state: memory vs Redis, 1 and 2 workers; wrk on CPU {servers.LOAD_CPU} "
         f"with redis-server, {args.rounds} rounds, {args.seconds:g} s per route =="
@@ -187,6 +188,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         try:
             results = {
                 "cpus": os.cpu_count(),
+                "load_average": load_average,
+                "rounds": args.rounds,
+                "seconds": args.seconds,
                 "http": _http(redis, args),
                 "in_process": _round_trips(redis, args.polls),
                 "memory": _memory(redis, args),
@@ -236,23 +240,40 @@ def report(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def sized(args: argparse.Namespace) -> argparse.Namespace:
+    """``args`` (``bench/run.py``'s or this script's) with this benchmark's own sizes."""
+    sized = argparse.Namespace(**vars(args))
+    sized.polls = 500 if args.quick else 2000
+    return sized
+
+
 def options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="1 s per load, 1 round, 20k jobs")
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--seconds", type=float)
-    parser.add_argument("--rounds", type=int)
-    parser.add_argument("--jobs", type=int)
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
+    parser.add_argument("--seconds", type=float, help="seconds per load (3; quick 1)")
+    parser.add_argument("--rounds", type=int, help="rounds of every load (5; quick 1)")
+    parser.add_argument("--jobs", type=int, help="jobs for Redis's RSS (100k; quick 20k)")
+    parser.add_argument(
+        "--update-docs",
+        action="store_true",
+        help="put these figures in bench/results/latest.json and the performance page",
+    )
     args = parser.parse_args()
     args.seconds = args.seconds or (1.0 if args.quick else 3.0)
     args.rounds = args.rounds or (1 if args.quick else 5)
     args.jobs = args.jobs or (20_000 if args.quick else 100_000)
-    args.polls = 500 if args.quick else 2000
-    return args
+    return sized(args)
 
 
 if __name__ == "__main__":
-    figures = measure(options())
-    out = Path(__file__).resolve().parent / "results" / "shared_state.json"
-    out.write_text(json.dumps(figures, indent=2) + "\n")
-    print(f"wrote {out}")
+    import performance_page
+
+    args = options()
+    figures = measure(args)
+    if args.update_docs:
+        results = json.loads(performance_page.LATEST.read_text())
+        results["shared_state"] = figures
+        performance_page.LATEST.write_text(json.dumps(results, indent=2) + "\n")
+        performance_page.update(performance_page.PAGE, results)
+        print(f"wrote these figures into {performance_page.LATEST} and {performance_page.PAGE}")

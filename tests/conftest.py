@@ -14,6 +14,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # keep each group on one worker, so that one worker starts each deployment, not all.
     if getattr(config.option, "dist", "no") == "load":
         config.option.dist = "loadgroup"
+    # Declared here too, for runs without xdist (-p no:xdist), where it means nothing.
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker")
 
 
 @pytest.fixture(scope="session")

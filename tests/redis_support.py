@@ -109,13 +109,23 @@ class RedisServer:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(10)
+        _closed(self.process)
         self.process = None
 
     def kill(self) -> None:
         if self.process is not None:
             self.process.kill()
             self.process.wait(10)
+        _closed(self.process)
         self.process = None
+
+
+def _closed(process: subprocess.Popen[Any] | None) -> None:
+    """Its pipes closed (the process has ended)."""
+    if process is not None:
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 class Serve:
@@ -244,3 +254,4 @@ backend workers
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(10)
+        _closed(self.process)

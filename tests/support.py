@@ -72,6 +72,15 @@ def make_hostile(folder: Path) -> None:
         (folder / name).write_text(text, encoding="utf-8")
 
 
+# The ini of the small projects the plugin's tests run with ``pytester``.
+INNER_INI = """
+[pytest]
+addopts = --strict-markers -p no:cacheprovider -p no:randomly
+    -p no:hypothesispytest -p no:schemathesis -p no:anyio -p no:asyncio
+filterwarnings = error
+"""
+
+
 def osapi_token(*roles: str, secret: str = DEFAULT_JWT_SECRET) -> str:
     """An HS256 JWT granting ``roles``, signed as the emulator expects by default."""
     with warnings.catch_warnings():

@@ -24,10 +24,10 @@ EXAMPLES = REPO / "specs" / "examples"
 
 
 def quick_batch_profile(folder: Path) -> Path:
-    """The example batch profile, its webhooks timing out after 1 s (a lease of 3 s)."""
+    """The example batch profile, its webhooks timing out after 2 s (a lease of 4 s)."""
     profile = yaml.safe_load((EXAMPLES / "profiles" / "batch.profile.yaml").read_text())
     profile["spec"] = str(EXAMPLES / "batch.yaml")
-    profile["webhooks"]["timeout"] = 1
+    profile["webhooks"]["timeout"] = 2
     (folder / "profiles").mkdir()
     (folder / "scenarios").mkdir()
     (folder / "scenarios" / "batch").symlink_to(EXAMPLES / "scenarios" / "batch")
@@ -166,6 +166,7 @@ def test_a_webhook_whose_sender_was_killed_is_taken_over_and_delivered(
             log = logged()
     serve.stop()
     assert receiver.got[0]["id"] == receiver.got[1]["id"]  # the same message, sent again
-    assert [a["outcome"] for a in log["deliveries"]] == ["delivered"]
+    # Only the worker that took it over could say how it went: the one killed could not.
+    assert [a["outcome"] for a in log["deliveries"]] == ["delivered"], (log, receiver.got)
     assert log["pending"] == []
     assert moved == ["RemoteProtocolError"]

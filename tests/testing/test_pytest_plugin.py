@@ -18,7 +18,7 @@ import writerai
 
 from emulator.testing.handle import EmulatorHandle
 from emulator.testing.pytest_plugin import new_namespace
-from tests.support import UNUSED_PLUGINS, make_hostile, own_config
+from tests.support import INNER_INI, UNUSED_PLUGINS, make_hostile, own_config
 
 pytest_plugins = ["pytester"]
 
@@ -120,12 +120,6 @@ def test_the_fixture_drives_a_locked_server_that_takes_one_key(emulator: Emulato
 
 # -- in subprocesses ------------------------------------------------------------------------------
 
-INNER_INI = """
-[pytest]
-addopts = --strict-markers -p no:cacheprovider -p no:randomly
-    -p no:hypothesispytest -p no:schemathesis -p no:anyio -p no:asyncio
-filterwarnings = error
-"""
 
 FIXTURES_AND_MARKER = """
 import os

@@ -13,15 +13,9 @@ import pytest
 
 from emulator import LiveServer, Settings, build
 from tests.redis_support import Balancer, RedisServer
+from tests.support import INNER_INI, own_config
 
 pytest_plugins = ["pytester"]
-
-INNER_INI = """
-[pytest]
-addopts = --strict-markers -p no:cacheprovider -p no:randomly
-    -p no:hypothesispytest -p no:schemathesis -p no:anyio -p no:asyncio
-filterwarnings = error
-"""
 
 INNER = """
 import re
@@ -79,7 +73,8 @@ def test_two_machines_share_a_deployment_namespace_by_namespace(
     results: list[pytest.RunResult] = []
 
     def machine(*args: str) -> None:
-        results.append(pytester.runpytest_subprocess(*args, "--emulator-url", deployment))
+        pinned = own_config(pytester.path)
+        results.append(pytester.runpytest_subprocess(*pinned, *args, "--emulator-url", deployment))
 
     # One machine runs its tests on two xdist workers, the other on one process, at once.
     machines = [

@@ -34,7 +34,7 @@ from emulator.lifecycle.core.exchange import (
 )
 from emulator.openapi.violation import Violation
 
-__all__ = ["Exchange", "Journal", "JournalStorage", "fit_bodies"]
+__all__ = ["EntryFilter", "Exchange", "Journal", "JournalStorage", "fit_bodies"]
 
 V = TypeVar("V")
 
@@ -198,22 +198,8 @@ class Journal:
         with self._lock:
             # Kept-apart violations were pushed out from the front: they come first.
             every = [e for e, _ in self._kept.values()] + list(self._entries)
-        out = []
-        for e in every:
-            if e.seq <= since:
-                continue
-            if operation is not None and operation not in (e.action, e.operation):
-                continue
-            if job_id is not None and e.job_id != job_id:
-                continue
-            if status is not None and e.status != status:
-                continue
-            if method is not None and e.method != method.upper():
-                continue
-            if with_violations is not None and bool(e.violations) != with_violations:
-                continue
-            out.append(e)
-        return out
+        wanted = EntryFilter(operation, job_id, status, method, with_violations, since)
+        return [e for e in every if wanted.matches(e)]
 
     def violations(self, since: int = 0) -> list[tuple[Exchange, Violation]]:
         return [
@@ -225,6 +211,29 @@ class Journal:
         """Seconds between successive exchanges (on the emulator's clock)."""
         times = [e.at for e in exchanges]
         return [b - a for a, b in pairwise(times)]
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFilter:
+    """Which journal entries a reader asked for; ``operation`` matches an action or an
+    operation key, ``since`` a ``seq`` (the entries after it)."""
+
+    operation: str | None = None
+    job_id: str | None = None
+    status: int | None = None
+    method: str | None = None
+    with_violations: bool | None = None
+    since: int = 0
+
+    def matches(self, e: Exchange) -> bool:
+        return (
+            e.seq > self.since
+            and (self.operation is None or self.operation in (e.action, e.operation))
+            and (self.job_id is None or e.job_id == self.job_id)
+            and (self.status is None or e.status == self.status)
+            and (self.method is None or e.method == self.method.upper())
+            and (self.with_violations is None or bool(e.violations) == self.with_violations)
+        )
 
 
 def fit_bodies(e: Exchange, limit: int) -> Exchange:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from emulator.lifecycle.core.journal import Exchange, Journal, fit_bodies
+from emulator.lifecycle.core.journal import EntryFilter, Exchange, Journal, fit_bodies
 from emulator.lifecycle.persistence.codec import exchange_from_record, exchange_record
 from emulator.lifecycle.persistence.redis_tx import Transaction, current
 from emulator.lifecycle.persistence.redis_values import SharedSpace
@@ -130,8 +130,9 @@ class RedisJournal:
         with_violations: bool | None = None,
         since: int = 0,
     ) -> list[Exchange]:
-        """Entries in order (kept-apart violations first), filtered as ``Journal.entries``."""
-        wanted_method = None if method is None else method.upper()
+        """Entries in order (kept-apart violations first), filtered as ``Journal.entries``;
+        only those past ``since`` are decoded."""
+        wanted = EntryFilter(operation, job_id, status, method, with_violations, since)
 
         def read() -> list[Exchange]:
             tx = _tx()
@@ -143,20 +144,13 @@ class RedisJournal:
             for item in items:
                 seq_text, flag, record = item.split(b"|", 2)
                 seq = int(seq_text)
-                if seq <= since:
-                    continue
-                if with_violations is not None and (flag == b"v") != with_violations:
+                if seq <= since or (
+                    with_violations is not None and (flag == b"v") != with_violations
+                ):
                     continue
                 e = self._decoded(item, seq, record)
-                if operation is not None and operation not in (e.action, e.operation):
-                    continue
-                if job_id is not None and e.job_id != job_id:
-                    continue
-                if status is not None and e.status != status:
-                    continue
-                if wanted_method is not None and e.method != wanted_method:
-                    continue
-                out.append(e)
+                if wanted.matches(e):
+                    out.append(e)
             return out
 
         return self._ns.atomically(read)

@@ -435,7 +435,8 @@ class SharedNamespaces(Namespaces):
         return sorted(self._names())
 
     def with_webhooks(self) -> list[Namespace]:
-        raw = self.state.client.smembers(self.state.key("hooks"))
+        """Namespaces with a delivery pending or a job watched, whichever worker queued it."""
+        raw = self.state.active([self.state.prefix])
         return [self._local(name.decode()) for name in sorted(raw)]
 
     def __len__(self) -> int:
@@ -453,7 +454,7 @@ class SharedNamespaces(Namespaces):
         return self.state.run(free)
 
     def nbytes(self) -> int:
-        return sum(ns.nbytes() for ns in self.live())
+        return int(self.state.weigh([self.state.prefix, NAMESPACE_BYTES]))
 
     def sweep(self, now: float | None = None) -> None:
         limits = self.limits

@@ -11,7 +11,9 @@ atomic step however many keys it touches:
 - ``TAKE``: lease a namespace's next due webhook delivery to one worker (``redis_outbox``).
 - ``COMPACT``: drop deleted ids from a namespace's creation orders, into fresh lists.
 - ``SWEEP``: evict namespaces idle past the TTL, past the cap or past the memory budget, and
-  record why.
+  record why; ``WEIGH``: what every namespace holds, in all (for ``health``).
+- ``ACTIVE``: the namespaces with webhook deliveries pending or jobs watched (forgetting those
+  with neither), for the webhook schedulers.
 
 A namespace's keys share one prefix (``{prefix}ns:{length}:{name}:``); ``KEY_SUFFIXES`` names the
 fixed ones, and its creation orders are ``order:{epoch}`` and ``part:{epoch}:{length}:{name}``
@@ -20,7 +22,7 @@ fixed ones, and its creation orders are ``order:{epoch}`` and ``part:{epoch}:{le
 
 from __future__ import annotations
 
-__all__ = ["COMMIT", "COMPACT", "KEY_SUFFIXES", "PREFETCH", "SWEEP", "TAKE"]
+__all__ = ["ACTIVE", "COMMIT", "COMPACT", "KEY_SUFFIXES", "PREFETCH", "SWEEP", "TAKE", "WEIGH"]
 
 KEY_SUFFIXES = (
     "meta",
@@ -155,41 +157,22 @@ local function touch(names, name, base, ttl, written)
   end
 end
 
+-- Operations that are one Redis command each: its name and how many arguments it takes.
+local PLAIN = {hset = {'HSET', 3}, hdel = {'HDEL', 2}, hincr = {'HINCRBY', 3},
+  set = {'SET', 2}, del = {'DEL', 1}, zadd = {'ZADD', 3}, zrem = {'ZREM', 2},
+  sadd = {'SADD', 2}, srem = {'SREM', 2}}
 local n = #ARGV
 while i <= n do
   local op = ARGV[i]
-  if op == 'hset' then
-    redis.call('HSET', ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
-    i = i + 4
-  elseif op == 'hdel' then
-    redis.call('HDEL', ARGV[i + 1], ARGV[i + 2])
-    i = i + 3
-  elseif op == 'hincr' then
-    redis.call('HINCRBY', ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
-    i = i + 4
-  elseif op == 'set' then
-    redis.call('SET', ARGV[i + 1], ARGV[i + 2])
-    i = i + 3
-  elseif op == 'del' then
-    redis.call('DEL', ARGV[i + 1])
-    i = i + 2
+  local plain = PLAIN[op]
+  if plain then
+    redis.call(plain[1], unpack(ARGV, i + 1, i + plain[2]))
+    i = i + 1 + plain[2]
   elseif op == 'rpush' then
     local length = redis.call('RPUSH', ARGV[i + 1], ARGV[i + 2])
     local cap = tonumber(ARGV[i + 3])
     if cap > 0 and length > cap then redis.call('LTRIM', ARGV[i + 1], -cap, -1) end
     i = i + 4
-  elseif op == 'zadd' then
-    redis.call('ZADD', ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
-    i = i + 4
-  elseif op == 'zrem' then
-    redis.call('ZREM', ARGV[i + 1], ARGV[i + 2])
-    i = i + 3
-  elseif op == 'sadd' then
-    redis.call('SADD', ARGV[i + 1], ARGV[i + 2])
-    i = i + 3
-  elseif op == 'srem' then
-    redis.call('SREM', ARGV[i + 1], ARGV[i + 2])
-    i = i + 3
   elseif op == 'wipe' then
     for _, key in ipairs(keys_of(ARGV[i + 1])) do redis.call('DEL', key) end
     i = i + 2
@@ -375,3 +358,40 @@ end
 return gone
 """
 )
+
+_WEIGHT = """
+local function base_of(prefix, name) return prefix .. 'ns:' .. #name .. ':' .. name .. ':' end
+local function weight(base, empty)
+  local m = redis.call('HMGET', base .. 'meta', 'bytes', 'jbytes', 'kbytes')
+  return empty + tonumber(m[1] or '0') + tonumber(m[2] or '0') + tonumber(m[3] or '0')
+end
+"""
+
+# ARGV: the deployment's prefix, what an empty namespace weighs. Returns the bytes of all.
+WEIGH = (
+    _WEIGHT
+    + """
+local total = 0
+for _, name in ipairs(redis.call('ZRANGE', ARGV[1] .. 'namespaces', 0, -1)) do
+  total = total + weight(base_of(ARGV[1], name), tonumber(ARGV[2]))
+end
+return total
+"""
+)
+
+# ARGV: the deployment's prefix. Returns the names of the namespaces with a delivery pending or
+# a job watched; a namespace with neither leaves the set (a commit that queues one puts it back).
+ACTIVE = """
+local prefix = ARGV[1]
+local hooks = prefix .. 'hooks'
+local out = {}
+for _, name in ipairs(redis.call('SMEMBERS', hooks)) do
+  local base = prefix .. 'ns:' .. #name .. ':' .. name .. ':'
+  if redis.call('ZCARD', base .. 'pending') + redis.call('ZCARD', base .. 'watch') > 0 then
+    out[#out + 1] = name
+  else
+    redis.call('SREM', hooks, name)
+  end
+end
+return out
+"""

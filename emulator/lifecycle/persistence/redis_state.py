@@ -14,11 +14,12 @@ gets through prints that Redis is back. Nothing else is needed to resume.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -161,6 +162,8 @@ class SharedState:
         self.take = self._script(redis_scripts.TAKE)
         self.compact = self._script(redis_scripts.COMPACT)
         self.sweep = self._script(redis_scripts.SWEEP)
+        self.weigh = self._script(redis_scripts.WEIGH)
+        self.active = self._script(redis_scripts.ACTIVE)
 
     def _script(self, text: str) -> Callable[[list[Any]], Any]:
         script: Script = self.client.register_script(text)
@@ -185,47 +188,48 @@ class SharedState:
         """``work()`` as one transaction, again while it conflicts; nested: part of the outer."""
         if CURRENT.get() is not None:
             return work()
-        self.reachability.before()
-        memo = Memo()
+        memo = self._begin()
         for _ in range(_MOST_RUNS):
-            memo.start()
-            tx = self.transaction(memo)
-            token = CURRENT.set(tx)
-            try:
+            with self._attempt(memo) as tx:
                 result = work()
                 tx.commit()
-            except Conflict:
-                continue
-            except StateUnavailable as exc:
-                self.reachability.failed(exc)
-                raise
-            finally:
-                CURRENT.reset(token)
-            self.reachability.succeeded()
-            return result
+            if tx.done:
+                self.reachability.succeeded()
+                return result
         raise self._busy()
 
     async def run_async(self, work: Callable[[], Awaitable[T]]) -> T:
         """``run`` for a coroutine: the request's pipeline, whose answer leaves after the commit."""
-        self.reachability.before()
-        memo = Memo()
+        memo = self._begin()
         for _ in range(_MOST_RUNS):
-            memo.start()
-            tx = self.transaction(memo)
-            token = CURRENT.set(tx)
-            try:
+            with self._attempt(memo) as tx:
                 result = await work()
                 tx.commit()
-            except Conflict:
-                continue
-            except StateUnavailable as exc:
-                self.reachability.failed(exc)
-                raise
-            finally:
-                CURRENT.reset(token)
-            self.reachability.succeeded()
-            return result
+            if tx.done:
+                self.reachability.succeeded()
+                return result
         raise self._busy()
+
+    def _begin(self) -> Memo:
+        self.reachability.before()
+        return Memo()
+
+    @contextlib.contextmanager
+    def _attempt(self, memo: Memo) -> Iterator[Transaction]:
+        """One run: the transaction current while it lasts; a conflict ends it quietly (its
+        ``done`` stays false), an unreachable Redis is noted and raised."""
+        memo.start()
+        tx = self.transaction(memo)
+        token = CURRENT.set(tx)
+        try:
+            yield tx
+        except Conflict:
+            pass
+        except StateUnavailable as exc:
+            self.reachability.failed(exc)
+            raise
+        finally:
+            CURRENT.reset(token)
 
     def _busy(self) -> StateUnavailable:
         reason = f"{_MOST_RUNS} runs of one request each met another worker's change"

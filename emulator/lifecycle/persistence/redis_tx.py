@@ -108,6 +108,8 @@ class Transaction:
         self.wiped: set[str] = set()
         # Keys written, for the namespaces' expiry.
         self.written: set[str] = set()
+        # Whether the commit went through.
+        self.done = False
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -220,9 +222,10 @@ class Transaction:
             for (kind, key, field), value in self._checks.items():
                 checks += (kind, key, field, ABSENT if value is None else value)
             args = [ABSENT, len(self._checks), *checks, *self._ops]
-            done = self._commit_script(args)
-            if done != 1:  # the key and field that changed
-                raise Conflict(*done[1:])
+            applied = self._commit_script(args)
+            if applied != 1:  # the key and field that changed
+                raise Conflict(*applied[1:])
+        self.done = True
         for hook in self._after:
             hook()
 
