@@ -77,6 +77,11 @@ class Redis:
     def url(self, db: int) -> str:
         return f"redis://{servers.HOST}:{self.port}/{db}"
 
+    def database(self, db: int) -> Any:
+        import redis
+
+        return redis.Redis(host=servers.HOST, port=self.port, db=db)
+
     def info(self, section: str) -> dict[str, Any]:
         found: dict[str, Any] = self.client.info(section)
         return found
@@ -160,8 +165,9 @@ def _memory(redis: Redis, args: argparse.Namespace) -> dict[str, Any]:
         print(f"  filling /_ns/full with {args.jobs:,} jobs (wrk, creates)", flush=True)
         made = wrk.fill(server.root + path, path, args.jobs, connections=args.connections)
         after = redis.info("memory")["used_memory_rss"]
-        keys = redis.client.keys("*:ns:4:full:jobs")
-        jobs_hash = int(redis.client.memory_usage(keys[0], samples=0) or 0) if keys else 0
+        database = redis.database(10)
+        keys = database.keys("*:ns:4:full:jobs")
+        jobs_hash = int(database.memory_usage(keys[0], samples=0) or 0) if keys else 0
     finally:
         server.stop()
     per = 100_000 / max(made, 1)

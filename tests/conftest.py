@@ -30,8 +30,9 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 
 @pytest.fixture
 def redis_url(redis_server: RedisServer) -> str:
-    """A Redis database emptied for this test."""
-    redis_server.client().flushall()
+    """Redis's database 0, emptied for this test (the deployments of tests/e2e and the races
+    keep theirs in databases of their own on the same server)."""
+    redis_server.client().flushdb()
     return redis_server.url()
 
 
@@ -45,5 +46,5 @@ def redis_client(request: pytest.FixtureRequest) -> object:
         return fakeredis.FakeRedis()
     server: RedisServer = request.getfixturevalue("redis_server")
     client = server.client()
-    client.flushall()
+    client.flushdb()
     return client

@@ -184,11 +184,19 @@ class Emulator:
             return DurableNamespace(name, backend=self.state, **made)
         return Namespace(name, **made)
 
+    def started(self) -> None:
+        """The server's loop runs: on shared state, the webhook scheduler starts now, so this
+        worker takes over deliveries another worker left (it died) before it serves anything."""
+        if self.webhooks is not None and self.shared is not None:
+            self.webhooks.ensure_running()
+
     async def aclose(self) -> None:
-        """Stop the webhook scheduler and close its HTTP client (the server awaits it on its
-        loop as it stops)."""
+        """Stop the webhook scheduler and close its HTTP client, and the shared state's client
+        of this loop (the server awaits it on its loop as it stops)."""
         if self.webhooks is not None:
             await self.webhooks.close()
+        if self.shared is not None:
+            await self.shared.state.aclose()
 
     def close(self) -> None:
         """Let go of the state file or Redis, if any (the server calls it at shutdown)."""

@@ -93,10 +93,14 @@ def _config(app: Any, host: str, port: int, log_level: str) -> uvicorn.Config:
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's server, which lets the app wind down on its own loop once it stops serving:
-    the webhook scheduler's task and HTTP client live on that loop and close there."""
+    """uvicorn's server, which tells the app when its loop runs (``started``) and lets it wind
+    down on that loop once it stops serving: the webhook scheduler's task and HTTP client live
+    on that loop and close there."""
 
     async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        started = getattr(self.config.app, "started", None)
+        if callable(started):
+            started()
         try:
             await super().serve(sockets)
         finally:

@@ -4,8 +4,9 @@
 what to read first (the job its path names; a draw of the random stream for a create), reads
 that and the namespace's settings in one round trip, runs the pipeline, and commits everything
 the answer acknowledges (the job, the journal entry, the webhooks queued) in one more, before
-the answer leaves. When another worker's commit conflicts, the pipeline runs again from the
-start; a client never sees the run that lost.
+the answer leaves. Both round trips are awaited on the event loop, so the worker serves other
+requests while one waits on Redis. When another worker's commit conflicts, the pipeline runs
+again from the start; a client never sees the run that lost.
 
 When Redis cannot be reached the answer is the provider's own 503 envelope, saying why, with
 ``retry-after: 1``; the process says it once on stderr (``redis_state.Reachability``).
@@ -108,7 +109,7 @@ class SharedServing:
         job_id, draw = self._hint(incoming)
 
         async def run() -> Outcome:
-            ns.begin(job_id, draw=draw, hooks=self.hooks)
+            await ns.begin(job_id, draw=draw, hooks=self.hooks)
             return await self.pipeline.serve(ns, incoming)
 
         try:

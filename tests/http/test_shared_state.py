@@ -118,11 +118,16 @@ def play_osapi(url: Callable[[int], str]) -> list[tuple[int, Any]]:
 
 @pytest.mark.parametrize("play, api", [(play_retab, "retab"), (play_osapi, "osapi")])
 def test_two_workers_answer_as_one_process(
-    play: Play, api: str, redis_url: str, servers: Callable[..., list[LiveServer]]
+    play: Play,
+    api: str,
+    redis_url: str,
+    redis_server: RedisServer,
+    servers: Callable[..., list[LiveServer]],
 ) -> None:
     a, b = servers(api, redis_url)
     alternating = play(lambda n: (a, b)[n % 2].url)
-    one_on_redis = servers(api, redis_url.replace("?db=0", "?db=1"), count=1)[0]
+    redis_server.client(63).flushdb()
+    one_on_redis = servers(api, redis_server.url(63), count=1)[0]
     assert play(lambda n: one_on_redis.url) == alternating  # the very same ids and answers
     [in_memory] = servers(api, None)
     assert _without_ids(play(lambda n: in_memory.url)) == _without_ids(alternating)

@@ -221,12 +221,14 @@ class WebhookHub:
 
     # -- delivering ---------------------------------------------------------------------------
 
-    async def deliver_due(self, ns: Namespace, *, settle: bool = False) -> None:
-        """Everything due by the namespace's clock, in time order, retries included.
+    async def deliver_due(self, ns: Namespace, *, settle: bool = False) -> int:
+        """Everything due by the namespace's clock, in time order, retries included; how many
+        attempts this worker made.
 
         ``settle``: also wait while other workers send deliveries that are due (a test that
         moved the clock asserts on every delivery it made due, whoever sends it)."""
         lock = self._locks.setdefault(ns.name, asyncio.Lock())
+        attempts = 0
         async with lock:
             while True:
                 now = ns.clock.now()
@@ -234,10 +236,11 @@ class WebhookHub:
                 pending = ns.outbox.pop_due(now)
                 if pending is not None:
                     await self._attempt(ns, pending)
+                    attempts += 1
                 elif settle and ns.outbox.due_elsewhere(now):
                     await asyncio.sleep(_SETTLE)
                 else:
-                    return
+                    return attempts
 
     async def _attempt(self, ns: Namespace, pending: Pending) -> None:
         outbox = ns.outbox
@@ -296,7 +299,9 @@ class WebhookHub:
                 for error in failed:
                     if not isinstance(error, StateUnavailable):  # said once on stderr already
                         _log.error("webhook delivery crashed", exc_info=error)
-                if not failed:
+                # What is due but was not sent here is leased to another worker: look again
+                # once its lease may have ended, rather than spin on Redis meanwhile.
+                if not failed and any(results):
                     continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)

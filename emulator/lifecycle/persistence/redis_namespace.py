@@ -24,7 +24,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import orjson
 
@@ -130,12 +130,17 @@ class RedisNamespace(Namespace):
     def atomically(self, work: Callable[[], T]) -> T:
         return self.state.run(work)
 
-    def begin(self, job_id: str | None = None, *, draw: bool = False, hooks: bool = False) -> None:
-        """Read what the request will need in one round trip: the settings and clock, the job
-        its path names, a draw of the random stream for a create, the webhook subscriptions."""
+    async def begin(
+        self, job_id: str | None = None, *, draw: bool = False, hooks: bool = False
+    ) -> None:
+        """Read what the request will need in one round trip, on the event loop (other
+        requests are served meanwhile): the settings and clock, the job its path names, a draw
+        of the random stream for a create, the webhook subscriptions."""
         tx = current()
-        if ("meta", self.base) not in tx.objects:
-            self._load(tx, job_id or "", draw, hooks)
+        if ("meta", self.base) in tx.objects:
+            return
+        args = self._prefetch_args(tx, job_id or "", draw, hooks)
+        self._primed(tx, args, await self.state.prefetch_async(args))
 
     def meta(self) -> dict[str, bytes]:
         """The ``meta`` hash as this transaction sees it (made on first use of the namespace)."""
@@ -146,10 +151,17 @@ class RedisNamespace(Namespace):
         return found
 
     def _load(self, tx: Transaction, job_id: str, draw: bool, hooks: bool) -> dict[str, bytes]:
+        args = self._prefetch_args(tx, job_id, draw, hooks)
+        return self._primed(tx, args, self.state.prefetch(args))
+
+    def _prefetch_args(self, tx: Transaction, job_id: str, draw: bool, hooks: bool) -> list[str]:
         draw = draw and not tx.memo.has((self.base, "draws"))
-        flat, seconds, micros, job, polls, drawn, subs = self.state.prefetch(
-            [self.base, job_id, "1" if draw else "0", "1" if hooks else "0"]
-        )
+        return [self.base, job_id, "1" if draw else "0", "1" if hooks else "0"]
+
+    def _primed(self, tx: Transaction, args: list[str], found: list[Any]) -> dict[str, bytes]:
+        """The transaction given what ``PREFETCH`` read (the namespace made if it was not)."""
+        job_id, hooks = args[1], args[3] == "1"
+        flat, seconds, micros, job, polls, drawn, subs = found
         tx.objects[("time", self.base)] = (int(seconds) + int(micros) / 1e6, time.monotonic())
         meta = _pairs(flat)
         generation = meta.get("gen")

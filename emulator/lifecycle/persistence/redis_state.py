@@ -14,6 +14,7 @@ gets through prints that Redis is back. Nothing else is needed to resume.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
@@ -24,7 +25,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
-from redis.commands.core import Script
+import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript, Script
 
 from emulator.errors import StateUnavailable
 from emulator.lifecycle.core.eviction import Limits
@@ -117,6 +119,25 @@ class Reachability:
         }
 
 
+class _LoopClient:
+    """An asyncio Redis client for one event loop, with the scripts a request runs on it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, url: str, where: str) -> None:
+        self.loop = loop
+        self.where = where
+        self.client = aioredis.Redis.from_url(
+            url, socket_timeout=5.0, socket_connect_timeout=2.0, health_check_interval=30
+        )
+        self.prefetch = self.client.register_script(redis_scripts.PREFETCH)
+        self.commit = self.client.register_script(redis_scripts.COMMIT)
+
+    async def call(self, script: AsyncScript, args: list[Any]) -> Any:
+        try:
+            return await script(keys=[], args=args)
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise StateUnavailable(self.where, _reason(exc)) from None
+
+
 class SharedState:
     """One emulator's view of a deployment's state in Redis.
 
@@ -157,6 +178,7 @@ class SharedState:
             client.where = self.where
         self.client: Any = client
         self.reachability = Reachability(self.where)
+        self._loop_client: _LoopClient | None = None
         self._commit = self._script(redis_scripts.COMMIT)
         self.prefetch = self._script(redis_scripts.PREFETCH)
         self.take = self._script(redis_scripts.TAKE)
@@ -169,6 +191,25 @@ class SharedState:
         script: Script = self.client.register_script(text)
         # Script reloads itself when Redis has forgotten it (a restart).
         return lambda args: script(keys=[], args=args, client=self.client)
+
+    # -- on the event loop ----------------------------------------------------------------------
+    #
+    # A request's two round trips (the prefetch and the commit) go through an asyncio client,
+    # so a worker serves other requests while one waits on Redis; what a request reads in
+    # between, rarely, goes through the blocking client.
+
+    def _on_loop(self) -> _LoopClient:
+        loop = asyncio.get_running_loop()
+        found = self._loop_client
+        if found is None or found.loop is not loop:
+            found = self._loop_client = _LoopClient(loop, self.url, self.where)
+        return found
+
+    async def prefetch_async(self, args: list[str]) -> Any:
+        return await self._on_loop().call(self._on_loop().prefetch, args)
+
+    async def commit_async(self, args: list[Any]) -> Any:
+        return await self._on_loop().call(self._on_loop().commit, args)
 
     @property
     def worker(self) -> str:
@@ -199,12 +240,13 @@ class SharedState:
         raise self._busy()
 
     async def run_async(self, work: Callable[[], Awaitable[T]]) -> T:
-        """``run`` for a coroutine: the request's pipeline, whose answer leaves after the commit."""
+        """``run`` for a coroutine: the request's pipeline, whose answer leaves after the commit
+        (made on the event loop)."""
         memo = self._begin()
         for _ in range(_MOST_RUNS):
             with self._attempt(memo) as tx:
                 result = await work()
-                tx.commit()
+                await tx.commit_async(self.commit_async)
             if tx.done:
                 self.reachability.succeeded()
                 return result
@@ -266,3 +308,9 @@ class SharedState:
 
     def close(self) -> None:
         self.client.close()
+
+    async def aclose(self) -> None:
+        """Close the event loop's client, on that loop (the server calls it as it stops)."""
+        found, self._loop_client = self._loop_client, None
+        if found is not None and found.loop is asyncio.get_running_loop():
+            await found.client.aclose()

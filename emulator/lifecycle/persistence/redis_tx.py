@@ -20,7 +20,7 @@ concurrent requests of one worker never see each other's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -213,18 +213,32 @@ class Transaction:
 
     def commit(self) -> None:
         """Check every read, apply every write, atomically; ``Conflict`` if a read changed."""
+        args = self.arguments()
+        self.applied(None if args is None else self._commit_script(args))
+
+    async def commit_async(self, script: Callable[[list[Any]], Awaitable[Any]]) -> None:
+        """``commit``, through ``script``: ``COMMIT`` on a connection of the event loop."""
+        args = self.arguments()
+        self.applied(None if args is None else await script(args))
+
+    def arguments(self) -> list[Any] | None:
+        """What ``COMMIT`` takes to apply this transaction (its hooks run first); None when
+        there is nothing to write."""
         for hook in (*self._before, *self._last):
             hook()
         self._before.clear()
         self._last.clear()
-        if self._ops:
-            checks: list[Any] = []
-            for (kind, key, field), value in self._checks.items():
-                checks += (kind, key, field, ABSENT if value is None else value)
-            args = [ABSENT, len(self._checks), *checks, *self._ops]
-            applied = self._commit_script(args)
-            if applied != 1:  # the key and field that changed
-                raise Conflict(*applied[1:])
+        if not self._ops:
+            return None
+        checks: list[Any] = []
+        for (kind, key, field), value in self._checks.items():
+            checks += (kind, key, field, ABSENT if value is None else value)
+        return [ABSENT, len(self._checks), *checks, *self._ops]
+
+    def applied(self, answer: Any) -> None:
+        """What ``COMMIT`` answered (None: it had nothing to do): done, or ``Conflict``."""
+        if answer is not None and answer != 1:  # the key and field that changed
+            raise Conflict(*answer[1:])
         self.done = True
         for hook in self._after:
             hook()

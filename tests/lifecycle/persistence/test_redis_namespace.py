@@ -69,7 +69,7 @@ def test_counters_and_random_draws_are_one_stream_for_all_workers(redis_client: 
     assert len(set(draws)) == 3
     # Another namespace with the same seed draws the same numbers in the same order: the
     # stream follows the seed, the namespace's name and the draw's number only.
-    redis_client.flushall()
+    redis_client.flushdb()
     c, d = twins(redis_client)
     assert [c.rng.getrandbits(64), d.rng.getrandbits(64), c.rng.getrandbits(64)] == draws
     assert again.rng.getrandbits(64) != draws[0]
