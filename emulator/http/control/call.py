@@ -62,6 +62,9 @@ class ControlRoute(Route):
     ``body``: ``"json"`` parses it (a body that is not JSON is refused), ``"raw"`` leaves the
     bytes to the endpoint, ``"none"`` ignores it (and the size limits: a page to show).
     ``open``: answered without the control token (where deliveries land).
+    ``atomic``: the call is one step of its namespace (``Namespace.atomically``: one
+    transaction when the state is shared); off where the call must answer while the state
+    cannot be reached (health).
     """
 
     def __init__(
@@ -71,10 +74,12 @@ class ControlRoute(Route):
         *methods: str,
         body: Literal["json", "raw", "none"] = "json",
         open: bool = False,
+        atomic: bool = True,
     ) -> None:
         super().__init__(path, endpoint, methods=list(methods))
         self.reads = body
         self.open = open
+        self.atomic = atomic
 
     @property
     def shown(self) -> str:

@@ -90,8 +90,8 @@ class Control:
         """Every control endpoint, in the order of docs/reference/control-api.md."""
         state, views, spaces, hooks = self.state, self.inspect, self.spaces, self.webhooks
         return [
-            ControlRoute("/", self.health, "GET"),
-            ControlRoute("/health", self.health, "GET"),
+            ControlRoute("/", self.health, "GET", atomic=False),
+            ControlRoute("/health", self.health, "GET", atomic=False),
             ControlRoute("/namespace", self.free_namespace, "DELETE"),
             ControlRoute("/evictions", spaces.evictions, "GET"),
             ControlRoute("/reset", self.reset, "POST"),
@@ -142,7 +142,8 @@ class Control:
             body = json_body(raw) if route.reads == "json" else None
             call = ControlCall(ns, request, params, body, raw)
             # An async endpoint (one that delivers webhooks) makes its own steps atomic.
-            answer = ns.atomically(lambda: route.endpoint(call))
+            endpoint = route.endpoint
+            answer = ns.atomically(lambda: endpoint(call)) if route.atomic else endpoint(call)
             if isawaitable(answer):
                 answer = await answer
         except ControlError as exc:
