@@ -21,7 +21,6 @@ from typing import Any
 from emulator.errors import StateError, StateUnavailable
 from emulator.http.control.plane import SharedPlane
 from emulator.http.dispatch import JobDispatch
-from emulator.http.envelope import error_reply
 from emulator.http.messages import Incoming, Outcome
 from emulator.http.pipeline import Pipeline
 from emulator.lifecycle.core.eviction import Limits
@@ -30,6 +29,7 @@ from emulator.lifecycle.core.profile import Profile
 from emulator.lifecycle.persistence.redis_namespace import RedisNamespace, SharedNamespaces
 from emulator.lifecycle.persistence.redis_outbox import RedisReceiver, SharedInFlight
 from emulator.lifecycle.persistence.redis_state import SCHEMES, SharedState, shown_url
+from emulator.lifecycle.render.envelope import error_reply
 from emulator.lifecycle.webhooks.events import WebhookRules
 from emulator.settings import Settings
 
