@@ -74,6 +74,16 @@ def begin(
     return LROPoller(client, initial, result, LROBasePolling(timeout=30)), transport
 
 
+def journey(emulator: EmulatorHandle) -> list[tuple[str, int]]:
+    return [(e["action"], e["status"]) for e in entries(emulator)]
+
+
+def redirected_after(polls: int, polled_as: int) -> list[tuple[str, int]]:
+    """A create, ``polls`` polls of the monitor while the job runs, its 303, the result."""
+    running = [("monitor", polled_as)] * polls
+    return [("create", 202), *running, ("monitor", 303), ("retrieve", 200)]
+
+
 def begin_analysis(emulator: EmulatorHandle, source: str) -> tuple[LROPoller[Any], ClockTransport]:
     return begin(emulator, "/analyses", {"source": source})
 
@@ -85,15 +95,7 @@ def test_a_monitor_behind_operation_location_redirects_to_the_result(
     result = poller.result()
     assert (poller.status(), result["status"], result["pages"]) == ("succeeded", "succeeded", 3)
     assert transport.waits == [2.0, 2.0, 2.0]  # Retry-After, on the emulator's clock
-    seen = [(e["action"], e["status"]) for e in entries(analyses)]
-    assert seen == [
-        ("create", 202),
-        ("monitor", 200),
-        ("monitor", 200),
-        ("monitor", 200),
-        ("monitor", 303),
-        ("retrieve", 200),
-    ]
+    assert journey(analyses) == redirected_after(3, polled_as=200)
     created = entries(analyses)[0]["response_headers"]
     job_id = result["id"]
     assert created["operation-location"].endswith(f"/analyses/operations/{job_id}")
@@ -130,18 +132,9 @@ def test_a_monitor_behind_location_answers_202_until_it_redirects_to_the_result(
     reports: EmulatorHandle,
 ) -> None:
     poller, transport = begin(reports, "/reports", {"query": "sales by month"})
-    assert poller.polling_method()._operation.__class__.__name__ == "LocationPolling"
     assert poller.result() == {"id": poller.result()["id"], "status": "Succeeded", "rows": 40}
     assert transport.waits == [5.0, 5.0, 5.0]  # Retry-After, on the emulator's clock
-    seen = [(e["action"], e["status"]) for e in entries(reports)]
-    assert seen == [
-        ("create", 202),
-        ("monitor", 202),
-        ("monitor", 202),
-        ("monitor", 202),
-        ("monitor", 303),
-        ("retrieve", 200),
-    ]
+    assert journey(reports) == redirected_after(3, polled_as=202)
     polls = entries(reports, operation="monitor")
     assert [p["response_headers"].get("retry-after") for p in polls] == ["5", "5", "5", None]
     assert polls[0]["response_body"] == {"id": poller.result()["id"], "status": "Running"}
