@@ -8,6 +8,7 @@ hand-written specs)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,7 @@ from google.protobuf import json_format, struct_pb2
 from google.rpc import code_pb2
 
 from emulator.testing.handle import EmulatorHandle
+from tests.webhook_support import ReceiverServer
 
 from .e2e_support import assert_clean, entries
 
@@ -138,6 +140,24 @@ def test_a_monitor_behind_location_answers_202_until_it_redirects_to_the_result(
     polls = entries(reports, operation="monitor")
     assert [p["response_headers"].get("retry-after") for p in polls] == ["5", "5", "5", None]
     assert polls[0]["response_body"] == {"id": poller.result()["id"], "status": "Running"}
+    assert_clean(reports)
+
+
+def test_the_job_behind_a_monitor_announces_its_end_by_webhook_on_the_pollers_waits(
+    reports: EmulatorHandle,
+) -> None:
+    with ReceiverServer() as receiver:
+        reports.control("POST", "webhooks", {"url": receiver.url})
+        poller, transport = begin(reports, "/reports", {"query": "sales by month"})
+        report = poller.result()
+    [delivered] = receiver.got  # sent when the poller's third wait crossed 12 s
+    assert json.loads(delivered["raw"]) == {"id": report["id"], "status": "Succeeded"}
+    [sent] = reports.control("GET", "webhooks/deliveries")["deliveries"]
+    assert (sent["event"], sent["job_id"], sent["at"] - reports.clock.now) == (
+        "report.finished",
+        report["id"],
+        12 - sum(transport.waits),
+    )
     assert_clean(reports)
 
 
