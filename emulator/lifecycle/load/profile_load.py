@@ -29,7 +29,11 @@ from emulator.lifecycle.render.timestamps import time_format_problem
 from emulator.lifecycle.render.views import JOB_TIMES
 from emulator.yamlread import Reader, read_yaml
 
-__all__ = ["load_profile"]
+__all__ = ["SCHEMA_PATH", "load_profile"]
+
+# The profile format as a JSON Schema, for editors (the loader's own checks say more, and say it
+# at the key): tests/schemas/test_profile_schema.py holds it to the keys this module accepts.
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "profile.schema.json"
 
 _TOP_KEYS = (
     "name",
@@ -94,7 +98,7 @@ def load_profile(path: str | Path, table: ActionTable = ACTION_TABLE) -> Profile
         job=job,
         statuses=_statuses(r.section("statuses", required=True)),
         auth=_auth(r.section("auth")),
-        check_order=tuple(r.texts("check_order", list(DEFAULT_CHECK_ORDER))),
+        check_order=_check_order(r),
         retry=_retry(retry),
         cancel=_cancel(cancel),
         delete_status=_delete_status(r.section("delete")),
@@ -110,6 +114,20 @@ def load_profile(path: str | Path, table: ActionTable = ACTION_TABLE) -> Profile
     )
 
 
+def _check_order(r: Reader) -> tuple[str, ...]:
+    """A misspelt step would silently skip that check: refuse it."""
+    steps = r.texts("check_order", list(DEFAULT_CHECK_ORDER))
+    known = " and ".join(DEFAULT_CHECK_ORDER)
+    for index, step in enumerate(steps):
+        if step not in DEFAULT_CHECK_ORDER:
+            r.fail(
+                "check_order",
+                f"item {index}: unknown check {step!r}; expected {known}, in the order the "
+                "provider checks them",
+            )
+    return tuple(steps)
+
+
 def _undeclared(r: Reader) -> Literal["gap", "violation"]:
     value = r.text("undeclared", "gap")
     if value not in ("gap", "violation"):
@@ -121,6 +139,9 @@ _BINDING_KEYS = ("operation", "action", "view", "status", "headers")
 _RETRY_KEYS = ("model", "from", "status", "refused", "body_field", "body_default", "verb")
 _CANCEL_KEYS = ("status", "to", "immediate_from", "from", "refused", "verb", "error", "fields")
 _MONITOR_KEYS = ("done", "location", "retry_after", "running_status", "failed_status")
+# The actions whose bindings take rules of their own, laid over (or, for a monitor, instead of)
+# a section of the profile.
+_ACTION_RULE_KEYS = {"retry": _RETRY_KEYS, "cancel": _CANCEL_KEYS, "monitor": _MONITOR_KEYS}
 # An operation the profile names after none of the table's actions performs this one: a
 # scenario's ``on: {<name>: <status>}`` says where it leads.
 OWN_ACTION = "signal"
@@ -145,8 +166,7 @@ def _binding(
     action = b.text("action", name if name in table else OWN_ACTION)
     if action not in table:
         b.fail("action", f"unknown action {action!r}; expected one of {known}")
-    rules_keys = {"retry": _RETRY_KEYS, "cancel": _CANCEL_KEYS, "monitor": _MONITOR_KEYS}
-    own = rules_keys.get(action, ())
+    own = _ACTION_RULE_KEYS.get(action, ())
     b.only(*dict.fromkeys(_BINDING_KEYS + own))
     own_rules = {key: value for key, value in b.data.items() if key in own}
     headers = b.section("headers")
@@ -291,8 +311,12 @@ def _check_names(r: Reader, key: str, what: str, roots: set[str], stamps: set[st
             r.fail(key, f"unknown job field {{{name}}}; job fields: {known}")
 
 
+_JOB_KEYS = ("id", "timestamps", "expires_after", "partition", "revision", "stamps")
+_ID_KEYS = ("prefix", "nanoid", "alphabet", "from", "prefix_from", "duplicate")
+
+
 def _job(r: Reader) -> JobRules:
-    r.only("id", "timestamps", "expires_after", "partition", "revision", "stamps")
+    r.only(*_JOB_KEYS)
     raw_id = r.raw("id", "uuid4")
     alphabet = id_from = prefix_from = None
     duplicate = "conflict"
@@ -300,7 +324,7 @@ def _job(r: Reader) -> JobRules:
         prefix, kind, length = "", "uuid4", 36
     elif isinstance(raw_id, dict):
         ids = r.section("id")
-        ids.only("prefix", "nanoid", "alphabet", "from", "prefix_from", "duplicate")
+        ids.only(*_ID_KEYS)
         prefix, kind, length = ids.text("prefix", ""), "nanoid", ids.integer("nanoid", 21)
         alphabet = ids.opt_text("alphabet")
         if alphabet is not None and len(set(alphabet)) < 2:
@@ -347,8 +371,11 @@ def _stamps(r: Reader) -> dict[str, str]:
     return {name: r.text(name) for name in r.names()}
 
 
+_STATUSES_KEYS = ("started", "terminal", "failed")
+
+
 def _statuses(r: Reader) -> StatusRules:
-    r.only("started", "terminal", "failed")
+    r.only(*_STATUSES_KEYS)
     return StatusRules(
         started=frozenset(r.texts("started", [])),
         terminal=frozenset(r.texts("terminal")),
@@ -356,8 +383,11 @@ def _statuses(r: Reader) -> StatusRules:
     )
 
 
+_AUTH_KEYS = ("kind", "algorithm", "roles")
+
+
 def _auth(r: Reader) -> AuthRules:
-    r.only("kind", "algorithm", "roles")
+    r.only(*_AUTH_KEYS)
     kind = r.text("kind", "none")
     if kind not in ("none", "bearer", "api_key", "jwt"):
         r.fail("kind", "expected none, bearer, api_key or jwt")
@@ -399,25 +429,32 @@ def _cancel(r: Reader) -> CancelRules:
     )
 
 
+_DELETE_KEYS = ("status",)
+
+
 def _delete_status(r: Reader) -> int | None:
-    r.only("status")
+    r.only(*_DELETE_KEYS)
     return r.integer("status") if r.has("status") else None
 
 
+_LIST_KEYS = (
+    "style",
+    "offset_param",
+    "limit_param",
+    "before_param",
+    "after_param",
+    "token_param",
+    "order_param",
+    "default_limit",
+    "zero_limit",
+    "order",
+    "filters",
+)
+_FILTER_KEYS = ("field", "match")
+
+
 def _listing(r: Reader) -> ListRules:
-    r.only(
-        "style",
-        "offset_param",
-        "limit_param",
-        "before_param",
-        "after_param",
-        "token_param",
-        "order_param",
-        "default_limit",
-        "zero_limit",
-        "order",
-        "filters",
-    )
+    r.only(*_LIST_KEYS)
     style = r.text("style", "offset")
     if style not in ("offset", "cursor"):
         r.fail("style", "expected 'offset' or 'cursor'")
@@ -431,7 +468,7 @@ def _listing(r: Reader) -> ListRules:
     parsed = []
     for param in filters.names():
         f = filters.section(param)
-        f.only("field", "match")
+        f.only(*_FILTER_KEYS)
         match = f.text("match", "equals")
         if match not in ("equals", "json_subset"):
             f.fail("match", "expected equals or json_subset")
@@ -466,8 +503,11 @@ def _default_limit(r: Reader) -> int | None:
 _ROUTING_KINDS = {"route_not_found", "method_not_allowed"}
 
 
+_ERRORS_KEYS = ("media_type", "body", "kinds")
+
+
 def _errors(r: Reader) -> dict[str, ErrorKind]:
-    r.only("media_type", "body", "kinds")
+    r.only(*_ERRORS_KEYS)
     media = r.text("media_type", "application/json")
     body: Any = r.raw("body", {"error": "{message}"})
     kinds = r.section("kinds")
@@ -482,8 +522,11 @@ def _errors(r: Reader) -> dict[str, ErrorKind]:
     return out
 
 
+_TIMELINE_KEYS = ("entry", "create", "retry", "statuses")
+
+
 def _timeline(r: Reader) -> TimelineRules:
-    r.only("entry", "create", "retry", "statuses")
+    r.only(*_TIMELINE_KEYS)
     events: dict[str, Any] = {}
     for name in ("create", "retry"):
         if r.has(name):
@@ -494,7 +537,10 @@ def _timeline(r: Reader) -> TimelineRules:
     return TimelineRules(entry=compile_template(r.raw("entry", {})), events=events)
 
 
+_STATS_KEYS = ("count_by",)
+
+
 def _count_by(r: Reader) -> dict[str, str]:
-    r.only("count_by")
+    r.only(*_STATS_KEYS)
     counts = r.section("count_by")
     return {name: counts.text(name) for name in counts.names()}

@@ -40,8 +40,15 @@ _EVENT_FIELDS = {"type", "id", "timestamp"}
 _DEFAULT_PAYLOAD = {"type": "{event.type}", "timestamp": "{event.timestamp}", "data": "{job}"}
 
 
+_WEBHOOKS_KEYS = ("signing", "retry", "timeout", "id_prefix", "events", "from_request")
+_TARGET_KEYS = ("url", "events", "event_names", "header")
+_HEADER_KEYS = ("name", "value")
+_SIGNING_KEYS = ("scheme", "header", "prefix")
+_EVENT_KEYS = ("statuses", "payload", "spec")
+
+
 def load_webhook_rules(r: Reader) -> WebhookRules:
-    r.only("signing", "retry", "timeout", "id_prefix", "events", "from_request")
+    r.only(*_WEBHOOKS_KEYS)
     events = r.section("events", required=True)
     parsed = [_event(events, name) for name in events.names()]
     if not parsed:
@@ -64,7 +71,7 @@ def load_webhook_rules(r: Reader) -> WebhookRules:
 
 
 def _target(r: Reader, events: list[WebhookEvent]) -> RequestTarget:
-    r.only("url", "events", "event_names", "header")
+    r.only(*_TARGET_KEYS)
     names = r.section("event_names")
     known = {e.name for e in events}
     mapped = {}
@@ -75,7 +82,7 @@ def _target(r: Reader, events: list[WebhookEvent]) -> RequestTarget:
                 names.fail(word, f"no event {target!r}; events: {', '.join(sorted(known))}")
         mapped[word] = tuple(targets)
     header = r.section("header")
-    header.only("name", "value")
+    header.only(*_HEADER_KEYS)
     if header.has("name") != header.has("value"):
         r.fail("header", "give both the name and the value of the auth header")
     return RequestTarget(
@@ -100,7 +107,7 @@ def _request_path(r: Reader, key: str, *, required: bool = False) -> str | None:
 
 
 def _signing(r: Reader) -> Signing:
-    r.only("scheme", "header", "prefix")
+    r.only(*_SIGNING_KEYS)
     scheme = r.text("scheme", "standard")
     if scheme not in ("standard", "hmac", "none"):
         r.fail("scheme", "expected standard (Standard Webhooks), hmac or none")
@@ -112,7 +119,7 @@ def _signing(r: Reader) -> Signing:
 
 def _event(events: Reader, name: str) -> WebhookEvent:
     e = events.section(name, required=True)
-    e.only("statuses", "payload", "spec")
+    e.only(*_EVENT_KEYS)
     statuses = e.texts("statuses")
     if not statuses:
         e.fail("statuses", "name the statuses that fire this event, e.g. [completed]")

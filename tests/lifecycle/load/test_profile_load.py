@@ -134,6 +134,7 @@ list: {default_limit: unlimited}
         ("job: {id: {prefix_from: 3}}", "/job/id/prefix_from", "expected a string"),
         ("list: {default_limit: 0}", "/list/default_limit", "or unlimited"),
         ("list: {default_limit: all}", "/list/default_limit", "expected an integer"),
+        ("check_order: [request, authz]", "/check_order", "item 1: unknown check 'authz'"),
     ],
 )
 def test_bad_naming_and_limits_are_refused(
