@@ -179,16 +179,20 @@ def loader_keys() -> dict[str, tuple[str, ...]]:
     }
 
 
-def closed_objects(node: Any, pointer: str = "") -> Iterator[str]:
-    """The pointer of every schema object that refuses keys it does not name."""
+def nodes(node: Any = SCHEMA, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every mapping of the schema, with its pointer."""
     if isinstance(node, dict):
-        if node.get("additionalProperties") is False:
-            yield pointer
+        yield pointer, node
         for key, value in node.items():
-            yield from closed_objects(value, f"{pointer}/{key}")
+            yield from nodes(value, f"{pointer}/{key}")
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from closed_objects(value, f"{pointer}/{index}")
+            yield from nodes(value, f"{pointer}/{index}")
+
+
+def closed_objects() -> Iterator[str]:
+    """The pointer of every schema object that refuses keys it does not name."""
+    return (pointer for pointer, node in nodes() if node.get("additionalProperties") is False)
 
 
 @pytest.mark.parametrize("constant", SECTIONS)
@@ -213,7 +217,7 @@ def test_every_section_of_the_loader_is_in_the_schema() -> None:
     assert set(loader_keys()) - rule_keys - set(SECTIONS) == set()
     rule_bindings = {RULE_BINDING.format(action=a) for a in profile_load._ACTION_RULE_KEYS}
     expected = {*SECTIONS.values(), *rule_bindings}
-    assert set(closed_objects(SCHEMA)) == expected
+    assert set(closed_objects()) == expected
 
 
 def test_the_loader_names_every_section_it_checks() -> None:
@@ -404,26 +408,17 @@ def test_a_closed_set_is_the_same_in_both(
 
 
 def test_every_closed_set_of_the_schema_is_probed() -> None:
-    def enums(node: Any, pointer: str = "") -> Iterator[str]:
-        if isinstance(node, dict):
-            if "enum" in node:
-                yield f"{pointer}/enum"
-            for key, value in node.items():
-                yield from enums(value, f"{pointer}/{key}")
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                yield from enums(value, f"{pointer}/{index}")
-
+    enums = {f"{pointer}/enum" for pointer, node in nodes() if "enum" in node}
     probed = {enum for _, enum in CLOSED_SETS}
     rule_bindings = tuple(RULE_BINDING.format(action=a) for a in profile_load._ACTION_RULE_KEYS)
     # The actions written again in each binding with rules, and the values a schema refuses
     # (``not: {enum: ...}``: the rule bindings' actions, a view that must have a body).
     echoes = {
         enum
-        for enum in enums(SCHEMA)
+        for enum in enums
         if "/not/" in enum or (enum.startswith(rule_bindings) and "/properties/action/" in enum)
     }
-    assert set(enums(SCHEMA)) - echoes - probed == set()
+    assert enums - echoes - probed == set()
 
 
 def test_named_timestamps_and_error_kinds_are_the_loaders() -> None:
@@ -464,21 +459,16 @@ def test_a_broken_profile_is_refused_by_both(
 def test_every_property_is_described() -> None:
     """Editors show a property's description: every property has one."""
 
-    def undescribed(node: Any, pointer: str = "") -> Iterator[str]:
-        if isinstance(node, dict):
-            for name, prop in node.get("properties", {}).items():
-                if isinstance(prop, dict) and not _described(prop):
-                    yield f"{pointer}/properties/{name}"
-            for key, value in node.items():
-                yield from undescribed(value, f"{pointer}/{key}")
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                yield from undescribed(value, f"{pointer}/{index}")
-
+    undescribed = [
+        f"{pointer}/properties/{name}"
+        for pointer, node in nodes()
+        for name, prop in node.get("properties", {}).items()
+        if isinstance(prop, dict) and not _described(prop)
+    ]
     # A condition (``if``, ``not``, a binds_* requirement) names properties only to test them:
     # editors describe the properties themselves.
     conditions = ("/if/", "/not/", "/$defs/binds_")
-    assert [p for p in undescribed(SCHEMA) if not any(c in p for c in conditions)] == []
+    assert [p for p in undescribed if not any(c in p for c in conditions)] == []
 
 
 def _described(prop: dict[str, Any]) -> bool:
