@@ -14,7 +14,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from emulator.checks.spec_gaps import error_kinds
-from emulator.checks.view_check import SAMPLE_ORIGIN, answer_status, sample_page, sample_states
+from emulator.checks.view_check import (
+    SAMPLE_ORIGIN,
+    answer_status,
+    sample_page,
+    sample_states,
+    status_in_state,
+)
 from emulator.errors import ProfileError, ScenarioError
 from emulator.lifecycle.core.action_table import ACTION_TABLE, ActionTable, Bound, bind_operations
 from emulator.lifecycle.core.actions import JobActions
@@ -123,7 +129,7 @@ def _reply(
 ) -> Reply | None:
     """What the operation's action answers for a job in ``context``'s state."""
     binding = target.binding
-    body = None
+    status, body = answer_status(profile, target), None
     if binding.view is not None:
         job = context.get("job")
         if not job:
@@ -132,8 +138,11 @@ def _reply(
             page = sample_page(profile, context, job["id"], base_url, False, False)
             body = render_view(profile, binding.view, page)
         else:
-            body = render_view(profile, binding.view, context)
-    return Reply(answer_status(profile, target), body)
+            in_state = status_in_state(profile, target, job["status"])
+            if in_state is None:
+                return Reply(303, None)  # a status monitor's redirect to the result
+            status, body = in_state, render_view(profile, binding.view, context)
+    return Reply(status, body)
 
 
 def _mismatch(content: Mapping[str, Any], media_type: str, body: Any) -> str | None:

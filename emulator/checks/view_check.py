@@ -26,7 +26,14 @@ from emulator.lifecycle.render.views import job_context, render_view
 from emulator.openapi.model import Spec
 from emulator.openapi.validation import media_for, response_for
 
-__all__ = ["SAMPLE_ORIGIN", "answer_status", "check_views", "sample_page", "sample_states"]
+__all__ = [
+    "SAMPLE_ORIGIN",
+    "answer_status",
+    "check_views",
+    "sample_page",
+    "sample_states",
+    "status_in_state",
+]
 
 SAMPLE_ORIGIN = "http://127.0.0.1:4010"
 

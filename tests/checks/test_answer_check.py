@@ -137,3 +137,39 @@ def test_a_schema_example_its_own_schema_refuses_is_listed_too(tmp_path: Path) -
     app = build(spec=spec, profile=API / "specs" / "transcripts.profile.yaml")
     (warning,) = [w for w in app.warnings if w.kind == "failing-example"]
     assert warning.reason.endswith("at 'audio_url': 5 is not of type 'string'")
+
+
+# -- a status monitor's faults, at the status the monitor answers in each state ---------------
+
+REPORTS = DATA / "shapes"
+REPORTS_SPEC = (REPORTS / "specs" / "reports.yaml").read_text()
+OPEN_SCHEMA = 'schema: {$ref: "#/components/schemas/OperationStatus"}'
+# The failed answer (422) takes the monitor's view and nothing more; the running one (202)
+# stays open.
+CLOSED_SCHEMA = (
+    "schema: {type: object, additionalProperties: false, properties: "
+    "{id: {type: string}, status: {type: string}, error: {type: object}}}"
+)
+
+
+def with_a_closed_failed_answer(spec: str) -> str:
+    failed = spec.index('"422":')
+    at = spec.index(OPEN_SCHEMA, failed)
+    return spec[:at] + CLOSED_SCHEMA + spec[at + len(OPEN_SCHEMA) :]
+
+
+def test_a_monitor_fault_is_held_to_the_status_of_the_state_it_meets(tmp_path: Path) -> None:
+    (tmp_path / "reports.yaml").write_text(with_a_closed_failed_answer(REPORTS_SPEC))
+    profile = (REPORTS / "specs" / "reports.profile.yaml").read_text()
+    (tmp_path / "reports.profile.yaml").write_text(profile)
+    scenarios = tmp_path / "scenarios"
+    shutil.copytree(REPORTS / "scenarios" / "reports", scenarios)
+    build(profile=tmp_path / "reports.profile.yaml", scenarios=scenarios)  # as it is: fine
+    with (scenarios / "fails.yaml").open("a") as fails:
+        fails.write("faults:\n  - {operation: monitor, nth: 3, merge: {retry_hint: later}}\n")
+    with pytest.raises(ScenarioError) as info:
+        build(profile=tmp_path / "reports.profile.yaml", scenarios=scenarios)
+    assert info.value.reason.startswith(
+        "getReportOperation would answer 422 for this fault (a job in state "
+        "/attempts/0/states/1), and "
+    )
