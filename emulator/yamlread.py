@@ -11,17 +11,20 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
+import orjson
 import yaml
 
 from emulator.errors import LoadError
 
-__all__ = ["Reader", "escape", "parse_yaml", "read_text", "read_yaml"]
+__all__ = ["Reader", "escape", "parse_yaml", "read_data", "read_text", "read_yaml"]
 
 _REQUIRED: Any = object()
 
 
 def escape(token: str) -> str:
     """Escape one JSON pointer token (RFC 6901)."""
+    if "~" not in token and "/" not in token:
+        return token
     return token.replace("~", "~0").replace("/", "~1")
 
 
@@ -86,7 +89,10 @@ def parse_yaml(text: str, file: str, error: type[LoadError]) -> Any:
 def read_text(path: Path, error: type[LoadError]) -> str:
     """The file's text (UTF-8, a leading byte-order mark dropped), or ``error`` when it is not
     UTF-8. ``OSError`` propagates: only the caller knows who asked for the file."""
-    data = path.read_bytes()
+    return _decoded(path.read_bytes(), path, error)
+
+
+def _decoded(data: bytes, path: Path, error: type[LoadError]) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -95,6 +101,21 @@ def read_text(path: Path, error: type[LoadError]) -> str:
         where = f"byte 0x{data[exc.start]:02x} at line {line}, column {column}"
         reason = f"not UTF-8 text: {where}; save it as UTF-8"
         raise error(str(path), "/", reason) from None
+
+
+def read_data(path: Path, error: type[LoadError]) -> Any:
+    """The parsed content of a YAML or JSON file. JSON is read straight from its bytes by
+    orjson, several times faster than decoding the text and handing it to json (a vendor's
+    13 MB spec); what orjson refuses (a byte-order mark, integers past 64 bits, a mistake) is
+    read the careful way, which names the line and column of a mistake. ``OSError``
+    propagates."""
+    data = path.read_bytes()
+    if path.suffix == ".json" or data.lstrip()[:1] in (b"{", b"["):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return parse_yaml(_decoded(data, path, error), str(path), error)
 
 
 def read_yaml(path: Path, error: type[LoadError]) -> Any:

@@ -7,7 +7,7 @@ functions here work on one schema node at a time; the ``$ref`` walk lives in ``l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from emulator.yamlread import escape
@@ -19,6 +19,7 @@ __all__ = [
     "convert_node",
     "map_subschemas",
     "merge_ref_siblings",
+    "subschemas",
     "to_2020_12",
 ]
 
@@ -53,6 +54,11 @@ _ONE_SCHEMA = (
 )
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SHAPES = {
+    **dict.fromkeys(_ONE_SCHEMA, "one"),
+    **dict.fromkeys(_SCHEMA_MAPS, "map"),
+    **dict.fromkeys(_SCHEMA_LISTS, "list"),
+}
 # Keywords whose subschemas apply to a *part* of the instance (or to nothing by themselves):
 # a `$ref` cycle has to pass one of them, or validating it would never end.
 DESCENDING_KEYWORDS = frozenset(
@@ -82,6 +88,23 @@ def map_subschemas(node: Mapping[str, Any], fn: Callable[[Any, str], Any]) -> di
         if isinstance(value, list):
             out[key] = [fn(v, f"/{key}/{i}") for i, v in enumerate(value)]
     return out
+
+
+def subschemas(node: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """``(relative_pointer, subschema)`` for every position of ``node`` that holds a schema, in
+    the node's own order, without copying anything: for walks that only read."""
+    for key, value in node.items():
+        shape = _SHAPES.get(key)
+        if shape is None:
+            continue
+        if isinstance(value, list) and shape != "map":  # a list, or draft-04 tuple `items`
+            for i, v in enumerate(value):
+                yield f"/{key}/{i}", v
+        elif shape == "one" and isinstance(value, dict | bool):
+            yield f"/{key}", value
+        elif shape == "map" and isinstance(value, dict):
+            for name, v in value.items():
+                yield f"/{key}/{escape(name)}", v
 
 
 def apply_nullable(schema: Mapping[str, Any]) -> dict[str, Any]:

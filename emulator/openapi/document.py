@@ -28,7 +28,7 @@ from emulator.openapi.dialect import (
 from emulator.openapi.dialect import merge_ref_siblings as merge
 from emulator.openapi.repairs import RECURSIVE_ANCHOR, union_of_closed_members
 from emulator.openapi.swagger2 import convert, is_swagger2
-from emulator.yamlread import escape, parse_yaml, read_text
+from emulator.yamlread import escape, read_data
 
 __all__ = ["Documents", "Located", "SchemaInliner", "join", "read_document", "schema_of"]
 
@@ -38,11 +38,13 @@ _DEEP = 20_000
 
 def read_document(path: Path) -> Any:
     """Parse one YAML or JSON file. ``OSError`` propagates: only the caller knows who asked."""
-    return parse_yaml(read_text(path, SpecError), str(path), SpecError)
+    return read_data(path, SpecError)
 
 
 def join(pointer: str, *tokens: str) -> str:
     """``pointer`` extended by raw (unescaped) ``tokens``."""
+    if len(tokens) == 1:  # the usual case, on every node the builder reads
+        return f"{pointer}/{escape(str(tokens[0]))}"
     return pointer + "".join("/" + escape(str(token)) for token in tokens)
 
 
@@ -71,6 +73,7 @@ class Documents:
         self.root = root
         self._cache: dict[Path, Any] = {}
         self._paths: dict[tuple[Path, str], Path] = {}
+        self._targets: dict[tuple[Path, str], Located] = {}
         try:
             self.root_document = self.load(root)
         except OSError as exc:
@@ -107,6 +110,15 @@ class Documents:
         ref = at.node["$ref"]
         if not isinstance(ref, str):
             raise at.error("$ref must be a string", "$ref")
+        # A vendor's spec names the same few hundred targets from thousands of places: each
+        # (file, reference) is resolved once; documents never change once read.
+        key = (at.file, ref)
+        found = self._targets.get(key)
+        if found is None:
+            found = self._targets[key] = self._resolve(at, ref)
+        return found
+
+    def _resolve(self, at: Located, ref: str) -> Located:
         location, fragment = urldefrag(ref)
         if urlsplit(location).scheme or location.startswith("//"):
             raise at.error(f"$ref {ref!r}: only local files can be referenced", "$ref")

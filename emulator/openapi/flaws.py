@@ -25,7 +25,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from emulator.errors import SpecError
-from emulator.openapi.dialect import map_subschemas
+from emulator.openapi.dialect import subschemas
 from emulator.openapi.document import Documents, Located
 from emulator.openapi.repairs import REPAIRS, TRIGGERS
 from emulator.yamlread import escape
@@ -109,6 +109,7 @@ class SchemaScan:
         self._docs = documents
         self._seen: dict[_Key, _Visit] = {}
         self._flawed = False
+        self._reached: dict[_Key, tuple[Flaw, ...]] = {}  # every flaw a location reaches
 
     def flaws_of(self, file: Path, pointer: str, node: Any) -> tuple[Flaw, ...]:
         """The flaws of the schema ``node`` (at ``pointer`` in ``file``) and all it reaches,
@@ -117,16 +118,57 @@ class SchemaScan:
         self._visit_all(start, node)
         if not self._flawed:
             return ()
+        if start not in self._reached:
+            self._gather(start)
+        return self._reached[start]
+
+    def _gather(self, start: _Key) -> None:
+        """What each location from ``start`` on reaches, worked out once per location: a
+        spec's thousands of schema positions share the components they refer to, so walking
+        the graph anew from each would go over the same components again and again.
+
+        Tarjan's strongly connected components, iteratively (reference graphs are deep):
+        locations that refer to each other reach the same flaws, and a component is finished
+        only after everything it refers to outside itself."""
+        order: dict[_Key, int] = {start: 0}
+        low = {start: 0}
+        stack, on_stack = [start], {start}
+        work = [(start, iter(self._seen[start].targets))]
+        while work:
+            key, targets = work[-1]
+            for target in targets:
+                if target in self._reached:
+                    continue
+                if target not in order:
+                    order[target] = low[target] = len(order)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(self._seen[target].targets)))
+                    break
+                if target in on_stack:
+                    low[key] = min(low[key], order[target])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[key])
+                if low[key] == order[key]:
+                    self._finish(stack, on_stack, key)
+
+    def _finish(self, stack: list[_Key], on_stack: set[_Key], root: _Key) -> None:
+        members: list[_Key] = []
+        while not members or members[-1] != root:
+            members.append(stack.pop())
+            on_stack.discard(members[-1])
         found: dict[Flaw, None] = {}
-        queue, reached = [start], {start}
-        while queue:
-            visit = self._seen[queue.pop()]
+        for member in members:
+            visit = self._seen[member]
             found.update(dict.fromkeys(visit.flaws))
             for target in visit.targets:
-                if target not in reached:
-                    reached.add(target)
-                    queue.append(target)
-        return tuple(found)
+                found.update(dict.fromkeys(self._reached.get(target, ())))
+        reached = tuple(found)
+        for member in members:
+            self._reached[member] = reached
 
     def repaired(self, at: Located) -> Any:
         """The node at ``at`` as the emulator serves it: repaired where it was flawed."""
@@ -205,12 +247,8 @@ class _Walk:
             self._repairs(pointer, node, apply)
         if "$ref" in node:
             self._reference(pointer, node, apply)
-
-        def sub(child: Any, rel: str) -> Any:
+        for rel, child in list(subschemas(node)) if apply else subschemas(node):
             self.node(pointer + rel, child, apply=apply)
-            return child
-
-        map_subschemas(node, sub)
 
     def _repairs(self, pointer: str, node: dict[str, Any], apply: bool) -> None:
         resolve = self._member(pointer)
