@@ -60,8 +60,18 @@ FORMATS: dict[str, Callable[[random.Random], str]] = {
     "ipv4": lambda r: f"10.{r.randrange(256)}.{r.randrange(256)}.{r.randrange(1, 255)}",
     "ipv6": lambda r: f"2001:db8::{r.randrange(1, 0xFFFF):x}",
     "hostname": lambda r: f"host-{_token(r)}.example.com",
+    "idn-email": lambda r: f"user.{_token(r)}@example.com",
+    "idn-hostname": lambda r: f"host-{_token(r)}.example.com",
+    "iri": lambda r: f"https://example.com/{_token(r)}",
+    "iri-reference": lambda r: f"/{_token(r)}",
+    "uri-template": lambda r: f"https://example.com/{_token(r)}/{{id}}",
+    "duration": lambda r: f"P{r.randrange(1, 30)}DT{r.randrange(24)}H",
+    "json-pointer": lambda r: f"/{_token(r)}/{r.randrange(10)}",
+    "relative-json-pointer": lambda r: f"{r.randrange(3)}/{_token(r)}",
+    "regex": lambda r: f"^{_token(r)}$",
 }
-"""Generators for the formats we know; any other format gets a plain string."""
+"""Generators for the formats we know (every format ``formats`` checks among them); any other
+format gets a plain string."""
 
 
 def string_value(

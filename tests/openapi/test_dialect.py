@@ -13,6 +13,7 @@ from emulator.openapi.dialect import (
     to_2020_12,
 )
 from emulator.openapi.document import Documents, Located, SchemaInliner
+from emulator.openapi.formats import CHECKED_FORMATS
 from tests.support import DATA
 
 PETSTORE = DATA / "specs" / "petstore30.yaml"
@@ -153,6 +154,20 @@ def test_merge_ref_siblings() -> None:
         ("int64", 2**63 - 1, 2**63),
         ("ipv4", "10.0.0.1", "10.0.0.256"),
         ("ipv6", "::1", "fe80::1%eth0"),
+        # A relative URL is no `uri` (vendors' examples often are): it is a `uri-reference`.
+        ("uri", "https://api.example.com/v1/calls/CA1.json", "/2010-04-01/Calls/CA1.json"),
+        ("uri", "urn:isbn:0451450523", "https://exa mple.com/"),
+        ("uri-reference", "/2010-04-01/Calls/CA1.json", "/a b"),
+        ("iri", "https://example.com/caf\u00e9", "caf\u00e9"),
+        ("hostname", "api.example.com", "-leading-dash.example.com"),
+        ("hostname", "localhost", "under_score.example.com"),
+        ("email", "a.b@example.com", "trailing-dot@example.com."),
+        ("date-time", "2016-12-31T23:59:60Z", "2025-06-14T10:00:60Z"),  # a leap second ends a day
+        ("time", "23:59:60Z", "10:00:00"),
+        ("duration", "P3DT4H", "3 days"),
+        ("json-pointer", "/a/0", "a/0"),
+        ("uri-template", "https://example.com/{id}", "https://example.com/{id"),
+        ("regex", "^[a-z]+$", "[a-z"),
     ],
 )
 def test_formats(fmt: str, good: Any, bad: Any) -> None:
@@ -164,6 +179,18 @@ def test_formats_ignore_other_types() -> None:
     assert accepts({"format": "uuid"}, 12)
     assert accepts({"format": "date-time"}, None)
     assert accepts({"format": "int32"}, "2147483648")
+
+
+def test_formats_are_checked_as_schemathesis_checks_them() -> None:
+    """Every format the emulator checks means what it means to schemathesis (jsonschema-rs):
+    an answer valid here is valid there, and a request schemathesis makes is valid here."""
+    import jsonschema_rs
+
+    samples = ["https://example.com/x", "/relative/x.json", "a@b.co", "10:00:00Z", "P1D", "x y"]
+    for fmt in CHECKED_FORMATS - {"int32", "int64"}:
+        judge = jsonschema_rs.Draft202012Validator({"format": fmt}, validate_formats=True)
+        for value in samples:
+            assert FORMAT_CHECKER.conforms(value, fmt) == judge.is_valid(value), (fmt, value)
 
 
 def test_format_checker_is_exported_for_other_validators() -> None:
