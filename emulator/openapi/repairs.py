@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from emulator.openapi.overlap import branches_overlap
 from emulator.yamlread import escape
 
 __all__ = [
@@ -215,10 +216,10 @@ def _overlapping_one_of(
         else:
             node["anyOf"] = either
     rule = (
-        "`oneOf` branches that overlap (an object one of them describes also satisfies "
-        "another), so the objects they describe match more than one and fail `oneOf`"
+        "`oneOf` branches that overlap (a value one of them describes also satisfies "
+        "another), so the values in the overlap match more than one and fail `oneOf`"
     )
-    repair = "read as `anyOf`: an object is valid when it is one of the shapes listed"
+    repair = "read as `anyOf`: a value is valid when it is one of the shapes listed"
     return [Finding("overlapping-oneof", "/oneOf", rule, repair)]
 
 
@@ -242,52 +243,6 @@ def _type_beside_branches(
             repair = f"the branches' types are read: the `type` beside the `{keyword}` is dropped"
             return [Finding("type-beside-branches", "/type", rule, repair)]
     return []
-
-
-def branches_overlap(branches: list[Mapping[str, Any] | None]) -> bool:
-    """Whether two object branches of a ``oneOf`` cannot be told apart: one is open
-    (no ``additionalProperties: false``), its required names are a subset of the other's, and
-    no property both declare has ``const``/``enum`` values that differ."""
-    shapes = [b for b in branches if b is not None and _object_shape(b)]
-    for one in shapes:
-        for other in shapes:
-            if one is other or other.get("additionalProperties") is False:
-                continue
-            if set(_required(other)) <= set(_required(one)) and not _told_apart(one, other):
-                return True
-    return False
-
-
-def _object_shape(schema: Mapping[str, Any]) -> bool:
-    kind = schema.get("type")
-    return (kind == "object" or (kind is None and "properties" in schema)) and not any(
-        key in schema for key in ("oneOf", "anyOf", "allOf", "$ref", "not")
-    )
-
-
-def _required(schema: Mapping[str, Any]) -> list[Any]:
-    names = schema.get("required")
-    return names if isinstance(names, list) else []
-
-
-def _told_apart(one: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
-    mine, theirs = one.get("properties"), other.get("properties")
-    if not isinstance(mine, Mapping) or not isinstance(theirs, Mapping):
-        return False
-    for name in set(mine) & set(theirs):
-        a, b = _allowed(mine[name]), _allowed(theirs[name])
-        if a is not None and b is not None and not any(v in b for v in a):
-            return True
-    return False
-
-
-def _allowed(schema: Any) -> list[Any] | None:
-    if not isinstance(schema, Mapping):
-        return None
-    if "const" in schema:
-        return [schema["const"]]
-    values = schema.get("enum")
-    return values if isinstance(values, list) else None
 
 
 def _unreadable_pattern(

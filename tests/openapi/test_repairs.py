@@ -235,3 +235,101 @@ def test_a_dropped_schema_is_impossible_the_answer_is_a_500_naming_the_flaw(
     assert [(w.kind, w.pointer, w.repaired) for w in spec if w.kind == kind] == [
         (kind, pointer, False)
     ]
+
+
+# oneOf shapes: (branches, whether they overlap, a value valid as the author meant (in the
+# overlap, where there is one), a value no branch takes or None). Overlapping ones are read as
+# anyOf; apart ones keep their oneOf.
+ONE_OF_SHAPES: dict[str, tuple[list[Any], bool, Any, Any]] = {
+    "string and an enum of strings": (
+        [{"type": "string"}, {"type": "string", "enum": ["auto", "none"]}],
+        True,
+        "auto",
+        1,
+    ),
+    "integer and number": ([{"type": "integer"}, {"type": "number"}], True, 3, "3"),
+    "two arrays, both taking []": (
+        [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "array", "items": {"type": "integer"}},
+        ],
+        True,
+        [],
+        ["a", 1],
+    ),
+    "ranges that meet": (
+        [{"type": "number", "maximum": 10}, {"type": "number", "minimum": 5}],
+        True,
+        7,
+        "7",
+    ),
+    "nullable branches": (
+        [{"type": "string", "nullable": True}, {"type": "integer", "nullable": True}],
+        True,
+        None,
+        True,
+    ),
+    "a schema that takes anything": ([{}, {"type": "boolean"}], True, True, None),
+    "open objects": (
+        [
+            {"type": "object", "properties": {"a": {"type": "string"}}},
+            {"type": "object", "required": ["b"], "properties": {"b": {"type": "integer"}}},
+        ],
+        True,
+        {"b": 1},
+        {"a": 1},
+    ),
+    "consts apart": ([{"const": "low"}, {"const": "high"}], False, "low", "mid"),
+    "types apart": (
+        [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+        False,
+        ["a"],
+        1,
+    ),
+    "ranges apart": (
+        [{"type": "integer", "maximum": 4}, {"type": "integer", "exclusiveMinimum": 4}],
+        False,
+        5,
+        "4",
+    ),
+    "integers between bounds that hold none": (
+        [{"type": "integer"}, {"type": "number", "minimum": 0.2, "maximum": 0.8}],
+        False,
+        0.5,
+        "x",
+    ),
+    "patterns apart": (
+        [{"type": "string", "pattern": "^a"}, {"type": "string", "pattern": "^b"}],
+        False,
+        "bc",
+        1,
+    ),
+    "an enum the other branch refuses": (
+        [{"type": "string", "enum": ["a", "b"]}, {"type": "string", "minLength": 2}],
+        False,
+        "abc",
+        "c",
+    ),
+    "objects told apart by a const": (
+        [
+            {"type": "object", "properties": {"kind": {"const": "a"}}},
+            {"type": "object", "properties": {"kind": {"const": "b"}}},
+        ],
+        False,
+        {"kind": "b"},
+        "not an object",
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", list(ONE_OF_SHAPES))
+def test_overlapping_one_of_branches_are_read_as_any_of(tmp_path: Path, shape: str) -> None:
+    branches, overlap, valid, refused = ONE_OF_SHAPES[shape]
+    path = _spec(tmp_path, "3.0.3", _object({"oneOf": branches}))
+    listed = [w.pointer for w in load_spec(path).warnings if w.kind == "overlapping-oneof"]
+    assert listed == (["/components/schemas/Thing/properties/p/oneOf"] if overlap else [])
+    c = TestClient(build(api=None, spec=path))
+    accepted = c.post("/things", json={"p": valid})
+    assert accepted.status_code == 200, accepted.text
+    if refused is not None:  # what no branch takes is still refused
+        assert c.post("/things", json={"p": refused}).status_code == 400
