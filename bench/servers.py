@@ -67,6 +67,13 @@ class Server:
                     return int(line.split()[1]) / 1024
         raise RuntimeError("no VmRSS")
 
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) the server process has used so far: at start, the
+        work of starting, whatever else runs on the machine (``started_s`` is wall time)."""
+        fields = Path(f"/proc/{_leaf(self.process.pid)}/stat").read_text().rsplit(")", 1)[1]
+        user, system = fields.split()[11:13]
+        return (int(user) + int(system)) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)  # the whole group (see start)
         try:

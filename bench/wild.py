@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import sys
 import tempfile
 import time
@@ -89,6 +90,7 @@ class Run:
         self.server_errors: list[str] = []
         self.nonconforming: list[str] = []
         self.unreadable: list[str] = []
+        self.operations = 0  # operations schemathesis sent cases to
 
     def all(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -99,6 +101,7 @@ class Run:
             if time.monotonic() > deadline:
                 self.unreadable.append(f"{result.ok().label}: not run (time budget spent)")
                 continue
+            self.operations += 1
             self.operation(result.ok())
 
     def operation(self, operation: Any) -> None:
@@ -184,7 +187,12 @@ def measure(entry: dict[str, Any], examples: int, seconds: float) -> dict[str, A
             "emulator", "--spec", str(path), ready="/_emulator/health", timeout=300
         )
         try:
-            row["serve"] = {"seconds": server.started_s, "rss_mb": server.rss_mb()}
+            row["serve"] = {
+                "seconds": server.started_s,
+                "cpu_s": server.cpu_s(),
+                "rss_mb": server.rss_mb(),
+                "load_average": os.getloadavg()[0],  # the machine's, as it started
+            }
             repaired = {f"{op.method} {op.path}" for op in spec.operations if op.repairs}
             url = server.root + base_path(spec.document)
             run = Run(path, url, credentials(spec), examples, repaired)
@@ -192,6 +200,7 @@ def measure(entry: dict[str, Any], examples: int, seconds: float) -> dict[str, A
             run.all(seconds)
             row["schemathesis"] = {
                 "examples_per_operation": examples,
+                "operations": run.operations,
                 "cases": run.cases,
                 "seconds": round(time.perf_counter() - started, 1),
                 "server_errors": len(run.server_errors),
