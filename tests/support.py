@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import jwt
 from starlette.testclient import TestClient
@@ -96,3 +97,12 @@ def osapi_auth(*roles: str) -> dict[str, str]:
 def emulator_for(api: str, base_url: str = "http://e") -> TestClient:
     """An in-process client of a new emulator of a bundled API, on a manual clock."""
     return TestClient(build(api=api, settings=Settings(manual_clock=True)), base_url=base_url)
+
+
+def node_at(document: Any, pointer: str) -> Any:
+    """The node of ``document`` at JSON pointer ``pointer`` (KeyError, IndexError or
+    ValueError where it names none)."""
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        document = document[int(token) if isinstance(document, list) else token]
+    return document

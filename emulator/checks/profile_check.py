@@ -66,14 +66,16 @@ def check_stateless(
             ((k, v) for k, v in declared.content.items() if k == "application/json"),
             next(iter(declared.content.items())),
         )
-        pointer = f"{op.pointer}/responses/{status}/content/{escape(media_type)}"
+        content = f"{op.pointer}/responses/{status}/content/{escape(media_type)}"
+        pointer = spec.as_written(str(spec.path), content)
         if media.source is not None and (media.source.schema is None or media.source.flaws):
             continue  # listed already, with the flaw that could not be repaired
         try:
             made = synth.for_media(media, f"{op.key}:{status}")
         except ValueError as exc:
             reason = f"{op.key} is served from its schema, but no value satisfies it: {exc}"
-            flaw = Flaw(str(spec.path), f"{pointer}/schema", reason, kind="no-value")
+            schema = spec.as_written(str(spec.path), f"{content}/schema")
+            flaw = Flaw(str(spec.path), schema, reason, kind="no-value")
         else:
             if not made.notes:
                 continue

@@ -9,7 +9,7 @@ served unchecked. In a bound operation (or anywhere, with ``strict``) it refuses
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -64,7 +64,7 @@ def build_spec(
     builder = _Builder(docs, inliner, root, scan)
     operations = builder.operations()  # before reading the registry: it grows as schemas load
     webhooks = declared_webhooks(docs, root, builder._content)
-    warnings = tolerate(operations, bound, strict, builder.unservable)
+    warnings = tolerate(operations, bound, strict, builder.as_written(builder.unservable))
     info = root.node.get("info")
     title = info.get("title") if isinstance(info, dict) else None
     return Spec(
@@ -77,6 +77,7 @@ def build_spec(
         document=root.node,
         webhooks=webhooks,
         warnings=warnings,
+        as_written=docs.original,
     )
 
 
@@ -131,7 +132,8 @@ class _Builder:
                 try:
                     op = self._operation(template, self._followed(at), pointer, common, broken)
                 except SpecError as exc:
-                    op = unchecked_operation(template, at, pointer, Flaw.of(exc, "broken"))
+                    (flaw,) = self.as_written([Flaw.of(exc, "broken")])
+                    op = unchecked_operation(template, at, pointer, flaw)
                 if op.operation_id is not None:
                     if op.operation_id in ids:
                         op = self._renamed(op, item.error("", method))
@@ -183,8 +185,8 @@ class _Builder:
             responses=self._responses(at.child("responses")),
             security=security,
             pointer=pointer,
-            flaws=tuple(dict.fromkeys(f for f in self._flaws if not f.repaired)),
-            repairs=tuple(dict.fromkeys(f for f in self._flaws if f.repaired)),
+            flaws=self.as_written(dict.fromkeys(f for f in self._flaws if not f.repaired)),
+            repairs=self.as_written(dict.fromkeys(f for f in self._flaws if f.repaired)),
         )
 
     def _parameters(self, at: Located) -> dict[Any, Parameter]:
@@ -235,7 +237,7 @@ class _Builder:
             return _ANYTHING
         flaws = self.scan.flaws_of(at.file, at.pointer, at.node)
         self._flaws.extend(flaws)
-        return LazySchema(at, self._inliner, flaws)
+        return LazySchema(at, self._inliner, self.as_written(flaws))
 
     def _content(self, at: Located) -> dict[str, MediaType]:
         if at.node is None:
@@ -328,8 +330,17 @@ class _Builder:
     def _renamed(self, op: Operation, at: SpecError) -> Operation:
         rule = f"duplicate operationId {op.operation_id!r}: an operationId names one operation"
         repair = f"this one is known by its route, {op.method} {op.path}"
-        flaw = Flaw(at.file, at.pointer, rule, repair, "duplicate-operation-id")
+        (flaw,) = self.as_written(
+            [Flaw(at.file, at.pointer, rule, repair, "duplicate-operation-id")]
+        )
         return replace(op, operation_id=None, repairs=(*op.repairs, flaw))
+
+    def as_written(self, flaws: Iterable[Flaw]) -> tuple[Flaw, ...]:
+        """``flaws`` named where their author wrote them: in a Swagger 2.0 file, its own
+        pointers, not those of the 3.0 document it was read as. Each flaw passes here once."""
+        if not self._docs.converted:
+            return tuple(flaws)
+        return tuple(replace(f, pointer=self._docs.original(f.file, f.pointer)) for f in flaws)
 
 
 def _repaired(at: Located, where: str, rule: str, repair: str, kind: str) -> Flaw:

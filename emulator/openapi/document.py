@@ -27,7 +27,7 @@ from emulator.openapi.dialect import (
 )
 from emulator.openapi.dialect import merge_ref_siblings as merge
 from emulator.openapi.repairs import RECURSIVE_ANCHOR, union_of_closed_members
-from emulator.openapi.swagger2 import convert, is_swagger2
+from emulator.openapi.swagger2 import Origins, convert, is_swagger2
 from emulator.yamlread import escape, read_data
 
 __all__ = ["Documents", "Located", "SchemaInliner", "join", "read_document", "schema_of"]
@@ -74,6 +74,7 @@ class Documents:
         self._cache: dict[Path, Any] = {}
         self._paths: dict[tuple[Path, str], Path] = {}
         self._targets: dict[tuple[Path, str], Located] = {}
+        self._origins: dict[Path, Origins] = {}  # of the Swagger 2.0 files, read as 3.0
         try:
             self.root_document = self.load(root)
         except OSError as exc:
@@ -85,8 +86,20 @@ class Documents:
         if file not in self._cache:
             document = self._cache[file] = read_document(file)
             if is_swagger2(document):  # references back into it read the 2.0 original
-                self._cache[file] = convert(document, lambda ref: self._raw(file, ref))
+                converted, self._origins[file] = convert(document, lambda ref: self._raw(file, ref))
+                self._cache[file] = converted
         return self._cache[file]
+
+    def original(self, file: str, pointer: str) -> str:
+        """Where ``pointer`` (into the document as read) is in ``file`` as its author wrote
+        it: unchanged but in a Swagger 2.0 file, where the conversion moved things."""
+        origins = self._origins.get(Path(file))
+        return pointer if origins is None else origins.original(pointer)
+
+    @property
+    def converted(self) -> bool:
+        """Whether some file of the spec was read from Swagger 2.0."""
+        return bool(self._origins)
 
     def _raw(self, file: Path, ref: str) -> Any:
         """The node a 2.0 reference names, or the reference itself when it names nothing: the
@@ -164,6 +177,9 @@ class Documents:
         return at
 
 
+_TOO_DEEP = "the $ref graph under this schema is too deep to inline"
+
+
 class SchemaInliner:
     """Schemas with every ``$ref`` inlined and converted to 2020-12. A ``$ref`` back into a
     schema being inlined stays a ``$ref`` to a resource in ``registry``.
@@ -193,8 +209,11 @@ class SchemaInliner:
         sys.setrecursionlimit(max(limit, _DEEP))
         try:
             return copy.deepcopy(self._walk(at, moved=0))
-        except RecursionError:
-            raise at.error("the $ref graph under this schema is too deep to inline") from None
+        except (RecursionError, SpecError) as exc:
+            error = exc if isinstance(exc, SpecError) else at.error(_TOO_DEEP)
+            # named where its author wrote it (in a Swagger 2.0 file, its own pointer)
+            where = self._docs.original(error.file, error.pointer)
+            raise SpecError(error.file, where, error.reason) from None
         finally:
             self._stack = []
             sys.setrecursionlimit(limit)

@@ -7,7 +7,7 @@ Validators are compiled once, on first use (``compiled.LazySchema``), never per 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -167,6 +167,9 @@ class Spec:
     webhooks: Mapping[str, MediaType] = field(default_factory=dict)
     # Every flaw found at load, repaired or not, and operations that cannot be routed.
     warnings: tuple[Flaw, ...] = ()
+    # ``(file, pointer)`` -> the pointer as the file's author wrote it: in a Swagger 2.0
+    # file, where the 3.0 reading of it moved things (``swagger2.Origins``); else unchanged.
+    as_written: Callable[[str, str], str] = field(default=lambda file, pointer: pointer)
 
     def operation(self, ref: str) -> Operation | None:
         """The operation named ``ref`` (operationId or ``"METHOD /path"``), if any."""

@@ -10,14 +10,23 @@ per ``produces`` media type, ``headers``), ``consumes``/``produces``, ``security
 and ``host`` + ``basePath`` + ``schemes``. Parameter and response ``$ref``s are inlined as they
 are converted (``resolve`` reads them, across files too). Schemas keep their 2.0 form, which
 the 3.0 dialect reads (``x-nullable`` as ``nullable``, ``type: file`` by ``repairs``).
+
+What is wrong in a 2.0 file must be named where its author wrote it, not where the conversion
+put it: ``Origins`` maps each converted position back (a response schema's
+``/responses/200/content/application~1json/schema`` is the 2.0 file's ``/responses/200/schema``,
+a query parameter's ``schema`` is the parameter itself, a ``$ref``'d parameter is where it is
+defined).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import unquote
 
-__all__ = ["convert", "is_swagger2"]
+from emulator.yamlread import escape
+
+__all__ = ["Origins", "convert", "is_swagger2"]
 
 # A 2.0 `$ref` (a local or cross-file JSON reference) -> the node it names.
 Resolve = Callable[[str], Any]
@@ -59,9 +68,44 @@ def is_swagger2(document: Any) -> bool:
     return isinstance(document, dict) and str(document.get("swagger", "")).startswith("2.")
 
 
-def convert(document: Mapping[str, Any], resolve: Resolve) -> dict[str, Any]:
-    """The OpenAPI 3.0.3 reading of the Swagger 2.0 ``document``."""
-    return _Converter(document, resolve).document()
+class Origins:
+    """Where the parts of a converted document were written in the 2.0 file: each noted
+    position of the converted document, and everything under it, maps to its original."""
+
+    def __init__(self) -> None:
+        self._at: dict[str, str] = {}
+
+    def note(self, converted: str, original: str) -> None:
+        if converted != original:
+            self._at[converted] = original
+
+    def original(self, pointer: str) -> str:
+        """``pointer`` (into the converted document) as a pointer into the 2.0 file: the
+        nearest noted position at or above it, mapped, with the rest of the way unchanged."""
+        head, rest = pointer, ""
+        while True:
+            found = self._at.get(head)
+            if found is not None:
+                return found + rest
+            if not head:
+                return pointer
+            head, _, last = head.rpartition("/")
+            rest = f"/{last}{rest}"
+
+
+def convert(document: Mapping[str, Any], resolve: Resolve) -> tuple[dict[str, Any], Origins]:
+    """The OpenAPI 3.0.3 reading of the Swagger 2.0 ``document``, and where each converted
+    part came from in it."""
+    converter = _Converter(document, resolve)
+    return converter.document(), converter.origins
+
+
+def _at(pointer: str, *tokens: str) -> str:
+    return pointer + "".join(f"/{escape(token)}" for token in tokens)
+
+
+# A node of the 2.0 document and where it is written there.
+_Placed = tuple[str, Any]
 
 
 class _Converter:
@@ -70,6 +114,7 @@ class _Converter:
         self.resolve = resolve
         self.consumes = _media_list(doc.get("consumes"))
         self.produces = _media_list(doc.get("produces"))
+        self.origins = Origins()
 
     def document(self) -> dict[str, Any]:
         doc = self.doc
@@ -89,12 +134,14 @@ class _Converter:
         definitions = doc.get("definitions")
         if isinstance(definitions, dict):
             components["schemas"] = definitions
+            self.origins.note("/components/schemas", "/definitions")
             out["definitions"] = definitions  # where `#/definitions/...` references still point
         schemes = doc.get("securityDefinitions")
         if isinstance(schemes, dict):
             components["securitySchemes"] = {
                 name: _security_scheme(s) for name, s in schemes.items() if isinstance(s, dict)
             }
+            self.origins.note("/components/securitySchemes", "/securityDefinitions")
         if components:
             out["components"] = components
         return out
@@ -114,35 +161,45 @@ class _Converter:
         if not isinstance(paths, dict):
             return {}
         out: dict[str, Any] = {}
-        for template, item in paths.items():
-            if isinstance(item, dict) and "$ref" in item:
-                item = self.resolve(item["$ref"])
+        for template, listed in paths.items():
+            here = _at("/paths", template)
+            origin, item = self.followed((here, listed))
+            self.origins.note(here, origin)
             if not isinstance(item, dict):
                 out[template] = item  # the loader names what is wrong with it
                 continue
-            common = self.parameters(item.get("parameters"))
+            common = self.parameters(_at(origin, "parameters"), item.get("parameters"))
             converted: dict[str, Any] = {k: v for k, v in item.items() if k.startswith("x-")}
             for key in ("summary", "description"):
                 if key in item:
                     converted[key] = item[key]
             for method in _METHODS:
                 if method in item:
-                    converted[method] = self.operation(item[method], common)
+                    placed = (_at(origin, method), item[method])
+                    converted[method] = self.operation(_at(here, method), placed, common)
             out[template] = converted
         return out
 
-    def parameters(self, listed: Any) -> list[dict[str, Any]]:
+    def parameters(self, pointer: str, listed: Any) -> list[_Placed]:
         if not isinstance(listed, list):
             return []
-        return [self.followed(p) for p in listed]
+        return [self.followed((f"{pointer}/{i}", p)) for i, p in enumerate(listed)]
 
-    def followed(self, node: Any) -> Any:
+    def followed(self, placed: _Placed) -> _Placed:
+        """The node a chain of ``$ref``s ends at, and where: a reference within the file is
+        read where it points; one into another file stays where it is written here."""
+        pointer, node = placed
         seen = 0
         while isinstance(node, dict) and "$ref" in node and seen < 32:
-            node, seen = self.resolve(node["$ref"]), seen + 1
-        return node
+            ref = node["$ref"]
+            if isinstance(ref, str) and ref.startswith("#"):
+                pointer = unquote(ref[1:])
+            node, seen = self.resolve(ref), seen + 1
+        return pointer, node
 
-    def operation(self, op: Any, common: list[dict[str, Any]]) -> Any:
+    def operation(self, here: str, placed: _Placed, common: list[_Placed]) -> Any:
+        origin, op = placed
+        self.origins.note(here, origin)
         if not isinstance(op, dict):
             return op
         out = {
@@ -152,28 +209,50 @@ class _Converter:
         }
         consumes = _media_list(op.get("consumes")) or self.consumes or [_JSON]
         produces = _media_list(op.get("produces")) or self.produces or [_JSON]
-        params: dict[tuple[Any, Any], Any] = {}
-        for param in [*common, *self.parameters(op.get("parameters"))]:
+        params: dict[tuple[Any, Any], _Placed] = {}
+        own = self.parameters(_at(origin, "parameters"), op.get("parameters"))
+        for where, param in [*common, *own]:
             key = (param.get("name"), param.get("in")) if isinstance(param, dict) else (id(param),)
-            params[key] = param  # an operation's own parameter replaces the path item's
-        body = [p for p in params.values() if isinstance(p, dict) and p.get("in") == "body"]
-        form = [p for p in params.values() if isinstance(p, dict) and p.get("in") == "formData"]
-        others = [p for p in params.values() if p not in body and p not in form]
+            params[key] = (where, param)  # an operation's own parameter replaces the path item's
+        body = [(w, p) for w, p in params.values() if _located(p) == "body"]
+        form = [(w, p) for w, p in params.values() if _located(p) == "formData"]
+        others = [(w, p) for w, p in params.values() if _located(p) not in ("body", "formData")]
         if others:
-            out["parameters"] = [_parameter(p) for p in others]
+            out["parameters"] = [_parameter(p) for _, p in others]
+            for i, (where, _) in enumerate(others):
+                self.origins.note(_at(here, "parameters", str(i)), where)
+                # its schema is made of the parameter's own type keywords
+                self.origins.note(_at(here, "parameters", str(i), "schema"), where)
         if body:
-            out["requestBody"] = _body(body[0], consumes)
+            where, param = body[0]
+            out["requestBody"] = _body(param, consumes)
+            self.origins.note(_at(here, "requestBody"), where)
+            for media in out["requestBody"]["content"]:
+                self.origins.note(_at(here, "requestBody", "content", media), where)
         elif form:
-            out["requestBody"] = _form(form, consumes)
+            out["requestBody"] = _form([p for _, p in form], consumes)
+            self.origins.note(_at(here, "requestBody"), _at(origin, "parameters"))
+            for media in out["requestBody"]["content"]:
+                schema = _at(here, "requestBody", "content", media, "schema")
+                self.origins.note(schema, _at(origin, "parameters"))
+                properties = _at(schema, "properties")
+                for where, param in form:
+                    self.origins.note(_at(properties, str(param.get("name"))), where)
         responses = op.get("responses")
         if isinstance(responses, dict):
             out["responses"] = {
-                status: self.response(response, produces) for status, response in responses.items()
+                status: self.response(
+                    _at(here, "responses", status),
+                    (_at(origin, "responses", status), response),
+                    produces,
+                )
+                for status, response in responses.items()
             }
         return out
 
-    def response(self, response: Any, produces: list[str]) -> Any:
-        response = self.followed(response)
+    def response(self, here: str, placed: _Placed, produces: list[str]) -> Any:
+        origin, response = self.followed(placed)
+        self.origins.note(here, origin)
         if not isinstance(response, dict):
             return response
         out = {k: v for k, v in response.items() if k not in ("schema", "examples", "headers")}
@@ -184,12 +263,25 @@ class _Converter:
             out["content"] = {}
             for media in dict.fromkeys([*produces, *examples]):
                 content = out["content"][media] = {"schema": response["schema"]}
+                self.origins.note(_at(here, "content", media), origin)
                 if media in examples:
                     content["example"] = examples[media]
+                    self.origins.note(
+                        _at(here, "content", media, "example"), _at(origin, "examples", media)
+                    )
         headers = response.get("headers")
         if isinstance(headers, dict):
-            out["headers"] = {name: _header(self.followed(h)) for name, h in headers.items()}
+            out["headers"] = {}
+            for name, listed in headers.items():
+                where, header = self.followed((_at(origin, "headers", name), listed))
+                out["headers"][name] = _header(header)
+                self.origins.note(_at(here, "headers", name), where)
+                self.origins.note(_at(here, "headers", name, "schema"), where)
         return out
+
+
+def _located(param: Any) -> Any:
+    return param.get("in") if isinstance(param, dict) else None
 
 
 def _media_list(value: Any) -> list[str]:

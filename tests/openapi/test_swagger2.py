@@ -4,6 +4,7 @@ body and formData parameters, consumes/produces, securityDefinitions, host + bas
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from starlette.testclient import TestClient
 from emulator import build
 from emulator.openapi import load_spec
 from emulator.openapi.swagger2 import convert
+from emulator.yamlread import escape
+from tests.support import node_at
 
 PETS = {
     "swagger": "2.0",
@@ -126,7 +129,7 @@ def _write(tmp_path: Path, *, as_yaml: bool = False) -> Path:
 
 
 def test_the_constructs_that_matter_convert() -> None:
-    doc = convert(PETS, lambda ref: PETS["parameters"]["Limit"])
+    doc, _ = convert(PETS, lambda ref: PETS["parameters"]["Limit"])
     assert doc["openapi"] == "3.0.3"
     assert doc["servers"] == [{"url": "https://api.example.com/v2"}]
     schemes = doc["components"]["securitySchemes"]
@@ -196,3 +199,48 @@ def test_a_profile_binds_a_2_0_specs_operations_unchanged(tmp_path: Path) -> Non
         "createPet": "create",
         "showPet": "retrieve",
     }
+
+
+def test_flaws_of_a_2_0_file_point_into_it_not_into_its_3_0_reading(tmp_path: Path) -> None:
+    """Each flaw is named where the 2.0 file has it: a response's `schema` (not its 3.0
+    `content/application~1json/schema`), a query parameter itself (its type keywords are its
+    schema), a `$ref`'d parameter where it is defined, a body parameter's `schema`, a form
+    field, a response header, a response example under `examples`."""
+    doc = copy.deepcopy(PETS)
+    doc["parameters"]["Limit"]["enum"] = [5, 5]
+    listing = doc["paths"]["/pets"]["get"]
+    listing["parameters"][1]["items"]["enum"] = ["a", "a"]
+    listing["responses"]["200"]["schema"]["required"] = []  # an array: not read, no flaw
+    listing["responses"]["200"]["schema"]["maxItems"] = 3
+    listing["responses"]["200"]["schema"]["uniqueItems"] = True
+    listing["responses"]["200"]["headers"]["X-Total"]["enum"] = [1, 1]
+    create = doc["paths"]["/pets"]["post"]
+    create["parameters"][0]["schema"] = {
+        "type": "object",
+        "required": ["name", "name"],
+        "properties": {"name": {"type": "string"}},
+    }
+    create["responses"]["201"]["examples"]["application/json"] = {"id": "seven"}
+    upload = doc["paths"]["/pets/{petId}/photo"]["post"]
+    upload["parameters"][2]["enum"] = ["x", "x"]
+    shown = doc["paths"]["/pets/{petId}"]["get"]["responses"]["200"]
+    shown["schema"] = {"type": "object", "required": ["id", "id"]}
+    (tmp_path / "errors.yaml").write_text(ERRORS)
+    path = tmp_path / "pets.json"
+    path.write_text(json.dumps(doc))
+    flaws = build(api=None, spec=path, exhaustive=True).warnings
+    found = {(f.kind, f.pointer) for f in flaws}
+    get, post = "/paths/~1pets/get", "/paths/~1pets/post"
+    show, photo = "/paths/~1pets~1{petId}/get", "/paths/~1pets~1{petId}~1photo/post"
+    assert found == {
+        ("duplicate-enum", "/parameters/Limit/enum"),
+        ("duplicate-enum", f"{get}/parameters/1/items/enum"),
+        ("duplicate-enum", f"{get}/responses/200/headers/X-Total/enum"),
+        ("duplicate-required", f"{post}/parameters/0/schema/required"),
+        ("example-contradicts-schema", f"{post}/responses/201"),
+        ("duplicate-enum", f"{photo}/parameters/2/enum"),
+        ("duplicate-required", f"{show}/responses/200/schema/required"),
+    }
+    for flaw in flaws:
+        node_at(doc, flaw.pointer)  # every pointer names a node of the 2.0 file
+    assert f"{escape('application/json')}" not in "".join(p for _, p in found)
