@@ -209,7 +209,7 @@ class _Converter:
         }
         consumes = _media_list(op.get("consumes")) or self.consumes or [_JSON]
         produces = _media_list(op.get("produces")) or self.produces or [_JSON]
-        params: dict[tuple[Any, Any], _Placed] = {}
+        params: dict[tuple[Any, ...], _Placed] = {}
         own = self.parameters(_at(origin, "parameters"), op.get("parameters"))
         for where, param in [*common, *own]:
             key = (param.get("name"), param.get("in")) if isinstance(param, dict) else (id(param),)
