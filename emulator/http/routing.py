@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from emulator.openapi.model import Operation
-from emulator.openapi.path_template import Slot, compile_path
+from emulator.openapi.path_template import Slot, compile_path, requested_path
 from emulator.speed.memo import SizedMemo
 from emulator.speed.readonly import freeze
 
@@ -62,8 +62,10 @@ class Router:
     def __init__(self, operations: Iterable[Operation], prefix: str = "") -> None:
         """``prefix``: the base path every operation's path is served under (``/v1``)."""
         by_path: dict[str, dict[str, Operation]] = {}
-        for op in operations:
-            by_path.setdefault(prefix + op.path, {})[op.method] = op
+        # A template with a fragment is requested without it: where another operation has
+        # that path and method, that one answers (the spec's flaw says so), else it does.
+        for op in sorted(operations, key=lambda op: requested_path(op.path) != op.path):
+            by_path.setdefault(prefix + requested_path(op.path), {}).setdefault(op.method, op)
         routes = [_route(path, methods) for path, methods in by_path.items()]
         self._by_length: dict[int, list[_Route]] = {}
         for route in sorted(routes, key=lambda r: r.rank):

@@ -28,6 +28,7 @@ from emulator.openapi.model import (
     SecurityRequirement,
     Spec,
 )
+from emulator.openapi.path_template import requested_path
 from emulator.openapi.security import requirements, security_schemes
 from emulator.openapi.tolerance import tolerate, unchecked_operation, unservable
 from emulator.openapi.webhook_bodies import declared_webhooks
@@ -139,7 +140,35 @@ class _Builder:
                         op = self._renamed(op, item.error("", method))
                     ids.add(op.operation_id or op.key)
                 operations.append(op)
-        return tuple(operations)
+        return self._requested_without_fragments(operations)
+
+    def _requested_without_fragments(self, operations: list[Operation]) -> tuple[Operation, ...]:
+        """Operations whose path has a fragment (``/shared_items#folders``, how some vendors
+        tell operations on one path apart) are requested without it: each is listed, as routed
+        there where no other operation has that path and method, else as shadowed by the one
+        that has (a request cannot say which of them it means)."""
+        file = str(self._root.file)
+        plain = [op for op in operations if requested_path(op.path) == op.path]
+        taken = {(op.method, op.path): op for op in plain}
+        out: list[Operation] = []
+        for op in operations:
+            path = requested_path(op.path)
+            if path == op.path:
+                out.append(op)
+                continue
+            rule = f"a path cannot carry a fragment: {op.method} {op.path} is requested as {path}"
+            other = taken.setdefault((op.method, path), op)
+            if other is op:
+                repair = f"routed as {op.method} {path}"
+                (found,) = self.as_written([Flaw(file, op.pointer, rule, repair, "path-fragment")])
+                out.append(replace(op, repairs=(*op.repairs, found)))
+            else:
+                reason = f"{rule}, which {other.key} answers: no request can mean this one"
+                (found,) = self.as_written(
+                    [Flaw(file, op.pointer, reason, kind="shadowed-operation")]
+                )
+                out.append(replace(op, flaws=(*op.flaws, found)))
+        return tuple(out)
 
     def _operation(
         self,

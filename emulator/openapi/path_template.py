@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-__all__ = ["Slot", "compile_path", "parameter_names"]
+__all__ = ["Slot", "compile_path", "parameter_names", "requested_path"]
 
 _PARAMETER = re.compile(r"\{([^{}/]+)\}")
 
@@ -65,6 +65,16 @@ class Slot:
             return (unquote(part),) if part else None
         found = self.pattern.fullmatch(part)
         return None if found is None else tuple(unquote(value) for value in found.groups())
+
+
+def requested_path(template: str) -> str:
+    """The path requests for ``template`` carry: a fragment (``/shared_items#folders``, how
+    some vendors tell operations on one path apart) never reaches a server.
+
+    >>> requested_path("/shared_items#folders")
+    '/shared_items'
+    """
+    return template.partition("#")[0]
 
 
 def compile_path(template: str) -> tuple[str | Slot, ...]:

@@ -245,6 +245,53 @@ def _type_beside_branches(
     return []
 
 
+def _unmapped_discriminator(
+    node: dict[str, Any], legacy: bool, resolve: Resolve, apply: bool
+) -> list[Finding]:
+    """A ``discriminator`` without ``mapping`` picks a branch by its schema's name, so when
+    the named property never takes those names (``type: {enum: [b64_json]}`` in a schema
+    named ``ImageResponseDataB64``) no value satisfies it. The property's own values are
+    what tell the branches apart: they become the mapping."""
+    told = node.get("discriminator")
+    if not isinstance(told, dict) or "mapping" in told:
+        return []
+    name = told.get("propertyName")
+    branches = node.get("oneOf", node.get("anyOf"))
+    if not isinstance(name, str) or not isinstance(branches, list):
+        return []
+    mapping: dict[str, str] = {}
+    for branch in branches:
+        ref = branch.get("$ref") if isinstance(branch, dict) else None
+        values = _values_of(resolve(branch), name)
+        if not isinstance(ref, str) or values is None:
+            return []  # a branch told apart otherwise: the author's discriminator stands
+        implicit = ref.rsplit("/", 1)[-1]
+        if implicit in values:
+            return []
+        mapping.update((str(value), ref) for value in values)
+    if apply:
+        node["discriminator"] = {**told, "mapping": mapping}
+    names = ", ".join(sorted({ref.rsplit("/", 1)[-1] for ref in mapping.values()}))
+    rule = (
+        f"`discriminator` on {name!r} without a `mapping` picks a branch by its schema's name "
+        f"({names}), which {name!r} never takes ({', '.join(mapping)}): no value satisfies it"
+    )
+    repair = f"the mapping is read from the values {name!r} takes in each branch"
+    return [Finding("unmapped-discriminator", "/discriminator", rule, repair)]
+
+
+def _values_of(schema: Mapping[str, Any] | None, name: str) -> list[Any] | None:
+    """The values the property ``name`` of ``schema`` is limited to (``const``/``enum``)."""
+    props = schema.get("properties") if schema is not None else None
+    prop = props.get(name) if isinstance(props, Mapping) else None
+    if not isinstance(prop, Mapping):
+        return None
+    if "const" in prop:
+        return [prop["const"]]
+    values = prop.get("enum")
+    return list(values) if isinstance(values, list) and values else None
+
+
 def _unreadable_pattern(
     node: dict[str, Any], legacy: bool, resolve: Resolve, apply: bool
 ) -> list[Finding]:
@@ -286,6 +333,7 @@ REPAIRS = (
     Repair("ref-as-properties", _referenced_properties, frozenset({"properties"})),
     Repair("type-beside-branches", _type_beside_branches, frozenset({"oneOf", "anyOf"})),
     Repair("overlapping-oneof", _overlapping_one_of, frozenset({"oneOf"})),
+    Repair("unmapped-discriminator", _unmapped_discriminator, frozenset({"discriminator"})),
 )
 # Every keyword some repair looks at: most schema nodes have none and cost one set test.
 TRIGGERS = frozenset().union(*(repair.keys for repair in REPAIRS))

@@ -345,12 +345,22 @@ class _Run:
             out.append(value)
         return out
 
+    def write_only(self, schema: Any) -> bool:
+        if not isinstance(schema, Mapping):
+            return False
+        try:
+            return self.resolve(schema).get("writeOnly") is True
+        except ValueError:  # what cannot be resolved is left for `value` to report
+            return False
+
     def object(self, schema: Mapping[str, Any], depth: int) -> dict[str, Any]:
         props: Mapping[str, Any] = schema.get("properties", {})
         required: list[str] = list(schema.get("required", []))
         least = schema.get("minProperties", 0)
         shallow = depth <= SHALLOW_DEPTH
-        optional = [n for n in props if n not in required]
+        # An answer leaves out what only requests carry (`writeOnly`: a password, a secret):
+        # OpenAPI says it SHOULD NOT be in a response, and schemathesis refuses it there.
+        optional = [n for n in props if n not in required and not self.write_only(props[n])]
         # Deep down, only the optional properties minProperties forces: recursion bottoms out.
         names = required + optional[: len(optional) if shallow else max(0, least - len(required))]
         if "maxProperties" in schema:

@@ -136,6 +136,24 @@ CASES: dict[str, tuple[str, Any, str, Any, Any]] = {
         {"p": "auto"},
         {"p": "always"},
     ),
+    "unmapped-discriminator": (
+        "3.0.3",
+        {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/Base64Image"},
+                        {"$ref": "#/components/schemas/UrlImage"},
+                    ],
+                    "discriminator": {"propertyName": "type"},
+                }
+            },
+        },
+        "/components/schemas/Thing/properties/data/discriminator",
+        {"data": {"type": "b64_json", "b64_json": "aGk="}},
+        {"data": {"type": "b64_json", "url": "https://example.com/a.png"}},
+    ),
     "ref-as-properties": (
         "3.0.3",
         {"type": "object", "required": ["p"], "properties": {"$ref": "#/x-properties"}},
@@ -146,6 +164,16 @@ CASES: dict[str, tuple[str, Any, str, Any, Any]] = {
 }
 
 
+def _image(kind: str) -> dict[str, Any]:
+    """A branch told apart by the value of its `type`, not by its schema's name."""
+    return {
+        "type": "object",
+        "required": ["type", kind],
+        "properties": {"type": {"type": "string", "enum": [kind]}, kind: {"type": "string"}},
+        "additionalProperties": False,
+    }
+
+
 def _spec(tmp_path: Path, version: str, schema: Any) -> Path:
     thing = {"$ref": "#/components/schemas/Thing"}
     body = {"content": {"application/json": {"schema": thing}}, "required": True}
@@ -154,7 +182,15 @@ def _spec(tmp_path: Path, version: str, schema: Any) -> Path:
         "openapi": version,
         "info": {"title": "flawed", "version": "1"},
         "paths": {"/things": {"post": {"requestBody": body, "responses": {"200": ok}}}},
-        "components": {"schemas": {"Thing": schema, "Optional": OPTIONAL, "Filter": FILTER}},
+        "components": {
+            "schemas": {
+                "Thing": schema,
+                "Optional": OPTIONAL,
+                "Filter": FILTER,
+                "Base64Image": _image("b64_json"),
+                "UrlImage": _image("url"),
+            }
+        },
         "x-properties": {"p": {"type": "string"}},
     }
     path = tmp_path / "flawed.json"
@@ -333,3 +369,35 @@ def test_overlapping_one_of_branches_are_read_as_any_of(tmp_path: Path, shape: s
     assert accepted.status_code == 200, accepted.text
     if refused is not None:  # what no branch takes is still refused
         assert c.post("/things", json={"p": refused}).status_code == 400
+
+
+def test_a_path_with_a_fragment_is_requested_without_it(tmp_path: Path) -> None:
+    """Box's spec tells operations on one path apart by a fragment (`/shared_items#folders`),
+    which no request carries: where no other operation has that path and method the fragment's
+    operation is routed there (repaired); where one has, that one answers and the other is
+    listed as shadowed (not repaired: no request can mean it)."""
+
+    def answering(kind: str) -> dict[str, Any]:
+        schema = {"type": "object", "required": ["type"], "properties": {"type": {"const": kind}}}
+        ok = {"description": "ok", "content": {"application/json": {"schema": schema}}}
+        return {"responses": {"200": ok}}
+
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "fragments", "version": "1"},
+        "paths": {
+            "/shared_items#folders": {"get": answering("folder")},
+            "/shared_items": {"get": answering("file")},
+            "/archives#v2": {"post": answering("archive")},
+        },
+    }
+    path = tmp_path / "fragments.json"
+    path.write_text(json.dumps(doc))
+    listed = {(w.kind, w.pointer, w.repaired) for w in load_spec(path).warnings}
+    assert listed == {
+        ("shadowed-operation", "/paths/~1shared_items#folders/get", False),
+        ("path-fragment", "/paths/~1archives#v2/post", True),
+    }
+    c = TestClient(build(api=None, spec=path))
+    assert c.get("/shared_items").json() == {"type": "file"}
+    assert c.post("/archives").json() == {"type": "archive"}

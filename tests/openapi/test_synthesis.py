@@ -342,3 +342,23 @@ def test_impossible_pattern_names_the_pattern() -> None:
 def test_one_of_with_no_exclusive_branch_fails() -> None:
     with pytest.raises(ValueError, match="oneOf"):
         Synthesizer().generate({"oneOf": [{"const": 1}, {"const": 1}]}, "x")
+
+
+def test_an_answer_leaves_out_optional_write_only_properties() -> None:
+    """A password the client sends is never in an answer (OpenAPI: SHOULD NOT; schemathesis
+    refuses it); a required one still is, as the schema demands."""
+    secret = {"type": "string", "writeOnly": True}
+    registry = Registry().with_resource("urn:secret", DRAFT202012.create_resource(secret))
+    schema = {
+        "type": "object",
+        "required": ["id", "token"],
+        "properties": {
+            "id": {"type": "string"},
+            "password": secret,
+            "passphrase": {"$ref": "urn:secret"},
+            "token": secret,
+            "note": {"type": "string"},
+        },
+    }
+    made = Synthesizer(registry=registry).generate(schema, "s")
+    assert set(made) == {"id", "token", "note"}
