@@ -62,7 +62,7 @@ TEST_DEPS = [
     "time-machine",
     "importlib-metadata",
 ]
-SUITE_TIMEOUT_S = 1800
+SUITE_TIMEOUT_S = 3600  # a suite of a thousand tests on a busy machine
 _SUMMARY = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
 
 
@@ -115,7 +115,13 @@ def compare(name: str, prism: list[str]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         spec = unpack(entry, Path(tmp))
         emulator = servers.start(
-            "emulator", "--spec", str(spec), "--base-path", "/", ready="/_emulator/health"
+            "emulator",
+            "--spec",
+            str(spec),
+            "--base-path",
+            "/",
+            ready="/_emulator/health",
+            limit_s=SUITE_TIMEOUT_S + 60,  # it outlives the suite
         )
         try:
             ours = run_suite(python, source, suite, emulator.port)

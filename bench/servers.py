@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 HOST = "127.0.0.1"
 SERVER_CPU, LOAD_CPU = "0", "1"
-HARD_LIMIT_S = "900"  # whatever happens to the parent, no server outlives this
+HARD_LIMIT_S = 900.0  # whatever happens to the parent, no server outlives this
 PRISM = ["npx", "--yes", "@stoplight/prism-cli@5"]
 
 
@@ -39,9 +39,9 @@ def free_port() -> int:
         return port
 
 
-def pinned(cpu: str, command: list[str]) -> list[str]:
-    """``command`` on one CPU (when ``taskset`` exists), ended after the hard limit."""
-    prefix = ["timeout", HARD_LIMIT_S]
+def pinned(cpu: str, command: list[str], limit_s: float = HARD_LIMIT_S) -> list[str]:
+    """``command`` on one CPU (when ``taskset`` exists), ended after ``limit_s``."""
+    prefix = ["timeout", f"{limit_s:g}"]
     if shutil.which("taskset"):
         prefix += ["taskset", "-c", cpu]
     return [*prefix, *command]
@@ -102,9 +102,10 @@ def start(
     headers: Mapping[str, str] | None = None,
     timeout: float = 60.0,
     cpus: str = SERVER_CPU,
+    limit_s: float = HARD_LIMIT_S,
 ) -> Server:
     """``kind`` launched on ``cpus``; returns once ``ready`` (sent with ``headers``) gets any
-    answer."""
+    answer. It is ended after ``limit_s`` whatever happens."""
     port = free_port()
     if kind == "bare":
         command = [sys.executable, str(HERE / "bare_server.py"), str(port)]
@@ -116,7 +117,7 @@ def start(
     launched = time.perf_counter()
     # Its own process group: npx starts npm, a shell and node, and all of them must go.
     process = subprocess.Popen(
-        pinned(cpus, command),
+        pinned(cpus, command, limit_s),
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -3,13 +3,16 @@
     .venv/bin/python bench/spec_load.py                       # generated + OpenAI's spec
     .venv/bin/python bench/spec_load.py --openai openapi.yaml  # another copy of OpenAI's
     .venv/bin/python bench/spec_load.py --no-prism
+    .venv/bin/python bench/spec_load.py --only github --only generated --update
 
 For each spec, three fresh processes: **parse** (the baseline: the standard library's JSON
 parser or libyaml reads the file, nothing else), **emulator** (``jobs-emulator serve`` with a
 profile binding a few operations, from launch to its first health answer, imports included)
 and **Prism** (``prism mock`` of the same file, launch to first answer; skipped with a note when
 ``npx`` cannot run it). Each gives seconds and the process's RSS (for the emulator, once
-listening). The specs:
+listening) and the CPU seconds it used to get there: wall time moves with whatever else runs
+on the machine, CPU time much less, so both are kept, with the load average. The emulator is
+started ``--repeat`` times (3) and its median kept beside every run. The specs:
 
 - generated: ``tests/openapi/generated.py``, 1,001 operations over a 60-deep graph of
   components with fan-out and cycles, one schema broken in an operation nothing binds (the
@@ -21,6 +24,7 @@ listening). The specs:
   MIT), unmodified, with ``--spec`` alone: every operation served statelessly, nothing bound.
 
 Targets (issues 9 and 26): a 13 MB / 1,200-operation spec listening in under 2 s and 200 MB RSS.
+``--update`` writes bench/results/spec_load.json (the rows of this run, the machine's load).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,6 +47,8 @@ sys.path.insert(0, str(servers.REPO))
 from tests.openapi import generated
 
 PRISM_TIMEOUT_S = 180
+RESULTS = servers.HERE / "results" / "spec_load.json"
+SPECS = ("generated", "github", "openai")
 UPSTREAM_OPENAI = servers.REPO / "tests" / "data" / "upstream" / "openai.openapi.yaml.gz"
 UPSTREAM_GITHUB = servers.REPO / "tests" / "data" / "wild" / "github" / "github.json.gz"
 OPENAI_URL = "https://raw.githubusercontent.com/openai/openai-openapi/master/openapi.yaml"
@@ -101,12 +109,26 @@ def parse(spec: Path) -> dict[str, float]:
     return result
 
 
-def serve(*args: str) -> dict[str, float]:
-    server = servers.start("emulator", *args, ready="/_emulator/health", timeout=300)
-    try:
-        return {"seconds": server.started_s, "rss_mb": server.rss_mb()}
-    finally:
-        server.stop()
+def serve(*args: str, repeat: int = 1) -> dict[str, Any]:
+    """The emulator started ``repeat`` times: the median run's figures, and every run's."""
+    runs = []
+    for _ in range(repeat):
+        server = servers.start("emulator", *args, ready="/_emulator/health", timeout=300)
+        try:
+            runs.append(_figures(server))
+        finally:
+            server.stop()
+    median = statistics.median_low(run["seconds"] for run in runs)
+    return {**next(run for run in runs if run["seconds"] == median), "runs": runs}
+
+
+def _figures(server: servers.Server) -> dict[str, float]:
+    return {
+        "seconds": server.started_s,
+        "cpu_s": server.cpu_s(),
+        "rss_mb": server.rss_mb(),
+        "load_average": os.getloadavg()[0],
+    }
 
 
 def prism(spec: Path) -> dict[str, Any]:
@@ -115,7 +137,7 @@ def prism(spec: Path) -> dict[str, Any]:
     except RuntimeError as exc:  # a figure too: Prism could not serve this file in time
         return {"failed": str(exc)[:300]}
     try:
-        return {"seconds": server.started_s, "rss_mb": server.rss_mb()}
+        return _figures(server)
     finally:
         server.stop()
 
@@ -129,20 +151,30 @@ def _operations(spec: Path) -> int:
     return sum(len(methods & set(item)) for item in doc.get("paths", {}).values())
 
 
-def measure(openai: Path | None, with_prism: bool = True) -> dict[str, Any]:
-    """Every row: the spec's size and operations, and each process's seconds and RSS."""
+def measure(
+    openai: Path | None,
+    with_prism: bool = True,
+    only: tuple[str, ...] = SPECS,
+    repeat: int = 3,
+) -> dict[str, Any]:
+    """Every row: the spec's size and operations, and each process's seconds, CPU seconds
+    and RSS."""
     skip_prism = servers.prism_available() if with_prism else "--no-prism"
     rows: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        spec, profile = generated_spec(Path(tmp))
-        rows["generated"] = _row(spec, skip_prism, "--profile", str(profile))
+    if "generated" in only:
+        with tempfile.TemporaryDirectory() as tmp:
+            spec, profile = generated_spec(Path(tmp))
+            rows["generated"] = _row(spec, skip_prism, repeat, "--profile", str(profile))
+    if "github" in only:
+        github = Path(tempfile.mkdtemp()) / "api.github.com.json"
+        github.write_bytes(gzip.decompress(UPSTREAM_GITHUB.read_bytes()))
+        rows["github"] = _row(github, skip_prism, repeat, "--spec", str(github))
+    if "openai" not in only:
+        return rows
     if openai is not None and openai.suffix == ".gz" and openai.is_file():
         plain = Path(tempfile.mkdtemp()) / openai.stem  # Prism reads plain files only
         plain.write_bytes(gzip.decompress(openai.read_bytes()))
         openai = plain
-    github = Path(tempfile.mkdtemp()) / "api.github.com.json"
-    github.write_bytes(gzip.decompress(UPSTREAM_GITHUB.read_bytes()))
-    rows["github"] = _row(github, skip_prism, "--spec", str(github))
     if openai is None or not openai.is_file():
         where = f" at {openai}" if openai else ""
         rows["openai"] = {
@@ -151,17 +183,17 @@ def measure(openai: Path | None, with_prism: bool = True) -> dict[str, Any]:
             "openapi.yaml"
         }
     else:
-        rows["openai"] = _row(openai, skip_prism, "--api", "openai", "--spec", str(openai))
+        rows["openai"] = _row(openai, skip_prism, repeat, "--api", "openai", "--spec", str(openai))
     return rows
 
 
-def _row(spec: Path, skip_prism: str | None, *serve_args: str) -> dict[str, Any]:
+def _row(spec: Path, skip_prism: str | None, repeat: int, *serve_args: str) -> dict[str, Any]:
     row: dict[str, Any] = {
         "file": spec.name,
         "size_mb": spec.stat().st_size / 1e6,
         "operations": _operations(spec),
         "parse": parse(spec),
-        "emulator": serve(*serve_args),
+        "emulator": serve(*serve_args, repeat=repeat),
     }
     row["prism"] = {"skipped": skip_prism} if skip_prism else prism(spec)
     return row
@@ -187,8 +219,9 @@ def report(rows: dict[str, Any]) -> str:
                 )
                 continue
             ratio = cell["seconds"] / row["parse"]["seconds"]
+            cpu = f" {cell['cpu_s']:5.2f} CPU s" if "cpu_s" in cell else ""
             lines.append(
-                f"    {what:9s}{cell['seconds']:7.2f} s {cell['rss_mb']:7.0f} MB RSS"
+                f"    {what:9s}{cell['seconds']:7.2f} s{cpu} {cell['rss_mb']:7.0f} MB RSS"
                 f"  ({ratio:.1f}x parse)"
             )
     return "\n".join(lines)
@@ -203,8 +236,18 @@ def main() -> None:
         help="OpenAI's openapi.yaml (.json, .gz; default: the tests' copy)",
     )
     parser.add_argument("--no-prism", action="store_true", help="leave Prism out")
+    parser.add_argument("--only", action="append", choices=SPECS, help="a spec (repeatable)")
+    parser.add_argument("--repeat", type=int, default=3, help="emulator starts per spec (3)")
+    parser.add_argument("--update", action="store_true", help=f"write {RESULTS}")
     args = parser.parse_args()
-    print(report(measure(args.openai, with_prism=not args.no_prism)))
+    load_before = os.getloadavg()[0]
+    only = tuple(args.only or SPECS)
+    rows = measure(args.openai, not args.no_prism, only, args.repeat)
+    print(report(rows))
+    load = {"before": load_before, "after": os.getloadavg()[0], "cpus": os.cpu_count()}
+    print(f"load average: {load['before']:.1f} before, {load['after']:.1f} after")
+    if args.update:
+        RESULTS.write_text(json.dumps({"load_average": load, **rows}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -374,8 +374,17 @@ def test_every_option_named_exists() -> None:
 
 
 _MODULE_NAMES = {p.stem for p in (REPO / "emulator").rglob("*.py")}
-# Flags of the other tools the docs show (pytest, curl, bench/run.py): not ours to check.
-_OTHER_TOOLS = {"--help", "--strict-markers", "--json", "--data", "--rootdir", "--update-docs"}
+# Flags of the other tools the docs show (pytest, curl, bench/run.py, bench/wild.py and the
+# other bench scripts that write their results): not ours to check.
+_OTHER_TOOLS = {
+    "--help",
+    "--strict-markers",
+    "--json",
+    "--data",
+    "--rootdir",
+    "--update-docs",
+    "--update",
+}
 
 
 # -- what the words say of the code --------------------------------------------------------------
