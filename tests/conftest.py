@@ -8,14 +8,27 @@ import pytest
 
 from tests.redis_support import REDIS_SERVER, RedisServer
 
+try:  # pytest 9 keeps a node's id in ``Node._id``
+    from _pytest.nodeid import coerce_node_id
+except ImportError:  # pytest 8: pytest-xdist's own suffix lands
+    coerce_node_id = None
 
-def pytest_configure(config: pytest.Config) -> None:
-    # The tests of one Redis deployment are grouped (``xdist_group``): under ``pytest -n``,
-    # keep each group on one worker, so that one worker starts each deployment, not all.
-    if getattr(config.option, "dist", "no") == "load":
-        config.option.dist = "loadgroup"
-    # Declared here too, for runs without xdist (-p no:xdist), where it means nothing.
-    config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker")
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep each Redis deployment's tests on one xdist worker, so that one worker starts it.
+
+    ``--dist loadgroup`` (pyproject.toml) schedules tests whose id ends in ``@<group>`` on one
+    worker; pytest-xdist writes that suffix to ``Item._nodeid``, where pytest 9 no longer
+    keeps a node's id (``_id``), so without this every worker would start every deployment.
+    """
+    if coerce_node_id is None or not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        marks = item.iter_markers("xdist_group")
+        groups = sorted({str(m.args[0] if m.args else m.kwargs.get("name")) for m in marks})
+        if groups and "@" not in item.nodeid:
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(groups)}")
 
 
 @pytest.fixture(scope="session")
