@@ -23,6 +23,10 @@ LATEST = HERE / "results" / "latest.json"
 PLOT = HERE / "results" / "speed.png"
 START = "<!-- bench:start (written by bench/performance_page.py from bench/results/latest.json) -->"
 END = "<!-- bench:end -->"
+# The scale-out guide shows the shared state's figures of the same run, between its own markers.
+SCALE_OUT = HERE.parent / "docs" / "how-to" / "scale-out.md"
+SHARED_START = "<!-- bench:shared:start (written by bench/performance_page.py) -->"
+SHARED_END = "<!-- bench:shared:end -->"
 
 ROUTES = {
     "poll": "poll",
@@ -153,17 +157,30 @@ def shared(figures: dict[str, Any]) -> list[str]:
     return lines
 
 
-def update(page: Path, results: dict[str, Any]) -> None:
-    """Replace the page's figures (between the markers) with those of ``results``."""
+def shared_section(results: dict[str, Any]) -> str:
+    """The scale-out guide's figures: the shared state's table of ``results``, if measured."""
+    figures = results.get("shared_state", {"skipped": "not part of this run"})
+    return "\n".join([SHARED_START, *shared(figures), SHARED_END])
+
+
+def update(page: Path, results: dict[str, Any], scale_out: Path | None = None) -> None:
+    """Replace the page's figures (between the markers) with those of ``results``, and the
+    scale-out guide's (``scale_out``, by default the repository's) when it has them."""
+    _replace(page, START, END, section(results))
+    if "shared_state" in results:
+        _replace(scale_out or SCALE_OUT, SHARED_START, SHARED_END, shared_section(results))
+
+
+def _replace(page: Path, start_marker: str, end_marker: str, figures: str) -> None:
     text = page.read_text()
-    start, end = text.index(START), text.index(END) + len(END)
-    page.write_text(text[:start] + section(results) + text[end:])
+    start, end = text.index(start_marker), text.index(end_marker) + len(end_marker)
+    page.write_text(text[:start] + figures + text[end:])
 
 
-def current(page: Path) -> str:
+def current(page: Path, start: str = START, end: str = END) -> str:
     """The figures the page shows now, markers included."""
     text = page.read_text()
-    return text[text.index(START) : text.index(END) + len(END)]
+    return text[text.index(start) : text.index(end) + len(end)]
 
 
 if __name__ == "__main__":

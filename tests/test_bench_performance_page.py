@@ -36,23 +36,31 @@ def test_the_page_shows_the_figures_of_the_committed_results() -> None:
     assert page.current(page.PAGE) == page.section(latest())
 
 
+def test_the_scale_out_guide_shows_the_shared_state_figures_of_the_same_run() -> None:
+    shown = page.current(page.SCALE_OUT, page.SHARED_START, page.SHARED_END)
+    assert shown == page.shared_section(latest())
+    assert "| Redis, 2 workers |" in shown
+
+
 def test_an_update_rewrites_only_the_figures(tmp_path: Path) -> None:
-    target = tmp_path / "performance.md"
+    target, guide = tmp_path / "performance.md", tmp_path / "scale-out.md"
     text = page.PAGE.read_text()
     target.write_text(text)
+    guide.write_text(page.SCALE_OUT.read_text())
     results = copy.deepcopy(latest())
     results["http"]["servers"]["emulator"]["poll"]["rps"] = 123_456.0
     results["http"]["servers"].pop("prism", None)
     results["http"]["prism_skipped"] = "npx is not installed"
-    page.update(target, results)
+    page.update(target, results, guide)
     updated = target.read_text()
     assert "| poll | " in updated and "123,456" in updated
     assert "Prism was skipped: npx is not installed." in updated
     assert "Prism req/s" not in page.current(target)
     before, after = text.split(page.START)[0], text.split(page.END)[1]
     assert updated.startswith(before) and updated.endswith(after)
-    page.update(target, results)
+    page.update(target, results, guide)
     assert target.read_text() == updated  # the same results give the same page
+    assert page.current(guide, page.SHARED_START, page.SHARED_END) == page.shared_section(results)
 
 
 def test_a_run_without_wrk_still_writes_its_other_figures(tmp_path: Path) -> None:
