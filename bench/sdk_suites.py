@@ -54,7 +54,9 @@ SDKS = {
 }
 TEST_DEPS = [
     "pytest",
-    "pytest-asyncio",
+    # Stainless suites declare async fixtures with @pytest.fixture, which pytest-asyncio 1.0
+    # refuses: every async test was an error, against any server.
+    "pytest-asyncio<1",
     "pytest-xdist",
     "respx",
     "dirty-equals",
@@ -91,7 +93,23 @@ def run_suite(python: Path, source: Path, suite: str, port: int) -> dict[str, An
     """The suite against the server on ``port``: pytest's counts and the failing ids."""
     env = {**os.environ, "TEST_API_BASE_URL": f"http://{servers.HOST}:{port}"}
     done = subprocess.run(
-        [str(python), "-m", "pytest", suite, "-q", "-p", "no:cacheprovider", "-n", "2", "-rfE"],
+        [
+            *(
+                str(python),
+                "-m",
+                "pytest",
+                suite,
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-n",
+                "2",
+                "-rfE",
+            ),
+            # What the SDK's own pytest configuration says, which its sdist may not ship: the
+            # suite's async fixtures are plain @pytest.fixture, shared by the whole session.
+            *("-o", "asyncio_mode=auto", "-o", "asyncio_default_fixture_loop_scope=session"),
+        ],
         cwd=source,
         env=env,
         capture_output=True,
