@@ -3,8 +3,10 @@ and an in-process client of a freshly built emulator."""
 
 from __future__ import annotations
 
+import importlib.util
 import warnings
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import jwt
@@ -106,3 +108,12 @@ def node_at(document: Any, pointer: str) -> Any:
         token = token.replace("~1", "/").replace("~0", "~")
         document = document[int(token) if isinstance(document, list) else token]
     return document
+
+
+def bench_module(name: str) -> ModuleType:
+    """bench/NAME.py, loaded as a module of its own (bench/ is no package)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

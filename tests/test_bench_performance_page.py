@@ -5,26 +5,13 @@ typed by hand."""
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from tests.support import REPO
+from tests.support import bench_module
 
-
-def _page_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_performance_page", REPO / "bench" / "performance_page.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-page = _page_module()
+page = bench_module("performance_page")
 
 
 def latest() -> dict[str, Any]:

@@ -4,25 +4,12 @@ by bench/wild_page.py: never typed by hand."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from types import ModuleType
 
 from tests.openapi.test_wild import CORPUS
-from tests.support import REPO
+from tests.support import bench_module
 
-
-def _page_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_wild_page", REPO / "bench" / "wild_page.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-wild_page = _page_module()
+wild_page = bench_module("wild_page")
 
 
 def test_the_page_shows_the_committed_results() -> None:
