@@ -2,9 +2,11 @@
 
 The draft binds the job resource ``resource_finder`` ranks first (or the one asked for),
 reads ids, timestamps and statuses from its schema, drafts each view field by field, the list
-section from the list operation, the errors from the error schemas, and three scenarios. What
-it cannot decide is listed in ``Draft.undecided``; what it cannot express yet is left unbound
-and listed there too, so the draft always loads.
+section from the list operation, the errors from the error schemas, and three scenarios. A
+create pointing at a status monitor (``Operation-Location``) gets that header as a template,
+and a monitor of its own is bound to the ``monitor`` action; an Operation (AIP-151) is drafted
+as a view of the job. What it cannot decide is listed in ``Draft.undecided``; what it cannot
+express yet is left unbound and listed there too, so the draft always loads.
 """
 
 from __future__ import annotations
@@ -37,7 +39,13 @@ from emulator.openapi import Operation, Spec, load_spec
 __all__ = ["Draft", "DraftError", "draft_profile", "write_draft"]
 
 _FALLBACK_STATUSES = ("queued", "running", "succeeded", "failed")
+# An Operation shows no status: the scenarios play these, and ``done`` says which are ends.
+_OPERATION_STATUSES = ("PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED")
+# A path parameter the create request cannot fill (a project in an Operation's name).
+_FIXED_PARAM = "emulator"
+_ANY_TYPE = "type.googleapis.com/google.protobuf.Struct"
 _NAME = re.compile(r"[^a-z0-9]+")
+_PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 
 
 class DraftError(Exception):
@@ -107,7 +115,12 @@ class _Drafting:
         self.rules = self._field_rules()
 
     def _plan(self) -> StatusPlan:
-        statuses = self.job.statuses
+        statuses = self.resource.statuses
+        if not statuses and self.job.shape == "operation":
+            self.notes.comments["statuses"] = (
+                "guess: an Operation shows no status but done; the scenarios play these"
+            )
+            return sort_statuses(_OPERATION_STATUSES)
         if not statuses:
             self.notes.undecided.append(
                 f"{self.resource.retrieve.key}: '{self.job.status_field}' lists no statuses; "
@@ -140,15 +153,19 @@ class _Drafting:
         for member in body.get("allOf", ()):
             if isinstance(member, Mapping):
                 required |= set(member.get("required", ()))
-        style = timestamp_style(self.job.schema)
+        monitor = self.resource.monitor
+        style = timestamp_style(self.job.schema) or (
+            timestamp_style(monitor.job.schema) if monitor is not None else None
+        )
         if style is None:
             style = "rfc3339"
             self.notes.comments["job.timestamps"] = "guess: the job shows no creation time"
         else:
             self.notes.comments["job.timestamps"] = "guess: as the job's creation time is written"
         params = {p.name for p in self.resource.create.parameters if p.location == "path"}
+        operation = self.job.shape == "operation"
         return FieldRules(
-            id_field=self._id_field(),
+            id_field="name" if operation else self._id_field(),
             status_field=self.job.status_field,
             timestamps=style,
             statuses=self.plan.names,
@@ -156,7 +173,39 @@ class _Drafting:
             request_required=frozenset(required),
             path_params=frozenset(params),
             samples=self.samples,
+            id_template=self._operation_name() if operation else "{job.id}",
+            operation=operation,
         )
+
+    def _path_template(self, path: str) -> str:
+        """``path`` with the job's id in its last parameter, the create request's own path
+        parameters where it has them, and a fixed word in the others."""
+        own = {p.name for p in self.resource.create.parameters if p.location == "path"}
+        names = _PATH_PARAM.findall(path)
+        last = names[-1] if names else None
+
+        def fill(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name == last:
+                return "{job.id}"
+            return f"{{request.path.{name}}}" if name in own else _FIXED_PARAM
+
+        return _PATH_PARAM.sub(fill, path)
+
+    def _operation_name(self) -> str:
+        """An Operation's name is its path from the first collection on (``v1/`` left out):
+        ``projects/emulator/operations/{job.id}`` for ``/v1/projects/{p}/operations/{id}``."""
+        segments = self._path_template(self.resource.item_path).strip("/").split("/")
+        originals = self.resource.item_path.strip("/").split("/")
+        start = next(
+            (
+                i
+                for i in range(len(originals) - 1)
+                if "{" not in originals[i] and _PATH_PARAM.fullmatch(originals[i + 1])
+            ),
+            0,
+        )
+        return "/".join(segments[start:])
 
     def _id_field(self) -> str:
         props = properties(self.job.schema)
@@ -177,6 +226,8 @@ class _Drafting:
             "retrieve": resource.retrieve.key,
         }
         notes.comments["operations.create"] = "guess: " + self._why_create()
+        if resource.monitor_header:
+            operations["create"] = self._monitored_create()
         profile: dict[str, Any] = {
             "name": name,
             "spec": "",
@@ -192,6 +243,11 @@ class _Drafting:
         }
         notes.under("views.job", _prefixed(job_view.comments, self.job.envelope))
         created = self._created_view(job_view)
+        if resource.monitor is not None:
+            views["monitor"] = self._monitor(operations)
+            if created == "monitor":
+                operations["create"]["view"] = "monitor"
+                created = None
         if created is not None:
             views["created"] = created
         retry_ok = self._bind(operations, views, "retry", resource.retry, "retried")
@@ -219,15 +275,9 @@ class _Drafting:
         errors = draft_errors(bound, refusing, self.samples)
         profile["errors"] = errors.section
         notes.under("errors", errors.comments)
-        if resource.monitor_header:
-            notes.undecided.append(
-                f"{resource.create.key} answers 202 with {resource.monitor_header}: a status "
-                "monitor the emulator cannot bind yet; drafted as a job polled at "
-                f"{resource.item_path}"
-            )
         scenarios = draft_scenarios(
             self.plan,
-            {k: self.samples.least(s, k) for k, s in job_view.results.items()},
+            self._scenario_result(job_view),
             self._scenario_error(job_view),
             retry=retry_ok,
             cancel=cancel_ok,
@@ -246,12 +296,71 @@ class _Drafting:
         )
 
     def _why_create(self) -> str:
-        create = self.resource.create
+        create, resource = self.resource.create, self.resource
         status, _ = success_of(create)
+        if resource.monitor_header:
+            polled = resource.monitor.operation.path if resource.monitor else resource.item_path
+            return (
+                f"POST {create.path} answers {status} with {resource.monitor_header}: the "
+                f"status monitor {polled}"
+            )
+        if self.job.shape == "operation":
+            return (
+                f"POST {create.path} answers an Operation, polled at {resource.item_path} "
+                "until done"
+            )
         return (
-            f"POST {create.path} answers {status} and {self.resource.item_path} returns the "
+            f"POST {create.path} answers {status} and {resource.item_path} returns the "
             f"job with its '{self.job.status_field}'"
         )
+
+    def _monitored_create(self) -> dict[str, Any]:
+        """The create's binding with the header naming its status monitor (a template of the
+        monitor's path, its required query parameters carried over from the create's)."""
+        resource = self.resource
+        polled = resource.monitor.operation if resource.monitor else resource.retrieve
+        own_query = {p.name for p in resource.create.parameters if p.location == "query"}
+        query = [
+            f"{p.name}={{request.query.{p.name}}}"
+            for p in polled.parameters
+            if p.location == "query" and p.required and p.name in own_query
+        ]
+        url = "{base_url}" + self._path_template(polled.path)
+        if query:
+            url += "?" + "&".join(query)
+        assert resource.monitor_header is not None
+        return {"operation": resource.create.key, "headers": {resource.monitor_header: url}}
+
+    def _monitor(self, operations: dict[str, Any]) -> Any:
+        """The monitor action and its view: polled like the job, 303 to the job once done."""
+        monitor = self.resource.monitor
+        assert monitor is not None
+        operations["monitor"] = {
+            "operation": monitor.operation.key,
+            "done": "redirect",
+            "location": "{base_url}" + self._path_template(self.resource.item_path),
+        }
+        self.notes.comments["operations.monitor"] = (
+            f"guess: {monitor.operation.key} answers 303 once done: to the job's retrieve"
+        )
+        inner = draft_view(monitor.job.schema, self.rules)
+        self.notes.under("views.monitor", _prefixed(inner.comments, monitor.job.envelope))
+        return self._wrap(inner.template, monitor.job.envelope, monitor.job.answer)
+
+    def _scenario_result(self, job_view: ViewDraft) -> Any:
+        if job_view.whole_result is not None:
+            # An Operation's response is a protobuf Any: JSON names its type in "@type", which
+            # the spec does not give; a Struct holds any fields, under "value".
+            least = self.samples.least(job_view.whole_result, "response")
+            self.notes.undecided.append(
+                "the Operation's response names its type in '@type' (a protobuf Any) and the "
+                f"spec does not say which: the scenarios' result says {_ANY_TYPE}; a client "
+                "that unpacks the response needs its own message's type URL there"
+            )
+            own = least if isinstance(least, dict) else {}
+            fields = {k: v for k, v in own.items() if k != "@type"}
+            return {"@type": _ANY_TYPE, "value": fields}
+        return {k: self.samples.least(s, k) for k, s in job_view.results.items()}
 
     def _bound_ops(self, operations: Mapping[str, Any]) -> list[Operation]:
         refs = [
@@ -408,6 +517,9 @@ class _Drafting:
             return None
         if _same(schema, self.job.answer):
             return None
+        monitor = self.resource.monitor
+        if monitor is not None and _same(schema, monitor.job.answer):
+            return "monitor"
         self.notes.comments["views.created"] = "guess: create answers a shape of its own"
         return self._answer_view(schema, "views.created")
 
@@ -488,6 +600,8 @@ class _Drafting:
         rules: dict[str, Any] = {"to": self.plan.cancelled, "status": status}
         if "canceled" in self.plan.cancelled.lower():
             rules["verb"] = "canceled"
+        if self.job.shape == "operation":
+            rules["error"] = self._cancelled_error()
         if not self.plan.cancelling:
             at_once = [s for s in (self.plan.waiting, self.plan.running) if s]
             if at_once:
@@ -496,6 +610,16 @@ class _Drafting:
                     "guess: a cancel takes effect at once"
                 )
         return rules
+
+    def _cancelled_error(self) -> Any:
+        """What a cancelled Operation carries: AIP-151's error with code 1 (CANCELLED)."""
+        error = properties(self.job.schema).get("error")
+        fields = properties(error) if isinstance(error, Mapping) else {}
+        value: dict[str, Any] = {"message": "The operation was cancelled."}
+        if type_of(fields.get("code")) == "integer":
+            value = {"code": 1, **value}
+        self.notes.comments["cancel.error"] = "guess: a cancelled Operation's error is CANCELLED"
+        return value
 
     def _scenario_error(self, job_view: ViewDraft) -> Any:
         if job_view.error is None:
@@ -507,6 +631,13 @@ class _Drafting:
         items = shape.get("items") if isinstance(shape, Mapping) else None
         if value == [] and isinstance(items, Mapping):
             value = [self.samples.least(items, name)]
+        if isinstance(value, dict) and isinstance(shape, Mapping):
+            # An optional message field is still the one a client shows: fill it.
+            fields = properties(shape)
+            for key in ("message", "detail", "description"):
+                if key in fields and type_of(fields[key]) == "string":
+                    value.setdefault(key, "")
+                    break
         return _with_message(value, "The job failed (a drafted failure).")
 
 

@@ -7,6 +7,10 @@ fields carry the scenario's error, result-like fields (``output``, ``result``, `
 ``fine_tuned_model``) the scenario's result; anything else is the scenario's ``fields.NAME``
 when optional, or a constant the spec allows when required. Every choice but the obvious ones
 carries a comment saying what was guessed.
+
+An AIP-151 Operation is a view of the job too: its ``name`` is the path the client polls,
+``done`` is ``job.done``, ``response`` the scenario's result (once there is one) and ``error``
+the scenario's error.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ _CREATED = (
     "submitted",
     "createdtime",
     "created_date",
+    "created_date_time",
+    "creation_date_time",
 )
 _UPDATED = (
     "updated_at",
@@ -44,6 +50,9 @@ _UPDATED = (
     "updatedat",
     "modified",
     "last_modified",
+    "last_updated_date_time",
+    "updated_date_time",
+    "last_modified_date_time",
 )
 _STARTED = ("started_at", "start_time", "started", "startedat", "start_at", "started_on")
 _COMPLETED = (
@@ -125,6 +134,9 @@ class FieldRules:
     request_required: frozenset[str]
     path_params: frozenset[str]
     samples: SampleValues
+    # What the id field shows: the id itself, or the name an Operation is polled by.
+    id_template: str = "{job.id}"
+    operation: bool = False
 
 
 @dataclass
@@ -139,6 +151,8 @@ class ViewDraft:
     stamps: dict[str, str] = field(default_factory=dict)
     # Per key: which rule chose the template (for measuring drafts against finished ones).
     kinds: dict[str, str] = field(default_factory=dict)
+    # The schema of a field that is the whole result (an Operation's ``response``).
+    whole_result: Any = None
 
 
 def _fits_timestamp(schema: Any, style: Timestamps) -> bool:
@@ -212,7 +226,14 @@ def _source(
 ) -> tuple[str | None, str, str]:
     """The template of one field, the rule that chose it, and the comment saying so."""
     if name == rules.id_field:
+        if rules.id_template != "{job.id}":
+            return rules.id_template, "id", "guess: the path the operation is polled at"
         return "{job.id}", "id", ""
+    if rules.operation and name == "done":
+        return "{job.done}", "status", ""
+    if rules.operation and name == "response":
+        view.whole_result = schema
+        return "{result}", "result", "guess: the scenario's result, once the job has one"
     if name == rules.status_field:
         return "{job.status}", "status", ""
     fits = _fits_timestamp(schema, rules.timestamps)

@@ -1,11 +1,20 @@
 """Finding the job resource of a spec: the operation that creates a job, the one that returns
 it, and those that list, retry, cancel and delete it, with the job's schema and status field.
 
-A job resource is a collection path with a ``POST`` (create) whose item path answers a ``GET``
-with an object carrying a status: ``POST /batches`` and ``GET /batches/{id}``. Actions on an
-item are read from the last path segment (``/cancel``, ``:cancel``, ``/retry``). When a spec
-has several (fine-tuning jobs and batch jobs), each is scored by how much of a job it is, and
-the best is drafted; the others are named so the user can pick one (``--resource``).
+A job resource comes in three shapes:
+
+- a collection path with a ``POST`` (create) whose item path answers a ``GET`` with an object
+  carrying a status: ``POST /batches`` and ``GET /batches/{id}``;
+- a ``POST`` answering ``202`` with a ``Location`` or ``Operation-Location`` header naming a
+  status monitor: the ``GET`` of a status that shares most of the create's path (and, where
+  that monitor answers ``303``, the result it redirects to);
+- a method answering a long-running **Operation** (``{name, done, metadata, response |
+  error}``, AIP-151), polled at a ``GET .../operations/{id}`` answering the same.
+
+Actions on an item are read from the last path segment (``/cancel``, ``:cancel``,
+``/retry``); its list is the ``GET`` of its parent path. When a spec has several (fine-tuning
+jobs and batch jobs), each is scored by how much of a job it is, and the best is drafted; the
+others are named so the user can pick one (``--resource``).
 """
 
 from __future__ import annotations
@@ -13,12 +22,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from emulator.drafting.status_words import status_kind
 from emulator.openapi import Operation, Spec
 
-__all__ = ["JobResource", "JobSchema", "find_job", "find_resources", "success_of"]
+__all__ = [
+    "JobResource",
+    "JobSchema",
+    "Monitor",
+    "find_job",
+    "find_resources",
+    "is_operation",
+    "success_of",
+]
 
 _STATUS_NAMES = ("status", "state", "phase", "job_status", "lifecycle_state", "status_code")
 _RETRY_WORDS = ("retry", "rerun", "restart", "resubmit", "requeue", "resume")
@@ -42,6 +59,8 @@ _JOB_WORDS = (
     "render",
     "analy",
 )
+_MONITOR_WORDS = ("operation", "status", "monitor", "result", "job")
+_MONITOR_HEADERS = ("operation-location", "location")
 _PARAM = re.compile(r"\{[^}]+\}")
 _JSON = re.compile(r"^application/(.+\+)?json$")
 
@@ -56,6 +75,19 @@ class JobSchema:
     schema: Mapping[str, Any]
     status_field: str
     statuses: tuple[str, ...]
+    # ``operation``: an AIP-151 Operation, whose ``done`` stands for the status it lacks.
+    shape: Literal["job", "operation"] = "job"
+
+
+@dataclass(frozen=True, slots=True)
+class Monitor:
+    """The status monitor a create's ``header`` points at, when it is not the job itself:
+    polled in its own view (``job``: its schema) and, once done, ``redirect``-ing (303) to
+    the job's retrieve."""
+
+    operation: Operation
+    job: JobSchema
+    redirect: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +105,15 @@ class JobResource:
     # The header a create answer points at a status monitor with (202 + Location shape).
     monitor_header: str | None
     score: float
+    # A status monitor of its own, polled before the job can be retrieved.
+    monitor: Monitor | None = None
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """The job's statuses, or its monitor's where the job itself names none."""
+        if not self.job.statuses and self.monitor is not None:
+            return self.monitor.job.statuses
+        return self.job.statuses
 
     @property
     def label(self) -> str:
@@ -137,11 +178,27 @@ def _is_string(schema: Any) -> bool:
     return declared == "string" or (isinstance(declared, list) and "string" in declared)
 
 
+def is_operation(schema: Mapping[str, Any]) -> bool:
+    """An AIP-151 long-running Operation: a ``name``, a boolean ``done``, and a ``response``
+    or an ``error``."""
+    props = properties(schema)
+    done = props.get("done")
+    return (
+        "name" in props
+        and isinstance(done, Mapping)
+        and done.get("type") == "boolean"
+        and ("response" in props or "error" in props)
+    )
+
+
 def find_job(answer: Mapping[str, Any] | None) -> JobSchema | None:
-    """The job inside ``answer``: the answer itself when it has a status, else the one
-    property holding an object that has (an envelope, ``{"action": {...}}``)."""
+    """The job inside ``answer``: the answer itself when it has a status (or is an
+    Operation), else the one property holding an object that has (an envelope,
+    ``{"action": {...}}``)."""
     if answer is None:
         return None
+    if is_operation(answer):
+        return JobSchema(answer, (), answer, "done", (), "operation")
     found = _status_field(answer)
     if found:
         return JobSchema(answer, (), answer, *found)
@@ -177,9 +234,14 @@ def _pick(ops: Sequence[Operation], words: Sequence[str], item_path: str) -> Ope
     return None
 
 
-def _list_of(spec: Spec, collection: str, status_field: str) -> Operation | None:
+def _parent(path: str) -> str:
+    return "/" + "/".join(_segments(path)[:-1])
+
+
+def _list_of(spec: Spec, item_path: str, status_field: str) -> Operation | None:
+    """The ``GET`` of the item's parent path answering an array of jobs."""
     for op in spec.operations:
-        if op.method != "GET" or op.path != collection:
+        if op.method != "GET" or op.path != _parent(item_path):
             continue
         _, schema = success_of(op)
         if schema is not None and items_schema(schema, status_field) is not None:
@@ -214,8 +276,12 @@ def _array_items(schema: Mapping[str, Any]) -> Any:
 
 
 def _score(resource: JobResource) -> float:
-    kinds = {status_kind(s) for s in resource.job.statuses} - {None}
-    score = 2.0 * len(kinds) + (3 if resource.job.statuses else 0)
+    statuses = resource.statuses
+    kinds = {status_kind(s) for s in statuses} - {None}
+    score = 2.0 * len(kinds) + (3 if statuses else 0)
+    if resource.job.shape == "operation":
+        score += 9  # done, response and error say as much as a status enum
+    score += 2 if resource.monitor_header else 0
     score += sum(op is not None for op in (resource.listing, resource.cancel, resource.retry))
     status, _ = success_of(resource.create)
     score += 1 if status in (201, 202) else 0
@@ -227,61 +293,188 @@ def _score(resource: JobResource) -> float:
 
 def find_resources(spec: Spec) -> list[JobResource]:
     """Every job resource of ``spec``, the most job-like first."""
-    found = []
     by_path: dict[str, list[Operation]] = {}
     for op in spec.operations:
         by_path.setdefault(op.path, []).append(op)
-    for retrieve in spec.operations:
-        segments = _segments(retrieve.path)
-        if retrieve.method != "GET" or not segments or not _PARAM.fullmatch(segments[-1]):
+    found = _collections(spec, by_path)
+    creates = {r.create.key for r in found}
+    found += _operations(spec, by_path, creates)
+    creates |= {r.create.key for r in found}
+    found += _monitored(spec, by_path, creates)
+    scored = [_with_score(r) for r in found]
+    return sorted(scored, key=lambda r: -r.score)
+
+
+def _gets(spec: Spec) -> list[tuple[Operation, JobSchema]]:
+    """Each ``GET`` of an item (its last segment a parameter) answering a job."""
+    found = []
+    for op in spec.operations:
+        segments = _segments(op.path)
+        if op.method != "GET" or not segments or not _PARAM.fullmatch(segments[-1]):
             continue
-        job = find_job(success_of(retrieve)[1])
-        if job is None:
+        job = find_job(success_of(op)[1])
+        if job is not None:
+            found.append((op, job))
+    return found
+
+
+def _collections(spec: Spec, by_path: Mapping[str, list[Operation]]) -> list[JobResource]:
+    """``POST /batches`` and ``GET /batches/{id}``."""
+    found = []
+    for retrieve, job in _gets(spec):
+        if job.shape == "operation":
             continue
-        collection = "/" + "/".join(segments[:-1])
+        collection = _parent(retrieve.path)
         create = next((op for op in by_path.get(collection, ()) if op.method == "POST"), None)
         if create is None:
             continue
-        under = [
-            op for path, ops in by_path.items() if path.startswith(retrieve.path) for op in ops
-        ]
-        status_op = next(
+        found.append(_resource(spec, by_path, collection, create, retrieve, job))
+    return found
+
+
+def _operations(
+    spec: Spec, by_path: Mapping[str, list[Operation]], taken: set[str]
+) -> list[JobResource]:
+    """Methods answering an Operation, each polled at the Operation's own ``GET``."""
+    polled = [(op, job) for op, job in _gets(spec) if job.shape == "operation"]
+    if not polled:
+        return []
+
+    def fitness(candidate: tuple[Operation, JobSchema]) -> tuple[int, int]:
+        op = candidate[0]
+        under = [o for path, ops in by_path.items() if path.startswith(op.path) for o in ops]
+        actions = sum(
             (
-                op
-                for op in under
-                if op.method == "GET"
-                and (_verb(op.path, retrieve.path) or "") in _STATUS_WORDS
-                and op.path != retrieve.path
-            ),
-            None,
+                _list_of(spec, op.path, "done") is not None,
+                _pick(under, _CANCEL_WORDS, op.path) is not None,
+            )
         )
-        delete = next((op for op in by_path[retrieve.path] if op.method == "DELETE"), None)
-        create_status, _ = success_of(create)
-        headers = {
-            name.lower(): name
-            for response in create.responses.values()
-            for name in response.headers
-        }
-        monitor = next(
-            (headers[h] for h in ("operation-location", "location") if h in headers), None
-        )
-        resource = JobResource(
-            collection=collection,
-            item_path=retrieve.path,
-            create=create,
-            retrieve=retrieve,
-            job=job,
-            listing=_list_of(spec, collection, job.status_field),
-            status=status_op,
-            retry=_pick(under, _RETRY_WORDS, retrieve.path),
-            cancel=_pick(under, _CANCEL_WORDS, retrieve.path),
-            delete=delete,
-            monitor_header=monitor if create_status == 202 else None,
-            score=0.0,
-        )
-        found.append(resource)
-    scored = [_with_score(r) for r in found]
-    return sorted(scored, key=lambda r: -r.score)
+        return (-actions, len(_segments(op.path)))
+
+    retrieve, job = min(polled, key=fitness)
+    found = []
+    for create in spec.operations:
+        if create.method != "POST" or create.key in taken:
+            continue
+        answer = find_job(success_of(create)[1])
+        if answer is None or answer.shape != "operation" or create.path.startswith(retrieve.path):
+            continue
+        found.append(_resource(spec, by_path, create.path, create, retrieve, job))
+    return found
+
+
+def _monitor_header(create: Operation) -> str | None:
+    status, _ = success_of(create)
+    response = create.responses.get(str(status))
+    if response is None:
+        return None
+    names = {name.lower(): name for name in response.headers}
+    return next((names[h] for h in _MONITOR_HEADERS if h in names), None)
+
+
+def _shared(a: str, b: str) -> int:
+    """How many leading segments two paths share (``x:analyze`` counts as ``x``)."""
+    count = 0
+    for left, right in zip(_segments(a), _segments(b), strict=False):
+        if left.split(":")[0] != right.split(":")[0]:
+            break
+        count += 1
+    return count
+
+
+def _monitored(
+    spec: Spec, by_path: Mapping[str, list[Operation]], taken: set[str]
+) -> list[JobResource]:
+    """``POST`` answering 202 + ``Operation-Location``: polled at the status ``GET`` that
+    shares most of its path, which may redirect (303) to the result."""
+    gets = [(op, job) for op, job in _gets(spec) if job.shape == "job" and job.status_field]
+    found = []
+    for create in spec.operations:
+        if create.method != "POST" or create.key in taken:
+            continue
+        header = _monitor_header(create)
+        if header is None or not gets:
+            continue
+        monitor, monitor_job = max(gets, key=lambda candidate: _monitor_fitness(candidate, create))
+        redirect = "303" in monitor.responses
+        resource = _resource(spec, by_path, _parent(monitor.path), create, monitor, monitor_job)
+        if redirect:
+            result = _result_of(spec, monitor, create)
+            if result is not None:
+                retrieve, job = result
+                watched = Monitor(monitor, monitor_job, redirect=True)
+                resource = replace(
+                    _resource(spec, by_path, _parent(retrieve.path), create, retrieve, job),
+                    monitor=watched,
+                )
+        found.append(replace(resource, monitor_header=header))
+    return found
+
+
+def _monitor_fitness(candidate: tuple[Operation, JobSchema], create: Operation) -> float:
+    """How likely ``candidate`` is the monitor ``create`` points at: it answers what the
+    create answers, shares its path, says so in its path, and lists statuses."""
+    op, job = candidate
+    _, created = success_of(create)
+    same_answer = created is not None and created == job.answer
+    words = sum(w in op.path.lower() for w in _MONITOR_WORDS)
+    return 4 * same_answer + 2 * _shared(op.path, create.path) + words + bool(job.statuses)
+
+
+def _result_of(spec: Spec, monitor: Operation, create: Operation) -> tuple[Operation, Any] | None:
+    """The ``GET`` a monitor redirects to: an item answering an object, nearest the create."""
+    found = []
+    for op in spec.operations:
+        segments = _segments(op.path)
+        if op is monitor or op.method != "GET" or not segments:
+            continue
+        _, answer = success_of(op)
+        if not _PARAM.fullmatch(segments[-1]) or answer is None:
+            continue
+        job = find_job(answer) or JobSchema(answer, (), answer, "", ())
+        words = "result" in op.path.lower()
+        found.append((2 * _shared(op.path, create.path) + 3 * words, op, job))
+    if not found:
+        return None
+    _, op, job = max(found, key=lambda f: f[0])
+    return op, job
+
+
+def _resource(
+    spec: Spec,
+    by_path: Mapping[str, list[Operation]],
+    collection: str,
+    create: Operation,
+    retrieve: Operation,
+    job: JobSchema,
+) -> JobResource:
+    under = [op for path, ops in by_path.items() if path.startswith(retrieve.path) for op in ops]
+    status_op = next(
+        (
+            op
+            for op in under
+            if op.method == "GET"
+            and (_verb(op.path, retrieve.path) or "") in _STATUS_WORDS
+            and op.path != retrieve.path
+        ),
+        None,
+    )
+    delete = next((op for op in by_path[retrieve.path] if op.method == "DELETE"), None)
+    create_status, _ = success_of(create)
+    return JobResource(
+        collection=collection if create.path == collection else create.path,
+        item_path=retrieve.path,
+        create=create,
+        retrieve=retrieve,
+        job=job,
+        listing=_list_of(spec, retrieve.path, job.status_field),
+        status=status_op,
+        retry=_pick(under, _RETRY_WORDS, retrieve.path),
+        cancel=_pick(under, _CANCEL_WORDS, retrieve.path),
+        delete=delete,
+        monitor_header=_monitor_header(create) if create_status == 202 else None,
+        score=0.0,
+    )
 
 
 def _with_score(resource: JobResource) -> JobResource:

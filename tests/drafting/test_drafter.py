@@ -159,7 +159,7 @@ def test_a_spec_without_a_job_resource_is_refused_with_what_one_looks_like(tmp_p
         draft_profile(SPEC, resource="/nothing")
 
 
-def test_a_202_with_operation_location_is_said_to_be_a_monitor(tmp_path: Path) -> None:
+def test_a_202_with_operation_location_names_the_job_it_is_polled_at(tmp_path: Path) -> None:
     text = SPEC.read_text().replace(
         '"202": {$ref: "#/components/responses/Export"}',
         '"202": {description: Accepted., headers: {Operation-Location: {schema: {type: string}}}}',
@@ -167,9 +167,11 @@ def test_a_202_with_operation_location_is_said_to_be_a_monitor(tmp_path: Path) -
     spec = tmp_path / "monitor.yaml"
     spec.write_text(text)
     draft = draft_profile(spec)
-    assert any(
-        "answers 202 with Operation-Location: a status monitor" in u for u in draft.undecided
-    )
+    assert draft.profile["operations"]["create"] == {
+        "operation": "createExport",
+        "headers": {"Operation-Location": "{base_url}/exports/{job.id}"},
+    }
+    assert "Operation-Location: the status monitor /exports/{export_id}" in draft.profile_text
     assert build(profile=write_draft(draft, spec, tmp_path)[0]).profile is not None
 
 

@@ -104,6 +104,12 @@ def test_trailing_slash_is_not_the_same_path(router: Router) -> None:
     assert key(router.match("GET", "/job")) == "listJobs"
 
 
+def test_a_literal_custom_method_beats_a_bare_parameter(router: Router) -> None:
+    """Google's ``POST /v1/videos:annotate`` beside ``/v1/{video}``: the text wins."""
+    assert key(router.match("POST", "/v1/videos:annotate")) == "annotate"
+    assert router.match("POST", "/v1/clip:annotate").params == {"video": "clip:annotate"}
+
+
 def test_templates_that_differ_only_in_variable_names_are_one_resource() -> None:
     """Published specs (Netlify's) declare `/m/{name}` for DELETE and `/m/{deploy_id}` for POST."""
     ops = [_op("DELETE", "/m/{name}"), _op("GET", "/n/{other}"), _op("POST", "/m/{deploy_id}")]
