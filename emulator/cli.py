@@ -272,7 +272,9 @@ def _init(drafting: Drafting) -> int:
         for line in draft.undecided:
             print(f"  - {line}")
     if draft.others:
-        print(f"other job resources (--resource PATH): {', '.join(draft.others[:8])}")
+        more = len(draft.others) - 8
+        tail = f" and {more} more" if more > 0 else ""
+        print(f"other job resources (--resource PATH): {', '.join(draft.others[:8])}{tail}")
     print("next:")
     print(f"  jobs-emulator check --profile {profile}")
     print(f"  jobs-emulator serve --profile {profile} --clock manual")

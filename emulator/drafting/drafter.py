@@ -22,6 +22,13 @@ from typing import Any
 from emulator.drafting.commented_yaml import commented_yaml
 from emulator.drafting.error_envelope import draft_errors
 from emulator.drafting.field_templates import FieldRules, ViewDraft, draft_view, timestamp_style
+from emulator.drafting.job_naming import (
+    id_field,
+    id_rule,
+    named_by_path,
+    path_template,
+    resource_name,
+)
 from emulator.drafting.paging_guess import draft_paging
 from emulator.drafting.resource_finder import (
     JobResource,
@@ -33,6 +40,7 @@ from emulator.drafting.resource_finder import (
 )
 from emulator.drafting.sample_values import SampleValues, type_of
 from emulator.drafting.scenario_draft import draft_scenarios
+from emulator.drafting.scenario_values import scenario_error, scenario_result
 from emulator.drafting.status_words import StatusPlan, sort_statuses
 from emulator.openapi import Operation, Spec, load_spec
 
@@ -41,11 +49,8 @@ __all__ = ["Draft", "DraftError", "draft_profile", "write_draft"]
 _FALLBACK_STATUSES = ("queued", "running", "succeeded", "failed")
 # An Operation shows no status: the scenarios play these, and ``done`` says which are ends.
 _OPERATION_STATUSES = ("PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED")
-# A path parameter the create request cannot fill (a project in an Operation's name).
-_FIXED_PARAM = "emulator"
-_ANY_TYPE = "type.googleapis.com/google.protobuf.Struct"
+_OTHERS_SHOWN = 8
 _NAME = re.compile(r"[^a-z0-9]+")
-_PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 
 
 class DraftError(Exception):
@@ -154,8 +159,10 @@ class _Drafting:
             if isinstance(member, Mapping):
                 required |= set(member.get("required", ()))
         monitor = self.resource.monitor
-        style = timestamp_style(self.job.schema) or (
-            timestamp_style(monitor.job.schema) if monitor is not None else None
+        style = (
+            timestamp_style(self.job.schema)
+            or (timestamp_style(monitor.job.schema) if monitor is not None else None)
+            or timestamp_style(self._list_items())
         )
         if style is None:
             style = "rfc3339"
@@ -164,8 +171,11 @@ class _Drafting:
             self.notes.comments["job.timestamps"] = "guess: as the job's creation time is written"
         params = {p.name for p in self.resource.create.parameters if p.location == "path"}
         operation = self.job.shape == "operation"
+        field = "name" if operation else id_field(self.job.schema, self.resource.item_path)
+        # A resource named by its path (AIP-122: projects/p/locations/l/jobs/123) shows it.
+        named = named_by_path(self.resource, field)
         return FieldRules(
-            id_field="name" if operation else self._id_field(),
+            id_field=field,
             status_field=self.job.status_field,
             timestamps=style,
             statuses=self.plan.names,
@@ -173,48 +183,16 @@ class _Drafting:
             request_required=frozenset(required),
             path_params=frozenset(params),
             samples=self.samples,
-            id_template=self._operation_name() if operation else "{job.id}",
+            id_template=resource_name(self.resource) if operation or named else "{job.id}",
             operation=operation,
         )
 
-    def _path_template(self, path: str) -> str:
-        """``path`` with the job's id in its last parameter, the create request's own path
-        parameters where it has them, and a fixed word in the others."""
-        own = {p.name for p in self.resource.create.parameters if p.location == "path"}
-        names = _PATH_PARAM.findall(path)
-        last = names[-1] if names else None
-
-        def fill(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name == last:
-                return "{job.id}"
-            return f"{{request.path.{name}}}" if name in own else _FIXED_PARAM
-
-        return _PATH_PARAM.sub(fill, path)
-
-    def _operation_name(self) -> str:
-        """An Operation's name is its path from the first collection on (``v1/`` left out):
-        ``projects/emulator/operations/{job.id}`` for ``/v1/projects/{p}/operations/{id}``."""
-        segments = self._path_template(self.resource.item_path).strip("/").split("/")
-        originals = self.resource.item_path.strip("/").split("/")
-        start = next(
-            (
-                i
-                for i in range(len(originals) - 1)
-                if "{" not in originals[i] and _PATH_PARAM.fullmatch(originals[i + 1])
-            ),
-            0,
-        )
-        return "/".join(segments[start:])
-
-    def _id_field(self) -> str:
-        props = properties(self.job.schema)
-        last_param = self.resource.item_path.rstrip("}").rsplit("{", 1)[-1]
-        for candidate in ("id", last_param, "job_id", "uuid", "name"):
-            if candidate in props:
-                return candidate
-        ids = [n for n in props if n.endswith("_id") or n.endswith("Id")]
-        return ids[0] if ids else "id"
+    def _list_items(self) -> Mapping[str, Any]:
+        """The schema of a list page's items, ``{}`` without a list."""
+        op = self.resource.listing
+        _, page = success_of(op) if op is not None else (0, None)
+        found = items_schema(page, self.job.status_field) if page is not None else None
+        return found[1] if found is not None and isinstance(found[1], Mapping) else {}
 
     # The sections.
 
@@ -261,10 +239,10 @@ class _Drafting:
         if resource.status is not None:
             operations["status"] = resource.status.key
             views["status"] = self._light_view(resource.status, job_view)
-        page = self._listing(profile, operations, job_view)
+        page = self._listing(profile, operations, views, job_view)
         if page is not None:
             views["page"] = page
-        self._delete(profile, operations)
+        self._delete(operations, views)
         if retry_ok:
             profile["retry"] = self._retry_rules()
         if cancel_ok:
@@ -277,8 +255,8 @@ class _Drafting:
         notes.under("errors", errors.comments)
         scenarios = draft_scenarios(
             self.plan,
-            self._scenario_result(job_view),
-            self._scenario_error(job_view),
+            scenario_result(job_view, self.spec, resource, self.samples, notes.undecided),
+            scenario_error(job_view, self.samples),
             retry=retry_ok,
             cancel=cancel_ok,
         )
@@ -325,7 +303,7 @@ class _Drafting:
             for p in polled.parameters
             if p.location == "query" and p.required and p.name in own_query
         ]
-        url = "{base_url}" + self._path_template(polled.path)
+        url = "{base_url}" + path_template(self.resource, polled.path)
         if query:
             url += "?" + "&".join(query)
         assert resource.monitor_header is not None
@@ -338,7 +316,7 @@ class _Drafting:
         operations["monitor"] = {
             "operation": monitor.operation.key,
             "done": "redirect",
-            "location": "{base_url}" + self._path_template(self.resource.item_path),
+            "location": "{base_url}" + path_template(self.resource, self.resource.item_path),
         }
         self.notes.comments["operations.monitor"] = (
             f"guess: {monitor.operation.key} answers 303 once done: to the job's retrieve"
@@ -346,21 +324,6 @@ class _Drafting:
         inner = draft_view(monitor.job.schema, self.rules)
         self.notes.under("views.monitor", _prefixed(inner.comments, monitor.job.envelope))
         return self._wrap(inner.template, monitor.job.envelope, monitor.job.answer)
-
-    def _scenario_result(self, job_view: ViewDraft) -> Any:
-        if job_view.whole_result is not None:
-            # An Operation's response is a protobuf Any: JSON names its type in "@type", which
-            # the spec does not give; a Struct holds any fields, under "value".
-            least = self.samples.least(job_view.whole_result, "response")
-            self.notes.undecided.append(
-                "the Operation's response names its type in '@type' (a protobuf Any) and the "
-                f"spec does not say which: the scenarios' result says {_ANY_TYPE}; a client "
-                "that unpacks the response needs its own message's type URL there"
-            )
-            own = least if isinstance(least, dict) else {}
-            fields = {k: v for k, v in own.items() if k != "@type"}
-            return {"@type": _ANY_TYPE, "value": fields}
-        return {k: self.samples.least(s, k) for k, s in job_view.results.items()}
 
     def _bound_ops(self, operations: Mapping[str, Any]) -> list[Operation]:
         refs = [
@@ -380,7 +343,11 @@ class _Drafting:
         return outer
 
     def _job_rules(self, job_view: ViewDraft) -> dict[str, Any]:
-        rules: dict[str, Any] = {"id": self._id_rule(), "timestamps": self.rules.timestamps}
+        made = id_rule(self.job.schema, self.rules.id_field, self.resource)
+        self.notes.comments["job.id"] = made.comment
+        if made.undecided:
+            self.notes.undecided.append(made.undecided)
+        rules: dict[str, Any] = {"id": made.rule, "timestamps": self.rules.timestamps}
         if job_view.stamps:
             rules["stamps"] = dict(job_view.stamps)
         if any(self._expires(n) for n in properties(self.job.schema)):
@@ -392,38 +359,6 @@ class _Drafting:
         return name in ("expires_at", "expiresAt") and "job.expires_at" in json.dumps(
             draft_view(self.job.schema, self.rules).template
         )
-
-    def _id_rule(self) -> Any:
-        props = properties(self.job.schema)
-        schema = props.get(self.rules.id_field, {})
-        params = {p.name: p.schema for p in self.resource.retrieve.parameters}
-        last = self.resource.item_path.rstrip("}").rsplit("{", 1)[-1]
-        for source in (schema, params.get(last, {})):
-            if isinstance(source, Mapping) and source.get("format") == "uuid":
-                self.notes.comments["job.id"] = "guess: the spec says format uuid"
-                return "uuid4"
-        for source in (schema, params.get(last, {})):
-            example = _example(source)
-            if isinstance(example, str) and (prefix := _prefix(example)) is not None:
-                rest = len(example) - len(prefix)
-                if (
-                    re.fullmatch(
-                        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-                        example[len(prefix) :],
-                    )
-                    and not prefix
-                ):
-                    self.notes.comments["job.id"] = "guess: the spec's example is a uuid"
-                    return "uuid4"
-                length = max(8, min(rest, 40))
-                self.notes.comments["job.id"] = f"guess: shaped like the spec's example {example!r}"
-                return {"prefix": prefix, "nanoid": length} if prefix else {"nanoid": length}
-        if type_of(schema) == "integer":
-            self.notes.undecided.append(
-                f"the job id '{self.rules.id_field}' is an integer; the emulator's ids are text"
-            )
-        self.notes.comments["job.id"] = "guess: the spec gives no id format; a uuid"
-        return "uuid4"
 
     def _statuses(self) -> dict[str, Any]:
         plan = self.plan
@@ -479,13 +414,9 @@ class _Drafting:
             operations[action] = op.key
             return True
         _, schema = success_of(op)
-        if schema is None:
-            self.notes.undecided.append(
-                f"{op.key} ({action}) answers no body; left unbound (a bound {action} answers "
-                "the job)"
-            )
-            return False
-        views[view_name] = self._answer_view(schema, f"views.{view_name}")
+        views[view_name] = (
+            "none" if schema is None else self._answer_view(schema, f"views.{view_name}")
+        )
         operations[action] = {"operation": op.key, "action": action, "view": view_name}
         self.notes.comments[f"operations.{action}"] = (
             f"guess: {op.key} answers a shape of its own: the '{view_name}' view"
@@ -532,7 +463,11 @@ class _Drafting:
         return inner.template
 
     def _listing(
-        self, profile: dict[str, Any], operations: dict[str, str], job_view: ViewDraft
+        self,
+        profile: dict[str, Any],
+        operations: dict[str, str],
+        views: dict[str, Any],
+        job_view: ViewDraft,
     ) -> Any:
         op = self.resource.listing
         if op is None:
@@ -543,11 +478,11 @@ class _Drafting:
         assert found is not None
         items_key, items = found
         if self.job.envelope or not self._items_fit(items, job_view):
-            self.notes.undecided.append(
-                f"{op.key} lists items narrower than the job; list left unbound (list items "
-                "of their own need per-action views)"
+            # A page's items are the job in a shape of their own (narrower, or unwrapped).
+            views["item"] = self._answer_view(items, "views.item")
+            self.notes.comments["views.item"] = (
+                f"guess: {op.key} lists items in a shape of their own"
             )
-            return None
         paging = draft_paging(op, page, items_key, self.samples)
         operations["list"] = op.key
         profile["list"] = paging.rules
@@ -566,21 +501,16 @@ class _Drafting:
         closed = items.get("additionalProperties") is False
         return required <= names and (not closed or names <= props)
 
-    def _delete(self, profile: dict[str, Any], operations: dict[str, Any]) -> None:
+    def _delete(self, operations: dict[str, Any], views: dict[str, Any]) -> None:
         op = self.resource.delete
         if op is None:
             return
-        status, schema = success_of(op)
-        if schema is not None:
-            # A bound delete answers no body, whatever view it names.
-            self.notes.undecided.append(
-                f"{op.key} answers a body on delete; left unbound (a delete answering a body "
-                "needs a deleted view)"
-            )
-            return
+        _, schema = success_of(op)
+        if schema is not None and not _same(schema, self.job.answer):
+            # The deleted resource in a shape of its own (an empty object, a tombstone).
+            views["deleted"] = self._answer_view(schema, "views.deleted")
+            self.notes.comments["views.deleted"] = f"guess: {op.key} answers a shape of its own"
         operations["delete"] = op.key
-        if status != 204:
-            profile["delete"] = {"status": status}
 
     def _retry_rules(self) -> dict[str, Any]:
         assert self.resource.retry is not None
@@ -621,56 +551,9 @@ class _Drafting:
         self.notes.comments["cancel.error"] = "guess: a cancelled Operation's error is CANCELLED"
         return value
 
-    def _scenario_error(self, job_view: ViewDraft) -> Any:
-        if job_view.error is None:
-            return {"message": "The job failed (a drafted failure).", "code": "failed"}
-        name, shape = job_view.error
-        if shape == "message":
-            return {"message": "The job failed (a drafted failure).", "code": "failed"}
-        value = self.samples.least(shape, name)
-        items = shape.get("items") if isinstance(shape, Mapping) else None
-        if value == [] and isinstance(items, Mapping):
-            value = [self.samples.least(items, name)]
-        if isinstance(value, dict) and isinstance(shape, Mapping):
-            # An optional message field is still the one a client shows: fill it.
-            fields = properties(shape)
-            for key in ("message", "detail", "description"):
-                if key in fields and type_of(fields[key]) == "string":
-                    value.setdefault(key, "")
-                    break
-        return _with_message(value, "The job failed (a drafted failure).")
-
-
-def _with_message(value: Any, message: str) -> Any:
-    if isinstance(value, dict):
-        for key in ("message", "detail", "error", "description", "msg"):
-            if key in value and isinstance(value[key], str):
-                return {**value, key: message}
-        return value
-    if isinstance(value, list):
-        return [_with_message(v, message) for v in value]
-    return value
-
 
 def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
-
-
-def _example(schema: Any) -> Any:
-    if not isinstance(schema, Mapping):
-        return None
-    if "example" in schema:
-        return schema["example"]
-    examples = schema.get("examples")
-    return examples[0] if isinstance(examples, list) and examples else None
-
-
-def _prefix(example: str) -> str | None:
-    """``batch_abc123`` -> ``batch_``; ``ftjob-x`` -> ``ftjob-``; plain text -> ``""``."""
-    match = re.match(r"^([A-Za-z]+[_-])[A-Za-z0-9]", example)
-    if match:
-        return match.group(1)
-    return "" if re.fullmatch(r"[A-Za-z0-9_-]+", example) else None
 
 
 def _prefixed(comments: Mapping[str, str], envelope: tuple[str, ...]) -> dict[str, str]:
@@ -686,7 +569,10 @@ def _header(spec: Spec, resource: JobResource, others: Sequence[str]) -> str:
         "provider's docs.",
     ]
     if others:
-        lines.append(f"# Other job resources in the spec (--resource PATH): {', '.join(others)}")
+        # The most job-like few: a large spec has hundreds (init prints how many).
+        shown = ", ".join(others[:_OTHERS_SHOWN])
+        more = f" and {len(others) - _OTHERS_SHOWN} more" if len(others) > _OTHERS_SHOWN else ""
+        lines.append(f"# Other job resources in the spec (--resource PATH): {shown}{more}")
     return "\n".join(lines) + "\n"
 
 

@@ -18,14 +18,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from emulator.drafting.resource_finder import properties
 from emulator.drafting.sample_values import SampleValues, allows_null, type_of
 
-__all__ = ["FieldRules", "ViewDraft", "draft_view", "timestamp_style"]
+__all__ = ["ZONELESS", "FieldRules", "ViewDraft", "draft_view", "timestamp_style"]
 
-Timestamps = Literal["rfc3339", "unix"]
+# "rfc3339", "unix", or a strftime format (ZONELESS).
+Timestamps = str
 
 _CREATED = (
     "created_at",
@@ -40,6 +41,7 @@ _CREATED = (
     "created_date",
     "created_date_time",
     "creation_date_time",
+    "created_date_time_utc",
 )
 _UPDATED = (
     "updated_at",
@@ -53,6 +55,8 @@ _UPDATED = (
     "last_updated_date_time",
     "updated_date_time",
     "last_modified_date_time",
+    "last_action_date_time",
+    "last_action_date_time_utc",
 )
 _STARTED = ("started_at", "start_time", "started", "startedat", "start_at", "started_on")
 _COMPLETED = (
@@ -110,16 +114,33 @@ def _plain(name: str) -> str:
     return re.sub(r"[^a-z0-9_]", "", re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower())
 
 
+# RFC 3339 without a zone, for specs whose pattern refuses one (AssemblyAI's list items).
+ZONELESS = "%Y-%m-%dT%H:%M:%S.%f"
+_WITH_ZONE, _WITHOUT_ZONE = "2026-01-05T10:00:00Z", "2026-01-05T10:00:00.000000"
+
+
 def timestamp_style(schema: Mapping[str, Any]) -> Timestamps | None:
-    """How the job's own creation time is written: unix seconds or RFC 3339 text."""
+    """How the job's own creation time is written: unix seconds, RFC 3339 text, or RFC 3339
+    without a zone where the field's pattern refuses one."""
     for name, sub in properties(schema).items():
         if _plain(name) in _CREATED:
             kind = type_of(sub)
             if kind in ("integer", "number"):
                 return "unix"
             if kind == "string":
+                pattern = sub.get("pattern") if isinstance(sub, Mapping) else None
+                if isinstance(pattern, str) and _zoneless(pattern):
+                    return ZONELESS
                 return "rfc3339"
     return None
+
+
+def _zoneless(pattern: str) -> bool:
+    try:
+        compiled = re.compile(pattern)
+    except re.error:
+        return False
+    return not compiled.search(_WITH_ZONE) and bool(compiled.search(_WITHOUT_ZONE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +180,10 @@ def _fits_timestamp(schema: Any, style: Timestamps) -> bool:
     kind = type_of(schema)
     if style == "unix":
         return kind in ("integer", "number")
+    # google-datetime: discovery documents' RFC 3339 text.
     return kind == "string" and (
-        not isinstance(schema, Mapping) or schema.get("format") in (None, "date-time")
+        not isinstance(schema, Mapping)
+        or schema.get("format") in (None, "date-time", "google-datetime")
     )
 
 
@@ -227,7 +250,7 @@ def _source(
     """The template of one field, the rule that chose it, and the comment saying so."""
     if name == rules.id_field:
         if rules.id_template != "{job.id}":
-            return rules.id_template, "id", "guess: the path the operation is polled at"
+            return rules.id_template, "id", "guess: the path the job is read at"
         return "{job.id}", "id", ""
     if rules.operation and name == "done":
         return "{job.done}", "status", ""
@@ -254,7 +277,10 @@ def _source(
             return "{error.message}", "error", "guess: the scenario's error message"
         view.error = (name, schema)
         return "{error}", "error", "guess: the scenario's error, as the spec shapes it"
-    if name in rules.request_fields and _compatible(rules.request_fields[name], schema):
+    # An output-only field is never the request's (Google's resources are both).
+    read_only = isinstance(schema, Mapping) and schema.get("readOnly") is True
+    echoes = name in rules.request_fields and _compatible(rules.request_fields[name], schema)
+    if echoes and not read_only:
         comment = "guess: echoes the create request"
         if name in rules.request_required:
             return f"{{request.body.{name}}}", "echo_required", comment

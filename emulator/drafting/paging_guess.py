@@ -4,12 +4,13 @@ parameters and the fields of its answer.
 ``after``/``starting_after``/``cursor`` parameters page by job id (``cursor`` style);
 ``page_token``-like ones by an opaque token, and ``offset``/``skip`` by position (``offset``
 style); the limit parameter's name, default and maximum come along. Answer fields become page
-variables by name (``has_more``, ``next``, ``total``, ``first_id``); a field the style cannot
-fill is a constant, said so in a comment.
+variables by name (``has_more``, ``next``, ``prev``, ``count``, ``url``, ``total``,
+``first_id``); a field the style cannot fill is a constant, said so in a comment.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,34 +35,36 @@ _LIMIT = (
     "size",
     "max_results",
     "maxresults",
+    "maxpagesize",
     "top",
     "count",
     "first",
 )
 _ORDER = ("order", "sort_order", "direction")
 
+_BOTH = frozenset({"cursor", "offset"})
 # Answer field (lowercased, without ``_``) -> page variable, and the styles that fill it.
 _VARIABLES: tuple[tuple[tuple[str, ...], str, frozenset[str]], ...] = (
-    (("hasmore", "more", "hasnext", "hasnextpage"), "{has_more}", frozenset({"cursor"})),
+    (("hasmore", "more", "hasnext", "hasnextpage"), "{has_more}", _BOTH),
+    (("next", "nexturl", "nextpageurl", "nextpage", "nextlink"), "{next_url}", _BOTH),
     (
-        ("next", "nexturl", "nextpageurl", "nextpage", "nextlink"),
-        "{next_url}",
-        frozenset({"cursor", "offset"}),
+        ("prev", "previous", "prevurl", "previousurl", "prevpageurl", "prevlink"),
+        "{prev_url}",
+        _BOTH,
     ),
     (
         ("nextcursor", "nextpagetoken", "nexttoken", "cursor", "continuationtoken", "after"),
         "{next_token}",
-        frozenset({"cursor", "offset"}),
+        _BOTH,
     ),
-    (("firstid",), "{first_id}", frozenset({"cursor"})),
-    (("lastid",), "{last_id}", frozenset({"cursor"})),
-    (
-        ("total", "totalcount", "totalitems", "totalresults", "count"),
-        "{total}",
-        frozenset({"offset"}),
-    ),
+    (("prevpagetoken", "prevtoken", "previouspagetoken"), "{prev_token}", _BOTH),
+    (("firstid",), "{first_id}", _BOTH),
+    (("lastid",), "{last_id}", _BOTH),
+    (("total", "totalcount", "totalitems", "totalresults"), "{total}", frozenset({"offset"})),
+    (("count", "resultcount", "itemcount", "pagecount"), "{count}", _BOTH),
     (("offset", "skip"), "{offset}", frozenset({"offset"})),
-    (("limit", "pagesize", "perpage"), "{limit}", frozenset({"offset"})),
+    (("limit", "pagesize", "perpage"), "{limit}", _BOTH),
+    (("url", "currenturl", "self", "selflink"), "{url}", _BOTH),
 )
 
 
@@ -74,12 +77,15 @@ class PageDraft:
 
 
 def _squash(name: str) -> str:
-    return name.lower().replace("_", "").replace("-", "")
+    """``$skip``, ``@nextLink``, ``page_size`` as ``skip``, ``nextlink``, ``pagesize``."""
+    return re.sub(r"[_\-$@]", "", name.lower())
 
 
 def _find(params: Mapping[str, Any], words: tuple[str, ...]) -> str | None:
-    squashed = {_squash(w) for w in words}
-    return next((name for name in params if _squash(name) in squashed), None)
+    """The parameter named by the first of ``words`` that names one (``$maxpagesize`` before
+    ``$top``, which caps the whole listing)."""
+    by_word = {_squash(name): name for name in reversed(list(params))}
+    return next((by_word[w] for w in map(_squash, words) if w in by_word), None)
 
 
 def draft_paging(

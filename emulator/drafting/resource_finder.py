@@ -226,6 +226,11 @@ def _words(op: Operation) -> str:
     return f"{op.path} {op.operation_id or ''}".lower()
 
 
+def _says(op: Operation, words: Sequence[str]) -> bool:
+    """Whether ``op``'s id names one of ``words`` (``DocumentTranslation_CancelTranslation``)."""
+    return any(w in (op.operation_id or "").lower() for w in words)
+
+
 def _pick(ops: Sequence[Operation], words: Sequence[str], item_path: str) -> Operation | None:
     for op in ops:
         verb = _verb(op.path, item_path)
@@ -460,6 +465,9 @@ def _resource(
         None,
     )
     delete = next((op for op in by_path[retrieve.path] if op.method == "DELETE"), None)
+    cancel = _pick(under, _CANCEL_WORDS, retrieve.path)
+    if cancel is None and delete is not None and _says(delete, _CANCEL_WORDS):
+        cancel, delete = delete, None  # DELETE /batches/{id} named CancelTranslation cancels
     create_status, _ = success_of(create)
     return JobResource(
         collection=collection if create.path == collection else create.path,
@@ -470,7 +478,7 @@ def _resource(
         listing=_list_of(spec, retrieve.path, job.status_field),
         status=status_op,
         retry=_pick(under, _RETRY_WORDS, retrieve.path),
-        cancel=_pick(under, _CANCEL_WORDS, retrieve.path),
+        cancel=cancel,
         delete=delete,
         monitor_header=_monitor_header(create) if create_status == 202 else None,
         score=0.0,

@@ -26,6 +26,8 @@ from emulator.openapi.dialect import (
     map_subschemas,
 )
 from emulator.openapi.dialect import merge_ref_siblings as merge
+from emulator.openapi.discovery import convert as read_discovery
+from emulator.openapi.discovery import is_discovery
 from emulator.openapi.repairs import RECURSIVE_ANCHOR, union_of_closed_members
 from emulator.openapi.swagger2 import Origins, convert, is_swagger2
 from emulator.yamlread import escape, read_data
@@ -81,13 +83,16 @@ class Documents:
             raise SpecError(str(root), "/", f"cannot read file: {exc.strerror or exc}") from None
 
     def load(self, file: Path) -> Any:
-        """The parsed content of ``file`` (an absolute path); a Swagger 2.0 document is read
-        as the OpenAPI 3.0 document it converts to (``swagger2``)."""
+        """The parsed content of ``file`` (an absolute path); a Swagger 2.0 document or a
+        discovery document is read as the OpenAPI 3.0 document it converts to (``swagger2``,
+        ``discovery``)."""
         if file not in self._cache:
             document = self._cache[file] = read_document(file)
             if is_swagger2(document):  # references back into it read the 2.0 original
                 converted, self._origins[file] = convert(document, lambda ref: self._raw(file, ref))
                 self._cache[file] = converted
+            elif is_discovery(document):
+                self._cache[file] = read_discovery(document)
         return self._cache[file]
 
     def original(self, file: str, pointer: str) -> str:

@@ -146,15 +146,41 @@ class _Converter:
             out["components"] = components
         return out
 
-    def servers(self) -> list[dict[str, str]]:
+    def servers(self) -> list[dict[str, Any]]:
         host, base = self.doc.get("host"), self.doc.get("basePath", "")
         base = base if isinstance(base, str) else ""
+        templated = self.parameterized_host(base)
+        if templated:
+            return [templated]
         if not isinstance(host, str) or not host:
             return [{"url": base}] if base else []
         schemes = self.doc.get("schemes")
         schemes = [s for s in schemes if isinstance(s, str)] if isinstance(schemes, list) else []
         scheme = "https" if "https" in schemes or not schemes else schemes[0]
         return [{"url": f"{scheme}://{host}{base}"}]
+
+    def parameterized_host(self, base: str) -> dict[str, Any] | None:
+        """The server of Azure's ``x-ms-parameterized-host`` (``{endpoint}/translator/v1.0``),
+        its parameters as variables: the part after the host is where the paths live."""
+        extension = self.doc.get("x-ms-parameterized-host")
+        if not isinstance(extension, dict):
+            return None
+        template = extension.get("hostTemplate")
+        if not isinstance(template, str) or not template:
+            return None
+        variables: dict[str, Any] = {}
+        for param in extension.get("parameters") or []:
+            if isinstance(param, dict) and "$ref" in param:
+                param = self.resolve(param["$ref"])
+            if isinstance(param, dict) and isinstance(param.get("name"), str):
+                # A host parameter has no default to speak of: the client always gives it.
+                default = param.get("default", "https://localhost")
+                variables[param["name"]] = {"default": str(default)}
+        prefix = "" if extension.get("useSchemePrefix") is False else "https://"
+        server: dict[str, Any] = {"url": f"{prefix}{template}{base}"}
+        if variables:
+            server["variables"] = variables
+        return server
 
     def paths(self) -> dict[str, Any]:
         paths = self.doc.get("paths")

@@ -17,11 +17,18 @@ import yaml
 from tests.support import DATA
 
 CORPUS = DATA / "corpus"
-NAMES = ("mistral", "together", "assemblyai")
+NAMES = (
+    "mistral",
+    "together",
+    "assemblyai",
+    "videointelligence",
+    "documenttranslation",
+    "vertexai",
+)
 
 
 def packed_spec(name: str) -> Path:
-    (found,) = sorted((CORPUS / name).glob("openapi.*.gz"))
+    (found,) = sorted((CORPUS / name).glob("*.gz"))
     return found
 
 

@@ -1,13 +1,12 @@
 """AssemblyAI's own SDK (assemblyai 1.8.2), unchanged, over real HTTP in strict mode: a
 transcript created and waited for through the SDK's own ``Transcriber.transcribe`` (it polls
 until ``completed`` or ``error``), on the unedited draft and on the finished profile, and a
-failure followed by a resubmit.
+failure followed by a resubmit, listing page by page and delete.
 
 The published spec's create body is ``additionalProperties: false`` beside an ``allOf``: no
-body passes it, so every create was refused until issue 26 repaired that flaw. Repaired, the
-create is refused for the next reason: the spec requires ``speech_models``, which the SDK does
-not send; these tests skip with that reason while it is so. Listing (items narrower
-than the transcript) and delete (answers the deleted transcript) wait on issue 24."""
+body passes it as written; the emulator repairs that flaw (the members' union, listed by
+``check``). The spec also requires ``speech_models``, which the SDK sends when its config names
+them."""
 
 from __future__ import annotations
 
@@ -37,19 +36,12 @@ def configure() -> Iterator[Callable[[EmulatorHandle], aai.Transcriber]]:
 
 
 def transcribe(transcriber: aai.Transcriber) -> aai.Transcript:
-    try:
-        return transcriber.transcribe(AUDIO)
-    except aai.types.TranscriptError as exc:
-        if "Additional properties are not allowed ('audio_url' was unexpected)" in str(exc):
-            pytest.skip("issue 26: the published create schema refuses every body")
-        if "'speech_models' is a required property" in str(exc):
-            # With the allOf repaired (issue 26), the next layer shows: the published spec
-            # requires `speech_models`, which assemblyai 1.8.2 (older than the spec) never sends.
-            pytest.skip("the published spec requires speech_models; assemblyai 1.8.2 omits it")
-        raise
+    # The published spec requires `speech_models` (the models to route the audio to, in
+    # order); the SDK sends it when the config names it, as a request to the service must.
+    return transcriber.transcribe(AUDIO, aai.TranscriptionConfig(speech_models=["universal"]))
 
 
-def test_the_unedited_draft_transcribes_through_the_sdks_waiting_helper(
+def test_the_unedited_draft_runs_the_happy_path(
     drafted: Callable[[str], LiveServer],
     handle_on: Callable[[LiveServer], EmulatorHandle],
     configure: Callable[[EmulatorHandle], aai.Transcriber],
@@ -78,4 +70,28 @@ def test_a_transcript_fails_and_is_resubmitted(
         "Hello from the emulator.",
     )
     assert again.id != failed.id
+    assert handle.violations() == []
+
+
+def test_transcripts_are_listed_page_by_page_and_deleted(
+    finished_server: Callable[[str], LiveServer],
+    handle_on: Callable[[LiveServer], EmulatorHandle],
+    configure: Callable[[EmulatorHandle], aai.Transcriber],
+) -> None:
+    handle = handle_on(finished_server("assemblyai"))
+    transcriber = configure(handle)
+    config = aai.TranscriptionConfig(speech_models=["universal"])
+    ids = [transcriber.submit(AUDIO, config).id for _ in range(3)]
+    # The SDK has no pager for transcripts: a page links to the older ones by before_id.
+    page = transcriber.list_transcripts(aai.ListTranscriptParameters(limit=2))
+    assert [t.id for t in page.transcripts] == ids[::-1][:2]
+    older = transcriber.list_transcripts(
+        aai.ListTranscriptParameters(limit=2, before_id=page.page_details.before_id_of_prev_url)
+    )
+    assert [t.id for t in older.transcripts] == [ids[0]]
+    assert page.transcripts[0].resource_url.endswith(f"/v2/transcript/{ids[2]}")
+    deleted = aai.Transcript.delete_by_id(ids[1])
+    assert deleted.id == ids[1]
+    with pytest.raises(aai.types.TranscriptError, match=r"not found|404"):
+        aai.Transcript.get_by_id(ids[1])
     assert handle.violations() == []

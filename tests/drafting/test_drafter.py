@@ -85,9 +85,15 @@ def test_paging_and_errors_are_read_from_parameters_and_schemas(draft: Any) -> N
         "has_more": "{has_more}",
         "next_cursor": "{next_token}",
     }
-    assert profile["errors"]["body"] == {
-        "error": {"message": "{message}", "type": "invalid_request"}
-    }
+    # The error's type is an enum: each kind of error gets the value that names it.
+    assert profile["errors"]["body"] == {"error": {"message": "{message}", "type": "{code}"}}
+    kinds = profile["errors"]["kinds"]
+    assert (kinds["not_found"], kinds["invalid_state"]["code"]) == (
+        {"code": "not_found"},
+        "conflict",
+    )
+    assert kinds["invalid_request"] == {"code": "invalid_request"}
+    assert kinds["rate_limited"] == {"code": "invalid_request"}  # no value names it: the first
 
 
 def test_each_guess_carries_a_comment_and_the_text_reads_back(draft: Any) -> None:
@@ -175,12 +181,18 @@ def test_a_202_with_operation_location_names_the_job_it_is_polled_at(tmp_path: P
     assert build(profile=write_draft(draft, spec, tmp_path)[0]).profile is not None
 
 
-def test_a_cancel_answering_its_own_shape_gets_a_view_and_a_delete_body_is_said(
+def test_a_cancel_and_a_delete_answering_shapes_of_their_own_get_views_of_their_own(
     tmp_path: Path,
 ) -> None:
-    text = SPEC.read_text().replace(
-        '"204": {description: Deleted.}', '"200": {$ref: "#/components/responses/Export"}'
-    )
+    tombstone = """"200":
+          description: Deleted.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, deleted]
+                properties: {id: {type: string}, deleted: {type: boolean}}"""
+    text = SPEC.read_text().replace('"204": {description: Deleted.}', tombstone)
     text = text.replace(
         """    post:
       operationId: cancelExport
@@ -202,8 +214,8 @@ def test_a_cancel_answering_its_own_shape_gets_a_view_and_a_delete_body_is_said(
     spec.write_text(text)
     draft = draft_profile(spec)
     operations = draft.profile["operations"]
-    assert "delete" not in operations
-    assert any("deleteExport answers a body on delete" in u for u in draft.undecided)
+    assert operations["delete"] == "deleteExport"
+    assert draft.profile["views"]["deleted"] == {"id": "{job.id}", "deleted": False}
     assert operations["cancel"] == {
         "operation": "cancelExport",
         "action": "cancel",
@@ -218,6 +230,8 @@ def test_a_cancel_answering_its_own_shape_gets_a_view_and_a_delete_body_is_said(
         job = http.post("/v2/exports", headers=KEY, json={"dataset": "d"}).json()
         cancelled = http.post(f"/v2/exports/{job['id']}/cancel", headers=KEY)
         assert cancelled.json() == {"id": job["id"], "cancelled": False}
+        deleted = http.delete(f"/v2/exports/{job['id']}", headers=KEY)
+        assert deleted.json() == {"id": job["id"], "deleted": False}
         assert emulator.violations() == []
     finally:
         emulator.close()

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from emulator import build
 from emulator.openapi import load_spec
+from emulator.openapi.spec_facts import base_path
 from emulator.openapi.swagger2 import convert
 from emulator.yamlread import escape
 from tests.support import node_at
@@ -244,3 +245,25 @@ def test_flaws_of_a_2_0_file_point_into_it_not_into_its_3_0_reading(tmp_path: Pa
     for flaw in flaws:
         node_at(doc, flaw.pointer)  # every pointer names a node of the 2.0 file
     assert f"{escape('application/json')}" not in "".join(p for _, p in found)
+
+
+def test_an_azure_parameterized_host_is_the_server_and_its_path_the_base_path() -> None:
+    document = {
+        "swagger": "2.0",
+        "info": {"title": "t", "version": "1"},
+        "x-ms-parameterized-host": {
+            "hostTemplate": "{endpoint}/translator/batch/v1.0",
+            "useSchemePrefix": False,
+            "parameters": [{"$ref": "#/parameters/Endpoint"}],
+        },
+        "parameters": {"Endpoint": {"name": "endpoint", "in": "path", "type": "string"}},
+        "paths": {},
+    }
+    converted, _ = convert(document, lambda ref: document["parameters"]["Endpoint"])
+    assert converted["servers"] == [
+        {
+            "url": "{endpoint}/translator/batch/v1.0",
+            "variables": {"endpoint": {"default": "https://localhost"}},
+        }
+    ]
+    assert base_path(converted) == "/translator/batch/v1.0"
