@@ -82,3 +82,23 @@ def drafted(corpus_dir: Path, tmp_path: Path) -> Iterator[Callable[[str], LiveSe
     yield serve
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def emu(
+    request: pytest.FixtureRequest,
+    finished_server: Callable[[str], LiveServer],
+    handle_on: Callable[[LiveServer], EmulatorHandle],
+) -> EmulatorHandle:
+    """A fresh namespace of the test module's API (its ``API``) with the finished profile."""
+    return handle_on(finished_server(request.module.API))
+
+
+@pytest.fixture
+def draft_emu(
+    request: pytest.FixtureRequest,
+    drafted: Callable[[str], LiveServer],
+    handle_on: Callable[[LiveServer], EmulatorHandle],
+) -> EmulatorHandle:
+    """A namespace of the test module's API served from its unedited draft."""
+    return handle_on(drafted(request.module.API))

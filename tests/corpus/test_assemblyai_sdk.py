@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterator
 import assemblyai as aai
 import pytest
 
-from emulator.http.server import LiveServer
 from emulator.testing.handle import EmulatorHandle
+
+API = "assemblyai"  # the corpus API the emu and draft_emu fixtures serve
 
 AUDIO = "https://example.com/call.mp3"
 
@@ -42,22 +43,20 @@ def transcribe(transcriber: aai.Transcriber) -> aai.Transcript:
 
 
 def test_the_unedited_draft_runs_the_happy_path(
-    drafted: Callable[[str], LiveServer],
-    handle_on: Callable[[LiveServer], EmulatorHandle],
+    draft_emu: EmulatorHandle,
     configure: Callable[[EmulatorHandle], aai.Transcriber],
 ) -> None:
-    handle = handle_on(drafted("assemblyai"))
+    handle = draft_emu
     transcript = transcribe(configure(handle))
     assert transcript.status == aai.TranscriptStatus.completed
     assert handle.violations() == []
 
 
 def test_a_transcript_fails_and_is_resubmitted(
-    finished_server: Callable[[str], LiveServer],
-    handle_on: Callable[[LiveServer], EmulatorHandle],
+    emu: EmulatorHandle,
     configure: Callable[[EmulatorHandle], aai.Transcriber],
 ) -> None:
-    handle = handle_on(finished_server("assemblyai"))
+    handle = emu
     transcriber = configure(handle)
     handle.use_scenario("fails")
     failed = transcribe(transcriber)
@@ -74,11 +73,10 @@ def test_a_transcript_fails_and_is_resubmitted(
 
 
 def test_transcripts_are_listed_page_by_page_and_deleted(
-    finished_server: Callable[[str], LiveServer],
-    handle_on: Callable[[LiveServer], EmulatorHandle],
+    emu: EmulatorHandle,
     configure: Callable[[EmulatorHandle], aai.Transcriber],
 ) -> None:
-    handle = handle_on(finished_server("assemblyai"))
+    handle = emu
     transcriber = configure(handle)
     config = aai.TranscriptionConfig(speech_models=["universal"])
     ids = [transcriber.submit(AUDIO, config).id for _ in range(3)]

@@ -8,15 +8,14 @@ the SDK's own pager (``ItemPaged``, following ``@nextLink``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from azure.ai.translation.document import DocumentTranslationClient
 from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import HttpResponseError
 
-from emulator.http.server import LiveServer
 from emulator.testing.handle import EmulatorHandle
+
+API = "documenttranslation"  # the corpus API the emu and draft_emu fixtures serve
 
 SOURCE = "https://source.blob.core.windows.net/docs"
 TARGET = "https://target.blob.core.windows.net/es"
@@ -33,22 +32,12 @@ def translate(client: DocumentTranslationClient):  # type: ignore[no-untyped-def
     return client.begin_translation(SOURCE, TARGET, "es")
 
 
-def test_the_unedited_draft_runs_the_happy_path(
-    drafted: Callable[[str], LiveServer], handle_on: Callable[[LiveServer], EmulatorHandle]
-) -> None:
-    handle = handle_on(drafted("documenttranslation"))
+def test_the_unedited_draft_runs_the_happy_path(draft_emu: EmulatorHandle) -> None:
+    handle = draft_emu
     poller = translate(sdk(handle))
     poller.result()  # the documents' pager it returns reads an operation the draft leaves unbound
     assert poller.status() == "Succeeded"
     assert handle.violations() == []
-
-
-@pytest.fixture
-def emu(
-    finished_server: Callable[[str], LiveServer],
-    handle_on: Callable[[LiveServer], EmulatorHandle],
-) -> EmulatorHandle:
-    return handle_on(finished_server("documenttranslation"))
 
 
 def test_a_translation_is_waited_for_by_the_sdks_poller_then_its_documents_paged(

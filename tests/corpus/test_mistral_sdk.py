@@ -5,14 +5,13 @@ The SDK has no waiting helper or pager for batch jobs, and the API no delete."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from mistralai.client import Mistral
 from mistralai.client.errors import SDKError
 
-from emulator.http.server import LiveServer
 from emulator.testing.handle import EmulatorHandle
+
+API = "mistral"  # the corpus API the emu and draft_emu fixtures serve
 
 INPUT = "8d2a3f10-4b6c-4e1a-9f7d-1c2b3a4d5e6f"
 
@@ -37,23 +36,13 @@ def poll_until_done(client: Mistral, job_id: str) -> list[str]:
     raise AssertionError(f"never finished: {seen}")
 
 
-def test_the_unedited_draft_runs_the_happy_path(
-    drafted: Callable[[str], LiveServer], handle_on: Callable[[LiveServer], EmulatorHandle]
-) -> None:
-    handle = handle_on(drafted("mistral"))
+def test_the_unedited_draft_runs_the_happy_path(draft_emu: EmulatorHandle) -> None:
+    handle = draft_emu
     client = sdk(handle)
     job = create(client)
     assert job.status == "QUEUED"
     assert poll_until_done(client, job.id)[-1] == "SUCCESS"
     assert handle.violations() == []
-
-
-@pytest.fixture
-def emu(
-    finished_server: Callable[[str], LiveServer],
-    handle_on: Callable[[LiveServer], EmulatorHandle],
-) -> EmulatorHandle:
-    return handle_on(finished_server("mistral"))
 
 
 def test_a_batch_job_runs_to_success_with_its_counts(emu: EmulatorHandle) -> None:

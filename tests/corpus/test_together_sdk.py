@@ -5,13 +5,12 @@ has no waiting helper or pager for batches, and the API no delete."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 import together
 
-from emulator.http.server import LiveServer
 from emulator.testing.handle import EmulatorHandle
+
+API = "together"  # the corpus API the emu and draft_emu fixtures serve
 
 
 def sdk(handle: EmulatorHandle) -> together.Together:
@@ -32,21 +31,11 @@ def poll_until_done(client: together.Together, job_id: str) -> list[str]:
     raise AssertionError(f"never finished: {seen}")
 
 
-def test_the_unedited_draft_runs_the_happy_path(
-    drafted: Callable[[str], LiveServer], handle_on: Callable[[LiveServer], EmulatorHandle]
-) -> None:
-    handle = handle_on(drafted("together"))
+def test_the_unedited_draft_runs_the_happy_path(draft_emu: EmulatorHandle) -> None:
+    handle = draft_emu
     with sdk(handle) as client:
         assert poll_until_done(client, create(client))[-1] == "COMPLETED"
     assert handle.violations() == []
-
-
-@pytest.fixture
-def emu(
-    finished_server: Callable[[str], LiveServer],
-    handle_on: Callable[[LiveServer], EmulatorHandle],
-) -> EmulatorHandle:
-    return handle_on(finished_server("together"))
 
 
 def test_a_batch_runs_to_completion_with_its_output(emu: EmulatorHandle) -> None:

@@ -7,15 +7,14 @@ the SDK's own pager (following ``nextPageToken``) and deleted."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from google import genai
 from google.genai import errors, types
 from google.oauth2.credentials import Credentials
 
-from emulator.http.server import LiveServer
 from emulator.testing.handle import EmulatorHandle
+
+API = "vertexai"  # the corpus API the emu and draft_emu fixtures serve
 
 MODEL = "gemini-2.5-flash"
 LOCATION = "projects/emulator/locations/us-central1"
@@ -45,22 +44,12 @@ def poll_until_done(client: genai.Client, name: str) -> list[types.BatchJob]:
     return seen
 
 
-def test_the_unedited_draft_runs_the_happy_path(
-    drafted: Callable[[str], LiveServer], handle_on: Callable[[LiveServer], EmulatorHandle]
-) -> None:
-    handle = handle_on(drafted("vertexai"))
+def test_the_unedited_draft_runs_the_happy_path(draft_emu: EmulatorHandle) -> None:
+    handle = draft_emu
     client = sdk(handle)
     job = submit(client)
     assert poll_until_done(client, str(job.name))[-1].state == types.JobState.JOB_STATE_SUCCEEDED
     assert handle.violations() == []
-
-
-@pytest.fixture
-def emu(
-    finished_server: Callable[[str], LiveServer],
-    handle_on: Callable[[LiveServer], EmulatorHandle],
-) -> EmulatorHandle:
-    return handle_on(finished_server("vertexai"))
 
 
 def test_a_batch_job_runs_to_its_predictions(emu: EmulatorHandle) -> None:

@@ -7,7 +7,6 @@ SDK's own pager (``ListOperationsPager``, following ``nextPageToken``) and delet
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,8 +17,9 @@ from google.api_core.future.polling import _OperationNotComplete
 from google.cloud import videointelligence_v1 as vi
 from google.oauth2.credentials import Credentials
 
-from emulator.http.server import LiveServer
 from emulator.testing.handle import EmulatorHandle
+
+API = "videointelligence"  # the corpus API the emu and draft_emu fixtures serve
 
 VIDEO = "gs://bucket/cat.mp4"
 LOCATION = "projects/emulator/locations/us-east1"
@@ -47,22 +47,12 @@ def annotate(client: vi.VideoIntelligenceServiceClient, uri: str = VIDEO) -> Any
     )
 
 
-def test_the_unedited_draft_runs_the_happy_path(
-    drafted: Callable[[str], LiveServer], handle_on: Callable[[LiveServer], EmulatorHandle]
-) -> None:
-    handle = handle_on(drafted("videointelligence"))
+def test_the_unedited_draft_runs_the_happy_path(draft_emu: EmulatorHandle) -> None:
+    handle = draft_emu
     operation = annotate(sdk(handle))
     # The draft names the response's type by the create method (AnnotateVideoResponse).
     assert isinstance(operation.result(polling=AT_ONCE), vi.AnnotateVideoResponse)
     assert handle.violations() == []
-
-
-@pytest.fixture
-def emu(
-    finished_server: Callable[[str], LiveServer],
-    handle_on: Callable[[LiveServer], EmulatorHandle],
-) -> EmulatorHandle:
-    return handle_on(finished_server("videointelligence"))
 
 
 def test_an_annotation_is_polled_to_its_labels_through_the_operation(

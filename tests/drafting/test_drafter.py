@@ -236,3 +236,89 @@ def test_a_cancel_and_a_delete_answering_shapes_of_their_own_get_views_of_their_
     finally:
         emulator.close()
         server.stop()
+
+
+BATCHES = """
+openapi: 3.0.3
+info: {title: Batches, version: "1"}
+paths:
+  /batches:
+    post:
+      operationId: Batches_Start
+      requestBody:
+        content: {application/json: {schema: {type: object}}}
+      responses:
+        "202":
+          description: Accepted.
+          headers: {Operation-Location: {schema: {type: string}}}
+    get:
+      operationId: Batches_List
+      parameters:
+        - {name: $top, in: query, schema: {type: integer}}
+        - {name: $skip, in: query, schema: {type: integer}}
+        - {name: $maxpagesize, in: query, schema: {type: integer, default: 50}}
+      responses:
+        "200":
+          description: A page.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [value]
+                properties:
+                  value: {type: array, items: {$ref: "#/components/schemas/Batch"}}
+                  "@nextLink": {type: string}
+  /batches/{id}:
+    parameters: [{name: id, in: path, required: true, schema: {type: string, format: uuid}}]
+    get:
+      operationId: Batches_Get
+      responses:
+        "200":
+          description: A batch.
+          content: {application/json: {schema: {$ref: "#/components/schemas/Batch"}}}
+    delete:
+      operationId: Batches_CancelBatch
+      responses:
+        "200":
+          description: The batch, cancelling.
+          content: {application/json: {schema: {$ref: "#/components/schemas/Batch"}}}
+components:
+  schemas:
+    Batch:
+      type: object
+      required: [id, status, createdDateTimeUtc]
+      properties:
+        id: {type: string, format: uuid}
+        status:
+          type: string
+          enum: [NotStarted, Running, Succeeded, Failed, Cancelling, Cancelled]
+        createdDateTimeUtc:
+          type: string
+          pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?$'
+        lastActionDateTimeUtc: {type: string, format: date-time}
+"""
+
+
+def test_azure_shaped_names_a_delete_that_cancels_and_zoneless_times(tmp_path: Path) -> None:
+    spec = tmp_path / "batches.yaml"
+    spec.write_text(BATCHES)
+    profile = draft_profile(spec).profile
+    # DELETE named CancelBatch is the cancel, not a delete.
+    assert profile["operations"]["cancel"] == "Batches_CancelBatch"
+    assert "delete" not in profile["operations"]
+    # $skip pages; $maxpagesize is the page's size ($top caps the whole listing).
+    assert profile["list"] == {
+        "style": "offset",
+        "offset_param": "$skip",
+        "limit_param": "$maxpagesize",
+        "default_limit": 50,
+    }
+    assert profile["views"]["page"] == {"value": "{items}", "@nextLink?": "{next_url}"}
+    # The creation time's pattern refuses a zone: RFC 3339 without one.
+    assert profile["job"]["timestamps"] == "%Y-%m-%dT%H:%M:%S.%f"
+    job = profile["views"]["job"]
+    assert (job["createdDateTimeUtc"], job["lastActionDateTimeUtc?"]) == (
+        "{job.created_at}",
+        "{job.updated_at}",
+    )
+    assert profile["views"]["created"] == "none"  # 202 without a body
