@@ -173,3 +173,21 @@ def test_a_monitor_fault_is_held_to_the_status_of_the_state_it_meets(tmp_path: P
         "getReportOperation would answer 422 for this fault (a job in state "
         "/attempts/0/states/1), and "
     )
+
+
+def test_a_spec_alone_has_its_request_examples_checked_by_check_not_by_every_load(
+    tmp_path: Path,
+) -> None:
+    """Checking every operation's request examples is `check`'s work (for a vendor's spec of a
+    thousand operations it would cost each load a tenth of a second); a load checks those of the
+    operations a profile binds."""
+    spec = tmp_path / "transcripts.yaml"
+    spec.write_text(
+        SPEC.read_text().replace(
+            'example: {audio_url: "https://example.com/talk.mp3", speaker_labels: true}',
+            'example: {audio_url: "https://example.com/talk.mp3", speaker_labels: "yes"}',
+        )
+    )
+    listed = build(api=None, spec=spec, exhaustive=True).warnings
+    assert [w.kind for w in listed if w.kind == "failing-example"] == ["failing-example"]
+    assert not [w for w in build(api=None, spec=spec).warnings if w.kind == "failing-example"]
