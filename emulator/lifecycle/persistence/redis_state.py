@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import socket
 import sys
@@ -26,7 +27,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 import redis.asyncio as aioredis
-from redis.commands.core import AsyncScript, Script
+from redis.commands.core import Script
+from redis.exceptions import NoScriptError
 
 from emulator.errors import StateUnavailable
 from emulator.lifecycle.core.eviction import Limits
@@ -35,6 +37,12 @@ from emulator.lifecycle.persistence.redis_tx import CURRENT, Conflict, Memo, Tra
 
 __all__ = ["SCHEMES", "SharedState", "shown_url"]
 
+_pack_command: Callable[[tuple[Any, ...]], bytes] | None
+try:
+    from hiredis import pack_command as _pack_command
+except ImportError:  # redis-py packs commands itself, more slowly
+    _pack_command = None
+
 T = TypeVar("T")
 SCHEMES = ("redis://", "rediss://", "unix://")
 # A request that keeps meeting other workers' commits (a hot job under heavy load) gives up
@@ -42,6 +50,8 @@ SCHEMES = ("redis://", "rediss://", "unix://")
 _MOST_RUNS = 500
 # After a failure, requests are refused without trying for this long (seconds).
 _BACK_OFF = 0.25
+# How long a request waits for Redis's answer to one script call (seconds).
+_ROUND_TRIP = 5.0
 
 
 def shown_url(url: str) -> str:
@@ -119,8 +129,25 @@ class Reachability:
         }
 
 
+class _LoopScript:
+    """A Lua script a request runs on the event loop: its text and its SHA1 (what EVALSHA
+    names it by)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.sha = hashlib.sha1(text.encode()).hexdigest()
+
+
 class _LoopClient:
-    """An asyncio Redis client for one event loop, with the scripts a request runs on it."""
+    """An asyncio Redis client for one event loop, with the scripts a request runs on it.
+
+    A script call is one EVALSHA written straight on a connection this client keeps, packed by
+    hiredis: redis-py's command path (``Script.__call__``, ``execute_command``, its per-argument
+    encoding in Python, the pool's lock and metrics on every call, a task for every send's
+    timeout) cost more of a worker's CPU than the rest of the request. What that path gives is
+    kept: the connection's retry and reconnection on a connection error, its health check, a
+    deadline, and loading the script again when Redis has forgotten it (a restart).
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, url: str, where: str) -> None:
         self.loop = loop
@@ -128,14 +155,73 @@ class _LoopClient:
         self.client = aioredis.Redis.from_url(
             url, socket_timeout=5.0, socket_connect_timeout=2.0, health_check_interval=30
         )
-        self.prefetch = self.client.register_script(redis_scripts.PREFETCH)
-        self.commit = self.client.register_script(redis_scripts.COMMIT)
+        self.prefetch = _LoopScript(redis_scripts.PREFETCH)
+        self.commit = _LoopScript(redis_scripts.COMMIT)
+        # Connections taken from the pool (``held``); those no request is using (``idle``).
+        self._held: list[Any] = []
+        self._idle: list[Any] = []
 
-    async def call(self, script: AsyncScript, args: list[Any]) -> Any:
+    async def call(self, script: _LoopScript, args: list[Any]) -> Any:
         try:
-            return await script(keys=[], args=args)
+            try:
+                return await self._evalsha(script, args)
+            except NoScriptError:
+                await self.client.script_load(script.text)
+                return await self._evalsha(script, args)
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
             raise StateUnavailable(self.where, _reason(exc)) from None
+
+    async def _evalsha(self, script: _LoopScript, args: list[Any]) -> Any:
+        command = ("EVALSHA", script.sha, 0, *args)
+        if self._idle:
+            connection = self._idle.pop()
+            # As the pool does: a connection Redis closed meanwhile (a restart) connects again.
+            await self.client.connection_pool.ensure_connection(connection)
+        else:
+            connection = await self._connection()
+        packed = _pack(connection, command)
+
+        async def round_trip() -> Any:
+            try:
+                async with asyncio.timeout(_ROUND_TRIP):
+                    await connection.send_packed_command(packed)
+                    return await connection.read_response()
+            except TimeoutError:  # the connection was dropped as the wait was cancelled
+                raise redis.TimeoutError(f"no answer within {_ROUND_TRIP:g} s") from None
+
+        async def disconnect(error: Exception) -> None:
+            await connection.disconnect()
+
+        try:
+            return await connection.retry.call_with_retry(round_trip, disconnect)
+        finally:
+            # A connection that failed is disconnected; its next use connects it again.
+            self._idle.append(connection)
+
+    async def _connection(self) -> Any:
+        """One more connection, kept by this client from now on: the pool's bookkeeping on
+        every call (its lock, its metrics) is not paid again."""
+        connection = await self.client.connection_pool.get_connection()  # type: ignore[no-untyped-call]
+        # One deadline for the whole round trip (below), rather than redis-py's own for the send
+        # (a task of its own each time) and another for the read.
+        connection.socket_timeout = None
+        self._held.append(connection)
+        return connection
+
+    async def aclose(self) -> None:
+        """Give the connections back to the pool, then close it."""
+        self._idle.clear()
+        held, self._held = self._held, []
+        for connection in held:
+            await self.client.connection_pool.release(connection)
+        await self.client.aclose()
+
+
+def _pack(connection: Any, command: tuple[Any, ...]) -> Any:
+    """``command`` in Redis's protocol: by hiredis in one call where it is installed."""
+    if _pack_command is None:
+        return connection.pack_command(*command)
+    return _pack_command(command)
 
 
 class SharedState:
@@ -313,4 +399,4 @@ class SharedState:
         """Close the event loop's client, on that loop (the server calls it as it stops)."""
         found, self._loop_client = self._loop_client, None
         if found is not None and found.loop is asyncio.get_running_loop():
-            await found.client.aclose()
+            await found.aclose()
