@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import doctest
+import gc
 import io
 import json
 import os
@@ -111,7 +112,14 @@ def run_pytest(args: list[str], cwd: Path) -> tuple[int, str]:
         # scope unset: the examples that use it show the setting in their own ini file.
         loop_scope = ["-o", "asyncio_default_fixture_loop_scope=function"]
         pinned = [*own_config(cwd), "-p", "no:cacheprovider", "--import-mode=importlib"]
-        status = pytest.main([*args, *pinned, *rewrite, *loop_scope])
+        # A nested session ends with full garbage collections (pytest's unraisable-exception
+        # plugin), which walk everything this worker holds: seconds per example once the suite
+        # has loaded large specs. Frozen, the suite's objects are left out of those walks.
+        gc.freeze()
+        try:
+            status = pytest.main([*args, *pinned, *rewrite, *loop_scope])
+        finally:
+            gc.unfreeze()
     # The run imported the folder's test modules: forget them, so that a later run of a file of
     # the same name (a page that edits its example and runs it again) imports the new one.
     for name, module in list(sys.modules.items()):
