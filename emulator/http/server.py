@@ -139,8 +139,13 @@ class LiveServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def stop(self) -> None:
+    def ask_to_stop(self) -> None:
+        """Tell the server to finish without waiting for it: a caller stopping many asks them
+        all first, so their shutdowns (each waits for the server loop's next tick) overlap."""
         self._server.should_exit = True
+
+    def stop(self) -> None:
+        self.ask_to_stop()
         self._thread.join(timeout=10)
         _let_go(self.app)
 

@@ -198,6 +198,8 @@ class EmulatorPool:
                 asyncio.run_coroutine_threadsafe(app.aclose(), self._loop.loop).result(10)
         self._served_in_process.clear()
         for server in self._servers.values():
+            server.ask_to_stop()
+        for server in self._servers.values():
             server.stop()
         self._servers.clear()
         if self._loop is not None:
