@@ -140,11 +140,15 @@ def test_a_webhook_whose_sender_was_killed_is_taken_over_and_delivered(
             http.post("/v1/batches", json={"input_file_id": "file-1"})
             moved: list[str] = []
 
-            def advance() -> None:  # answered by the worker that sends: it dies before it does
+            def advance() -> None:
+                # Whichever worker accepts the advance answers it, unless it is the one sending
+                # the delivery: that one dies before it answers. Which of the two it is, the
+                # kernel's choice of worker decides.
                 try:
-                    httpx.post(
+                    answer = httpx.post(
                         f"{serve.url}/_ns/hooks/_emulator/clock/advance", json={"seconds": 60}
                     )
+                    moved.append(str(answer.status_code))
                 except httpx.TransportError as exc:
                     moved.append(type(exc).__name__)
 
@@ -169,4 +173,4 @@ def test_a_webhook_whose_sender_was_killed_is_taken_over_and_delivered(
     # Only the worker that took it over could say how it went: the one killed could not.
     assert [a["outcome"] for a in log["deliveries"]] == ["delivered"], (log, receiver.got)
     assert log["pending"] == []
-    assert moved == ["RemoteProtocolError"]
+    assert moved in (["200"], ["RemoteProtocolError"])
