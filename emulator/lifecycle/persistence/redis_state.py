@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import os
 import socket
 import sys
@@ -26,22 +25,15 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
-import redis.asyncio as aioredis
 from redis.commands.core import Script
-from redis.exceptions import NoScriptError
 
 from emulator.errors import StateUnavailable
 from emulator.lifecycle.core.eviction import Limits
 from emulator.lifecycle.persistence import redis_scripts
+from emulator.lifecycle.persistence.redis_pipe import LoopScript, PipelinedRedis, reason_of
 from emulator.lifecycle.persistence.redis_tx import CURRENT, Conflict, Memo, Transaction
 
 __all__ = ["SCHEMES", "SharedState", "shown_url"]
-
-_pack_command: Callable[[tuple[Any, ...]], bytes] | None
-try:
-    from hiredis import pack_command as _pack_command
-except ImportError:  # redis-py packs commands itself, more slowly
-    _pack_command = None
 
 T = TypeVar("T")
 SCHEMES = ("redis://", "rediss://", "unix://")
@@ -74,12 +66,7 @@ class _Client(redis.Redis):
         try:
             return super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
         except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise StateUnavailable(self.where, _reason(exc)) from None
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
+            raise StateUnavailable(self.where, reason_of(exc)) from None
 
 
 class Reachability:
@@ -129,101 +116,6 @@ class Reachability:
         }
 
 
-class _LoopScript:
-    """A Lua script a request runs on the event loop: its text and its SHA1 (what EVALSHA
-    names it by)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.sha = hashlib.sha1(text.encode()).hexdigest()
-
-
-class _LoopClient:
-    """An asyncio Redis client for one event loop, with the scripts a request runs on it.
-
-    A script call is one EVALSHA written straight on a connection this client keeps, packed by
-    hiredis: redis-py's command path (``Script.__call__``, ``execute_command``, its per-argument
-    encoding in Python, the pool's lock and metrics on every call, a task for every send's
-    timeout) cost more of a worker's CPU than the rest of the request. What that path gives is
-    kept: the connection's retry and reconnection on a connection error, its health check, a
-    deadline, and loading the script again when Redis has forgotten it (a restart).
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, url: str, where: str) -> None:
-        self.loop = loop
-        self.where = where
-        self.client = aioredis.Redis.from_url(
-            url, socket_timeout=5.0, socket_connect_timeout=2.0, health_check_interval=30
-        )
-        self.prefetch = _LoopScript(redis_scripts.PREFETCH)
-        self.commit = _LoopScript(redis_scripts.COMMIT)
-        # Connections taken from the pool (``held``); those no request is using (``idle``).
-        self._held: list[Any] = []
-        self._idle: list[Any] = []
-
-    async def call(self, script: _LoopScript, args: list[Any]) -> Any:
-        try:
-            try:
-                return await self._evalsha(script, args)
-            except NoScriptError:
-                await self.client.script_load(script.text)
-                return await self._evalsha(script, args)
-        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            raise StateUnavailable(self.where, _reason(exc)) from None
-
-    async def _evalsha(self, script: _LoopScript, args: list[Any]) -> Any:
-        command = ("EVALSHA", script.sha, 0, *args)
-        if self._idle:
-            connection = self._idle.pop()
-            # As the pool does: a connection Redis closed meanwhile (a restart) connects again.
-            await self.client.connection_pool.ensure_connection(connection)
-        else:
-            connection = await self._connection()
-        packed = _pack(connection, command)
-
-        async def round_trip() -> Any:
-            try:
-                async with asyncio.timeout(_ROUND_TRIP):
-                    await connection.send_packed_command(packed)
-                    return await connection.read_response()
-            except TimeoutError:  # the connection was dropped as the wait was cancelled
-                raise redis.TimeoutError(f"no answer within {_ROUND_TRIP:g} s") from None
-
-        async def disconnect(error: Exception) -> None:
-            await connection.disconnect()
-
-        try:
-            return await connection.retry.call_with_retry(round_trip, disconnect)
-        finally:
-            # A connection that failed is disconnected; its next use connects it again.
-            self._idle.append(connection)
-
-    async def _connection(self) -> Any:
-        """One more connection, kept by this client from now on: the pool's bookkeeping on
-        every call (its lock, its metrics) is not paid again."""
-        connection = await self.client.connection_pool.get_connection()  # type: ignore[no-untyped-call]
-        # One deadline for the whole round trip (below), rather than redis-py's own for the send
-        # (a task of its own each time) and another for the read.
-        connection.socket_timeout = None
-        self._held.append(connection)
-        return connection
-
-    async def aclose(self) -> None:
-        """Give the connections back to the pool, then close it."""
-        self._idle.clear()
-        held, self._held = self._held, []
-        for connection in held:
-            await self.client.connection_pool.release(connection)
-        await self.client.aclose()
-
-
-def _pack(connection: Any, command: tuple[Any, ...]) -> Any:
-    """``command`` in Redis's protocol: by hiredis in one call where it is installed."""
-    if _pack_command is None:
-        return connection.pack_command(*command)
-    return _pack_command(command)
-
-
 class SharedState:
     """One emulator's view of a deployment's state in Redis.
 
@@ -264,7 +156,9 @@ class SharedState:
             client.where = self.where
         self.client: Any = client
         self.reachability = Reachability(self.where)
-        self._loop_client: _LoopClient | None = None
+        self._pipe: PipelinedRedis | None = None
+        self._prefetch_script = LoopScript(redis_scripts.PREFETCH)
+        self._commit_script = LoopScript(redis_scripts.COMMIT)
         self._commit = self._script(redis_scripts.COMMIT)
         self.prefetch = self._script(redis_scripts.PREFETCH)
         self.take = self._script(redis_scripts.TAKE)
@@ -280,22 +174,23 @@ class SharedState:
 
     # -- on the event loop ----------------------------------------------------------------------
     #
-    # A request's two round trips (the prefetch and the commit) go through an asyncio client,
-    # so a worker serves other requests while one waits on Redis; what a request reads in
+    # A request's round trips (the prefetch and the commit) go through the event loop's own
+    # pipelined connection, so a worker serves other requests while one waits on Redis, and the
+    # calls of the requests in flight share its writes and reads; what a request reads in
     # between, rarely, goes through the blocking client.
 
-    def _on_loop(self) -> _LoopClient:
+    def _on_loop(self) -> PipelinedRedis:
         loop = asyncio.get_running_loop()
-        found = self._loop_client
+        found = self._pipe
         if found is None or found.loop is not loop:
-            found = self._loop_client = _LoopClient(loop, self.url, self.where)
+            found = self._pipe = PipelinedRedis(loop, self.url, self.where)
         return found
 
     async def prefetch_async(self, args: list[str]) -> Any:
-        return await self._on_loop().call(self._on_loop().prefetch, args)
+        return await self._on_loop().script(self._prefetch_script, args)
 
     async def commit_async(self, args: list[Any]) -> Any:
-        return await self._on_loop().call(self._on_loop().commit, args)
+        return await self._on_loop().script(self._commit_script, args)
 
     @property
     def worker(self) -> str:
@@ -397,6 +292,6 @@ class SharedState:
 
     async def aclose(self) -> None:
         """Close the event loop's client, on that loop (the server calls it as it stops)."""
-        found, self._loop_client = self._loop_client, None
+        found, self._pipe = self._pipe, None
         if found is not None and found.loop is asyncio.get_running_loop():
             await found.aclose()
