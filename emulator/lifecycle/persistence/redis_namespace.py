@@ -40,6 +40,7 @@ from emulator.lifecycle.core.eviction import (
 from emulator.lifecycle.core.namespace import Namespace, Namespaces, RateLimit
 from emulator.lifecycle.persistence.redis_journal import RedisJournal
 from emulator.lifecycle.persistence.redis_outbox import RedisOutbox
+from emulator.lifecycle.persistence.redis_recall import Remembered
 from emulator.lifecycle.persistence.redis_state import SharedState
 from emulator.lifecycle.persistence.redis_store import POLLS, RedisJobStore
 from emulator.lifecycle.persistence.redis_tx import Transaction, current
@@ -48,6 +49,9 @@ from emulator.lifecycle.persistence.redis_values import LazyCounters, StreamRand
 __all__ = ["RedisNamespace", "SharedNamespaces"]
 
 T = TypeVar("T")
+# The fields of ``meta`` a request's answer depends on: what a commit on remembered values checks.
+# The others are counters the commit script adds to, never read to decide anything.
+_SETTINGS = ("gen", "manual", "clock", "default", "rate", "epoch")
 
 
 def _pairs(flat: list[bytes]) -> dict[str, bytes]:
@@ -110,6 +114,7 @@ class RedisNamespace(Namespace):
         self.state = state
         self.base = f"{state.prefix}ns:{len(name.encode())}:{name}:"
         self.meta_key = self.base + "meta"
+        self.subs_key = self.base + "subs"
         self.counters_key = self.base + "counters"
         self._on_create = on_create
         self.lock = threading.RLock()
@@ -135,11 +140,27 @@ class RedisNamespace(Namespace):
     ) -> None:
         """Read what the request will need in one round trip, on the event loop (other
         requests are served meanwhile): the settings and clock, the job its path names, a draw
-        of the random stream for a create, the webhook subscriptions."""
+        of the random stream for a create, the webhook subscriptions. A job this worker's last
+        commit left as it is now needs no read (``redis_recall``), nor does a rerun: the commit
+        that failed read again for it."""
         tx = current()
         if ("meta", self.base) in tx.objects:
             return
-        args = self._prefetch_args(tx, job_id or "", draw, hooks)
+        job = job_id or ""
+        args = self._prefetch_args(tx, job, draw, hooks)
+        tx.refetch = (self.base, job, args[3])
+        if job:
+            tx.after_commit(lambda: self._remember(tx, job, hooks))
+        fresh = tx.memo.fresh.pop(self.base, None)
+        if fresh is not None and args[2] == "0":
+            self._primed(tx, args, fresh)
+            return
+        offered = None
+        if job and not draw and tx.memo.runs == 1:
+            offered = self.state.recall.offer(self.base, job, hooks)
+        if offered is not None:
+            self._recalled(tx, offered, job, hooks)
+            return
         self._primed(tx, args, await self.state.prefetch_async(args))
 
     def meta(self) -> dict[str, bytes]:
@@ -162,8 +183,33 @@ class RedisNamespace(Namespace):
         """The transaction given what ``PREFETCH`` read (the namespace made if it was not)."""
         job_id, hooks = args[1], args[3] == "1"
         flat, seconds, micros, job, polls, drawn, subs = found
-        tx.objects[("time", self.base)] = (int(seconds) + int(micros) / 1e6, time.monotonic())
-        meta = _pairs(flat)
+        redis_now = int(seconds) + int(micros) / 1e6
+        self.state.clock_offset = redis_now - time.time()
+        tx.objects[("time", self.base)] = (redis_now, time.monotonic())
+        return self._prime(tx, _pairs(flat), job_id, (job, polls), drawn, _pairs(subs), hooks)
+
+    def _recalled(self, tx: Transaction, space: Remembered, job_id: str, hooks: bool) -> None:
+        """The transaction given what this worker's last commit left (``redis_recall``): the
+        commit checks every setting, as it checks the job, so nothing changed meanwhile is
+        acted on. Redis's time is this host's plus the difference last measured."""
+        meta = dict(space.meta)
+        tx.objects[("time", self.base)] = (time.time() + self.state.clock_offset, time.monotonic())
+        tx.recalled = tx.verify = True
+        for field in _SETTINGS:
+            tx.expect(self.meta_key, field, meta.get(field))
+        subs = dict(space.subs) if space.subs is not None else {}
+        self._prime(tx, meta, job_id, space.jobs[job_id], None, subs, hooks)
+
+    def _prime(
+        self,
+        tx: Transaction,
+        meta: dict[str, bytes],
+        job_id: str,
+        job: tuple[bytes | None, bytes | None],
+        drawn: int | None,
+        subs: dict[str, bytes],
+        hooks: bool,
+    ) -> dict[str, bytes]:
         generation = meta.get("gen")
         tx.memo.generation(self.base, generation)
         tx.expect(self.meta_key, "gen", generation)
@@ -172,13 +218,28 @@ class RedisNamespace(Namespace):
             return self._create(tx)
         tx.objects[("meta", self.base)] = meta
         if job_id:
-            tx.prime(self.jobs.key, job_id, job)
-            tx.prime(self.jobs.key, POLLS + job_id, polls)
+            tx.prime(self.jobs.key, job_id, job[0])
+            tx.prime(self.jobs.key, POLLS + job_id, job[1])
         if drawn is not None:
             tx.memo.offer((self.base, "draws"), int(drawn))
         if hooks:
-            self.hooks.prime(tx, _pairs(subs))
+            tx.objects[("subs as read", self.base)] = dict(subs)
+            self.hooks.prime(tx, subs)
         return meta
+
+    def _remember(self, tx: Transaction, job_id: str, hooks: bool) -> None:
+        """After the commit: what it left of the namespace and the job, for the next request
+        that names the job on this worker; nothing of a namespace it emptied, or whose
+        webhook subscriptions it changed."""
+        recall = self.state.recall
+        meta: dict[str, bytes] | None = tx.objects.get(("meta", self.base))
+        subs: dict[str, bytes] | None = tx.objects.get(("subs as read", self.base))
+        changed = self.base in tx.wiped or (hooks and (subs is None or self.subs_key in tx.written))
+        if meta is None or "gen" not in meta or changed:
+            recall.forget(self.base)
+            return
+        job = (tx.seen(self.jobs.key, job_id), tx.seen(self.jobs.key, POLLS + job_id))
+        recall.keep(self.base, meta, subs, job_id, job)
 
     def _create(self, tx: Transaction, manual: bool | None = None) -> dict[str, bytes]:
         """A new incarnation: what an expired one left is wiped, the seeds are planted."""

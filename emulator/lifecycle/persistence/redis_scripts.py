@@ -7,7 +7,8 @@ atomic step however many keys it touches:
   clock, Redis's own time, the job its path names, and, for a create, the next draw of its
   random stream.
 - ``COMMIT``: a transaction's end: check that every value it read is unchanged, then apply all
-  of its writes, or none (``redis_tx``).
+  of its writes, or none (``redis_tx``); when a check fails, what ``PREFETCH`` would read for
+  the rerun, so the rerun needs no round trip of its own.
 - ``TAKE``: lease a namespace's next due webhook delivery to one worker (``redis_outbox``).
 - ``COMPACT``: drop deleted ids from a namespace's creation orders, into fresh lists.
 - ``SWEEP``: evict namespaces idle past the TTL, past the cap or past the memory budget, and
@@ -71,28 +72,35 @@ local function now_ms()
 end
 """
 
-PREFETCH = """
-local base = ARGV[1]
-local meta = base .. 'meta'
-local t = redis.call('TIME')
-local out = {redis.call('HGETALL', meta), t[1], t[2], false, false, false, {}}
-if ARGV[2] ~= '' then
-  local job = redis.call('HMGET', base .. 'jobs', ARGV[2], '\0' .. ARGV[2])
-  out[4], out[5] = job[1], job[2]
+# What a request reads first; also what a commit that failed its checks reads for the rerun.
+_PREFETCH_FUNCTION = """
+local function prefetch(base, job_id, draw, hooks)
+  local meta = base .. 'meta'
+  local t = redis.call('TIME')
+  local out = {redis.call('HGETALL', meta), t[1], t[2], false, false, false, {}}
+  if job_id ~= '' then
+    local job = redis.call('HMGET', base .. 'jobs', job_id, '\0' .. job_id)
+    out[4], out[5] = job[1], job[2]
+  end
+  if draw == '1' and redis.call('HEXISTS', meta, 'gen') == 1 then
+    out[6] = redis.call('HINCRBY', meta, 'draws', 1)
+  end
+  if hooks == '1' then out[7] = redis.call('HGETALL', base .. 'subs') end
+  return out
 end
-if ARGV[3] == '1' and redis.call('HEXISTS', meta, 'gen') == 1 then
-  out[6] = redis.call('HINCRBY', meta, 'draws', 1)
-end
-if ARGV[4] == '1' then out[7] = redis.call('HGETALL', base .. 'subs') end
-return out
 """
+
+PREFETCH = _PREFETCH_FUNCTION + "return prefetch(ARGV[1], ARGV[2], ARGV[3], ARGV[4])\n"
 
 COMMIT = (
     _KEYS_OF
+    + _PREFETCH_FUNCTION
     + """
+-- ARGV: the mark of an absent value; the namespace, job and webhooks flag to read again when a
+-- check fails (no namespace: nothing to read); how many checks; the checks; the operations.
 local absent = ARGV[1]
-local i = 3
-for _ = 1, tonumber(ARGV[2]) do
+local i = 6
+for _ = 1, tonumber(ARGV[5]) do
   local kind, key, field, want = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local got
   if kind == 'z' then  -- a member of a sorted set, whatever its score
@@ -101,7 +109,10 @@ for _ = 1, tonumber(ARGV[2]) do
     got = redis.call('HGET', key, field)
   end
   if got == false then got = absent end
-  if got ~= want then return {0, key, field} end
+  if got ~= want then
+    if ARGV[2] == '' then return {0, key, field} end
+    return {0, key, field, prefetch(ARGV[2], ARGV[3], '0', ARGV[4])}
+  end
   i = i + 4
 end
 

@@ -31,6 +31,7 @@ from emulator.errors import StateUnavailable
 from emulator.lifecycle.core.eviction import Limits
 from emulator.lifecycle.persistence import redis_scripts
 from emulator.lifecycle.persistence.redis_pipe import LoopScript, PipelinedRedis, reason_of
+from emulator.lifecycle.persistence.redis_recall import Recall
 from emulator.lifecycle.persistence.redis_tx import CURRENT, Conflict, Memo, Transaction
 
 __all__ = ["SCHEMES", "SharedState", "shown_url"]
@@ -157,6 +158,10 @@ class SharedState:
         self.client: Any = client
         self.reachability = Reachability(self.where)
         self._pipe: PipelinedRedis | None = None
+        # What this worker's commits left, for requests that need not read it again; and how
+        # far Redis's clock is ahead of this host's, as last measured (seconds).
+        self.recall = Recall()
+        self.clock_offset = 0.0
         self._prefetch_script = LoopScript(redis_scripts.PREFETCH)
         self._commit_script = LoopScript(redis_scripts.COMMIT)
         self._commit = self._script(redis_scripts.COMMIT)
@@ -185,6 +190,11 @@ class SharedState:
         if found is None or found.loop is not loop:
             found = self._pipe = PipelinedRedis(loop, self.url, self.where)
         return found
+
+    @property
+    def round_trips(self) -> int:
+        """How many script calls the event loop's requests have made (prefetches, commits)."""
+        return 0 if self._pipe is None else self._pipe.calls
 
     async def prefetch_async(self, args: list[str]) -> Any:
         return await self._on_loop().script(self._prefetch_script, args)
@@ -230,6 +240,8 @@ class SharedState:
                 await tx.commit_async(self.commit_async)
             if tx.done:
                 self.reachability.succeeded()
+                if tx.recalled:
+                    self.recall.outcome(conflicted=False)
                 return result
         raise self._busy()
 
@@ -240,17 +252,27 @@ class SharedState:
     @contextlib.contextmanager
     def _attempt(self, memo: Memo) -> Iterator[Transaction]:
         """One run: the transaction current while it lasts; a conflict ends it quietly (its
-        ``done`` stays false), an unreachable Redis is noted and raised."""
+        ``done`` stays false, and what its commit read again is kept for the next run), an
+        unreachable Redis is noted and raised. A run on remembered values that fails in any
+        other way runs again on values read afresh, which decide."""
         memo.start()
         tx = self.transaction(memo)
         token = CURRENT.set(tx)
         try:
             yield tx
-        except Conflict:
-            pass
+        except Conflict as conflict:
+            base = tx.refetch[0]
+            if conflict.fresh is not None and base:
+                memo.fresh[base] = conflict.fresh
+            if tx.recalled:
+                self.recall.outcome(conflicted=True)
         except StateUnavailable as exc:
             self.reachability.failed(exc)
             raise
+        except Exception:
+            if not tx.recalled:
+                raise
+            self.recall.outcome(conflicted=True)
         finally:
             CURRENT.reset(token)
 

@@ -33,7 +33,15 @@ ABSENT = b"\x00absent"
 
 
 class Conflict(Exception):
-    """Another worker changed what this transaction read: run it again."""
+    """Another worker changed what this transaction read: run it again.
+
+    ``fresh``: what ``PREFETCH`` reads now for the transaction's namespace and job, read by the
+    very commit that failed (None when the transaction named no namespace to read again).
+    """
+
+    def __init__(self, key: bytes, field: bytes, fresh: list[Any] | None = None) -> None:
+        super().__init__(key, field)
+        self.fresh = fresh
 
 
 class Memo:
@@ -48,6 +56,8 @@ class Memo:
         self._counts: dict[Hashable, int] = {}
         self._generations: dict[str, bytes | None] = {}
         self.runs = 0
+        # What the last failed commit read again for the next run, by namespace key prefix.
+        self.fresh: dict[str, list[Any]] = {}
 
     def start(self) -> None:
         """A new run of the request begins."""
@@ -110,6 +120,14 @@ class Transaction:
         self.written: set[str] = set()
         # Whether the commit went through.
         self.done = False
+        # The namespace key prefix, job id and webhooks flag ("1"/"0") whose ``PREFETCH`` the
+        # commit answers with when a check fails (``Conflict.fresh``); none by default.
+        self.refetch: tuple[str, str, str] = ("", "", "0")
+        # Whether the commit must run (its checks) even with nothing to write.
+        self.verify = False
+        # Whether it runs on what the worker remembered rather than on what it read
+        # (``redis_recall``).
+        self.recalled = False
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -160,6 +178,10 @@ class Transaction:
         """Commit only if ``member`` is still in the sorted set ``key``."""
         if not self.is_wiped(key):
             self._checks.setdefault(("z", key, member), b"1")
+
+    def seen(self, key: str, field: str) -> bytes | None:
+        """What this transaction holds for ``field`` now: as read, or as it wrote it."""
+        return self._now.get((key, field))
 
     def is_wiped(self, key: str) -> bool:
         return bool(self.wiped) and any(key.startswith(base) for base in self.wiped)
@@ -228,17 +250,17 @@ class Transaction:
             hook()
         self._before.clear()
         self._last.clear()
-        if not self._ops:
+        if not self._ops and not self.verify:
             return None
         checks: list[Any] = []
         for (kind, key, field), value in self._checks.items():
             checks += (kind, key, field, ABSENT if value is None else value)
-        return [ABSENT, len(self._checks), *checks, *self._ops]
+        return [ABSENT, *self.refetch, len(self._checks), *checks, *self._ops]
 
     def applied(self, answer: Any) -> None:
         """What ``COMMIT`` answered (None: it had nothing to do): done, or ``Conflict``."""
-        if answer is not None and answer != 1:  # the key and field that changed
-            raise Conflict(*answer[1:])
+        if answer is not None and answer != 1:  # the key and field that changed, and more
+            raise Conflict(answer[1], answer[2], answer[3] if len(answer) > 3 else None)
         self.done = True
         for hook in self._after:
             hook()
