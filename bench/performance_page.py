@@ -142,13 +142,19 @@ def shared(figures: dict[str, Any]) -> list[str]:
             row += [f"{_rps(r['rps'])}{ratio}", f"{r['p50_ms']:.1f} / {r['p99_ms']:.1f} ms"]
         lines.append("| " + " | ".join(row) + " |")
     cost, memory = figures["in_process"], figures["memory"]
+    trips = cost.get("round_trips")
+    made = (
+        f"a poll in {trips['poll']:.1f} round trips, a create in {trips['create']:.1f}"
+        if trips
+        else "in 2 round trips"
+    )
     lines += [
         "",
         "Ratios: 1 worker on Redis against 1 in memory; 2 workers against 1 worker on Redis.",
         f"In process (no HTTP), a poll takes {cost['memory_us']['poll']:.0f} us in memory and "
         f"{cost['redis_us']['poll']:.0f} us on Redis, a create {cost['memory_us']['create']:.0f}"
         f" and {cost['redis_us']['create']:.0f} us: {cost['commands_per_request']:.1f} Redis "
-        f"commands a request, in 2 round trips (one round trip from Python: "
+        f"commands a request, {made} (one round trip from Python: "
         f"{cost['ping_us']:.0f} us).",
         f"Redis's RSS grows {memory['rss_per_100k_mb']:.0f} MB per 100k jobs created over HTTP "
         f"({memory['jobs']:,} created; the jobs alone {memory['jobs_hash_per_100k_mb']:.0f} MB, "

@@ -126,11 +126,14 @@ def _http(redis: Redis, args: argparse.Namespace) -> dict[str, Any]:
 
 def _round_trips(redis: Redis, count: int) -> dict[str, Any]:
     """In process: microseconds per poll and create in memory and on Redis, Redis's commands
-    per request, and one bare round trip (PING) from Python for scale."""
+    per request, the round trips each makes (a poll of a job the worker served last: one),
+    and one bare round trip (PING) from Python for scale."""
     memory = in_process(_app(None), count)
     before = _calls(redis)
-    shared = in_process(_app(redis.url(9)), count)
+    app = _app(redis.url(9))
+    shared = in_process(app, count, round_trips=lambda: int(app.shared.state.round_trips))
     calls = (_calls(redis) - before) / (2 * count + 200)
+    trips = {route: shared.pop(f"{route}_round_trips") for route in ROUTES}
     started = time.perf_counter()
     for _ in range(count):
         redis.client.ping()
@@ -139,6 +142,7 @@ def _round_trips(redis: Redis, count: int) -> dict[str, Any]:
         "memory_us": {k: v * 1e6 for k, v in memory.items()},
         "redis_us": {k: v * 1e6 for k, v in shared.items()},
         "commands_per_request": calls,
+        "round_trips": trips,
         "ping_us": ping_us,
     }
 
@@ -233,6 +237,10 @@ def report(results: dict[str, Any]) -> str:
             f"in process, {route}: {cost['memory_us'][route]:.0f} us in memory, "
             f"{cost['redis_us'][route]:.0f} us on Redis (+{added:.0f} us)"
         )
+    trips = cost.get("round_trips", {})
+    lines.append(
+        f"round trips per poll {trips.get('poll', 0):.2f}, per create {trips.get('create', 0):.2f}"
+    )
     lines.append(
         f"Redis commands per request {cost['commands_per_request']:.1f}; one round trip "
         f"(PING from Python) {cost['ping_us']:.0f} us"

@@ -57,7 +57,11 @@ async def served(app: ASGIApp, scope: dict[str, Any], body: bytes, count: int) -
     return elapsed / count
 
 
-def measure(app: Emulator, count: int) -> dict[str, float]:
+def measure(
+    app: Emulator, count: int, round_trips: Callable[[], int] | None = None
+) -> dict[str, float]:
+    """Seconds per poll and per create, ``count`` of each; with ``round_trips`` (a counter of
+    the app's), also how many round trips each made (``poll_round_trips``, ...)."""
     assert app.actions is not None
     ns = app.namespaces.get("default")
     job = app.actions.start(ns, app.scenarios["happy-path"], create_request())
@@ -73,10 +77,13 @@ def measure(app: Emulator, count: int) -> dict[str, float]:
         ],
     }
     asyncio.run(served(app, poll, b"", 200))  # warm-up
-    return {
-        "poll": asyncio.run(served(app, poll, b"", count)),
-        "create": asyncio.run(served(app, create, body, count)),
-    }
+    figures: dict[str, float] = {}
+    for route, scope, sent in (("poll", poll, b""), ("create", create, body)):
+        before = round_trips() if round_trips is not None else 0
+        figures[route] = asyncio.run(served(app, scope, sent, count))
+        if round_trips is not None:
+            figures[f"{route}_round_trips"] = (round_trips() - before) / count
+    return figures
 
 
 def main(count: int) -> None:

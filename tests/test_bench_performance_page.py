@@ -56,3 +56,9 @@ def test_a_run_without_wrk_still_writes_its_other_figures(tmp_path: Path) -> Non
     section = page.section(results)
     assert "HTTP load was skipped: wrk is not installed." in section
     assert "Cold start to the first answer" in section and "fixture costs" in section
+
+
+def test_the_shared_figures_say_how_many_round_trips_each_request_made() -> None:
+    results = copy.deepcopy(latest())
+    results["shared_state"]["in_process"]["round_trips"] = {"poll": 1.0, "create": 2.0}
+    assert "a poll in 1.0 round trips, a create in 2.0" in page.shared_section(results)
