@@ -163,9 +163,8 @@ class PipelinedRedis:
         self.reply_timeout = reply_timeout
         self._wire: _Wire | None = None
         self._connecting: asyncio.Future[_Wire] | None = None
-        # How many connections were made, and how many commands sent, so far.
+        # How many connections were made so far.
         self.connections = 0
-        self.calls = 0
 
     async def script(self, script: LoopScript, args: list[Any]) -> Any:
         """``EVALSHA`` of ``script`` with ``args`` (no keys), loading it when Redis lacks it."""
@@ -178,7 +177,6 @@ class PipelinedRedis:
     async def call(self, *command: Any) -> Any:
         """Redis's answer to ``command`` (an error answer is returned, not raised)."""
         packed = hiredis.pack_command(command)
-        self.calls += 1
         try:
             for attempt in (1, 2):
                 wire = await self._connected()

@@ -162,6 +162,8 @@ class SharedState:
         # far Redis's clock is ahead of this host's, as last measured (seconds).
         self.recall = Recall()
         self.clock_offset = 0.0
+        # How many script calls requests have made on the event loop (prefetches, commits).
+        self.round_trips = 0
         self._prefetch_script = LoopScript(redis_scripts.PREFETCH)
         self._commit_script = LoopScript(redis_scripts.COMMIT)
         self._commit = self._script(redis_scripts.COMMIT)
@@ -191,15 +193,12 @@ class SharedState:
             found = self._pipe = PipelinedRedis(loop, self.url, self.where)
         return found
 
-    @property
-    def round_trips(self) -> int:
-        """How many script calls the event loop's requests have made (prefetches, commits)."""
-        return 0 if self._pipe is None else self._pipe.calls
-
     async def prefetch_async(self, args: list[str]) -> Any:
+        self.round_trips += 1
         return await self._on_loop().script(self._prefetch_script, args)
 
     async def commit_async(self, args: list[Any]) -> Any:
+        self.round_trips += 1
         return await self._on_loop().script(self._commit_script, args)
 
     @property
