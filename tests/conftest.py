@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.redis_support import REDIS_SERVER, RedisServer
+from tests.redis_support import REDIS_SERVER, RedisServer, ask_all_to_stop
 
 try:  # pytest 9 keeps a node's id in ``Node._id``
     from _pytest.nodeid import coerce_node_id
@@ -29,6 +29,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         groups = sorted({str(m.args[0] if m.args else m.kwargs.get("name")) for m in marks})
         if groups and "@" not in item.nodeid:
             item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(groups)}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """After the last test, before the session's fixtures are torn down one after another:
+    the servers they started are all asked to stop first, so their shutdowns overlap."""
+    if nextitem is None:
+        ask_all_to_stop()
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ front of them. Each starts on demand and says why it is skipped when it cannot b
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -13,7 +14,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -28,6 +29,29 @@ NO_REDIS = (
 )
 NO_HAPROXY = "haproxy is not installed (Debian: apt-get install haproxy; .ci/run installs it)"
 SERVE = [sys.executable, "-m", "emulator", "serve"]
+
+
+class Stoppable(Protocol):
+    def ask_to_stop(self) -> None: ...
+
+
+# Servers the session keeps running, until its fixtures are torn down one after another.
+_SESSION_SERVERS: list[Stoppable] = []
+
+
+def keep_for_session(server: Stoppable) -> None:
+    """``server`` lives as long as the session: ``ask_all_to_stop`` asks it at the end."""
+    _SESSION_SERVERS.append(server)
+
+
+def ask_all_to_stop() -> None:
+    """Ask every server kept for the session to stop, at once and without waiting: each
+    fixture's own teardown then waits for a server already on its way out, not for each
+    shutdown in turn."""
+    for server in _SESSION_SERVERS:
+        with contextlib.suppress(Exception):
+            server.ask_to_stop()
+    _SESSION_SERVERS.clear()
 
 
 def need_redis() -> str:
@@ -172,6 +196,11 @@ class Serve:
         self.stop()
         return self._err
 
+    def ask_to_stop(self) -> None:
+        """SIGTERM, without waiting for the process to end."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+
     def stop(self) -> None:
         process = self.process
         if process is None:
@@ -249,6 +278,11 @@ backend workers
                 return True
         except OSError:
             return False
+
+    def ask_to_stop(self) -> None:
+        """SIGTERM, without waiting for haproxy to end."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -4,6 +4,7 @@ and no module imports itself back through others."""
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -86,7 +87,11 @@ def imports_of(path: Path) -> set[str]:
     return {name for name in found if name == "emulator" or name.startswith("emulator.")}
 
 
-GRAPH = {module_name(p): imports_of(p) for p in sorted(PACKAGE.rglob("*.py"))}
+@functools.cache
+def package_graph() -> dict[str, set[str]]:
+    """Every package module and the package modules it imports: read when a test asks (parsing
+    every module is a second of each test process's collection otherwise)."""
+    return {module_name(p): imports_of(p) for p in sorted(PACKAGE.rglob("*.py"))}
 
 
 def layer_of(module: str) -> str:
@@ -137,11 +142,11 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_every_layer_imports_only_what_it_may() -> None:
-    assert forbidden_imports(GRAPH) == []
+    assert forbidden_imports(package_graph()) == []
 
 
 def test_the_check_catches_the_lifecycle_importing_http() -> None:
-    broken = {**GRAPH, "emulator.lifecycle.core.engine": {"emulator.http.pipeline"}}
+    broken = {**package_graph(), "emulator.lifecycle.core.engine": {"emulator.http.pipeline"}}
     assert forbidden_imports(broken) == [
         "emulator.lifecycle.core.engine imports emulator.http.pipeline"
     ]
@@ -155,12 +160,12 @@ def test_each_layer_says_what_it_may_import(layer: str) -> None:
 
 def test_no_import_circles() -> None:
     # The package root re-exports the public names, so it is left out of the circle search.
-    graph = {m: {n for n in deps if n != "emulator"} for m, deps in GRAPH.items()}
+    graph = {m: {n for n in deps if n != "emulator"} for m, deps in package_graph().items()}
     assert cycles(graph) == []
 
 
 def test_the_circle_search_finds_a_circle() -> None:
-    broken = {**GRAPH, "emulator.http.routing": {"emulator.http.app"}}
+    broken = {**package_graph(), "emulator.http.routing": {"emulator.http.app"}}
     graph = {m: {n for n in deps if n != "emulator"} for m, deps in broken.items()}
     (circle,) = cycles(graph)
     assert circle[0] == circle[-1] and {"emulator.http.app", "emulator.http.routing"} <= set(circle)
@@ -170,6 +175,6 @@ def test_no_two_modules_share_a_name() -> None:
     """A name finds one file: ``webhooks`` or ``delivery`` in a traceback or a grep is never two
     modules (packages count as modules, their ``__init__`` aside)."""
     by_name: dict[str, list[str]] = {}
-    for module in GRAPH:
+    for module in package_graph():
         by_name.setdefault(module.rsplit(".", 1)[-1], []).append(module)
     assert {name: found for name, found in by_name.items() if len(found) > 1} == {}

@@ -21,7 +21,7 @@ import pytest
 from emulator.bundle import build
 from emulator.http.server import LiveServer
 from emulator.settings import Settings
-from tests.redis_support import Balancer, RedisServer, Serve
+from tests.redis_support import Balancer, RedisServer, Serve, keep_for_session
 
 __all__ = ["Deployment", "deployments", "start"]
 
@@ -100,6 +100,7 @@ def start(
     if deployment == "memory":
         app = build(api=api, spec=spec, profile=profile, scenarios=scenarios, settings=settings)
         with LiveServer(app) as server:
+            keep_for_session(server)
             yield server
         return
     redis: RedisServer = request.getfixturevalue("redis_server")
@@ -107,6 +108,8 @@ def start(
     folder = request.getfixturevalue("tmp_path_factory").mktemp(f"deployment-{name}")
     args = _arguments(api, spec, profile, scenarios, settings)
     deployment = TwoOnRedis(redis, folder, db, args)
+    for process in (*deployment.workers, deployment.balancer):
+        keep_for_session(process)
     try:
         yield deployment
     finally:

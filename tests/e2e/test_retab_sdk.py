@@ -1,25 +1,36 @@
-"""Retab's own SDK (retab 0.0.142), unchanged, against the emulator over real HTTP."""
+"""Retab's own SDK (retab 0.0.142), unchanged, against the emulator over real HTTP.
+
+The SDK takes seconds to import (its pydantic models, and Anthropic's SDK it brings): it is
+imported where a test uses it, not as the module is collected, and every test here is in one
+``xdist_group`` (its deployment on Redis's), so under ``pytest -n`` one test process pays for
+it, not each.
+"""
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-import retab
-from retab.exceptions import APIError, InternalServerError
-from retab.types.jobs import Job
 
 from emulator.errors import EmulatorError
 from emulator.testing.handle import EmulatorHandle
 
 from .e2e_support import assert_clean, entries
 
+if TYPE_CHECKING:
+    import retab
+    from retab.types.jobs import Job
+
+pytestmark = pytest.mark.xdist_group("redis-retab")
+
 REQUEST = {"document": {"url": "https://example.com/invoice.pdf"}, "model": "retab-small"}
 ENDPOINT = "/v1/documents/extract"
 
 
 def client(emu: EmulatorHandle) -> retab.Retab:
+    import retab
+
     return retab.Retab(api_key="k", base_url=emu.url + "/v1")
 
 
@@ -117,6 +128,8 @@ def test_retry_resets_the_same_job_to_queued(retab_emu: EmulatorHandle) -> None:
 def test_retry_dispatch_delayed_503_then_refused_resend(
     retab_emu: EmulatorHandle, no_backoff_sleep: list[float]
 ) -> None:
+    from retab.exceptions import APIError, InternalServerError
+
     use_scenario(retab_emu, "retry-dispatch-delayed")
     sdk = client(retab_emu)
     job = create(sdk)
@@ -152,6 +165,8 @@ def test_retry_dispatch_delayed_503_then_refused_resend(
 def test_cancel_queued_is_immediate_and_terminal_cancel_is_refused(
     retab_emu: EmulatorHandle,
 ) -> None:
+    from retab.exceptions import APIError
+
     sdk = client(retab_emu)
     queued = create(sdk)
     cancelled = sdk.jobs.cancel(queued.id)
@@ -176,6 +191,8 @@ def test_cancel_queued_is_immediate_and_terminal_cancel_is_refused(
 def test_cancel_while_running_is_accepted_and_the_job_still_completes(
     retab_emu: EmulatorHandle,
 ) -> None:
+    from retab.types.jobs import Job
+
     use_scenario(retab_emu, "cancel-while-running")
     sdk = client(retab_emu)
     job = create(sdk)
