@@ -107,11 +107,11 @@ def start(
     db = _DATABASES.setdefault(name, len(_DATABASES) + 1)
     folder = request.getfixturevalue("tmp_path_factory").mktemp(f"deployment-{name}")
     args = _arguments(api, spec, profile, scenarios, settings)
-    deployment = TwoOnRedis(redis, folder, db, args)
-    for process in (*deployment.workers, deployment.balancer):
+    on_redis = TwoOnRedis(redis, folder, db, args)
+    for process in (*on_redis.workers, on_redis.balancer):
         keep_for_session(process)
     try:
-        yield deployment
+        yield on_redis
     finally:
         with contextlib.suppress(Exception):
-            deployment.stop()
+            on_redis.stop()
