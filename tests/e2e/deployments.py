@@ -108,8 +108,9 @@ def start(
     folder = request.getfixturevalue("tmp_path_factory").mktemp(f"deployment-{name}")
     args = _arguments(api, spec, profile, scenarios, settings)
     on_redis = TwoOnRedis(redis, folder, db, args)
-    for process in (*on_redis.workers, on_redis.balancer):
-        keep_for_session(process)
+    for worker in on_redis.workers:
+        keep_for_session(worker)
+    keep_for_session(on_redis.balancer)
     try:
         yield on_redis
     finally:
