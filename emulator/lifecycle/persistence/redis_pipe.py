@@ -214,9 +214,11 @@ class PipelinedRedis:
         try:
             async with asyncio.timeout(self.connect_timeout):
                 wire = await self._open()
-                handshake = [wire.send(hiredis.pack_command(c)) for c in self._handshake()]
-                for answer in handshake:
-                    _checked(await answer)
+                try:
+                    await self._greet(wire)
+                except BaseException:
+                    wire.close()
+                    raise
         except TimeoutError:
             raise TimeoutError(
                 f"no connection to {target} within {self.connect_timeout:g} s"
@@ -225,6 +227,15 @@ class PipelinedRedis:
             raise OSError(f"cannot connect to {target}: {exc.strerror or exc}") from None
         self.connections += 1
         return wire
+
+    async def _greet(self, wire: _Wire) -> None:
+        """Send the URL's credentials and database; a refusal (a wrong password) is a
+        connection that cannot be had, not an error of the request."""
+        answers = [wire.send(hiredis.pack_command(c)) for c in self._handshake()]
+        for answer in answers:
+            refused = await answer
+            if isinstance(refused, hiredis.ReplyError):
+                raise ConnectionRefusedError(f"Redis refused the connection: {refused}")
 
     @property
     def _port(self) -> int:

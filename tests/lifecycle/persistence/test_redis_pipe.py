@@ -167,3 +167,5 @@ def test_tls_with_a_password_and_a_database(tls_redis: tuple[int, Path]) -> None
     with pytest.raises(StateUnavailable, match="certificate verify failed"):
         _run(f"rediss://:s3cret@127.0.0.1:{port}/0", unverified)
     assert _run(f"rediss://:s3cret@127.0.0.1:{port}/0?ssl_cert_reqs=none", unverified) == b"PONG"
+    with pytest.raises(StateUnavailable, match="Redis refused the connection: WRONGPASS"):
+        _run(f"rediss://:wrong@127.0.0.1:{port}/0?ssl_ca_certs={cert}", unverified)
