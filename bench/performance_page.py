@@ -146,7 +146,7 @@ def shared(figures: dict[str, Any]) -> list[str]:
     made = (
         f"a poll in {trips['poll']:.1f} round trips, a create in {trips['create']:.1f}"
         if trips
-        else "in 2 round trips"
+        else "round trips not counted in this run"
     )
     lines += [
         "",

@@ -62,7 +62,11 @@ def encode_exchange(exchange: Exchange) -> str:
 
 
 def decode_exchange(text: str) -> Exchange:
-    record = json.loads(text)
+    return _exchange(json.loads(text))
+
+
+def _exchange(record: dict[str, Any]) -> Exchange:
+    """An ``Exchange`` from its decoded record (the state file's and Redis's alike)."""
     record["violations"] = tuple(
         Violation(**{**v, "location": tuple(v["location"])}) for v in record["violations"]
     )
@@ -158,12 +162,7 @@ def exchange_record(exchange: Exchange) -> bytes:
 def exchange_from_record(raw: bytes, seq: int) -> Exchange:
     record = _loads(raw)
     record["seq"] = seq
-    record["violations"] = tuple(
-        Violation(**{**v, "location": tuple(v["location"])}) for v in record["violations"]
-    )
-    record["spec_flaws"] = tuple(record.get("spec_flaws") or ())
-    record["truncated"] = tuple((name, size) for name, size in record.get("truncated") or ())
-    return Exchange(**_known(Exchange, record))
+    return _exchange(record)
 
 
 def _record_bytes(record: dict[str, Any]) -> bytes:

@@ -54,8 +54,8 @@ class Recall:
         self._tried = 0
         self._failed = 0
         self._paused = 0
-        # For the benchmark and the tests: how often a request ran on what was remembered, how
-        # often that met a change, and how often remembering was paused.
+        # How often a request ran on what was remembered, how often that met a change, and how
+        # often remembering was paused.
         self.hits = 0
         self.misses = 0
         self.pauses = 0
@@ -93,14 +93,15 @@ class Recall:
         job_id: str,
         job: tuple[bytes | None, bytes | None],
     ) -> None:
-        """What a commit just left of the namespace and of one job."""
+        """What a commit just left of the namespace and of one job. ``meta`` is kept as given
+        (its transaction is over); a request running on it takes a copy."""
         space = self._spaces.get(base)
         if space is None:
             if len(self._spaces) >= self.max_namespaces:
                 self.clear()
-            space = self._spaces[base] = Remembered(dict(meta), subs)
+            space = self._spaces[base] = Remembered(meta, subs)
         else:
-            space.meta = dict(meta)
+            space.meta = meta
             space.subs = subs
         old = space.jobs.get(job_id)
         self._bytes += _size(job) - (_size(old) if old is not None else 0)

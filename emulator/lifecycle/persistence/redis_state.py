@@ -43,8 +43,10 @@ SCHEMES = ("redis://", "rediss://", "unix://")
 _MOST_RUNS = 500
 # After a failure, requests are refused without trying for this long (seconds).
 _BACK_OFF = 0.25
-# How long a request waits for Redis's answer to one script call (seconds).
+# How long a call waits for Redis's answer, and for a connection (seconds): the blocking
+# client's and the event loop's alike.
 _ROUND_TRIP = 5.0
+_CONNECT = 2.0
 
 
 def shown_url(url: str) -> str:
@@ -152,7 +154,10 @@ class SharedState:
         self.webhook_lease = 7.0
         if client is None:
             client = _Client.from_url(
-                url, socket_timeout=5.0, socket_connect_timeout=2.0, health_check_interval=30
+                url,
+                socket_timeout=_ROUND_TRIP,
+                socket_connect_timeout=_CONNECT,
+                health_check_interval=30,
             )
             client.where = self.where
         self.client: Any = client
@@ -190,7 +195,9 @@ class SharedState:
         loop = asyncio.get_running_loop()
         found = self._pipe
         if found is None or found.loop is not loop:
-            found = self._pipe = PipelinedRedis(loop, self.url, self.where)
+            found = self._pipe = PipelinedRedis(
+                loop, self.url, self.where, connect_timeout=_CONNECT, reply_timeout=_ROUND_TRIP
+            )
         return found
 
     async def prefetch_async(self, args: list[str]) -> Any:

@@ -148,3 +148,12 @@ def test_what_is_remembered_is_bounded() -> None:
         recall.keep(f"ns{n}:", {"gen": b"1"}, None, "job", (b"{}", None))
         assert len(recall) <= 3
     assert recall.offer("ns:", "job", hooks=True) is None  # webhooks: only with their version
+
+
+def test_a_namespace_remembered_without_its_webhooks_is_not_offered_where_they_count() -> None:
+    recall = Recall()
+    recall.keep("ns:", {"gen": b"1"}, None, "job", (b"{}", None))
+    assert recall.offer("ns:", "job", hooks=False) is not None
+    assert recall.offer("ns:", "job", hooks=True) is None
+    recall.keep("ns:", {"gen": b"1"}, {"\x00v": b"3"}, "job", (b"{}", None))
+    assert recall.offer("ns:", "job", hooks=True) is not None
