@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from emulator.lifecycle.core.journal import EntryFilter, Exchange, Journal, fit_bodies
 from emulator.lifecycle.persistence.codec import exchange_from_record, exchange_record
-from emulator.lifecycle.persistence.redis_tx import Transaction, current
+from emulator.lifecycle.persistence.redis_tx import current
 from emulator.lifecycle.persistence.redis_values import SharedSpace
 from emulator.openapi.violation import Violation
 from emulator.speed.memo import SizedMemo
@@ -27,10 +27,6 @@ __all__ = ["RedisJournal"]
 # Decoded entries, by the item as Redis keeps it (its seq included): what an entry says is all
 # in its bytes, so two namespaces, or two incarnations of one, can never share a wrong one.
 _DECODED = SizedMemo[bytes, Exchange](16384, 32 << 20)
-
-
-def _tx() -> Transaction:
-    return current()
 
 
 class RedisJournal:
@@ -56,7 +52,7 @@ class RedisJournal:
 
     def __len__(self) -> int:
         def count() -> int:
-            tx = _tx()
+            tx = current()
             self._ns.meta()
             if tx.is_wiped(self.key):
                 return 0
@@ -80,7 +76,7 @@ class RedisJournal:
         """Append ``exchange`` in this transaction's commit, where it is numbered."""
 
         def record() -> Exchange:
-            tx = _tx()
+            tx = current()
             self._ns.meta()
             kept = fit_bodies(exchange, self.body_limit)
             flag = "v" if kept.violations else "-"
@@ -101,7 +97,7 @@ class RedisJournal:
 
     def seen(self, exchanges: Iterable[Exchange]) -> None:
         def seen() -> None:
-            tx = _tx()
+            tx = current()
             for e in exchanges:
                 if e.violations:
                     tx.op("seen", self._kept, self._ns.meta_key, self._read, str(e.seq))
@@ -110,7 +106,7 @@ class RedisJournal:
 
     def clear(self) -> None:
         def clear() -> None:
-            tx = _tx()
+            tx = current()
             meta = self._ns.meta()
             for key in (self.key, self._kept, self._read):
                 tx.op("del", key)
@@ -135,7 +131,7 @@ class RedisJournal:
         wanted = EntryFilter(operation, job_id, status, method, with_violations, since)
 
         def read() -> list[Exchange]:
-            tx = _tx()
+            tx = current()
             self._ns.meta()
             if tx.is_wiped(self.key):
                 return []

@@ -43,7 +43,7 @@ from emulator.lifecycle.persistence.redis_outbox import RedisOutbox
 from emulator.lifecycle.persistence.redis_recall import Remembered
 from emulator.lifecycle.persistence.redis_state import SharedState
 from emulator.lifecycle.persistence.redis_store import POLLS, RedisJobStore
-from emulator.lifecycle.persistence.redis_tx import Transaction, current
+from emulator.lifecycle.persistence.redis_tx import CURRENT, Transaction, current
 from emulator.lifecycle.persistence.redis_values import LazyCounters, StreamRandom
 
 __all__ = ["RedisNamespace", "SharedNamespaces"]
@@ -116,6 +116,8 @@ class RedisNamespace(Namespace):
         self.meta_key = self.base + "meta"
         self.subs_key = self.base + "subs"
         self.counters_key = self.base + "counters"
+        # Where a transaction keeps the ``meta`` hash it read.
+        self.meta_slot = ("meta", self.base)
         self._on_create = on_create
         self.lock = threading.RLock()
         self.restored = False
@@ -133,6 +135,8 @@ class RedisNamespace(Namespace):
     # -- transactions -------------------------------------------------------------------------
 
     def atomically(self, work: Callable[[], T]) -> T:
+        if CURRENT.get() is not None:  # a part of the request's transaction
+            return work()
         return self.state.run(work)
 
     async def begin(
@@ -144,7 +148,7 @@ class RedisNamespace(Namespace):
         commit left as it is now needs no read (``redis_recall``), nor does a rerun: the commit
         that failed read again for it."""
         tx = current()
-        if ("meta", self.base) in tx.objects:
+        if self.meta_slot in tx.objects:
             return
         job = job_id or ""
         args = self._prefetch_args(tx, job, draw, hooks)
@@ -166,7 +170,7 @@ class RedisNamespace(Namespace):
     def meta(self) -> dict[str, bytes]:
         """The ``meta`` hash as this transaction sees it (made on first use of the namespace)."""
         tx = current()
-        found: dict[str, bytes] | None = tx.objects.get(("meta", self.base))
+        found: dict[str, bytes] | None = tx.objects.get(self.meta_slot)
         if found is None:
             found = self._load(tx, "", False, False)
         return found
@@ -195,8 +199,7 @@ class RedisNamespace(Namespace):
         meta = dict(space.meta)
         tx.objects[("time", self.base)] = (time.time() + self.state.clock_offset, time.monotonic())
         tx.recalled = tx.verify = True
-        for field in _SETTINGS:
-            tx.expect(self.meta_key, field, meta.get(field))
+        tx.expect_fields(self.meta_key, {field: meta.get(field) for field in _SETTINGS})
         subs = dict(space.subs) if space.subs is not None else {}
         self._prime(tx, meta, job_id, space.jobs[job_id], None, subs, hooks)
 
@@ -216,7 +219,7 @@ class RedisNamespace(Namespace):
         tx.last_before_commit(lambda: self._touch(tx))
         if generation is None:
             return self._create(tx)
-        tx.objects[("meta", self.base)] = meta
+        tx.objects[self.meta_slot] = meta
         if job_id:
             tx.prime(self.jobs.key, job_id, job[0])
             tx.prime(self.jobs.key, POLLS + job_id, job[1])
@@ -232,7 +235,7 @@ class RedisNamespace(Namespace):
         that names the job on this worker; nothing of a namespace it emptied, or whose
         webhook subscriptions it changed."""
         recall = self.state.recall
-        meta: dict[str, bytes] | None = tx.objects.get(("meta", self.base))
+        meta: dict[str, bytes] | None = tx.objects.get(self.meta_slot)
         subs: dict[str, bytes] | None = tx.objects.get(("subs as read", self.base))
         changed = self.base in tx.wiped or (hooks and (subs is None or self.subs_key in tx.written))
         if meta is None or "gen" not in meta or changed:
@@ -256,7 +259,7 @@ class RedisNamespace(Namespace):
         }
         for field, value in meta.items():
             tx.hset(self.meta_key, field, value)
-        tx.objects[("meta", self.base)] = meta
+        tx.objects[self.meta_slot] = meta
         tx.objects.setdefault(("time", self.base), (time.time(), time.monotonic()))
         if self._on_create is not None:
             self._on_create(self)
@@ -265,11 +268,10 @@ class RedisNamespace(Namespace):
     def _touch(self, tx: Transaction) -> None:
         if tx.objects.get(("forgotten", self.base)):
             return
-        written = [key for key in tx.written if key.startswith(self.base)]
-        limits = self.state.limits
-        ttl = 0 if self.name == "default" else int(limits.ttl * 1000)
-        names = self.state.key("namespaces")
-        tx.op("touch", names, self.name, self.base, ttl, len(written), *written)
+        ttl = 0 if self.name == "default" else int(self.state.limits.ttl * 1000)
+        # The keys written expire with the namespace: none to name when it never expires.
+        written = [key for key in tx.written if key.startswith(self.base)] if ttl > 0 else []
+        tx.op("touch", self.state.names_key, self.name, self.base, ttl, len(written), *written)
 
     def count_up(self, field: str) -> int:
         """The next value of a counter of ``meta`` (draws, revision), taken at once and kept
@@ -392,7 +394,7 @@ class RedisNamespace(Namespace):
             self.meta()
             tx.wipe(self.base)
             tx.objects[("forgotten", self.base)] = True
-            tx.op("zrem", self.state.key("namespaces"), self.name)
+            tx.op("zrem", self.state.names_key, self.name)
             tx.op("srem", self.state.key("hooks"), self.name)
 
         self.atomically(forget)
@@ -494,11 +496,11 @@ class SharedNamespaces(Namespaces):
         return found
 
     def _names(self) -> list[str]:
-        raw = self.state.client.zrange(self.state.key("namespaces"), 0, -1)
+        raw = self.state.client.zrange(self.state.names_key, 0, -1)
         return [name.decode() for name in raw]
 
     def peek(self, name: str) -> Namespace | None:
-        score = self.state.client.zscore(self.state.key("namespaces"), name)
+        score = self.state.client.zscore(self.state.names_key, name)
         return None if score is None else self._local(name)
 
     def live(self) -> list[Namespace]:
@@ -513,7 +515,7 @@ class SharedNamespaces(Namespaces):
         return [self._local(name.decode()) for name in sorted(raw)]
 
     def __len__(self) -> int:
-        return int(self.state.client.zcard(self.state.key("namespaces")))
+        return int(self.state.client.zcard(self.state.names_key))
 
     def free(self, name: str) -> bool:
         ns = self._local(name)

@@ -50,10 +50,6 @@ _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _VERSION = "\x00v"
 
 
-def _tx() -> Transaction:
-    return current()
-
-
 def _subscription(raw: bytes) -> Subscription:
     record = orjson.loads(raw)
     events = record["events"]
@@ -169,7 +165,7 @@ class _JobSubscriptions(Mapping[str, Subscription]):
     def __getitem__(self, job_id: str) -> Subscription:
         def read() -> bytes | None:
             self._ns.meta()
-            return _tx().hget(self._key, job_id)
+            return current().hget(self._key, job_id)
 
         raw = self._ns.atomically(read)
         if raw is None:
@@ -178,7 +174,7 @@ class _JobSubscriptions(Mapping[str, Subscription]):
 
     def __iter__(self) -> Iterator[str]:
         def keys() -> list[str]:
-            tx = _tx()
+            tx = current()
             self._ns.meta()
             raw = [] if tx.is_wiped(self._key) else tx.client.hkeys(self._key)
             return [k.decode() for k in raw]
@@ -198,7 +194,7 @@ class _ScenarioCounters(dict[str, dict[int, int]]):
 
     def setdefault(self, key: str, default: Any = None) -> dict[int, int]:
         if key not in self:
-            tx = _tx()
+            tx = current()
             self[key] = LazyCounters(tx, self._ns.counters_key, f"{self._prefix}{key}\x1f")
         return self[key]
 
@@ -226,7 +222,7 @@ class RedisOutbox:
     @property
     def subscriptions(self) -> dict[str, Subscription]:
         def load() -> dict[str, Subscription]:
-            tx = _tx()
+            tx = current()
             found: dict[str, Subscription] | None = tx.objects.get(("subs", self._ns.base))
             if found is None:
                 self._ns.meta()
@@ -253,7 +249,7 @@ class RedisOutbox:
 
         def secret() -> str:
             self._ns.meta()
-            tx = _tx()
+            tx = current()
             raw = tx.hget(self._ns.counters_key, "request_secret")
             if raw is not None:
                 return raw.decode()
@@ -276,7 +272,7 @@ class RedisOutbox:
         return self._scenario_counters("wF:")
 
     def _counters(self, name: str, key: str, prefix: str) -> dict[str, int]:
-        tx = _tx()
+        tx = current()
         found: dict[str, int] | None = tx.objects.get((name, self._ns.base))
         if found is None:
             self._ns.meta()
@@ -284,7 +280,7 @@ class RedisOutbox:
         return found
 
     def _scenario_counters(self, prefix: str) -> dict[str, dict[int, int]]:
-        tx = _tx()
+        tx = current()
         found: dict[str, dict[int, int]] | None = tx.objects.get((prefix, self._ns.base))
         if found is None:
             self._ns.meta()
@@ -300,7 +296,7 @@ class RedisOutbox:
             else:
                 self._ns.meta()
                 record = _subscription_record(subscription)
-                _tx().hset(self._job_subs, subscription.job_id, record)
+                current().hset(self._job_subs, subscription.job_id, record)
 
         self._ns.atomically(subscribe)
 
@@ -309,7 +305,7 @@ class RedisOutbox:
 
     def watch(self, job_id: str, due: float) -> None:
         def watch() -> None:
-            tx = _tx()
+            tx = current()
             seq = self._ns.count_up("pseq")
             tx.op("zadd", self._watch, repr(due), f"{_member(seq)}:{job_id}")
             self._active(tx)
@@ -320,7 +316,7 @@ class RedisOutbox:
         """Watched jobs due by ``now``; the commit checks no other worker took them first."""
 
         def due() -> list[str]:
-            tx = _tx()
+            tx = current()
             self._ns.meta()
             if tx.is_wiped(self._watch):
                 return []
@@ -337,7 +333,7 @@ class RedisOutbox:
 
     def push(self, pending: Pending) -> None:
         def push() -> None:
-            tx = _tx()
+            tx = current()
             pending.seq = self._ns.count_up("pseq")
             member = _member(pending.seq)
             tx.hset(self._records, member, _pending_record(pending))
@@ -368,7 +364,7 @@ class RedisOutbox:
         has it)."""
 
         def finish() -> None:
-            tx = _tx()
+            tx = current()
             member = _member(pending.seq)
             lease = self._held.get(member)
             if lease is None or tx.hget(self._leases, member) != lease:
@@ -382,7 +378,7 @@ class RedisOutbox:
 
     def due_elsewhere(self, now: float) -> bool:
         def due() -> bool:
-            tx = _tx()
+            tx = current()
             if tx.is_wiped(self._pending):
                 return False
             return bool(tx.client.zcount(self._pending, "-inf", repr(now)))
@@ -391,7 +387,7 @@ class RedisOutbox:
 
     def release_held(self, subscription: str, at: float, sent: Pending) -> None:
         def release() -> None:
-            tx = _tx()
+            tx = current()
             for item in self._all(tx):
                 if item.held and item.subscription == subscription and item.seq < sent.seq:
                     old = _member(item.seq)
@@ -410,7 +406,7 @@ class RedisOutbox:
 
     def next_due(self) -> float | None:
         def next_due() -> float | None:
-            tx = _tx()
+            tx = current()
             self._ns.meta()
             if tx.is_wiped(self._pending):
                 return None
@@ -424,14 +420,14 @@ class RedisOutbox:
         return self._ns.atomically(next_due)
 
     def pending(self) -> list[Pending]:
-        return self._ns.atomically(lambda: self._all(_tx()))
+        return self._ns.atomically(lambda: self._all(current()))
 
     # -- the log ------------------------------------------------------------------------------
 
     @property
     def log(self) -> deque[Attempt]:
         def read() -> deque[Attempt]:
-            tx = _tx()
+            tx = current()
             self._ns.meta()
             raw = [] if tx.is_wiped(self._log) else tx.client.lrange(self._log, 0, -1)
             return deque((Attempt(**orjson.loads(item)) for item in raw), maxlen=_LOG_LIMIT)
@@ -440,7 +436,7 @@ class RedisOutbox:
 
     def record(self, attempt: Attempt) -> None:
         self._ns.atomically(
-            lambda: _tx().op("rpush", self._log, orjson.dumps(attempt.as_dict()), _LOG_LIMIT)
+            lambda: current().op("rpush", self._log, orjson.dumps(attempt.as_dict()), _LOG_LIMIT)
         )
 
     def record_dropped(self, subscription: str, message: Message) -> None:
@@ -449,7 +445,7 @@ class RedisOutbox:
     def forget_job(self, job_id: str) -> None:
         def forget() -> None:
             self.seen.pop(job_id, None)
-            _tx().hdel(self._job_subs, job_id)
+            current().hdel(self._job_subs, job_id)
 
         self._ns.atomically(forget)
 
@@ -462,12 +458,12 @@ class _ReceivedLog:
 
     def append(self, item: dict[str, Any]) -> None:
         self._ns.atomically(
-            lambda: _tx().op("rpush", self._key, orjson.dumps(item), _RECEIVED_LIMIT)
+            lambda: current().op("rpush", self._key, orjson.dumps(item), _RECEIVED_LIMIT)
         )
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         def read() -> list[dict[str, Any]]:
-            tx = _tx()
+            tx = current()
             self._ns.meta()
             raw = [] if tx.is_wiped(self._key) else tx.client.lrange(self._key, 0, -1)
             return [orjson.loads(item) for item in raw]
@@ -487,7 +483,7 @@ class RedisReceiver:
     @property
     def statuses(self) -> deque[int]:
         def load() -> deque[int]:
-            tx = _tx()
+            tx = current()
             found: deque[int] | None = tx.objects.get(("statuses", self._ns.base))
             if found is None:
                 self._ns.meta()

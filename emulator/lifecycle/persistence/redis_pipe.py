@@ -168,18 +168,25 @@ class PipelinedRedis:
 
     async def script(self, script: LoopScript, args: list[Any]) -> Any:
         """``EVALSHA`` of ``script`` with ``args`` (no keys), loading it when Redis lacks it."""
-        answer = await self.call("EVALSHA", script.sha, 0, *args)
+        packed = hiredis.pack_command(("EVALSHA", script.sha, 0, *args))
+        answer = await self._sent(packed)
         if isinstance(answer, hiredis.ReplyError) and str(answer).startswith("NOSCRIPT"):
             await self.call("SCRIPT", "LOAD", script.text)
-            answer = await self.call("EVALSHA", script.sha, 0, *args)
+            answer = await self._sent(packed)
         return _checked(answer)
 
     async def call(self, *command: Any) -> Any:
         """Redis's answer to ``command`` (an error answer is returned, not raised)."""
-        packed = hiredis.pack_command(command)
+        return await self._sent(hiredis.pack_command(command))
+
+    async def _sent(self, packed: bytes) -> Any:
+        """The answer to the command ``packed``, sent again once on a new connection when the
+        connection it went out on was lost before its answer came."""
         try:
             for attempt in (1, 2):
-                wire = await self._connected()
+                wire = self._wire
+                if wire is None or not wire.open:
+                    wire = await self._connected()
                 try:
                     return await wire.send(packed)
                 except _Lost:

@@ -124,4 +124,5 @@ class Recall:
 
 
 def _size(job: tuple[bytes | None, bytes | None]) -> int:
-    return sum(len(part) for part in job if part is not None) + 64
+    record, polls = job
+    return len(record or b"") + len(polls or b"") + 64

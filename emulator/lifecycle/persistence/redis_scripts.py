@@ -97,23 +97,35 @@ COMMIT = (
     + _PREFETCH_FUNCTION
     + """
 -- ARGV: the mark of an absent value; the namespace, job and webhooks flag to read again when a
--- check fails (no namespace: nothing to read); how many checks; the checks; the operations.
+-- check fails (no namespace: nothing to read); how many groups of checks; the groups, each its
+-- kind ('h' hash fields, 'z' sorted set members), its key, how many pairs and the pairs (a
+-- field and the value it must hold; a member and '1'); the operations.
 local absent = ARGV[1]
 local i = 6
 for _ = 1, tonumber(ARGV[5]) do
-  local kind, key, field, want = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local kind, key, count = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  i = i + 3
   local got
-  if kind == 'z' then  -- a member of a sorted set, whatever its score
-    got = redis.call('ZSCORE', key, field) and '1'
-  else
-    got = redis.call('HGET', key, field)
+  if kind == 'h' and count > 0 then
+    local fields = {}
+    for k = 1, count do fields[k] = ARGV[i + 2 * k - 2] end
+    got = redis.call('HMGET', key, unpack(fields))
   end
-  if got == false then got = absent end
-  if got ~= want then
-    if ARGV[2] == '' then return {0, key, field} end
-    return {0, key, field, prefetch(ARGV[2], ARGV[3], '0', ARGV[4])}
+  for k = 1, count do
+    local field, want = ARGV[i], ARGV[i + 1]
+    local value
+    if kind == 'z' then  -- a member of a sorted set, whatever its score
+      value = redis.call('ZSCORE', key, field) and '1'
+    else
+      value = got[k]
+    end
+    if value == false then value = absent end
+    if value ~= want then
+      if ARGV[2] == '' then return {0, key, field} end
+      return {0, key, field, prefetch(ARGV[2], ARGV[3], '0', ARGV[4])}
+    end
+    i = i + 2
   end
-  i = i + 4
 end
 
 local function journal(entries, meta, kept, read, body, flag, limit, max_bytes)

@@ -15,12 +15,11 @@ gets through prints that Redis is back. Nothing else is needed to resume.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import socket
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -143,6 +142,8 @@ class SharedState:
         self.url = url
         self.where = f"Redis at {shown_url(url)}"
         self.prefix = f"jobs-emulator:{api}:"
+        # The sorted set of the live namespaces, by when each was last used.
+        self.names_key = self.key("namespaces")
         self.seed = seed
         self.manual_clock = manual_clock
         self.journal_limit = journal_limit
@@ -204,9 +205,9 @@ class SharedState:
         self.round_trips += 1
         return await self._on_loop().script(self._prefetch_script, args)
 
-    async def commit_async(self, args: list[Any]) -> Any:
+    def commit_async(self, args: list[Any]) -> Awaitable[Any]:
         self.round_trips += 1
-        return await self._on_loop().script(self._commit_script, args)
+        return self._on_loop().script(self._commit_script, args)
 
     @property
     def worker(self) -> str:
@@ -226,11 +227,19 @@ class SharedState:
         """``work()`` as one transaction, again while it conflicts; nested: part of the outer."""
         if CURRENT.get() is not None:
             return work()
-        memo = self._begin()
+        self.reachability.before()
+        memo = Memo()
         for _ in range(_MOST_RUNS):
-            with self._attempt(memo) as tx:
+            memo.start()
+            tx = self.transaction(memo)
+            token = CURRENT.set(tx)
+            try:
                 result = work()
                 tx.commit()
+            except Exception as exc:
+                self._failed_run(tx, exc)
+            finally:
+                CURRENT.reset(token)
             if tx.done:
                 self.reachability.succeeded()
                 return result
@@ -239,11 +248,20 @@ class SharedState:
     async def run_async(self, work: Callable[[], Awaitable[T]]) -> T:
         """``run`` for a coroutine: the request's pipeline, whose answer leaves after the commit
         (made on the event loop)."""
-        memo = self._begin()
+        self.reachability.before()
+        memo = Memo()
         for _ in range(_MOST_RUNS):
-            with self._attempt(memo) as tx:
+            memo.start()
+            tx = self.transaction(memo)
+            token = CURRENT.set(tx)
+            try:
                 result = await work()
-                await tx.commit_async(self.commit_async)
+                args = tx.arguments()
+                tx.applied(None if args is None else await self.commit_async(args))
+            except Exception as exc:
+                self._failed_run(tx, exc)
+            finally:
+                CURRENT.reset(token)
             if tx.done:
                 self.reachability.succeeded()
                 if tx.recalled:
@@ -251,36 +269,24 @@ class SharedState:
                 return result
         raise self._busy()
 
-    def _begin(self) -> Memo:
-        self.reachability.before()
-        return Memo()
-
-    @contextlib.contextmanager
-    def _attempt(self, memo: Memo) -> Iterator[Transaction]:
-        """One run: the transaction current while it lasts; a conflict ends it quietly (its
-        ``done`` stays false, and what its commit read again is kept for the next run), an
-        unreachable Redis is noted and raised. A run on remembered values that fails in any
-        other way runs again on values read afresh, which decide."""
-        memo.start()
-        tx = self.transaction(memo)
-        token = CURRENT.set(tx)
-        try:
-            yield tx
-        except Conflict as conflict:
+    def _failed_run(self, tx: Transaction, error: Exception) -> None:
+        """A run that raised ``error``: a conflict ends it quietly (its ``done`` stays false,
+        and what its commit read again is kept for the next run), an unreachable Redis is noted
+        and raised. A run on remembered values that fails in any other way runs again on
+        values read afresh, which decide."""
+        if isinstance(error, Conflict):
             base = tx.refetch[0]
-            if conflict.fresh is not None and base:
-                memo.fresh[base] = conflict.fresh
+            if error.fresh is not None and base:
+                tx.memo.fresh[base] = error.fresh
             if tx.recalled:
                 self.recall.outcome(conflicted=True)
-        except StateUnavailable as exc:
-            self.reachability.failed(exc)
-            raise
-        except Exception:
-            if not tx.recalled:
-                raise
-            self.recall.outcome(conflicted=True)
-        finally:
-            CURRENT.reset(token)
+            return
+        if isinstance(error, StateUnavailable):
+            self.reachability.failed(error)
+            raise error
+        if not tx.recalled:
+            raise error
+        self.recall.outcome(conflicted=True)
 
     def _busy(self) -> StateUnavailable:
         reason = f"{_MOST_RUNS} runs of one request each met another worker's change"
@@ -302,7 +308,7 @@ class SharedState:
         when the deployment's live namespaces were made by an emulator that serves other ones."""
         key = self.key("deployment")
         kept = {k.decode(): v.decode() for k, v in self.client.hgetall(key).items()}
-        live = self.client.zcard(self.key("namespaces"))
+        live = self.client.zcard(self.names_key)
         differs = {k: (kept.get(k), v) for k, v in fingerprint.items() if kept.get(k) != v}
         if kept and differs and live:
             what = "; ".join(

@@ -39,10 +39,6 @@ _DECODED = SizedMemo[bytes, Job](8192, 16 << 20)
 _OVERHEAD = 96
 
 
-def _tx() -> Transaction:
-    return current()
-
-
 def _decoded(raw: bytes, polls: bytes | None) -> Job:
     job = _DECODED.get(raw)
     if job is None:
@@ -128,6 +124,8 @@ class RedisJobStore:
         self.key = ns.base + "jobs"
         self._live = ns.base + "live"
         self._parts = ns.base + "parts"
+        # Where a transaction keeps the jobs it read.
+        self._slot = ("jobs", ns.base)
 
     # -- keys ---------------------------------------------------------------------------------
 
@@ -149,15 +147,15 @@ class RedisJobStore:
         return found
 
     def _jobs(self, tx: Transaction) -> dict[str, Job | None]:
-        found: dict[str, Job | None] | None = tx.objects.get(("jobs", self._ns.base))
+        found: dict[str, Job | None] | None = tx.objects.get(self._slot)
         if found is None:
-            found = tx.objects[("jobs", self._ns.base)] = {}
+            found = tx.objects[self._slot] = {}
         return found
 
     # -- reading ------------------------------------------------------------------------------
 
     def _job(self, job_id: str) -> Job | None:
-        tx = _tx()
+        tx = current()
         jobs = self._jobs(tx)
         if job_id in jobs:
             return jobs[job_id]
@@ -168,7 +166,7 @@ class RedisJobStore:
 
     def _fetch(self, ids: list[str]) -> None:
         """Read every job of ``ids`` not read yet, in one round trip."""
-        tx = _tx()
+        tx = current()
         jobs = self._jobs(tx)
         missing = [i for i in dict.fromkeys(ids) if i not in jobs]
         if missing:
@@ -189,14 +187,14 @@ class RedisJobStore:
             if everywhere:
                 return int(self._ns.meta().get("count", b"0"))
             part = "" if partition is None else partition
-            found = _tx().hget(self._live, part, check=False)
+            found = current().hget(self._live, part, check=False)
             return 0 if found is None else int(found)
 
         return self._ns.atomically(count)
 
     def ids(self, partition: str | None = None, *, everywhere: bool = True) -> list[str]:
         def ids() -> RemoteIds:
-            tx = _tx()
+            tx = current()
             key, gone = self._order_key(partition, everywhere)
             return RemoteIds(tx, key, gone, self._appended(tx, key))
 
@@ -227,7 +225,7 @@ class RedisJobStore:
             position = ids.position(job_id)
             if position is not None:
                 return position + step
-            rank = _tx().hget(ids.gone, job_id, check=False)
+            rank = current().hget(ids.gone, job_id, check=False)
             if rank is None:
                 return None
             return int(rank) if step > 0 else int(rank) - 1
@@ -271,7 +269,7 @@ class RedisJobStore:
 
     def add(self, job: Job) -> None:
         def add() -> None:
-            tx = _tx()
+            tx = current()
             if tx.memo.runs == 1 and job.id not in self._jobs(tx):
                 # A new id, most likely (drawn from the stream): no round trip to look for it;
                 # the commit checks it was absent, and a rerun looks.
@@ -299,14 +297,14 @@ class RedisJobStore:
             if job is None:
                 return None
             new, extra = change(job)
-            self._write(_tx(), job, new)
+            self._write(current(), job, new)
             return new, extra
 
         return self._ns.atomically(update)
 
     def delete(self, job_id: str) -> bool:
         def delete() -> bool:
-            tx = _tx()
+            tx = current()
             job = self._job(job_id)
             if job is None:
                 return False
@@ -333,7 +331,7 @@ class RedisJobStore:
 
     def clear(self) -> None:
         def clear() -> None:
-            tx, base = _tx(), self._ns.base
+            tx, base = current(), self._ns.base
             parts = [] if tx.is_wiped(self._parts) else tx.client.smembers(self._parts)
             for raw in parts:
                 part = raw.decode()

@@ -20,7 +20,7 @@ concurrent requests of one worker never see each other's.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -105,9 +105,9 @@ class Transaction:
         self.memo = memo if memo is not None else Memo()
         self._read: dict[Key, bytes | None] = {}
         self._now: dict[Key, bytes | None] = {}
-        # What the commit checks: ("h", key, field) a hash field, ("z", key, member) that a
-        # sorted set still holds the member.
-        self._checks: dict[tuple[str, str, str], bytes | None] = {}
+        # What the commit checks, by ("h", key): hash fields and the values they must hold;
+        # by ("z", key): members a sorted set must still hold.
+        self._checks: dict[tuple[str, str], dict[str, bytes | None]] = {}
         self._ops: list[Any] = []
         # Decoded values components keep for the length of the transaction, by their own keys.
         self.objects: dict[Hashable, Any] = {}
@@ -136,7 +136,7 @@ class Transaction:
         k = (key, field)
         if k in self._now:
             if check and k in self._read:
-                self._checks.setdefault(("h", *k), self._read[k])
+                self._checked("h", key).setdefault(field, self._read[k])
             return self._now[k]
         if self.is_wiped(key):  # emptied by this very transaction: nothing to check
             self._now[k] = None
@@ -144,17 +144,28 @@ class Transaction:
         value: bytes | None = self.client.hget(key, field)
         self._read[k] = self._now[k] = value
         if check:
-            self._checks[("h", *k)] = value
+            self._checked("h", key)[field] = value
         return value
 
-    def hmget(self, key: str, fields: Iterable[str], *, check: bool = True) -> list[bytes | None]:
+    def hmget(self, key: str, fields: Sequence[str], *, check: bool = True) -> list[bytes | None]:
         """``HMGET``, fetching only the fields this transaction has not read yet."""
-        wanted = list(fields)
-        missing = [f for f in dict.fromkeys(wanted) if (key, f) not in self._now]
-        if missing and not self.is_wiped(key):
-            for field, value in zip(missing, self.client.hmget(key, missing), strict=True):
-                self._read[(key, field)] = self._now[(key, field)] = value
-        return [self.hget(key, f, check=check) for f in wanted]
+        now, read = self._now, self._read
+        missing = [f for f in fields if (key, f) not in now]
+        if missing:
+            missing = list(dict.fromkeys(missing))
+            if self.is_wiped(key):  # emptied by this very transaction: nothing to check
+                values: list[bytes | None] = [None] * len(missing)
+            else:
+                values = self.client.hmget(key, missing)
+                for field, value in zip(missing, values, strict=True):
+                    read[(key, field)] = value
+            for field, value in zip(missing, values, strict=True):
+                now[(key, field)] = value
+        if check:
+            for field in fields:
+                if (key, field) in read:
+                    self._checked("h", key).setdefault(field, read[(key, field)])
+        return [now[(key, field)] for field in fields]
 
     def prime(self, key: str, field: str, value: bytes | None, *, check: bool = True) -> None:
         """What a prefetch read: as if ``hget`` had read it (unless already read or written)."""
@@ -166,18 +177,31 @@ class Transaction:
             return
         self._read[k] = self._now[k] = value
         if check:
-            self._checks[("h", *k)] = value
+            self._checked("h", key)[field] = value
 
     def expect(self, key: str, field: str, value: bytes | None) -> None:
         """Commit only if ``field`` still holds ``value`` (``None``: does not exist); nothing
         to check of a namespace this transaction emptied (what it holds, it made)."""
         if not self.is_wiped(key):
-            self._checks.setdefault(("h", key, field), value)
+            self._checked("h", key).setdefault(field, value)
+
+    def expect_fields(self, key: str, values: Mapping[str, bytes | None]) -> None:
+        """``expect`` of each field of ``values``."""
+        if not self.is_wiped(key):
+            checked = self._checked("h", key)
+            for field, value in values.items():
+                checked.setdefault(field, value)
 
     def expect_member(self, key: str, member: str) -> None:
         """Commit only if ``member`` is still in the sorted set ``key``."""
         if not self.is_wiped(key):
-            self._checks.setdefault(("z", key, member), b"1")
+            self._checked("z", key).setdefault(member, b"1")
+
+    def _checked(self, kind: str, key: str) -> dict[str, bytes | None]:
+        found = self._checks.get((kind, key))
+        if found is None:
+            found = self._checks[(kind, key)] = {}
+        return found
 
     def seen(self, key: str, field: str) -> bytes | None:
         """What this transaction holds for ``field`` now: as read, or as it wrote it."""
@@ -238,11 +262,6 @@ class Transaction:
         args = self.arguments()
         self.applied(None if args is None else self._commit_script(args))
 
-    async def commit_async(self, script: Callable[[list[Any]], Awaitable[Any]]) -> None:
-        """``commit``, through ``script``: ``COMMIT`` on a connection of the event loop."""
-        args = self.arguments()
-        self.applied(None if args is None else await script(args))
-
     def arguments(self) -> list[Any] | None:
         """What ``COMMIT`` takes to apply this transaction (its hooks run first); None when
         there is nothing to write."""
@@ -252,10 +271,13 @@ class Transaction:
         self._last.clear()
         if not self._ops and not self.verify:
             return None
-        checks: list[Any] = []
-        for (kind, key, field), value in self._checks.items():
-            checks += (kind, key, field, ABSENT if value is None else value)
-        return [ABSENT, *self.refetch, len(self._checks), *checks, *self._ops]
+        args: list[Any] = [ABSENT, *self.refetch, len(self._checks)]
+        for (kind, key), fields in self._checks.items():
+            args += (kind, key, len(fields))
+            for field, value in fields.items():
+                args += (field, ABSENT if value is None else value)
+        args += self._ops
+        return args
 
     def applied(self, answer: Any) -> None:
         """What ``COMMIT`` answered (None: it had nothing to do): done, or ``Conflict``."""
