@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import ssl
+import threading
 from collections import deque
 from typing import Any, cast
 
@@ -157,6 +158,8 @@ class PipelinedRedis:
         reply_timeout: float = 5.0,
     ) -> None:
         self.loop = loop
+        # The thread the loop runs on (this connection is only used there).
+        self.thread = threading.get_ident()
         self.where = where
         self.options: dict[str, Any] = parse_url(url)  # type: ignore[no-untyped-call]
         self.connect_timeout = connect_timeout

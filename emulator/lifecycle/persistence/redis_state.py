@@ -18,6 +18,7 @@ import asyncio
 import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -193,8 +194,12 @@ class SharedState:
     # between, rarely, goes through the blocking client.
 
     def _on_loop(self) -> PipelinedRedis:
-        loop = asyncio.get_running_loop()
         found = self._pipe
+        # A thread runs one loop at a time: the pipe's loop, running on this thread, is the
+        # running loop, known without asking (asking costs a getpid system call each time).
+        if found is not None and found.thread == threading.get_ident() and found.loop.is_running():
+            return found
+        loop = asyncio.get_running_loop()
         if found is None or found.loop is not loop:
             found = self._pipe = PipelinedRedis(
                 loop, self.url, self.where, connect_timeout=_CONNECT, reply_timeout=_ROUND_TRIP
