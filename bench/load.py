@@ -61,7 +61,7 @@ def _one(label: str, root: str, script: str, route: str, args: argparse.Namespac
     r = wrk.run(root, script, connections=args.connections, seconds=args.seconds)
     bad = f", {r['non_2xx']} non-2xx" if r["non_2xx"] else ""
     print(
-        f"  {label:16s}{route:7s}{r['rps']:9.0f} req/s  p50 {r['p50_ms']:6.2f} ms"
+        f"  {label:18s}{route:7s}{r['rps']:9.0f} req/s  p50 {r['p50_ms']:6.2f} ms"
         f"  p99 {r['p99_ms']:6.2f} ms{bad}",
         flush=True,
     )

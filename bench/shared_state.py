@@ -219,7 +219,7 @@ def report(results: dict[str, Any]) -> str:
         return f"shared state skipped: {results['skipped']}"
     http = results["http"]
     base, one = http["memory, 1 worker"], http["Redis, 1 worker"]
-    lines = [f"{'route':8}{'deployment':20}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'ratio':>16}"]
+    lines = [f"{'route':8}{'deployment':20}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'ratio':>18}"]
     for route in ROUTES:
         for name, figures in http.items():
             r = figures[route]
@@ -228,7 +228,7 @@ def report(results: dict[str, Any]) -> str:
             else:
                 ratio = f"{r['rps'] / base[route]['rps']:.2f} of memory"
             lines.append(
-                f"{route:8}{name:20}{r['rps']:9.0f}{r['p50_ms']:8.2f}{r['p99_ms']:8.2f}{ratio:>16}"
+                f"{route:8}{name:20}{r['rps']:9.0f}{r['p50_ms']:8.2f}{r['p99_ms']:8.2f}{ratio:>18}"
             )
     cost = results["in_process"]
     for route in ROUTES:

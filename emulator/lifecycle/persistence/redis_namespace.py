@@ -199,7 +199,7 @@ class RedisNamespace(Namespace):
         meta = dict(space.meta)
         tx.objects[("time", self.base)] = (time.time() + self.state.clock_offset, time.monotonic())
         tx.recalled = tx.verify = True
-        tx.expect_fields(self.meta_key, {field: meta.get(field) for field in _SETTINGS})
+        tx.expect_fields(self.meta_key, _SETTINGS, meta)
         subs = dict(space.subs) if space.subs is not None else {}
         self._prime(tx, meta, job_id, space.jobs[job_id], None, subs, hooks)
 
@@ -221,8 +221,7 @@ class RedisNamespace(Namespace):
             return self._create(tx)
         tx.objects[self.meta_slot] = meta
         if job_id:
-            tx.prime(self.jobs.key, job_id, job[0])
-            tx.prime(self.jobs.key, POLLS + job_id, job[1])
+            self.jobs.prime(tx, job_id, *job)
         if drawn is not None:
             tx.memo.offer((self.base, "draws"), int(drawn))
         if hooks:

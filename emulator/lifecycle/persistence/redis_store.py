@@ -164,6 +164,16 @@ class RedisJobStore:
         job = jobs[job_id] = None if raw is None else _decoded(raw, polls)
         return job
 
+    def prime(self, tx: Transaction, job_id: str, raw: bytes | None, polls: bytes | None) -> None:
+        """What a prefetch read of job ``job_id`` (or what the worker remembered of it), as if
+        this transaction had read it: checked at the commit, decoded once."""
+        tx.prime(self.key, job_id, raw)
+        tx.prime(self.key, POLLS + job_id, polls)
+        jobs = self._jobs(tx)
+        if job_id not in jobs:  # as ``_job`` would find it: what the transaction holds now
+            raw, polls = tx.seen(self.key, job_id), tx.seen(self.key, POLLS + job_id)
+            jobs[job_id] = None if raw is None else _decoded(raw, polls)
+
     def _fetch(self, ids: list[str]) -> None:
         """Read every job of ``ids`` not read yet, in one round trip."""
         tx = current()

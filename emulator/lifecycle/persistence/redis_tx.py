@@ -20,7 +20,7 @@ concurrent requests of one worker never see each other's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -185,12 +185,12 @@ class Transaction:
         if not self.is_wiped(key):
             self._checked("h", key).setdefault(field, value)
 
-    def expect_fields(self, key: str, values: Mapping[str, bytes | None]) -> None:
-        """``expect`` of each field of ``values``."""
+    def expect_fields(self, key: str, fields: Iterable[str], values: Mapping[str, bytes]) -> None:
+        """``expect`` of each of ``fields``, to hold what ``values`` has of it."""
         if not self.is_wiped(key):
             checked = self._checked("h", key)
-            for field, value in values.items():
-                checked.setdefault(field, value)
+            for field in fields:
+                checked.setdefault(field, values.get(field))
 
     def expect_member(self, key: str, member: str) -> None:
         """Commit only if ``member`` is still in the sorted set ``key``."""
