@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
@@ -93,6 +94,13 @@ def _names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
+@cache
+def _stored(cls: type, *left_out: str) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
+    """The fields of ``cls`` but ``left_out``, and what reads them all off an instance at once."""
+    names = tuple(name for name in _names(cls) if name not in left_out)
+    return names, operator.attrgetter(*names)
+
+
 def _known(cls: type, record: dict[str, Any]) -> dict[str, Any]:
     # A state file written by a later version may carry fields this one does not know.
     names = _names(cls)
@@ -149,10 +157,11 @@ def job_from_record(raw: bytes, polls: int = 0) -> Job:
 
 def exchange_record(exchange: Exchange) -> bytes:
     """``exchange`` as JSON bytes, without ``seq``: bodies kept as JSON bytes go in as they are."""
-    record = {name: getattr(exchange, name) for name in _names(Exchange) if name != "seq"}
-    record["request_headers"] = dict(exchange.request_headers)
-    record["response_headers"] = dict(exchange.response_headers)
-    record["violations"] = [_fields(v) for v in exchange.violations]
+    names, values = _stored(Exchange, "seq")
+    record = dict(zip(names, values(exchange), strict=True))
+    # Headers go as they are: orjson writes a dict (a FrozenDict too), ``_plain`` any Mapping.
+    if exchange.violations:
+        record["violations"] = [_fields(v) for v in exchange.violations]
     for name in ("request_body", "response_body"):
         if isinstance(record[name], bytes):
             record[name] = orjson.Fragment(record[name])
