@@ -9,6 +9,7 @@ is measured twice: in a namespace holding only the benchmark's own jobs, and in 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +56,28 @@ def _emulator_scripts(root: str, prefix: str) -> dict[str, str]:
     return _scripts(prefix, poll_id, failed)
 
 
-def _one(label: str, root: str, script: str, route: str, args: argparse.Namespace) -> Any:
+def _one(
+    label: str,
+    root: str,
+    script: str,
+    route: str,
+    args: argparse.Namespace,
+    cpu_s: Callable[[], float] | None = None,
+) -> Any:
+    """One measured load (after a warm-up); with ``cpu_s`` (the server's CPU seconds so far),
+    also the server's CPU per request, ``cpu_us``."""
     # A short warm-up first: caches, allocator and connections warm after the other server ran.
     wrk.run(root, script, connections=args.connections, seconds=min(1, args.seconds))
+    before = cpu_s() if cpu_s is not None else 0.0
     r = wrk.run(root, script, connections=args.connections, seconds=args.seconds)
+    cpu = ""
+    if cpu_s is not None:
+        r["cpu_us"] = (cpu_s() - before) / max(r["requests"], 1) * 1e6
+        cpu = f"  CPU {r['cpu_us']:4.0f} us/req"
     bad = f", {r['non_2xx']} non-2xx" if r["non_2xx"] else ""
     print(
         f"  {label:18s}{route:7s}{r['rps']:9.0f} req/s  p50 {r['p50_ms']:6.2f} ms"
-        f"  p99 {r['p99_ms']:6.2f} ms{bad}",
+        f"  p99 {r['p99_ms']:6.2f} ms{cpu}{bad}",
         flush=True,
     )
     return r
@@ -88,7 +103,10 @@ def _median(runs: list[Any]) -> Any:
     every round's figures are kept under ``rounds``."""
     chosen = dict(sorted(runs, key=lambda r: r["rps"])[len(runs) // 2])
     chosen["p99_ms"] = sorted(r["p99_ms"] for r in runs)[len(runs) // 2]
-    chosen["rounds"] = [{k: r[k] for k in ("rps", "p50_ms", "p99_ms")} for r in runs]
+    kept = ("rps", "p50_ms", "p99_ms", "cpu_us")
+    if all("cpu_us" in r for r in runs):
+        chosen["cpu_us"] = sorted(r["cpu_us"] for r in runs)[len(runs) // 2]
+    chosen["rounds"] = [{k: r[k] for k in kept if k in r} for r in runs]
     return chosen
 
 

@@ -117,6 +117,32 @@ def section(results: dict[str, Any]) -> str:
 SHARED = ("memory, 1 worker", "Redis, 1 worker", "Redis, 2 workers")
 
 
+def two_core_projection(http: dict[str, Any], route: str) -> float | None:
+    """What 2 workers would serve against 1 worker on ``route`` with a core free for each:
+    both CPU-bound, the ratio of the CPU a request costs them (None: CPU not measured)."""
+    one, two = http[SHARED[1]][route].get("cpu_us"), http[SHARED[2]][route].get("cpu_us")
+    if not one or not two:
+        return None
+    return float(2 * one / two)
+
+
+def _cpu_lines(http: dict[str, Any]) -> list[str]:
+    """The servers' CPU per request, and what it means for two workers on two free cores."""
+    if any("cpu_us" not in http[name][route] for name in SHARED for route in ("poll", "create")):
+        return []
+    spent = "; ".join(
+        f"{route}: " + ", ".join(f"{http[name][route]['cpu_us']:.0f}" for name in SHARED) + " us"
+        for route in ("poll", "create")
+    )
+    poll, create = two_core_projection(http, "poll"), two_core_projection(http, "create")
+    return [
+        f"CPU per request of the server's processes (memory, Redis 1 worker, 2 workers) {spent}. "
+        f"With a core free for each worker (not on this machine), 2 workers would serve "
+        f"{poll:.2f} times 1 worker on polls and {create:.2f} on creates: twice one worker's "
+        "throughput, less what a request costs more across two workers.",
+    ]
+
+
 def shared(figures: dict[str, Any]) -> list[str]:
     """The shared state's table (``bench/shared_state.py``): in memory, on Redis, two workers."""
     if "skipped" in figures:
@@ -151,6 +177,7 @@ def shared(figures: dict[str, Any]) -> list[str]:
     lines += [
         "",
         "Ratios: 1 worker on Redis against 1 in memory; 2 workers against 1 worker on Redis.",
+        *_cpu_lines(http),
         f"In process (no HTTP), a poll takes {cost['memory_us']['poll']:.0f} us in memory and "
         f"{cost['redis_us']['poll']:.0f} us on Redis, a create {cost['memory_us']['create']:.0f}"
         f" and {cost['redis_us']['create']:.0f} us: {cost['commands_per_request']:.1f} Redis "

@@ -70,9 +70,11 @@ class Server:
     def cpu_s(self) -> float:
         """CPU seconds (user + system) the server process has used so far: at start, the
         work of starting, whatever else runs on the machine (``started_s`` is wall time)."""
-        fields = Path(f"/proc/{_leaf(self.process.pid)}/stat").read_text().rsplit(")", 1)[1]
-        user, system = fields.split()[11:13]
-        return (int(user) + int(system)) / os.sysconf("SC_CLK_TCK")
+        return _cpu_s(_leaf(self.process.pid))
+
+    def tree_cpu_s(self) -> float:
+        """``cpu_s`` of the server process and every process under it (``--workers``)."""
+        return sum(_cpu_s(pid) for pid in _tree(_leaf(self.process.pid)))
 
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)  # the whole group (see start)
@@ -81,6 +83,30 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` has used; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1]
+    except OSError:
+        return 0.0
+    user, system = fields.split()[11:13]
+    return (int(user) + int(system)) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants, as they are now."""
+    found, index = [pid], 0
+    while index < len(found):
+        parent = found[index]
+        index += 1
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                found += [int(child) for child in (task / "children").read_text().split()]
+            except OSError:  # the task ended meanwhile
+                continue
+    return found
 
 
 def _leaf(pid: int) -> int:

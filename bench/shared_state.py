@@ -30,6 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import load
+import performance_page
 import servers
 import wrk
 from state_file import measure as in_process
@@ -114,7 +115,10 @@ def _http(redis: Redis, args: argparse.Namespace) -> dict[str, Any]:
             print(f"  -- round {n + 1} of {args.rounds}", flush=True)
             for route in ROUTES:
                 for name, (root, scripts) in targets.items():
-                    runs[name][route].append(load._one(name, root, scripts[route], route, args))
+                    cpu_s = started[name].tree_cpu_s
+                    runs[name][route].append(
+                        load._one(name, root, scripts[route], route, args, cpu_s)
+                    )
         return {
             name: {route: load._median(got) for route, got in by.items()}
             for name, by in runs.items()
@@ -219,7 +223,10 @@ def report(results: dict[str, Any]) -> str:
         return f"shared state skipped: {results['skipped']}"
     http = results["http"]
     base, one = http["memory, 1 worker"], http["Redis, 1 worker"]
-    lines = [f"{'route':8}{'deployment':20}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'ratio':>18}"]
+    lines = [
+        f"{'route':8}{'deployment':20}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'CPU us':>8}"
+        f"{'ratio':>18}"
+    ]
     for route in ROUTES:
         for name, figures in http.items():
             r = figures[route]
@@ -227,9 +234,14 @@ def report(results: dict[str, Any]) -> str:
                 ratio = f"{r['rps'] / one[route]['rps']:.2f} of 1 worker"
             else:
                 ratio = f"{r['rps'] / base[route]['rps']:.2f} of memory"
+            cpu = f"{r['cpu_us']:8.0f}" if "cpu_us" in r else f"{'-':>8}"
             lines.append(
-                f"{route:8}{name:20}{r['rps']:9.0f}{r['p50_ms']:8.2f}{r['p99_ms']:8.2f}{ratio:>18}"
+                f"{route:8}{name:20}{r['rps']:9.0f}{r['p50_ms']:8.2f}{r['p99_ms']:8.2f}{cpu}"
+                f"{ratio:>18}"
             )
+        projected = performance_page.two_core_projection(http, route)
+        if projected is not None:
+            lines.append(f"{'':8}2 workers, a core free for each (projected): {projected:.2f}")
     cost = results["in_process"]
     for route in ROUTES:
         added = cost["redis_us"][route] - cost["memory_us"][route]
@@ -281,8 +293,6 @@ def options() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    import performance_page
-
     args = options()
     figures = measure(args)
     if args.update_docs:

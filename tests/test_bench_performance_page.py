@@ -62,3 +62,21 @@ def test_the_shared_figures_say_how_many_round_trips_each_request_made() -> None
     results = copy.deepcopy(latest())
     results["shared_state"]["in_process"]["round_trips"] = {"poll": 1.0, "create": 2.0}
     assert "a poll in 1.0 round trips, a create in 2.0" in page.shared_section(results)
+
+
+def test_the_shared_figures_project_two_workers_on_two_free_cores_from_their_cpu() -> None:
+    results = copy.deepcopy(latest())
+    http = results["shared_state"]["http"]
+    for name, poll_us, create_us in (
+        ("memory, 1 worker", 150.0, 250.0),
+        ("Redis, 1 worker", 230.0, 400.0),
+        ("Redis, 2 workers", 250.0, 500.0),
+    ):
+        http[name]["poll"]["cpu_us"], http[name]["create"]["cpu_us"] = poll_us, create_us
+    assert page.two_core_projection(http, "poll") == 2 * 230 / 250
+    section = page.shared_section(results)
+    assert "(memory, Redis 1 worker, 2 workers) poll: 150, 230, 250 us" in section
+    assert "2 workers would serve 1.84 times 1 worker on polls and 1.60 on creates" in section
+    del http["Redis, 2 workers"]["create"]["cpu_us"]  # a run from before CPU was measured
+    assert page.two_core_projection(http, "create") is None
+    assert "would serve" not in page.shared_section(results)
