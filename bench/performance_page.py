@@ -126,6 +126,32 @@ def two_core_projection(http: dict[str, Any], route: str) -> float | None:
     return float(2 * one / two)
 
 
+def paired_ratios(http: dict[str, Any], name: str, versus: str, route: str) -> list[float]:
+    """``name``'s requests/s over ``versus``'s, round by round: the loads of one round run
+    seconds apart, so a slow spell of the machine hits both sides of a pair more often than
+    the medians of the two columns, taken from different rounds."""
+    mine, theirs = http[name][route].get("rounds", []), http[versus][route].get("rounds", [])
+    return [float(a["rps"] / b["rps"]) for a, b in zip(mine, theirs, strict=False) if b["rps"]]
+
+
+def paired_line(http: dict[str, Any]) -> str | None:
+    """The median and range of the paired ratios, or None for a run without its rounds."""
+    parts = []
+    for name, versus, what in (
+        (SHARED[1], SHARED[0], "1 worker on Redis against memory"),
+        (SHARED[2], SHARED[1], "2 workers against 1"),
+    ):
+        shown = []
+        for route in ("poll", "create"):
+            ratios = sorted(paired_ratios(http, name, versus, route))
+            if len(ratios) < 2:
+                return None
+            median = ratios[len(ratios) // 2]
+            shown.append(f"{route} {median:.2f} ({ratios[0]:.2f} to {ratios[-1]:.2f})")
+        parts.append(f"{what}, {', '.join(shown)}")
+    return f"Round by round, the median ratio and its range: {'; '.join(parts)}."
+
+
 def _cpu_lines(http: dict[str, Any]) -> list[str]:
     """The servers' CPU per request, and what it means for two workers on two free cores."""
     if any("cpu_us" not in http[name][route] for name in SHARED for route in ("poll", "create")):
@@ -177,6 +203,7 @@ def shared(figures: dict[str, Any]) -> list[str]:
     lines += [
         "",
         "Ratios: 1 worker on Redis against 1 in memory; 2 workers against 1 worker on Redis.",
+        *[line for line in (paired_line(http),) if line],
         *_cpu_lines(http),
         f"In process (no HTTP), a poll takes {cost['memory_us']['poll']:.0f} us in memory and "
         f"{cost['redis_us']['poll']:.0f} us on Redis, a create {cost['memory_us']['create']:.0f}"

@@ -242,6 +242,9 @@ def report(results: dict[str, Any]) -> str:
         projected = performance_page.two_core_projection(http, route)
         if projected is not None:
             lines.append(f"{'':8}2 workers, a core free for each (projected): {projected:.2f}")
+    paired = performance_page.paired_line(http)
+    if paired is not None:
+        lines.append(paired)
     cost = results["in_process"]
     for route in ROUTES:
         added = cost["redis_us"][route] - cost["memory_us"][route]

@@ -80,3 +80,28 @@ def test_the_shared_figures_project_two_workers_on_two_free_cores_from_their_cpu
     del http["Redis, 2 workers"]["create"]["cpu_us"]  # a run from before CPU was measured
     assert page.two_core_projection(http, "create") is None
     assert "would serve" not in page.shared_section(results)
+
+
+def test_the_shared_figures_pair_each_round_s_loads() -> None:
+    """A slow spell that hits the Redis column in two rounds and the memory column in a third
+    drags the ratio of the medians; the ratios of the pairs, round by round, do not."""
+    results = copy.deepcopy(latest())
+    http = results["shared_state"]["http"]
+    per_round = {
+        "memory, 1 worker": [6800, 6850, 7100, 6000, 4800],
+        "Redis, 1 worker": [4250, 3650, 3700, 3700, 3000],
+        "Redis, 2 workers": [4200, 3600, 3700, 3700, 3000],
+    }
+    for name, rps in per_round.items():
+        for route in ("poll", "create"):
+            http[name][route]["rounds"] = [{"rps": r, "p50_ms": 1.0, "p99_ms": 2.0} for r in rps]
+    ratios = page.paired_ratios(http, "Redis, 1 worker", "memory, 1 worker", "poll")
+    assert [round(r, 2) for r in ratios] == [0.62, 0.53, 0.52, 0.62, 0.62]
+    line = page.paired_line(http)
+    assert line is not None
+    assert "1 worker on Redis against memory, poll 0.62 (0.52 to 0.62)" in line
+    assert "2 workers against 1, poll 1.00 (0.99 to 1.00)" in line
+    assert line in page.shared_section(results)
+    for route in ("poll", "create"):
+        del http["Redis, 2 workers"][route]["rounds"]  # a run that kept no rounds
+    assert page.paired_line(http) is None
