@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 
 import pytest
 
 from tests.redis_support import REDIS_SERVER, RedisServer, ask_all_to_stop
+
+# The suite starts hundreds of Python processes (xdist workers, nested pytest runs, servers),
+# each importing, and under pytest assertion-rewriting, the same modules. Python caches their
+# bytecode by default; PYTHONDONTWRITEBYTECODE (some sandboxes set it) makes every process
+# compile them all again, seconds each. The suite keeps the cache on for itself and what it
+# starts (``__pycache__`` is ignored by git).
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 try:  # pytest 9 keeps a node's id in ``Node._id``
     from _pytest.nodeid import coerce_node_id
