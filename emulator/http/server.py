@@ -221,6 +221,8 @@ def serve_workers(app: Any, host: str, port: int, sock: socket.socket, workers: 
             finally:
                 os._exit(code)
         children[pid] = (index, time.monotonic())
+        if stopping:  # the stop came as it was being started: it never saw one
+            os.kill(pid, signal.SIGTERM)
         print(f"jobs-emulator: worker {index + 1} pid {pid}", flush=True)
 
     def stop(signum: int, _: FrameType | None) -> None:
@@ -254,6 +256,8 @@ def serve_workers(app: Any, host: str, port: int, sock: socket.socket, workers: 
         )
         if time.monotonic() - started < _QUICK_DEATH:
             time.sleep(_QUICK_DEATH)
+        if stopping:  # stopped during the pause: no worker to start
+            continue
         start(index)
     _let_go(app)
 

@@ -121,6 +121,30 @@ def test_kill_9_of_a_worker_under_load_loses_nothing_acknowledged(
     assert f"(pid {pids[0]}) was killed by signal 9; starting another" in err
 
 
+def test_a_stop_while_a_dead_worker_waits_to_be_replaced_stops_everything(
+    redis: RedisServer,
+) -> None:
+    """A worker that dies at once is replaced after a pause; SIGTERM during the pause stops
+    ``serve`` and every worker, at once: none is started after the stop."""
+    import os
+    import signal
+
+    serve = Serve("--workers", "2", "--state", redis.url()).start().ready()
+    assert serve.process is not None
+    pids = _pids(serve)
+    os.kill(pids[0], signal.SIGKILL)
+    # Gone from /proc once ``serve`` has reaped it: then it pauses before starting another.
+    wait_until(lambda: not Path(f"/proc/{pids[0]}").exists(), 10, "the dead worker not reaped")
+    serve.ask_to_stop()
+    try:
+        assert serve.process.wait(5) == 0
+    finally:
+        err = serve.stderr()
+    with pytest.raises(ProcessLookupError):  # nothing of its process group is left
+        os.killpg(serve.process.pid, 0)
+    assert f"(pid {pids[0]}) was killed by signal 9; starting another" in err
+
+
 def test_a_webhook_whose_sender_was_killed_is_taken_over_and_delivered(
     redis: RedisServer, tmp_path: Path
 ) -> None:
