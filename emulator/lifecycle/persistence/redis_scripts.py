@@ -105,11 +105,15 @@ local i = 6
 for _ = 1, tonumber(ARGV[5]) do
   local kind, key, count = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   i = i + 3
-  local got
-  if kind == 'h' and count > 0 then
-    local fields = {}
-    for k = 1, count do fields[k] = ARGV[i + 2 * k - 2] end
-    got = redis.call('HMGET', key, unpack(fields))
+  local got = {}
+  if kind == 'h' then  -- read a slice at a time: unpack takes a few thousand values at most
+    for first = 1, count, 1000 do
+      local last = math.min(count, first + 999)
+      local fields = {}
+      for k = first, last do fields[#fields + 1] = ARGV[i + 2 * k - 2] end
+      local values = redis.call('HMGET', key, unpack(fields))
+      for k = first, last do got[k] = values[k - first + 1] end
+    end
   end
   for k = 1, count do
     local field, want = ARGV[i], ARGV[i + 1]
