@@ -24,14 +24,24 @@ except ImportError:  # pytest 8: pytest-xdist's own suffix lands
     coerce_node_id = None
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "early: run before the others (a long test near the end of the order would leave one "
+        "xdist worker alone with it at the end of the run)",
+    )
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep each Redis deployment's tests on one xdist worker, so that one worker starts it.
+    """``early`` tests first, the rest in their order (each xdist worker sorts alike); and each
+    Redis deployment's tests kept on one xdist worker, so that one worker starts it.
 
     ``--dist loadgroup`` (pyproject.toml) schedules tests whose id ends in ``@<group>`` on one
     worker; pytest-xdist writes that suffix to ``Item._nodeid``, where pytest 9 no longer
     keeps a node's id (``_id``), so without this every worker would start every deployment.
     """
+    items.sort(key=lambda item: item.get_closest_marker("early") is None)
     if coerce_node_id is None or not getattr(config.option, "loadgroup", False):
         return
     for item in items:

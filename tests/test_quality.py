@@ -22,6 +22,8 @@ def _run(*command: str) -> None:
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
 
 
+# Early: on a fresh clone mypy runs cold, the longest test of the suite.
+@pytest.mark.early
 @pytest.mark.parametrize(
     "command",
     [

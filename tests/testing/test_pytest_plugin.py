@@ -294,6 +294,8 @@ def _docstring_example() -> str:
     return example
 
 
+# Early: a nested run on two workers, seconds long, near the end of the order otherwise.
+@pytest.mark.early
 def test_fixtures_marker_isolation_violations_and_seeds_under_xdist(
     pytester: pytest.Pytester,
 ) -> None:

@@ -65,6 +65,8 @@ def deployment(tmp_path: Path) -> Iterator[str]:
     redis.stop()
 
 
+# Early: seconds of nested pytest runs, last in the order otherwise.
+@pytest.mark.early
 def test_two_machines_share_a_deployment_namespace_by_namespace(
     pytester: pytest.Pytester, deployment: str
 ) -> None:
