@@ -54,6 +54,13 @@ def ask_all_to_stop() -> None:
     _SESSION_SERVERS.clear()
 
 
+def _terminate_group(process: subprocess.Popen[Any] | None) -> None:
+    """SIGTERM to the process group ``process`` leads (started with a session of its own),
+    unless it has ended."""
+    if process is not None and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+
+
 def need_redis() -> str:
     if REDIS_SERVER is None:
         pytest.skip(NO_REDIS)
@@ -198,20 +205,18 @@ class Serve:
 
     def ask_to_stop(self) -> None:
         """SIGTERM, without waiting for the process to end."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+        _terminate_group(self.process)
 
     def stop(self) -> None:
         process = self.process
         if process is None:
             return
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(10)
+        self.ask_to_stop()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
         if process.stderr is not None and not process.stderr.closed:
             self._err = process.stderr.read()
             process.stderr.close()
@@ -281,11 +286,10 @@ backend workers
 
     def ask_to_stop(self) -> None:
         """SIGTERM, without waiting for haproxy to end."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+        _terminate_group(self.process)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+        self.ask_to_stop()
+        if self.process is not None:
             self.process.wait(10)
         _closed(self.process)
