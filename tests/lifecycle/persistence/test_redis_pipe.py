@@ -113,7 +113,7 @@ def tls_redis(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     binary = need_redis()
     openssl = shutil.which("openssl")
     if openssl is None:
-        pytest.skip("openssl is not installed (it makes the test's certificate)")
+        pytest.skip("openssl is not installed (it makes the certificate; .ci/run installs it)")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     certificate = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key)]
     certificate += ["-out", str(cert), "-days", "1", "-subj", "/CN=localhost"]
